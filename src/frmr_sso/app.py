@@ -1,0 +1,31 @@
+"""``create_app(settings)``: the broker's FastAPI application; the lifespan owns every resource."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from frmr_sso.bootstrap import build_container
+from frmr_sso.config import Settings
+from frmr_sso.web.errors import install_error_handlers
+from frmr_sso.web.request_id import RequestIdMiddleware
+from frmr_sso.web.routes import health
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = await build_container(settings)
+        app.state.container = container
+        try:
+            yield
+        finally:
+            await container.aclose()
+
+    app = FastAPI(title="frmr-sso", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,79 @@
+"""Settings from the environment (prefix ``FRMR_SSO_``), validated once at start.
+
+Outside demo mode a missing, short or demo secret stops the process, and so does
+an ``http://`` issuer: production tokens must never be signed under a guessable
+key or announced over plain HTTP.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET_KEY = "demo-only-secret-key-do-not-use-in-production"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(Exception):
+    """The settings cannot run safely; the message says which one and why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FRMR_SSO_", extra="ignore")
+
+    mode: Literal["demo", "production"] = "production"
+    issuer: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    database_url: str = "sqlite+aiosqlite:///./var/frmr_sso.db"
+    redis_url: str | None = None
+    secret_key: SecretStr = SecretStr("")
+    clients_file: Path | None = None
+    upstreams_file: Path | None = None
+    trusted_proxies: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    code_ttl: int = Field(default=60, ge=10, le=600)
+    access_token_ttl: int = Field(default=300, ge=30, le=86_400)
+    refresh_absolute_ttl: int = Field(default=30 * 86_400, ge=60)
+    refresh_idle_ttl: int = Field(default=7 * 86_400, ge=60)
+    session_idle_ttl: int = Field(default=30 * 60, ge=60)
+    session_absolute_ttl: int = Field(default=10 * 3600, ge=60)
+    login_transaction_ttl: int = Field(default=600, ge=60)
+
+    @property
+    def is_demo(self) -> bool:
+        return self.mode == "demo"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.is_demo:
+            if not self.secret_key.get_secret_value():
+                self.secret_key = SecretStr(DEMO_SECRET_KEY)
+            return self
+        secret = self.secret_key.get_secret_value()
+        if not secret:
+            raise ValueError("FRMR_SSO_SECRET_KEY is not set; production mode needs a random secret")
+        if secret == DEMO_SECRET_KEY:
+            raise ValueError("FRMR_SSO_SECRET_KEY is the demo secret; generate a new one for production")
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"FRMR_SSO_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        if not self.issuer.startswith("https://"):
+            raise ValueError("FRMR_SSO_ISSUER must be an https:// URL in production mode")
+        return self
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings or raise ConfigurationError with a readable message."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from None

@@ -1,0 +1,71 @@
+"""Redis key-value store: SET NX/PX, GETDEL and a Lua increment-with-expiry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+_INCR_WITH_EXPIRY = """
+local n = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return n
+"""
+
+
+def _ms(ttl: float) -> int:
+    return max(1, int(ttl * 1000))
+
+
+class RedisKV:
+    def __init__(self, client: aioredis.Redis, *, prefix: str = "frmr_sso:") -> None:
+        self._redis = client
+        self._prefix = prefix
+        self._incr: Any = client.register_script(_INCR_WITH_EXPIRY)
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str = "frmr_sso:") -> RedisKV:
+        client = aioredis.Redis.from_url(
+            url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+        )
+        return cls(client, prefix=prefix)
+
+    def _k(self, key: str) -> str:
+        return self._prefix + key
+
+    async def get(self, key: str) -> str | None:
+        value: str | None = await self._redis.get(self._k(key))
+        return value
+
+    async def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        await self._redis.set(self._k(key), value, px=None if ttl is None else _ms(ttl))
+
+    async def set_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
+        stored = await self._redis.set(self._k(key), value, nx=True, px=None if ttl is None else _ms(ttl))
+        return bool(stored)
+
+    async def get_and_delete(self, key: str) -> str | None:
+        value: str | None = await self._redis.getdel(self._k(key))
+        return value
+
+    async def delete(self, key: str) -> bool:
+        return bool(await self._redis.delete(self._k(key)))
+
+    async def incr(self, key: str, ttl: float) -> int:
+        return int(await self._incr(keys=[self._k(key)], args=[_ms(ttl)]))
+
+    async def ttl(self, key: str) -> float | None:
+        left = int(await self._redis.pttl(self._k(key)))
+        return None if left < 0 else left / 1000
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()

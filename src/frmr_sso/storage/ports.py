@@ -1,0 +1,191 @@
+"""Storage ports: the only way the core reaches durable or ephemeral state.
+
+``KeyValueStore`` holds ephemeral values with a time to live (login
+transactions, codes, sessions, counters). Every operation is atomic on each
+implementation: ``set_if_absent``, ``get_and_delete`` and ``incr`` must stay
+exact when many requests race on the same key.
+
+The repositories hold durable state and speak plain frozen records, never ORM
+rows; their failures are ``frmr_sso.storage.errors.StorageError``. Times are
+timezone-aware UTC ``datetime`` values, in and out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+
+class KeyValueStore(Protocol):
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        """Store ``value``; ``ttl`` in seconds, ``None`` keeps it until deleted."""
+
+    async def set_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
+        """Store only when the key is absent; True when this call stored it."""
+
+    async def get_and_delete(self, key: str) -> str | None:
+        """Read and remove in one step: at most one caller ever sees the value."""
+
+    async def delete(self, key: str) -> bool: ...
+
+    async def incr(self, key: str, ttl: float) -> int:
+        """Add one; a counter created (or found without expiry) gets ``ttl`` seconds to live."""
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds left, or None when the key is absent or never expires."""
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+KeyStatus = Literal["active", "previous", "retired"]
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRecord:
+    client_id: str
+    name: str
+    redirect_uris: tuple[str, ...] = ()
+    public: bool = False
+    secret_hash: str | None = None
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    grant_types: tuple[str, ...] = ("authorization_code",)
+    scopes: tuple[str, ...] = ("openid",)
+    id_token_alg: str = "RS256"
+    backchannel_logout_uri: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKeyRecord:
+    kid: str
+    alg: str
+    private_key_encrypted: str
+    public_jwk: dict[str, Any]
+    status: KeyStatus = "active"
+    created_at: datetime = field(default_factory=utcnow)
+    not_after: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRecord:
+    id: str
+    esia_oid: str
+    snils_hash: str | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One audit event; ``id``, ``prev_hash`` and ``hash`` are filled in by ``append``."""
+
+    event_type: str
+    outcome: str
+    occurred_at: datetime = field(default_factory=utcnow)
+    ip: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+    client_id: str | None = None
+    subject_id: str | None = None
+    snils_masked: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+    prev_hash: str = ""
+    hash: str = ""
+
+
+def audit_chain_hash(record: AuditRecord, prev_hash: str) -> str:
+    """SHA-256 over the canonical JSON of the event and the previous record's hash.
+
+    ``id`` and ``hash`` are left out: the database assigns the first, the second
+    is the result. ``frmr-sso audit verify`` recomputes exactly this value.
+    """
+    payload = {
+        "prev_hash": prev_hash,
+        "occurred_at": record.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "event_type": record.event_type,
+        "outcome": record.outcome,
+        "ip": record.ip,
+        "user_agent": record.user_agent,
+        "request_id": record.request_id,
+        "client_id": record.client_id,
+        "subject_id": record.subject_id,
+        "snils_masked": record.snils_masked,
+        "details": record.details,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ClientRepository(Protocol):
+    async def add(self, client: ClientRecord) -> None:
+        """Store a new client; StorageConflict when the client_id is taken."""
+
+    async def upsert(self, client: ClientRecord) -> None:
+        """Insert, or replace every field but ``created_at`` (loading clients from YAML)."""
+
+    async def get(self, client_id: str) -> ClientRecord | None: ...
+
+    async def list(self) -> Sequence[ClientRecord]:
+        """All clients ordered by client_id."""
+
+    async def remove(self, client_id: str) -> bool: ...
+
+
+class SigningKeyRepository(Protocol):
+    async def add(self, key: SigningKeyRecord) -> None: ...
+
+    async def get(self, kid: str) -> SigningKeyRecord | None: ...
+
+    async def get_active(self, alg: str) -> SigningKeyRecord | None:
+        """The newest active key for ``alg``."""
+
+    async def list_published(self) -> Sequence[SigningKeyRecord]:
+        """Active and previous keys (the JWKS), active first, newest first."""
+
+    async def list_all(self) -> Sequence[SigningKeyRecord]: ...
+
+    async def rotate(self, new_key: SigningKeyRecord, *, previous_not_after: datetime | None = None) -> None:
+        """In one transaction: active keys of ``new_key.alg`` become previous, ``new_key`` is added."""
+
+    async def mark_previous(self, kid: str, *, not_after: datetime | None = None) -> bool:
+        """Active -> previous; False when the key is missing or not active."""
+
+    async def retire(self, kid: str) -> bool:
+        """Take the key out of the JWKS; False when missing or already retired."""
+
+
+class SubjectRepository(Protocol):
+    async def get(self, subject_id: str) -> SubjectRecord | None: ...
+
+    async def get_by_esia_oid(self, esia_oid: str) -> SubjectRecord | None: ...
+
+    async def get_or_create_by_esia_oid(self, esia_oid: str, *, snils_hash: str | None = None) -> SubjectRecord:
+        """The one subject for this ESIA oid, created on first sight even under concurrent calls.
+
+        ``snils_hash`` is stored only on creation; StorageConflict when another
+        subject already holds it.
+        """
+
+    async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool: ...
+
+
+class AuditRepository(Protocol):
+    async def append(self, record: AuditRecord) -> AuditRecord:
+        """Chain and store the event; returns it with ``id``, ``prev_hash`` and ``hash`` set."""
+
+    async def list(self, *, after_id: int = 0, limit: int = 1000) -> Sequence[AuditRecord]:
+        """Records with ``id > after_id`` in id order (the chain order), at most ``limit``."""

@@ -1,0 +1,52 @@
+"""The one place where errors become HTTP responses.
+
+API and protocol endpoints answer ``application/problem+json`` (RFC 9457) with
+the request id; nothing ever shows a stack trace. Unexpected exceptions are
+logged (redacted) and answered with a 500 problem that names only the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from frmr_sso.logs import request_id_var
+
+log = logging.getLogger("frmr_sso.web")
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body["request_id"] = request_id_var.get()
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers={"Cache-Control": "no-store"})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        response = problem(exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg")}
+            for err in exc.errors()
+        ]
+        return problem(400, "Invalid request", "one or more fields are invalid", errors=fields)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return problem(500, "Internal error", "the request failed; quote the request id to support")
