@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,11 @@ from mock_esia.config import MockSettings
 from mock_esia.errors import EsiaError
 from mock_esia.routes import authorize, dev, login, outbox, rest, token
 from mock_esia.state import MockState, build_state
+
+
+def _internal_error(request_id: str) -> tuple[str, bytes]:
+    body = EsiaError("ESIA-007007", status_code=500).body()
+    return "application/json", json.dumps(body, ensure_ascii=False).encode()
 
 
 def create_app(settings: MockSettings | None = None) -> FastAPI:
@@ -30,7 +36,7 @@ def create_app(settings: MockSettings | None = None) -> FastAPI:
         title="mock ESIA", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.mock = state
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, error_body=_internal_error)
 
     @app.exception_handler(EsiaError)
     async def esia_error(request: Request, exc: EsiaError) -> JSONResponse:

@@ -2,12 +2,11 @@
 
 API and protocol endpoints answer ``application/problem+json`` (RFC 9457) with
 the request id; nothing ever shows a stack trace. Unexpected exceptions are
-logged (redacted) and answered with a 500 problem that names only the request id.
+logged and answered by ``web/request_id.py`` with a 500 problem naming only the request id.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +16,6 @@ from starlette.exceptions import HTTPException
 
 from frmr_sso.logs import request_id_var
 
-log = logging.getLogger("frmr_sso.web")
 PROBLEM = "application/problem+json"
 
 
@@ -45,8 +43,3 @@ def install_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         return problem(400, "Invalid request", "one or more fields are invalid", errors=fields)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)
-        return problem(500, "Internal error", "the request failed; quote the request id to support")

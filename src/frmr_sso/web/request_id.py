@@ -1,15 +1,19 @@
 """ASGI middleware: a request id per request, echoed in ``X-Request-ID`` and in every log line.
 
 An incoming id is kept only when it looks like one of ours (short, safe
-characters), so a client cannot inject text into the logs.
+characters), so a client cannot inject text into the logs. An exception that
+escapes the app is logged here, redacted, and answered by ``error_body`` — the
+caller never sees a stack trace, and the answer still carries the request id.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,15 +21,30 @@ from frmr_sso.logs import request_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("frmr_sso.access")
+error_log = logging.getLogger("frmr_sso.error")
+
+ErrorBody = Callable[[str], tuple[str, bytes]]
 
 
 def new_request_id() -> str:
     return secrets.token_hex(8)
 
 
+def problem_body(request_id: str) -> tuple[str, bytes]:
+    body = {
+        "type": "about:blank",
+        "title": "Internal error",
+        "status": 500,
+        "detail": "the request failed; quote the request id to support",
+        "request_id": request_id,
+    }
+    return "application/problem+json", json.dumps(body).encode()
+
+
 class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, error_body: ErrorBody = problem_body) -> None:
         self.app = app
+        self.error_body = error_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,18 +55,30 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status = 500
+        status = 0
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            error_log.error("unhandled error", exc_info=exc)
+            if status:
+                raise
+            media_type, body = self.error_body(request_id)
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", media_type.encode()), (b"cache-control", b"no-store")],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
         finally:
             access_log.info(
                 "request",
