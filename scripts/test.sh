@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Lint once, then run the whole pytest suite twice:
+#   1. on the embedded stores (SQLite + in-process KV): no FRMR_SSO_TEST_* variables;
+#   2. on PostgreSQL + Redis, started here in a temp dir on free loopback ports, with
+#        FRMR_SSO_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:<port>/postgres
+#        FRMR_SSO_TEST_REDIS_URL=redis://127.0.0.1:<port>/0
+# Both runs always happen; the script fails if lint or either run fails (pytest exit 5,
+# "no tests collected", is a failure). Extra arguments go to both pytest runs:
+#   scripts/test.sh -q -x tests/unit
+# SKIP_LINT=1 skips ruff and mypy (local iterations only; CI always lints).
+# The last line is "N passed, M failed" (both runs together; M counts failures and
+# errors), with ", K skipped" appended when tests were skipped.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PY=.venv/bin/python
+if [[ ! -x $PY ]]; then
+    echo "test.sh: $PY not found; run 'make venv' first (or use 'make test')" >&2
+    exit 2
+fi
+
+as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+# initdb and pg_ctl refuse root: run them as the postgres user, from a directory it can read.
+as_postgres() {
+    if [[ $EUID -eq 0 ]]; then (cd "$TMP" && runuser -u postgres -- "$@"); else (cd "$TMP" && "$@"); fi
+}
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# --- (a) redis-server ---------------------------------------------------------------------
+ensure_redis() {
+    command -v redis-server >/dev/null 2>&1 && return 0
+    echo "== redis-server not found: installing it with apt-get"
+    # Keep the package's init script from starting a system-wide redis on port 6379.
+    local policy=/usr/sbin/policy-rc.d added="" rc=0
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+        as_root chmod 755 "$policy"
+        added=1
+    fi
+    { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null &&
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+          redis-server </dev/null; } || rc=$?
+    if [[ -n $added ]]; then as_root rm -f "$policy"; fi
+    hash -r
+    if [[ $rc -ne 0 ]] || ! command -v redis-server >/dev/null 2>&1; then
+        echo "test.sh: could not install redis-server" >&2
+        return 1
+    fi
+}
+
+for tool in initdb pg_ctl; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "test.sh: $tool not on PATH (PostgreSQL 15 binaries)" >&2; exit 2; }
+done
+ensure_redis
+INITDB=$(command -v initdb)
+PG_CTL=$(command -v pg_ctl)
+REDIS_SERVER=$(command -v redis-server)
+
+# --- (b, c) temp dir, servers, cleanup -----------------------------------------------------
+TMP=$(mktemp -d /tmp/frmr-sso-test.XXXXXX)
+PGDATA_DIR=$TMP/pgdata
+REDIS_PIDFILE=$TMP/redis.pid
+
+stop_postgres() {
+    [[ -f $PGDATA_DIR/postmaster.pid ]] || return 0
+    as_postgres "$PG_CTL" -D "$PGDATA_DIR" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+    local pid
+    pid=$(head -n 1 "$PGDATA_DIR/postmaster.pid" 2>/dev/null) || return 0
+    # Still there (stuck or pg_ctl failed): kill it, but only if the pid is still a postgres.
+    if [[ $pid =~ ^[0-9]+$ ]] && grep -q postgres "/proc/$pid/comm" 2>/dev/null; then kill -KILL "$pid" || true; fi
+}
+stop_redis() {
+    local pid
+    pid=$(cat "$REDIS_PIDFILE" 2>/dev/null) || return 0
+    [[ $pid =~ ^[0-9]+$ ]] || return 0
+    # Only our own redis: the pid must still belong to a redis-server process.
+    grep -q redis "/proc/$pid/comm" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+# shellcheck disable=SC2329  # invoked by the EXIT trap
+cleanup() {
+    local rc=$?
+    set +e
+    stop_postgres
+    stop_redis
+    rm -rf "$TMP"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if [[ $EUID -eq 0 ]]; then chown postgres:postgres "$TMP"; fi
+
+init_postgres() {
+    local locale
+    for locale in C.UTF-8 C; do
+        if as_postgres "$INITDB" -D "$PGDATA_DIR" -U postgres --auth=trust -E UTF8 --locale="$locale" \
+            >"$TMP/initdb.log" 2>&1; then
+            return 0
+        fi
+        echo "initdb with --locale=$locale failed" >&2
+        rm -rf "$PGDATA_DIR"
+    done
+    cat "$TMP/initdb.log" >&2
+    return 1
+}
+
+start_postgres() {
+    local attempt
+    for attempt in 1 2 3; do
+        PGPORT=$(free_port)
+        if as_postgres "$PG_CTL" -D "$PGDATA_DIR" -l "$TMP/postgres.log" -w -t 60 \
+            -o "-p $PGPORT -h 127.0.0.1 -k $TMP -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            start >/dev/null; then
+            return 0
+        fi
+        echo "PostgreSQL did not start on port $PGPORT (attempt $attempt):" >&2
+        tail -n 20 "$TMP/postgres.log" >&2 || true
+        stop_postgres
+    done
+    return 1
+}
+
+# Ready when the server on the port answers PING and INFO reports our daemon's pid.
+redis_ready() {
+    python3 - "$1" "$REDIS_PIDFILE" <<'PYEOF'
+import socket, sys, time
+port, pidfile = int(sys.argv[1]), sys.argv[2]
+deadline = time.monotonic() + 15
+while time.monotonic() < deadline:
+    try:
+        with open(pidfile) as f:
+            pid = f.read().strip()
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"INFO server\r\n")
+            data = b""
+            while b"process_id:" not in data or not data.endswith(b"\r\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        if f"process_id:{pid}\r\n".encode() in data:
+            sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.1)
+sys.exit(1)
+PYEOF
+}
+
+start_redis() {
+    local attempt
+    mkdir -p "$TMP/redis"
+    for attempt in 1 2 3; do
+        REDISPORT=$(free_port)
+        rm -f "$REDIS_PIDFILE"
+        "$REDIS_SERVER" --port "$REDISPORT" --bind 127.0.0.1 --save '' --appendonly no \
+            --daemonize yes --pidfile "$REDIS_PIDFILE" --dir "$TMP/redis" --logfile "$TMP/redis.log" \
+            && redis_ready "$REDISPORT" && return 0
+        echo "Redis did not start on port $REDISPORT (attempt $attempt):" >&2
+        tail -n 20 "$TMP/redis.log" >&2 || true
+        stop_redis
+    done
+    return 1
+}
+
+# --- lint -------------------------------------------------------------------------------
+lint_rc=0
+if [[ ${SKIP_LINT:-} == 1 ]]; then
+    echo "== lint skipped (SKIP_LINT=1)"
+else
+    echo "== ruff check"
+    .venv/bin/ruff check . || lint_rc=1
+    echo "== mypy"
+    .venv/bin/mypy || lint_rc=1
+fi
+
+init_postgres
+start_postgres
+start_redis
+echo "== PostgreSQL on 127.0.0.1:$PGPORT, Redis on 127.0.0.1:$REDISPORT (temp dir $TMP)"
+
+# --- (d) the two runs ---------------------------------------------------------------------
+if [[ -t 1 ]]; then export PY_COLORS=1; fi
+
+# run_suite NAME BANNER ENV-ARGS... -- sets RC_<NAME> and keeps the output in $TMP/pytest-NAME.log
+run_suite() {
+    local name=$1 banner=$2 rc=0
+    shift 2
+    echo
+    echo "== tests on $banner"
+    env "$@" "$PY" -m pytest "${PYTEST_ARGS[@]}" 2>&1 | tee "$TMP/pytest-$name.log" || rc=$?
+    printf -v "RC_$name" '%s' "$rc"
+}
+
+PYTEST_ARGS=("$@")
+run_suite embedded "SQLite + memory KV" \
+    -u FRMR_SSO_TEST_DATABASE_URL -u FRMR_SSO_TEST_REDIS_URL
+run_suite servers "PostgreSQL + Redis" \
+    "FRMR_SSO_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:$PGPORT/postgres" \
+    "FRMR_SSO_TEST_REDIS_URL=redis://127.0.0.1:$REDISPORT/0"
+
+# --- summary ------------------------------------------------------------------------------
+# The pytest result line, e.g. "3 failed, 120 passed, 2 skipped in 12.34s" or "no tests ran in 0.01s".
+result_line() {
+    sed -E 's/\x1b\[[0-9;]*m//g' "$1" |
+        { grep -E '^=* ?(no tests ran|[0-9]+ [a-z]+.*) in [0-9.]+s( \([0-9:]+\))? ?=*$' || true; } |
+        tail -n 1 | sed -E 's/^=+ //; s/ =+$//'
+}
+# count WORDS LINE: the sum of the "<n> <word>" counts in LINE
+count() { { grep -oE "\\b[0-9]+ ($1)\\b" <<<"$2" || true; } | awk '{ n += $1 } END { print n + 0 }'; }
+
+passed=0 failed=0 skipped=0 status=0
+echo
+echo "== summary"
+if [[ ${SKIP_LINT:-} != 1 ]]; then
+    if [[ $lint_rc -eq 0 ]]; then verdict=ok; else verdict=FAILED status=1; fi
+    printf '%-20s %s\n' "lint (ruff, mypy):" "$verdict"
+fi
+for name in embedded servers; do
+    case $name in
+        embedded) label="SQLite + memory KV:" ;;
+        servers) label="PostgreSQL + Redis:" ;;
+    esac
+    rc_var="RC_$name"
+    rc=${!rc_var}
+    line=$(result_line "$TMP/pytest-$name.log")
+    passed=$((passed + $(count passed "$line")))
+    failed=$((failed + $(count 'failed|errors?' "$line")))
+    skipped=$((skipped + $(count skipped "$line")))
+    case $rc in
+        0) verdict=ok note="" ;;
+        5) verdict=FAILED note=" (pytest exit 5: no tests collected)" ;;
+        *) verdict=FAILED note=" (pytest exit $rc)" ;;
+    esac
+    [[ $rc -eq 0 ]] || status=1
+    printf '%-20s %-7s%s%s\n' "$label" "$verdict" "${line:-(no pytest result line)}" "$note"
+done
+total="$passed passed, $failed failed"
+if [[ $skipped -gt 0 ]]; then total+=", $skipped skipped"; fi
+echo "$total"
+exit "$status"
