@@ -63,7 +63,7 @@ class ClientRecord:
     post_logout_redirect_uris: tuple[str, ...] = ()
     grant_types: tuple[str, ...] = ("authorization_code",)
     scopes: tuple[str, ...] = ("openid",)
-    id_token_alg: str = "RS256"
+    id_token_alg: str = "RS256"  # noqa: S105 - an algorithm name, not a secret
     backchannel_logout_uri: str | None = None
     created_at: datetime = field(default_factory=utcnow)
 
@@ -126,7 +126,9 @@ def audit_chain_hash(record: AuditRecord, prev_hash: str) -> str:
         "snils_masked": record.snils_masked,
         "details": record.details,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    canonical = json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -173,7 +175,9 @@ class SubjectRepository(Protocol):
 
     async def get_by_esia_oid(self, esia_oid: str) -> SubjectRecord | None: ...
 
-    async def get_or_create_by_esia_oid(self, esia_oid: str, *, snils_hash: str | None = None) -> SubjectRecord:
+    async def get_or_create_by_esia_oid(
+        self, esia_oid: str, *, snils_hash: str | None = None
+    ) -> SubjectRecord:
         """The one subject for this ESIA oid, created on first sight even under concurrent calls.
 
         ``snils_hash`` is stored only on creation; StorageConflict when another

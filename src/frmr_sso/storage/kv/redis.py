@@ -20,6 +20,11 @@ def _ms(ttl: float) -> int:
     return max(1, int(ttl * 1000))
 
 
+def _text(value: bytes | str | None) -> str | None:
+    # the client decodes responses; redis-py's stubs still allow bytes
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class RedisKV:
     def __init__(self, client: aioredis.Redis, *, prefix: str = "frmr_sso:") -> None:
         self._redis = client
@@ -27,18 +32,24 @@ class RedisKV:
         self._incr: Any = client.register_script(_INCR_WITH_EXPIRY)
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = "frmr_sso:") -> RedisKV:
-        client = aioredis.Redis.from_url(
-            url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+    def from_url(cls, url: str, *, prefix: str = "frmr_sso:", max_connections: int = 100) -> RedisKV:
+        # A burst beyond the pool waits for a free connection instead of failing.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=5,
+            decode_responses=True,
+            socket_timeout=5,
+            socket_connect_timeout=5,
+            health_check_interval=30,
         )
-        return cls(client, prefix=prefix)
+        return cls(aioredis.Redis.from_pool(pool), prefix=prefix)
 
     def _k(self, key: str) -> str:
         return self._prefix + key
 
     async def get(self, key: str) -> str | None:
-        value: str | None = await self._redis.get(self._k(key))
-        return value
+        return _text(await self._redis.get(self._k(key)))
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         await self._redis.set(self._k(key), value, px=None if ttl is None else _ms(ttl))
@@ -48,8 +59,7 @@ class RedisKV:
         return bool(stored)
 
     async def get_and_delete(self, key: str) -> str | None:
-        value: str | None = await self._redis.getdel(self._k(key))
-        return value
+        return _text(await self._redis.getdel(self._k(key)))
 
     async def delete(self, key: str) -> bool:
         return bool(await self._redis.delete(self._k(key)))

@@ -1,0 +1,112 @@
+"""``frmr-sso demo``: broker and mock ESIA in one process, on embedded stores, with demo data.
+
+Data lives under ``./var/``. The broker's ESIA client key is generated there
+on the first run and registered at the mock as client ``FRMR01`` with the
+redirect URI of this run's port, so ports can change between runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+import yaml
+from cryptography.hazmat.primitives import serialization
+
+from frmr_sso.app import create_app
+from frmr_sso.config import load_settings
+from frmr_sso.logs import configure_logging
+from frmr_sso.upstream.esia_signer import RsaSecretSigner
+from mock_esia.app import create_app as create_mock_app
+from mock_esia.clients import ESIA_SCOPES, RegisteredClient
+from mock_esia.config import MockSettings
+from mock_esia.state import MockState
+
+ESIA_CLIENT_ID = "FRMR01"
+_FACTORS = {"sms": "SMS", "totp": "TOTP", "none": "—"}
+
+
+def load_or_create_esia_key(var: Path) -> RsaSecretSigner:
+    path = var / "esia-client-key.pem"
+    if path.exists():
+        return RsaSecretSigner.from_pem(path.read_bytes())
+    signer = RsaSecretSigner.generate()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(signer.private_key_pem())
+    return signer
+
+
+def certificate_hash(signer: RsaSecretSigner) -> str:
+    der = serialization.load_pem_public_key(signer.public_key_pem().encode()).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(der).hexdigest().upper()
+
+
+def register_broker_at_mock(state: MockState, signer: RsaSecretSigner, broker_url: str) -> None:
+    known = state.clients.get(ESIA_CLIENT_ID)
+    redirect = f"{broker_url}/callback/esia"
+    client = RegisteredClient(
+        client_id=ESIA_CLIENT_ID,
+        name=known.name if known else "ФРМР — брокер входа (демо)",
+        redirect_uris=(redirect,),
+        certificate_hash=certificate_hash(signer),
+        scopes=known.scopes if known else ESIA_SCOPES,
+        signature="rsa",
+        public_key=signer.public_key_pem(),
+    )
+    state.clients.register(client)
+
+
+def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
+    data: dict[str, Any] = yaml.safe_load(accounts_file.read_text(encoding="utf-8"))
+    rows = [
+        f"  {a['phone']:<14} {a.get('email') or '':<26} {a['password']:<22} "
+        f"{_FACTORS[a.get('second_factor', 'none')]:<5} {a.get('note', '')}"
+        for a in data["accounts"]
+    ]
+    return "\n".join(
+        [
+            "frmr-sso demo",
+            f"  broker (OpenID Provider): {broker_url}   health: {broker_url}/health/ready",
+            f"  mock ESIA:                {esia_url}   SMS codes: {esia_url}/_dev/outbox?login=<login>",
+            "",
+            "ESIA demo accounts (login by phone, e-mail or SNILS):",
+            f"  {'phone':<14} {'e-mail':<26} {'password':<22} {'2FA':<5} case",
+            *rows,
+            "",
+            f"ESIA client of the broker: {ESIA_CLIENT_ID} (key in ./var/esia-client-key.pem)",
+            "Stop with Ctrl+C.",
+        ]
+    )
+
+
+def run_demo(*, host: str = "127.0.0.1", port: int = 8000, esia_port: int = 8001) -> int:
+    var = Path.cwd() / "var"
+    var.mkdir(exist_ok=True)
+    broker_url, esia_url = f"http://{host}:{port}", f"http://{host}:{esia_port}"
+    settings = load_settings(
+        mode="demo", issuer=broker_url, host=host, port=port,
+        database_url=f"sqlite+aiosqlite:///{var / 'frmr_sso.db'}",
+    )
+    mock_settings = MockSettings(host=host, port=esia_port, base_url=esia_url, issuer=f"{esia_url}/", dev=True)
+    configure_logging(settings.log_level)
+    mock_app = create_mock_app(mock_settings)
+    register_broker_at_mock(mock_app.state.mock, load_or_create_esia_key(var), broker_url)
+    print(describe(mock_settings.accounts_file, broker_url, esia_url), flush=True)
+
+    servers = [
+        uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None)),
+        uvicorn.Server(uvicorn.Config(mock_app, host=host, port=esia_port, log_config=None)),
+    ]
+
+    async def serve_both() -> None:
+        await asyncio.gather(*(server.serve() for server in servers))
+
+    asyncio.run(serve_both())
+    return 0

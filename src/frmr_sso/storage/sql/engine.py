@@ -1,0 +1,133 @@
+"""Async engine factory for the two supported databases.
+
+SQLite (the embedded default) gets write-ahead logging so readers never wait
+for the writer, enforced foreign keys and a busy timeout, and SQLAlchemy emits
+``BEGIN`` itself: the sqlite3 driver's legacy mode would run SELECTs outside the
+transaction and leave ``BEGIN IMMEDIATE`` impossible. PostgreSQL gets a bounded,
+pre-pinged pool and sessions in UTC.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+_BEGIN_MODE = "frmr_sso_sqlite_begin"
+PING_TIMEOUT = 5.0
+
+
+def async_url(database_url: str | URL) -> URL:
+    """The URL with its async driver: ``postgresql://`` means asyncpg, ``sqlite://`` aiosqlite."""
+    url = make_url(database_url)
+    return url.set(drivername=_ASYNC_DRIVERS.get(url.drivername, url.drivername))
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL, or None for memory and URI databases."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_engine(
+    database_url: str | URL,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    sqlite_busy_timeout_ms: int = 10_000,
+    **engine_kwargs: Any,
+) -> AsyncEngine:
+    """An engine for ``database_url``; the caller owns it and ends with ``await engine.dispose()``."""
+    url = async_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo, **engine_kwargs)
+        _configure_sqlite(engine, busy_timeout_ms=sqlite_busy_timeout_ms, wal=path is not None)
+        return engine
+    if url.get_backend_name() == "postgresql":
+        options: dict[str, Any] = {
+            "pool_pre_ping": True,
+            "connect_args": {
+                "timeout": 10,
+                "server_settings": {"timezone": "UTC", "application_name": "frmr-sso"},
+            },
+        }
+        if "poolclass" not in engine_kwargs:
+            options.update(pool_size=pool_size, max_overflow=max_overflow, pool_timeout=10, pool_recycle=1800)
+        options.update(engine_kwargs)
+        return create_async_engine(url, echo=echo, **options)
+    raise ValueError(
+        f"unsupported database {url.get_backend_name()!r}: use sqlite+aiosqlite or postgresql+asyncpg"
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, wal: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN, see _on_begin
+        cursor = dbapi_connection.cursor()
+        try:
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A transaction holding the write lock from its first statement.
+
+    On SQLite it starts with ``BEGIN IMMEDIATE``: a read-then-write sequence can
+    neither interleave with another writer nor fail half way with SQLITE_BUSY.
+    PostgreSQL needs row or advisory locks instead, taken by the caller.
+    """
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            await conn.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
+        async with conn.begin():
+            yield conn
+
+
+async def ping(engine: AsyncEngine) -> bool:
+    """True when the database answers ``SELECT 1`` within PING_TIMEOUT seconds."""
+    try:
+        async with asyncio.timeout(PING_TIMEOUT), engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+    except Exception:  # a health probe reports any failure as "not ready"
+        return False
+    return True
+
+
+def upsert_insert(engine: AsyncEngine, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the engine's dialect, which offers ``ON CONFLICT`` on both databases."""
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
