@@ -2,7 +2,8 @@
 
 The suite runs twice (see scripts/test.sh): once on the embedded stores
 (SQLite + in-process KV) and once on PostgreSQL + Redis, chosen by
-``FRMR_SSO_TEST_DATABASE_URL`` and ``FRMR_SSO_TEST_REDIS_URL``.
+``FRMR_SSO_TEST_DATABASE_URL`` and ``FRMR_SSO_TEST_REDIS_URL``. Every test that
+asks for a database gets a fresh one of its own.
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import KeyValueStore
+from tests.support.databases import Databases, PostgresDatabases, SqliteDatabases
 
 REDIS_URL = os.environ.get("FRMR_SSO_TEST_REDIS_URL") or None
-DATABASE_URL = os.environ.get("FRMR_SSO_TEST_DATABASE_URL") or None
-BACKEND = "postgresql+redis" if DATABASE_URL and REDIS_URL else "sqlite+memory"
+SERVER_URL = os.environ.get("FRMR_SSO_TEST_DATABASE_URL") or None
+BACKEND = "postgresql+redis" if SERVER_URL and REDIS_URL else "sqlite+memory"
 
 
 def pytest_report_header() -> str:
@@ -44,9 +45,39 @@ async def kv() -> AsyncIterator[KeyValueStore]:
     await store.close()
 
 
+@pytest.fixture(scope="session")
+async def databases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Databases]:
+    factory: Databases
+    if SERVER_URL:
+        factory = PostgresDatabases(SERVER_URL)
+    else:
+        factory = SqliteDatabases(tmp_path_factory.mktemp("databases"))
+    yield factory
+    await factory.close()
+
+
+@pytest.fixture(scope="session")
+def sql_dialect() -> str:
+    return "postgresql" if SERVER_URL else "sqlite"
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A database URL of the configured backend (SQLite: a fresh file per test)."""
-    if DATABASE_URL:
-        return DATABASE_URL
-    return f"sqlite+aiosqlite:///{tmp_path / 'frmr_sso.db'}"
+async def empty_database_url(databases: Databases) -> AsyncIterator[str]:
+    """A database of the configured backend with no tables at all."""
+    url = await databases.empty()
+    yield url
+    await databases.drop(url)
+
+
+@pytest.fixture
+async def migrated_database_url(databases: Databases) -> AsyncIterator[str]:
+    """A fresh database of the configured backend at the migration head."""
+    url = await databases.migrated()
+    yield url
+    await databases.drop(url)
+
+
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """A fresh, empty database of the configured backend (apply migrations yourself)."""
+    return empty_database_url
