@@ -23,6 +23,7 @@ class MockSettings(BaseSettings):
     clients_file: Path = DATA_DIR / "clients.yaml"
     token_alg: Literal["RS256", "GOST3410_2012_256"] = "RS256"
     redis_url: str | None = None
+    kv_prefix: str = "mock_esia:"
     log_level: str = "INFO"
 
     timestamp_drift_seconds: int = Field(default=300, ge=1)

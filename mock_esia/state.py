@@ -34,7 +34,7 @@ class MockState:
 
 
 def build_state(settings: MockSettings) -> MockState:
-    kv = open_kv(settings.redis_url, prefix="mock_esia:")
+    kv = open_kv(settings.redis_url, prefix=settings.kv_prefix)
     return MockState(
         settings=settings,
         kv=kv,
