@@ -1,0 +1,1 @@
+"""Relying-party connectors: ESIA and any standard OpenID provider."""
