@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 from frmr_sso.web.request_id import RequestIdMiddleware
 from mock_esia.config import MockSettings
 from mock_esia.errors import EsiaError
-from mock_esia.routes import authorize, dev, login, outbox, rest, token
+from mock_esia.portal import DemoRelyingParty
+from mock_esia.routes import authorize, dev, login, outbox, portal, rest, token
 from mock_esia.state import MockState, build_state
 
 
@@ -32,9 +33,7 @@ def create_app(settings: MockSettings | None = None) -> FastAPI:
         finally:
             await state.kv.close()
 
-    app = FastAPI(
-        title="mock ESIA", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
-    )
+    app = FastAPI(title="mock ESIA", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.mock = state
     app.add_middleware(RequestIdMiddleware, error_body=_internal_error)
 
@@ -50,6 +49,8 @@ def create_app(settings: MockSettings | None = None) -> FastAPI:
         app.include_router(module.router)
     if settings.dev:
         app.include_router(dev.router)
+        app.state.demo_party = DemoRelyingParty.register(state)
+        app.include_router(portal.router)
     dev.install_fault_middleware(app, state)
     return app
 

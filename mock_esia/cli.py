@@ -1,4 +1,4 @@
-"""``mock-esia`` command: ``mock-esia serve [--host H] [--port P] [--dev] [--alg RS256|GOST3410_2012_256]``."""
+"""``mock-esia serve [--host H] [--port P] [--dev] [--alg RS256|GOST3410_2012_256]``."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ class MockSettings(BaseSettings):
     dev: bool = False
     accounts_file: Path = DATA_DIR / "accounts.yaml"
     clients_file: Path = DATA_DIR / "clients.yaml"
-    token_alg: Literal["RS256", "GOST3410_2012_256"] = "RS256"
+    token_alg: Literal["RS256", "GOST3410_2012_256"] = "RS256"  # noqa: S105 - an algorithm name
     redis_url: str | None = None
     kv_prefix: str = "mock_esia:"
     log_level: str = "INFO"

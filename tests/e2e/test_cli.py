@@ -29,7 +29,9 @@ def _run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
     ("secret", "message"),
     [(None, "FRMR_SSO_SECRET_KEY is not set"), ("short", "at least 32 characters")],
 )
-def test_serve_refuses_to_start_without_a_real_secret(tmp_path: Path, secret: str | None, message: str) -> None:
+def test_serve_refuses_to_start_without_a_real_secret(
+    tmp_path: Path, secret: str | None, message: str
+) -> None:
     env = _env(FRMR_SSO_ISSUER="https://sso.example.test")
     if secret is not None:
         env["FRMR_SSO_SECRET_KEY"] = secret

@@ -1,0 +1,126 @@
+"""``frmr-sso demo`` as a newcomer runs it: both servers up, accounts printed, a full ESIA round trip.
+
+The round trip goes through the mock's dev portal, a relying party built into
+the mock: signed ``/v2/ac`` → the real login form → SMS code from the outbox →
+``/v3/te`` → ``/rs/prns``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.forms import find_form
+from tests.support.servers import free_port
+
+FRMR_SSO = str(Path(sys.executable).with_name("frmr-sso"))
+DOCTOR, PASSWORD = "+79990000001", "Vrach-2026-Demo!"
+
+
+@dataclass
+class Demo:
+    broker: str
+    esia: str
+    cwd: Path
+    process: subprocess.Popen[str]
+    output: list[str]
+
+
+def _wait_ready(url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"demo exited early with code {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not become ready")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    cwd = tmp_path_factory.mktemp("demo")
+    port, esia_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRMR_SSO_", "MOCK_ESIA_"))}
+    process = subprocess.Popen(
+        [FRMR_SSO, "demo", "--port", str(port), "--esia-port", str(esia_port)],
+        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    output: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: output.extend(process.stdout or ()), daemon=True)
+    reader.start()
+    demo = Demo(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{esia_port}", cwd, process, output)
+    try:
+        _wait_ready(f"{demo.broker}/health/ready", process)
+        _wait_ready(f"{demo.esia}/health", process)
+        yield demo
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        reader.join(timeout=10)
+        process.stdout.close()
+
+
+def test_demo_keeps_its_data_under_var(demo: Demo) -> None:
+    assert (demo.cwd / "var" / "frmr_sso.db").is_file()
+    key = demo.cwd / "var" / "esia-client-key.pem"
+    assert key.is_file()
+    assert key.stat().st_mode & 0o077 == 0
+
+
+def test_demo_prints_where_things_are_and_the_accounts(demo: Demo) -> None:
+    text = "".join(demo.output)
+    assert demo.broker in text
+    assert f"{demo.esia}/_dev/outbox" in text
+    assert DOCTOR in text
+    assert PASSWORD in text
+
+
+def test_landing_page_lists_the_demo_accounts(demo: Demo) -> None:
+    page = httpx.get(f"{demo.esia}/")
+    assert page.status_code == 200
+    assert DOCTOR in page.text
+    assert "doctor@example.test" in page.text
+
+
+def test_full_round_trip_through_the_mock(demo: Demo) -> None:
+    with httpx.Client(base_url=demo.esia, follow_redirects=False, timeout=10) as browser:
+        to_esia = browser.get("/_demo/start")
+        assert to_esia.status_code == 302
+        to_login = browser.get(to_esia.headers["location"])
+        assert to_login.status_code == 302, to_login.text
+        login_page = browser.get(to_login.headers["location"])
+        form = find_form(login_page.text, field="password")
+        code_page = browser.post(form.action, data=form.fill(login=DOCTOR, password=PASSWORD))
+        assert code_page.status_code == 200, code_page.text
+        sms = browser.get("/_dev/outbox", params={"login": DOCTOR}).json()[0]["code"]
+        code_form = find_form(code_page.text, field="code")
+        back = browser.post(code_form.action, data=code_form.fill(code=sms))
+        assert back.status_code == 302
+        result = browser.get(back.headers["location"])
+    assert result.status_code == 200, result.text
+    assert "Вход выполнен" in result.text
+    assert "112-233-445 95" in result.text
+    assert "1000299654" in result.text
+
+
+def test_stops_cleanly_on_interrupt(demo: Demo) -> None:
+    assert demo.process.poll() is None
