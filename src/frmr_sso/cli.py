@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.config import ConfigurationError, Settings, load_settings
+from frmr_sso.errors import FrmrSsoError
+from frmr_sso.storage.errors import StorageConflict, StorageError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="frmr-sso", description="FRMR identity broker (ESIA → OpenID Connect)")
+    description = "FRMR identity broker (ESIA → OpenID Connect)"
+    parser = argparse.ArgumentParser(prog="frmr-sso", description=description)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the broker (settings from FRMR_SSO_* variables)")
     serve.add_argument("--host", default=None)
@@ -20,7 +27,34 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--esia-port", type=int, default=8001)
     sub.add_parser("migrate", help="apply database migrations up to the newest")
+    _add_admin_parsers(sub)
     return parser
+
+
+def _add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    clients = sub.add_parser("clients", help="register, list and remove downstream clients")
+    clients_sub = clients.add_subparsers(dest="action", required=True)
+    add = clients_sub.add_parser("add", help="register a client (a generated secret is printed once)")
+    add.add_argument("client_id")
+    add.add_argument("--name", required=True)
+    add.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
+    add.add_argument("--post-logout-redirect-uri", action="append", default=[], dest="post_logout_uris")
+    kind = add.add_mutually_exclusive_group()
+    kind.add_argument("--public", action="store_true", help="no secret; PKCE S256 required")
+    kind.add_argument("--secret", help="the client secret ('-' reads it from stdin); default: generated")
+    add.add_argument("--grant-type", action="append", default=[], dest="grant_types",
+                     choices=["authorization_code", "refresh_token", "client_credentials"])
+    add.add_argument("--scope", action="append", default=[], dest="scopes", help="repeatable; spaces split")
+    add.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
+    add.add_argument("--backchannel-logout-uri", default=None)
+    clients_sub.add_parser("list", help="registered clients (never their secrets)")
+    remove = clients_sub.add_parser("remove", help="delete a client")
+    remove.add_argument("client_id")
+    keys = sub.add_parser("keys", help="token signing keys")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    rotate = keys_sub.add_parser("rotate", help="new active key; the previous one stays in the JWKS")
+    rotate.add_argument("--alg", choices=["RS256", "ES256"], default=None, help="default: both")
+    keys_sub.add_parser("list", help="every key with its status")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -49,6 +83,99 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
+def _with_engine(settings: Settings, action: Callable[[AsyncEngine], Awaitable[int]]) -> int:
+    from frmr_sso.storage.sql.engine import create_engine
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            return await action(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except StorageConflict as exc:
+        print(f"frmr-sso: {exc}", file=sys.stderr)
+    except StorageError as exc:
+        print(f"frmr-sso: {exc} (check FRMR_SSO_DATABASE_URL; has `frmr-sso migrate` run?)", file=sys.stderr)
+    except FrmrSsoError as exc:
+        print(f"frmr-sso: {exc}", file=sys.stderr)
+    return 1
+
+
+def _clients(settings: Settings, args: argparse.Namespace) -> int:
+    from frmr_sso.oauth.client_specs import ClientSpec
+    from frmr_sso.oauth.registry import ClientService
+    from frmr_sso.security.secrets import generate_client_secret
+    from frmr_sso.storage.sql import SqlClientRepository
+
+    async def run(engine: AsyncEngine) -> int:
+        service = ClientService(SqlClientRepository(engine))
+        if args.action == "list":
+            rows: list[tuple[str, ...]] = [("client_id", "type", "grant types", "scopes", "redirect URIs")]
+            for c in await service.list():
+                kind = "public" if c.public else "confidential"
+                grants, scopes, uris = ",".join(c.grant_types), " ".join(c.scopes), " ".join(c.redirect_uris)
+                rows.append((c.client_id, kind, grants, scopes, uris))
+            _print_table(rows)
+            return 0
+        if args.action == "remove":
+            if await service.remove(args.client_id):
+                print(f"client {args.client_id!r} removed")
+                return 0
+            print(f"frmr-sso: no client {args.client_id!r}", file=sys.stderr)
+            return 1
+        secret = None if args.public else args.secret
+        if secret == "-":  # noqa: S105 - "read it from stdin"
+            secret = sys.stdin.readline().rstrip("\r\n")
+        generated = not args.public and secret is None
+        requested = tuple(s for value in args.scopes for s in value.split()) or ("openid",)
+        spec = ClientSpec(
+            client_id=args.client_id, name=args.name, redirect_uris=tuple(args.redirect_uris),
+            public=args.public, secret=generate_client_secret() if generated else secret,
+            grant_types=tuple(args.grant_types) or ("authorization_code",), scopes=requested,
+            post_logout_redirect_uris=tuple(args.post_logout_uris), id_token_alg=args.id_token_alg,
+            backchannel_logout_uri=args.backchannel_logout_uri,
+        )
+        client = await service.add(spec)
+        print(f"client {client.client_id!r} added ({'public' if client.public else 'confidential'})")
+        if generated:
+            print(f"client secret (shown only now, store it safely): {spec.secret}")
+        return 0
+
+    return _with_engine(settings, run)
+
+
+def _keys(settings: Settings, args: argparse.Namespace) -> int:
+    from frmr_sso.bootstrap import build_key_ring
+
+    async def run(engine: AsyncEngine) -> int:
+        ring = build_key_ring(settings, engine)
+        if args.action == "rotate":
+            for record in await ring.rotate(args.alg):
+                print(f"{record.alg}: new active key {record.kid}")
+            delay = int(ring.activation_delay.total_seconds())
+            if delay:
+                print(f"running instances publish it at once and sign with it after {delay} s")
+            print(f"previous keys stay in the JWKS for {int(ring.retention.total_seconds())} s")
+            return 0
+        rows: list[tuple[str, ...]] = [("kid", "alg", "status", "created", "not after")]
+        for k in await ring.list_keys():
+            not_after = k.not_after.isoformat(timespec="seconds") if k.not_after else "-"
+            rows.append((k.kid, k.alg, k.status, k.created_at.isoformat(timespec="seconds"), not_after))
+        _print_table(rows)
+        return 0
+
+    return _with_engine(settings, run)
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -64,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(settings, args)
     if args.command == "migrate":
         return _migrate(settings)
+    if args.command == "clients":
+        return _clients(settings, args)
+    if args.command == "keys":
+        return _keys(settings, args)
     return 2
 
 

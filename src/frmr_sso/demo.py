@@ -63,6 +63,17 @@ def register_broker_at_mock(state: MockState, signer: RsaSecretSigner, broker_ur
     state.clients.register(client)
 
 
+def demo_client_lines() -> list[str]:
+    from frmr_sso.oauth.client_specs import DEMO_CLIENTS
+
+    lines = []
+    for spec in DEMO_CLIENTS:
+        secret = f"secret {spec.secret}" if spec.secret else "public, PKCE S256"
+        where = " ".join(spec.redirect_uris) or "-"
+        lines.append(f"  {spec.client_id:<14} {secret:<28} {','.join(spec.grant_types):<34} {where}")
+    return lines
+
+
 def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
     data: dict[str, Any] = yaml.safe_load(accounts_file.read_text(encoding="utf-8"))
     rows = [
@@ -80,6 +91,9 @@ def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
             f"  {'phone':<14} {'e-mail':<26} {'password':<22} {'2FA':<5} case",
             *rows,
             "",
+            "Demo clients of the broker (OpenID Provider):",
+            *demo_client_lines(),
+            "",
             f"ESIA client of the broker: {ESIA_CLIENT_ID} (key in ./var/esia-client-key.pem)",
             "Stop with Ctrl+C.",
         ]
@@ -94,7 +108,9 @@ def run_demo(*, host: str = "127.0.0.1", port: int = 8000, esia_port: int = 8001
         mode="demo", issuer=broker_url, host=host, port=port,
         database_url=f"sqlite+aiosqlite:///{var / 'frmr_sso.db'}",
     )
-    mock_settings = MockSettings(host=host, port=esia_port, base_url=esia_url, issuer=f"{esia_url}/", dev=True)
+    mock_settings = MockSettings(
+        host=host, port=esia_port, base_url=esia_url, issuer=f"{esia_url}/", dev=True
+    )
     configure_logging(settings.log_level)
     mock_app = create_mock_app(mock_settings)
     register_broker_at_mock(mock_app.state.mock, load_or_create_esia_key(var), broker_url)

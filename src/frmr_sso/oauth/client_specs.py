@@ -1,0 +1,228 @@
+"""Client registrations as operators write them: CLI options, the YAML file, the demo set.
+
+A ``ClientSpec`` carries either a plain ``secret`` (hashed before it is stored)
+or a ready ``secret_hash``. Validation follows RFC 6749 (§2.1 client types,
+§3.1.2 absolute redirect URIs without a fragment, §3.3 scope tokens) and names
+the client and the field of every problem, all at once.
+
+The YAML file (``FRMR_SSO_CLIENTS_FILE``) is a list of clients, or a mapping
+with a ``clients`` list; the keys are the ``ClientSpec`` field names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from frmr_sso.errors import FrmrSsoError
+from frmr_sso.oidc.jwks import SUPPORTED_ALGORITHMS
+from frmr_sso.security.secrets import MalformedSecretHash, parse_secret_hash
+from frmr_sso.storage.ports import ClientRecord
+
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+MIN_SECRET_LENGTH = 12
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")  # RFC 6749 §3.3 NQCHAR
+_LISTS = ("redirect_uris", "grant_types", "scopes", "post_logout_redirect_uris")
+
+
+class ClientSpecError(FrmrSsoError):
+    """A client registration is invalid; ``problems`` lists ``client '<id>': <field>: <why>``."""
+
+    def __init__(self, problems: list[str], *, source: str | None = None) -> None:
+        self.problems = problems
+        prefix = f"{source}: " if source else ""
+        super().__init__(prefix + "; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSpec:
+    client_id: str
+    name: str
+    redirect_uris: tuple[str, ...] = ()
+    public: bool = False
+    secret: str | None = field(default=None, repr=False)
+    secret_hash: str | None = field(default=None, repr=False)
+    grant_types: tuple[str, ...] = ("authorization_code",)
+    scopes: tuple[str, ...] = ("openid",)
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    id_token_alg: str = "RS256"  # noqa: S105 - an algorithm name
+    backchannel_logout_uri: str | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, label: str) -> ClientSpec:
+        who = f"client {data.get('client_id', label)!r}"
+        known = {f.name for f in fields(cls)}
+        problems = [f"{who}: {key}: unknown field" for key in data if key not in known]
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in _LISTS:
+                value = value.split() if isinstance(value, str) else value
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    problems.append(f"{who}: {key}: must be a list of strings")
+                    continue
+                value = tuple(value)
+            elif key == "public" and not isinstance(value, bool):
+                problems.append(f"{who}: public: must be true or false")
+            elif key in known and key != "public" and value is not None and not isinstance(value, str):
+                problems.append(f"{who}: {key}: must be a string")
+            values[key] = value
+        for required in ("client_id", "name"):
+            if not values.get(required):
+                problems.append(f"{who}: {required}: is required")
+        if problems:
+            raise ClientSpecError(problems)
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    def problems(self) -> list[str]:
+        found: list[tuple[str, str]] = []
+        if not _CLIENT_ID.fullmatch(self.client_id):
+            found.append(("client_id", "1-128 characters of A-Z a-z 0-9 . _ ~ -"))
+        if not self.name.strip() or len(self.name) > 200:
+            found.append(("name", "must be 1-200 characters"))
+        found += _grant_problems(self)
+        found += _secret_problems(self)
+        for name in ("redirect_uris", "post_logout_redirect_uris"):
+            found += [(name, why) for uri in getattr(self, name) if (why := _uri_problem(uri))]
+        if self.backchannel_logout_uri and (why := _uri_problem(self.backchannel_logout_uri, web=True)):
+            found.append(("backchannel_logout_uri", why))
+        if not self.scopes or not all(_SCOPE_TOKEN.fullmatch(scope) for scope in self.scopes):
+            found.append(("scopes", "one or more scope tokens without spaces, quotes or backslashes"))
+        if self.id_token_alg not in SUPPORTED_ALGORITHMS:
+            found.append(("id_token_alg", f"must be one of {', '.join(SUPPORTED_ALGORITHMS)}"))
+        return [f"client {self.client_id!r}: {name}: {why}" for name, why in found]
+
+    def validated(self) -> ClientSpec:
+        if problems := self.problems():
+            raise ClientSpecError(problems)
+        return self
+
+    def to_record(self, secret_hash: str | None) -> ClientRecord:
+        return ClientRecord(
+            client_id=self.client_id,
+            name=self.name,
+            redirect_uris=self.redirect_uris,
+            public=self.public,
+            secret_hash=None if self.public else secret_hash,
+            post_logout_redirect_uris=self.post_logout_redirect_uris,
+            grant_types=tuple(dict.fromkeys(self.grant_types)),
+            scopes=tuple(dict.fromkeys(self.scopes)),
+            id_token_alg=self.id_token_alg,
+            backchannel_logout_uri=self.backchannel_logout_uri,
+        )
+
+    def with_secret(self, secret: str) -> ClientSpec:
+        return replace(self, secret=secret, secret_hash=None)
+
+
+def _grant_problems(spec: ClientSpec) -> list[tuple[str, str]]:
+    grants = set(spec.grant_types)
+    found = [("grant_types", f"unknown grant type {g!r}") for g in spec.grant_types if g not in GRANT_TYPES]
+    if not grants:
+        found.append(("grant_types", "at least one grant type is required"))
+    if "refresh_token" in grants and "authorization_code" not in grants:
+        found.append(("grant_types", "refresh_token needs authorization_code"))
+    if "authorization_code" in grants and not spec.redirect_uris:
+        found.append(("redirect_uris", "authorization_code needs at least one redirect URI"))
+    if spec.public and "client_credentials" in grants:
+        found.append(("grant_types", "a public client cannot use client_credentials"))
+    return found
+
+
+def _secret_problems(spec: ClientSpec) -> list[tuple[str, str]]:
+    if spec.public:
+        given = spec.secret is not None or spec.secret_hash is not None
+        return [("secret", "a public client has no secret")] if given else []
+    if (spec.secret is None) == (spec.secret_hash is None):
+        return [("secret", "a confidential client needs exactly one of secret or secret_hash")]
+    if spec.secret is not None and len(spec.secret) < MIN_SECRET_LENGTH:
+        return [("secret", f"must be at least {MIN_SECRET_LENGTH} characters")]
+    if spec.secret_hash is not None:
+        try:
+            parse_secret_hash(spec.secret_hash)
+        except MalformedSecretHash as exc:
+            return [("secret_hash", str(exc))]
+    return []
+
+
+def _uri_problem(uri: str, *, web: bool = False) -> str | None:
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return f"{uri!r} is not a URI"
+    if not parts.scheme or len(uri) > 2048:
+        return f"{uri!r} must be an absolute URI"
+    if parts.fragment or "#" in uri:
+        return f"{uri!r} must not have a fragment"
+    is_web = parts.scheme in ("http", "https")
+    if (web or is_web) and not (is_web and parts.hostname):
+        return f"{uri!r} must be an http(s) URL with a host"
+    return None
+
+
+def read_clients_file(path: Path) -> list[ClientSpec]:
+    source = f"clients file {path}"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ClientSpecError([f"cannot be read ({type(exc).__name__})"], source=source) from None
+    entries = data.get("clients") if isinstance(data, dict) else data
+    if not isinstance(entries, list):
+        expected = "must be a list of clients (or a mapping with a 'clients' list)"
+        raise ClientSpecError([expected], source=source)
+    specs: list[ClientSpec] = []
+    problems: list[str] = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            problems.append(f"client #{number}: must be a mapping of fields")
+            continue
+        try:
+            spec = ClientSpec.from_mapping(entry, label=f"#{number}")
+            problems += spec.problems()
+            specs.append(spec)
+        except ClientSpecError as exc:
+            problems += exc.problems
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.client_id in seen:
+            problems.append(f"client {spec.client_id!r}: client_id: appears more than once")
+        seen.add(spec.client_id)
+    if problems:
+        raise ClientSpecError(problems, source=source)
+    return specs
+
+
+_DEMO_SCOPES = ("openid", "profile", "snils", "frmr", "offline_access")
+DEMO_CLIENTS = (
+    ClientSpec(
+        client_id="demo-web",
+        name="Демо: веб-приложение больницы",
+        secret="demo-web-secret",  # noqa: S106 - published demo
+        redirect_uris=("http://127.0.0.1:9999/callback",),
+        post_logout_redirect_uris=("http://127.0.0.1:9999/",),
+        grant_types=("authorization_code", "refresh_token"),
+        scopes=_DEMO_SCOPES,
+    ),
+    ClientSpec(
+        client_id="demo-spa",
+        name="Демо: одностраничное приложение (PKCE)",
+        public=True,
+        redirect_uris=("http://127.0.0.1:9998/callback",),
+        post_logout_redirect_uris=("http://127.0.0.1:9998/",),
+        grant_types=("authorization_code", "refresh_token"),
+        scopes=_DEMO_SCOPES,
+    ),
+    ClientSpec(
+        client_id="demo-service",
+        name="Демо: сервис (client_credentials)",
+        secret="demo-service-secret",  # noqa: S106
+        grant_types=("client_credentials",),
+        scopes=("frmr",),
+    ),
+)
