@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -193,3 +194,65 @@ class AuditRepository(Protocol):
 
     async def list(self, *, after_id: int = 0, limit: int = 1000) -> Sequence[AuditRecord]:
         """Records with ``id > after_id`` in id order (the chain order), at most ``limit``."""
+
+
+# -- refresh tokens (RFC 6749 §6, rotated; see frmr_sso.oauth.refresh) -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshFamilyRecord:
+    """One login's chain of refresh tokens; revoking it ends every token of the chain."""
+
+    id: str
+    client_id: str
+    subject: str
+    scope: tuple[str, ...]
+    auth_time: datetime
+    created_at: datetime
+    absolute_expires_at: datetime
+    session_id: str | None = None
+    acr: str | None = None
+    amr: tuple[str, ...] = ()
+    claims: dict[str, Any] = field(default_factory=dict)
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshTokenRecord:
+    """One refresh token, known only by the SHA-256 of its value."""
+
+    token_hash: str
+    family_id: str
+    created_at: datetime
+    idle_expires_at: datetime
+    parent_hash: str | None = None
+    used_at: datetime | None = None
+
+
+class RefreshTokenRepository(Protocol):
+    async def create_family(self, family: RefreshFamilyRecord, first: RefreshTokenRecord) -> None:
+        """Store a new family with its first token, in one transaction."""
+
+    async def find(self, token_hash: str) -> tuple[RefreshTokenRecord, RefreshFamilyRecord] | None:
+        """The token and its family, whatever their state; None when unknown."""
+
+    def rotate(
+        self, parent_hash: str, child: RefreshTokenRecord, *, now: datetime
+    ) -> AbstractAsyncContextManager[bool]:
+        """Consume ``parent_hash`` and add ``child``, committed when the block exits.
+
+        The block receives True when this call consumed the parent (one
+        conditional UPDATE .. WHERE used_at IS NULL), False when another call
+        had (nothing is written). Whatever the block does before it exits
+        happens before the commit, so a racing loser sees it.
+        """
+
+    async def revoke_family(self, family_id: str, *, reason: str, at: datetime) -> bool:
+        """False when unknown or already revoked."""
+
+    async def revoke_session(self, session_id: str, *, reason: str, at: datetime) -> int:
+        """Revoke every live family of an SSO session (logout); the number revoked."""
+
+    async def purge_expired(self, now: datetime, *, limit: int = 1000) -> int:
+        """Delete up to ``limit`` families past their absolute lifetime, with their tokens."""

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from frmr_sso.storage.errors import StorageError, translate_errors
+from frmr_sso.storage.errors import StorageConflict, translate_errors
 from frmr_sso.storage.ports import SubjectRecord, utcnow
 from frmr_sso.storage.sql.engine import upsert_insert, write_transaction
 from frmr_sso.storage.sql.tables import subjects
@@ -53,13 +53,15 @@ class SqlSubjectRepository:
         insert = upsert_insert(self._engine, subjects).values(
             id=str(uuid.uuid4()), esia_oid=esia_oid, snils_hash=snils_hash, created_at=utcnow()
         )
-        insert = insert.on_conflict_do_nothing(index_elements=[subjects.c.esia_oid])
+        # Any unique conflict (oid or SNILS hash) is absorbed here; a SNILS already bound to
+        # another oid shows up below as no row for this oid.
+        insert = insert.on_conflict_do_nothing()
         with translate_errors("creating a subject"):
             async with write_transaction(self._engine) as conn:
                 await conn.execute(insert)
                 row = (await conn.execute(subjects.select().where(subjects.c.esia_oid == esia_oid))).first()
         if row is None:
-            raise StorageError("creating a subject failed: the row vanished")
+            raise StorageConflict("creating a subject: the SNILS is linked to another account")
         return _record(row)
 
     async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool:

@@ -103,3 +103,38 @@ audit_events = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
     sqlite_autoincrement=True,
 )
+
+refresh_families = sa.Table(
+    "refresh_families",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("client_id", sa.String(128), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("scope", sa.String(1024), nullable=False),
+    sa.Column("session_id", sa.String(128), nullable=True, index=True),
+    sa.Column("auth_time", UtcDateTime(), nullable=False),
+    sa.Column("acr", sa.String(128), nullable=True),
+    sa.Column("amr", sa.JSON(), nullable=False),
+    sa.Column("claims", sa.JSON(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("absolute_expires_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    sa.Column("revoked_reason", sa.String(64), nullable=True),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "family_id",
+        sa.String(36),
+        sa.ForeignKey("refresh_families.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("parent_hash", sa.String(64), nullable=True, unique=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("idle_expires_at", UtcDateTime(), nullable=False),
+    sa.Column("used_at", UtcDateTime(), nullable=True),
+)

@@ -79,7 +79,16 @@ async def test_head_creates_exactly_the_declared_tables(
         actual = await conn.run_sync(_schema)
         differences = await conn.run_sync(_differences)
     assert actual == _declared()
-    assert set(actual) == {"clients", "signing_keys", "subjects", "audit_events"}
+    assert set(actual) == {
+        "clients",
+        "signing_keys",
+        "subjects",
+        "audit_events",
+        "refresh_families",
+        "refresh_tokens",
+        "frmr_persons",
+        "frmr_employments",
+    }
     assert differences == []
 
 
@@ -89,7 +98,7 @@ async def test_is_current_follows_upgrade_and_downgrade(
     assert await current_revisions(empty_engine) == frozenset()
     assert await is_current(empty_engine) is False
     await asyncio.to_thread(upgrade, empty_database_url)
-    assert await current_revisions(empty_engine) == head_revisions() == frozenset({"0001"})
+    assert await current_revisions(empty_engine) == head_revisions() == frozenset({"0003"})
     assert await is_current(empty_engine) is True
     await asyncio.to_thread(downgrade, empty_database_url, "base")
     assert await is_current(empty_engine) is False

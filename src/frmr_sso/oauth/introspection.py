@@ -1,0 +1,86 @@
+"""Token introspection (RFC 7662) for resource servers and clients.
+
+Only confidential clients may ask (§2.1 "the endpoint MUST also require some
+form of authorization"): the caller authenticates them, and a public client
+is refused. Any confidential client may introspect an access token (resource
+servers are registered as clients); a refresh token is shown only to the
+client it was issued to. Everything else — unknown, expired, revoked, used,
+another client's refresh token — is ``{"active": false}`` (§2.2), with no
+hint why.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
+from frmr_sso.oauth.clients import Client
+from frmr_sso.oauth.errors import InvalidClient
+from frmr_sso.oauth.ports import JwtVerifier
+from frmr_sso.oauth.refresh import RefreshTokens, is_active
+from frmr_sso.oauth.request import Params
+from frmr_sso.oauth.revocation import MAX_TOKEN
+from frmr_sso.oauth.scope import format_scope
+from frmr_sso.storage.ports import KeyValueStore
+
+INACTIVE: dict[str, Any] = {"active": False}
+_ACCESS_TOKEN_MEMBERS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "acr")
+
+
+class IntrospectionService:
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        refresh_tokens: RefreshTokens,
+        kv: KeyValueStore,
+        verifier: JwtVerifier,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._issuer = issuer
+        self._refresh, self._kv, self._verifier, self._clock = refresh_tokens, kv, verifier, clock
+
+    async def introspect(self, client: Client, form: Params) -> dict[str, Any]:
+        """The RFC 7662 §2.2 response body; send it with ``Cache-Control: no-store``."""
+        if client.public:
+            raise InvalidClient("public clients may not introspect tokens")
+        token = form.require("token", max_length=MAX_TOKEN)
+        form.get("token_type_hint", max_length=32)
+        if "." in token:
+            return await self._access_token(token)
+        return await self._refresh_token(client, token)
+
+    async def _access_token(self, token: str) -> dict[str, Any]:
+        claims = await self._verifier.verify(token, typ=AT_JWT)
+        if claims is None or claims.get("iss") != self._issuer:
+            return dict(INACTIVE)
+        jti, exp = claims.get("jti"), claims.get("exp")
+        if not isinstance(jti, str) or not isinstance(exp, int) or exp <= self._clock():
+            return dict(INACTIVE)
+        if await is_denied(self._kv, jti):
+            return dict(INACTIVE)
+        body: dict[str, Any] = {"active": True, "token_type": "Bearer"}
+        body.update((name, claims[name]) for name in _ACCESS_TOKEN_MEMBERS if name in claims)
+        return body
+
+    async def _refresh_token(self, client: Client, token: str) -> dict[str, Any]:
+        found = await self._refresh.find(token)
+        if found is None:
+            return dict(INACTIVE)
+        record, family = found
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        if family.client_id != client.client_id or not is_active(record, family, now):
+            return dict(INACTIVE)
+        return {
+            "active": True,
+            "token_type": "refresh_token",
+            "scope": format_scope(family.scope),
+            "client_id": family.client_id,
+            "sub": family.subject,
+            "iss": self._issuer,
+            "iat": int(record.created_at.timestamp()),
+            "exp": int(min(record.idle_expires_at, family.absolute_expires_at).timestamp()),
+        }

@@ -1,0 +1,157 @@
+"""Rotating refresh tokens (RFC 6749 §6, §10.4; RFC 9700 §4.14.2).
+
+A refresh token is 256 random bits, stored only as its SHA-256. Each login
+with ``offline_access`` starts a *family*; every use consumes the token and
+issues its child. Presenting a consumed token again means it leaked (or the
+client lost a response), so:
+
+- within ``grace`` seconds of the rotation, and only while that child is still
+  unused, the same child is returned again (a retried request, or parallel
+  requests of one client, must not log the user out). The child is kept in the
+  key-value store under the parent's hash for exactly the grace time;
+- otherwise the whole family is revoked and every token of it stops working.
+
+A child lives ``idle_ttl`` seconds unless used, and never beyond the family's
+absolute lifetime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from frmr_sso.oauth.codes import CodeGrant
+from frmr_sso.oauth.errors import InvalidGrant, InvalidScope
+from frmr_sso.oauth.scope import Scope, within
+from frmr_sso.storage.ports import (
+    KeyValueStore,
+    RefreshFamilyRecord,
+    RefreshTokenRecord,
+    RefreshTokenRepository,
+)
+
+log = logging.getLogger(__name__)
+
+TOKEN_BYTES = 32
+DEFAULT_GRACE = 5.0
+REUSE_REASON = "refresh_token_reused"
+_GRACE_PREFIX = "oauth:rt-grace:"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Rotated:
+    family: RefreshFamilyRecord
+    token: str = field(repr=False)
+
+
+def is_active(token: RefreshTokenRecord, family: RefreshFamilyRecord, now: datetime) -> bool:
+    return (
+        token.used_at is None
+        and family.revoked_at is None
+        and token.idle_expires_at > now
+        and family.absolute_expires_at > now
+    )
+
+
+class RefreshTokens:
+    def __init__(
+        self,
+        repository: RefreshTokenRepository,
+        kv: KeyValueStore,
+        *,
+        absolute_ttl: float,
+        idle_ttl: float,
+        grace: float = DEFAULT_GRACE,
+    ) -> None:
+        self._repo, self._kv = repository, kv
+        self._absolute = timedelta(seconds=absolute_ttl)
+        self._idle = timedelta(seconds=idle_ttl)
+        self._grace = grace
+
+    async def start(self, family_id: str, grant: CodeGrant, scope: tuple[str, ...], now: datetime) -> str:
+        """Start the family of a login's code exchange; returns its first token."""
+        family = RefreshFamilyRecord(
+            id=family_id,
+            client_id=grant.client_id,
+            subject=grant.subject,
+            scope=scope,
+            auth_time=datetime.fromtimestamp(grant.auth_time, UTC),
+            created_at=now,
+            absolute_expires_at=now + self._absolute,
+            session_id=grant.session_id,
+            acr=grant.acr,
+            amr=grant.amr,
+            claims=grant.claims,
+        )
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        await self._repo.create_family(family, self._child(token, family, None, now))
+        return token
+
+    async def find(self, token: str) -> tuple[RefreshTokenRecord, RefreshFamilyRecord] | None:
+        return await self._repo.find(hash_token(token))
+
+    async def rotate(
+        self, client_id: str, token: str, now: datetime, *, requested_scope: Scope = ()
+    ) -> Rotated:
+        """Consume ``token`` and return its child; InvalidGrant for anything but a live token.
+
+        A ``requested_scope`` beyond the family's is refused before the token is
+        consumed (RFC 6749 §6), so the client keeps a usable token.
+        """
+        parent_hash = hash_token(token)
+        found = await self._repo.find(parent_hash)
+        if found is None:
+            raise InvalidGrant("refresh token is invalid")
+        parent, family = found
+        if family.client_id != client_id:
+            raise InvalidGrant("refresh token was issued to another client")
+        if family.revoked_at is not None or family.absolute_expires_at <= now:
+            raise InvalidGrant("refresh token is revoked or expired")
+        if not within(requested_scope, family.scope):
+            raise InvalidScope("scope exceeds the scope originally granted")
+        if parent.used_at is None:
+            if parent.idle_expires_at <= now:
+                raise InvalidGrant("refresh token expired")
+            child_token = secrets.token_urlsafe(TOKEN_BYTES)
+            child = self._child(child_token, family, parent_hash, now)
+            async with self._repo.rotate(parent_hash, child, now=now) as consumed:
+                if consumed and self._grace > 0:
+                    # before the commit: a racing loser finds the child once its UPDATE returns
+                    await self._kv.set(_GRACE_PREFIX + parent_hash, child_token, ttl=self._grace)
+            if consumed:
+                return Rotated(family, child_token)
+        return await self._reused(parent_hash, family, now)
+
+    async def revoke(self, family_id: str, *, reason: str, now: datetime) -> bool:
+        return await self._repo.revoke_family(family_id, reason=reason, at=now)
+
+    async def _reused(self, parent_hash: str, family: RefreshFamilyRecord, now: datetime) -> Rotated:
+        child_token = await self._kv.get(_GRACE_PREFIX + parent_hash) if self._grace > 0 else None
+        if child_token is not None:
+            found = await self._repo.find(hash_token(child_token))
+            if found is not None and is_active(found[0], found[1], now):
+                return Rotated(found[1], child_token)
+        if await self._repo.revoke_family(family.id, reason=REUSE_REASON, at=now):
+            log.warning(
+                "refresh token reused outside the grace window: family revoked",
+                extra={"family_id": family.id, "client_id": family.client_id},
+            )
+        raise InvalidGrant("refresh token was already used")
+
+    def _child(
+        self, token: str, family: RefreshFamilyRecord, parent_hash: str | None, now: datetime
+    ) -> RefreshTokenRecord:
+        return RefreshTokenRecord(
+            token_hash=hash_token(token),
+            family_id=family.id,
+            parent_hash=parent_hash,
+            created_at=now,
+            idle_expires_at=min(now + self._idle, family.absolute_expires_at),
+        )

@@ -1,0 +1,67 @@
+"""Token revocation (RFC 7009).
+
+A refresh token revokes its whole family: RFC 7009 §2.1 "If the particular
+token is a refresh token ... the authorization server SHOULD also invalidate
+all access tokens based on the same authorization grant" — the family's
+tokens all stop working, and its access tokens expire within minutes. An
+access token (a JWT) cannot be deleted, so its ``jti`` is denied until ``exp``.
+
+Our refresh tokens never contain a dot and our access tokens always do, so the
+token's shape picks the lookup and ``token_type_hint`` is only syntax-checked
+("the authorization server ... MUST extend its search", §2.1). A token of
+another client, an unknown or an expired one is answered like a revoked one:
+RFC 7009 §2.2 "invalid tokens do not cause an error response", and another
+client learns nothing about the token.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from frmr_sso.oauth.access_tokens import AT_JWT, deny
+from frmr_sso.oauth.clients import Client
+from frmr_sso.oauth.ports import JwtVerifier
+from frmr_sso.oauth.refresh import RefreshTokens
+from frmr_sso.oauth.request import Params
+from frmr_sso.storage.ports import KeyValueStore
+
+MAX_TOKEN = 8192
+REVOKED_REASON = "revoked_by_client"
+
+
+class RevocationService:
+    def __init__(
+        self,
+        *,
+        refresh_tokens: RefreshTokens,
+        kv: KeyValueStore,
+        verifier: JwtVerifier,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._refresh, self._kv, self._verifier, self._clock = refresh_tokens, kv, verifier, clock
+
+    async def revoke(self, client: Client, form: Params) -> None:
+        """Revoke ``token`` of the authenticated ``client``; the endpoint answers 200 (RFC 7009 §2.2)."""
+        token = form.require("token", max_length=MAX_TOKEN)
+        form.get("token_type_hint", max_length=32)
+        if "." in token:
+            await self._revoke_access_token(client, token)
+        else:
+            await self._revoke_refresh_token(client, token)
+
+    async def _revoke_access_token(self, client: Client, token: str) -> None:
+        claims = await self._verifier.verify(token, typ=AT_JWT)
+        if claims is None or claims.get("client_id") != client.client_id:
+            return
+        jti, exp = claims.get("jti"), claims.get("exp")
+        if isinstance(jti, str) and isinstance(exp, int):
+            await deny(self._kv, jti, exp=exp, now=self._clock())
+
+    async def _revoke_refresh_token(self, client: Client, token: str) -> None:
+        found = await self._refresh.find(token)
+        if found is None or found[1].client_id != client.client_id:
+            return
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        await self._refresh.revoke(found[1].id, reason=REVOKED_REASON, now=now)

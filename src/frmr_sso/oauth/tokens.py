@@ -1,0 +1,199 @@
+"""The token endpoint (RFC 6749 §4.1.3, §4.4, §5, §6; RFC 7636 §4.6; RFC 9068; OIDC Core §3.1.3, §12).
+
+``TokenService`` takes a client the registry has already authenticated and the
+form parameters, and returns a ``TokenResponse`` or raises an ``OAuthError``.
+Access tokens are RFC 9068 JWTs (``typ: at+jwt``); an ID Token comes with every
+grant whose scope has ``openid``; a refresh token only with ``offline_access``
+for a client registered for the ``refresh_token`` grant.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from frmr_sso.config import Settings
+from frmr_sso.oauth import codes, pkce
+from frmr_sso.oauth.access_tokens import deny, new_jti
+from frmr_sso.oauth.clients import Client
+from frmr_sso.oauth.codes import CodeGrant, RedeemedCode
+from frmr_sso.oauth.errors import (
+    InvalidGrant,
+    InvalidRequest,
+    InvalidScope,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+)
+from frmr_sso.oauth.issuance import Login, TokenIssuer, TokenResponse
+from frmr_sso.oauth.ports import JwtSigner
+from frmr_sso.oauth.refresh import DEFAULT_GRACE, RefreshTokens
+from frmr_sso.oauth.request import Params
+from frmr_sso.oauth.scope import OFFLINE_ACCESS, USER_SCOPES, narrow, parse_scope
+from frmr_sso.storage.ports import KeyValueStore, RefreshTokenRepository
+
+log = logging.getLogger(__name__)
+
+MAX_CODE = 128
+MAX_REFRESH_TOKEN = 128
+MAX_SCOPE = 1024
+REPLAY_REASON = "authorization_code_replayed"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLifetimes:
+    """Seconds; the defaults of ``Settings``."""
+
+    code: int = 60
+    access_token: int = 300
+    refresh_absolute: int = 30 * 86_400
+    refresh_idle: int = 7 * 86_400
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TokenLifetimes:
+        return cls(
+            settings.code_ttl,
+            settings.access_token_ttl,
+            settings.refresh_absolute_ttl,
+            settings.refresh_idle_ttl,
+        )
+
+
+class TokenService:
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        signer: JwtSigner,
+        refresh_tokens: RefreshTokenRepository,
+        kv: KeyValueStore,
+        lifetimes: TokenLifetimes,
+        refresh_grace: float = DEFAULT_GRACE,
+        audience: str | None = None,
+        access_token_alg: str = "RS256",  # noqa: S107 - an algorithm name
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.lifetimes = lifetimes
+        self._kv, self._clock = kv, clock
+        self.issuance = TokenIssuer(
+            issuer=issuer,
+            audience=audience or issuer,
+            signer=signer,
+            access_token_ttl=lifetimes.access_token,
+            access_token_alg=access_token_alg,
+        )
+        self.refresh_tokens = RefreshTokens(
+            refresh_tokens,
+            kv,
+            absolute_ttl=lifetimes.refresh_absolute,
+            idle_ttl=lifetimes.refresh_idle,
+            grace=refresh_grace,
+        )
+
+    async def token(self, client: Client, form: Params) -> TokenResponse:
+        """Dispatch on ``grant_type`` (RFC 6749 §4.1.3, §4.4.2, §6)."""
+        grant_type = form.require("grant_type", max_length=64)
+        if grant_type == "authorization_code":
+            return await self.exchange_code(client, form)
+        if grant_type == "refresh_token":
+            return await self.refresh(client, form)
+        if grant_type == "client_credentials":
+            return await self.client_credentials(client, form)
+        raise UnsupportedGrantType("grant_type is not supported")
+
+    async def exchange_code(self, client: Client, form: Params) -> TokenResponse:
+        _allow(client, "authorization_code")
+        code = form.require("code", max_length=MAX_CODE)
+        redirect_uri = form.require("redirect_uri", max_length=2048)
+        verifier = form.get("code_verifier", max_length=128)
+        if verifier is not None and not pkce.is_well_formed(verifier):
+            raise InvalidRequest("code_verifier is malformed")
+        grant = await codes.redeem(self._kv, code)
+        if grant is None:
+            await self._revoke_replayed(code)
+            raise InvalidGrant("authorization code is invalid, expired or already used")
+        if grant.client_id != client.client_id:
+            raise InvalidGrant("authorization code was issued to another client")
+        if grant.redirect_uri != redirect_uri:
+            raise InvalidGrant("redirect_uri does not match the authorization request")
+        _check_pkce(client, grant, verifier)
+        now = self._clock()
+        scope = grant.scope
+        with_refresh = OFFLINE_ACCESS in scope and client.allows_grant("refresh_token")
+        if not with_refresh:
+            scope = tuple(token for token in scope if token != OFFLINE_ACCESS)
+        family_id = str(uuid.uuid4()) if with_refresh else None
+        jti = new_jti()
+        issued = RedeemedCode(client.client_id, jti, int(now) + self.lifetimes.access_token, family_id)
+        await codes.mark_redeemed(self._kv, code, issued, self.lifetimes.code)
+        refresh_token = None
+        if family_id is not None:
+            refresh_token = await self.refresh_tokens.start(family_id, grant, scope, _utc(now))
+        return self.issuance.for_login(
+            client,
+            Login.of_grant(grant),
+            scope,
+            now=now,
+            jti=jti,
+            refresh_token=refresh_token,
+            nonce=grant.nonce,
+        )
+
+    async def refresh(self, client: Client, form: Params) -> TokenResponse:
+        _allow(client, "refresh_token")
+        token = form.require("refresh_token", max_length=MAX_REFRESH_TOKEN)
+        requested = parse_scope(form.get("scope", max_length=MAX_SCOPE))
+        now = self._clock()
+        rotated = await self.refresh_tokens.rotate(
+            client.client_id, token, _utc(now), requested_scope=requested
+        )
+        scope = narrow(requested or rotated.family.scope, client.scopes)
+        login = Login.of_family(rotated.family)
+        return self.issuance.for_login(client, login, scope, now=now, refresh_token=rotated.token)
+
+    async def client_credentials(self, client: Client, form: Params) -> TokenResponse:
+        _allow(client, "client_credentials")
+        if client.public:
+            raise UnauthorizedClient("client_credentials is for confidential clients only")
+        requested = parse_scope(form.get("scope", max_length=MAX_SCOPE))
+        allowed = client.scopes - USER_SCOPES
+        scope = narrow(requested, allowed) if requested else tuple(sorted(allowed))
+        if requested and not scope:
+            raise InvalidScope("the client is registered for none of the requested scopes")
+        return self.issuance.for_client(client, scope, now=self._clock())
+
+    async def _revoke_replayed(self, code: str) -> None:
+        """RFC 6749 §4.1.2: revoke what a replayed code was exchanged for."""
+        issued = await codes.find_redeemed(self._kv, code)
+        if issued is None:
+            return
+        now = self._clock()
+        await deny(self._kv, issued.access_token_jti, exp=issued.access_token_exp, now=now)
+        if issued.refresh_family_id is not None:
+            await self.refresh_tokens.revoke(issued.refresh_family_id, reason=REPLAY_REASON, now=_utc(now))
+        log.warning("authorization code replayed: its tokens revoked", extra={"client_id": issued.client_id})
+
+
+def _allow(client: Client, grant_type: str) -> None:
+    if not client.allows_grant(grant_type):
+        raise UnauthorizedClient(f"the client may not use the {grant_type} grant")
+
+
+def _check_pkce(client: Client, grant: CodeGrant, verifier: str | None) -> None:
+    if grant.code_challenge is None:
+        if verifier is not None:  # RFC 9700 §4.8.2: no PKCE downgrade
+            raise InvalidGrant("code_verifier given, but the authorization request had no code_challenge")
+        if client.requires_pkce:
+            raise InvalidGrant("the authorization request of a public client had no code_challenge")
+        return
+    if verifier is None:
+        raise InvalidRequest("code_verifier is missing")
+    if not pkce.verify(verifier, grant.code_challenge, grant.code_challenge_method or pkce.S256):
+        raise InvalidGrant("code_verifier does not match the code_challenge")
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)

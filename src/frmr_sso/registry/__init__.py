@@ -1,0 +1,1 @@
+"""FRMR domain: SNILS, registry records and their service."""

@@ -1,0 +1,147 @@
+"""Refresh-token families in SQL, rotated race-safely on SQLite and PostgreSQL.
+
+``rotate`` consumes the parent with one conditional ``UPDATE .. WHERE used_at IS
+NULL``: on PostgreSQL a concurrent UPDATE of the same row waits for the first
+to commit and then matches nothing; on SQLite the transaction starts with
+``BEGIN IMMEDIATE``, so rotations run one after another. Either way exactly
+one caller sees rowcount 1 and adds the child; the others see 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frmr_sso.storage.errors import translate_errors
+from frmr_sso.storage.ports import RefreshFamilyRecord, RefreshTokenRecord
+from frmr_sso.storage.sql.engine import write_transaction
+from frmr_sso.storage.sql.tables import refresh_families, refresh_tokens
+
+_FAMILY_PREFIX = "f__"
+_FIND = sa.select(*refresh_tokens.c, *(c.label(_FAMILY_PREFIX + c.name) for c in refresh_families.c)).join(
+    refresh_families, refresh_tokens.c.family_id == refresh_families.c.id
+)
+
+
+def _token_row(token: RefreshTokenRecord) -> dict[str, Any]:
+    return {
+        "token_hash": token.token_hash,
+        "family_id": token.family_id,
+        "parent_hash": token.parent_hash,
+        "created_at": token.created_at,
+        "idle_expires_at": token.idle_expires_at,
+        "used_at": token.used_at,
+    }
+
+
+def _family_row(family: RefreshFamilyRecord) -> dict[str, Any]:
+    return {
+        "id": family.id,
+        "client_id": family.client_id,
+        "subject": family.subject,
+        "scope": " ".join(family.scope),
+        "session_id": family.session_id,
+        "auth_time": family.auth_time,
+        "acr": family.acr,
+        "amr": list(family.amr),
+        "claims": dict(family.claims),
+        "created_at": family.created_at,
+        "absolute_expires_at": family.absolute_expires_at,
+        "revoked_at": family.revoked_at,
+        "revoked_reason": family.revoked_reason,
+    }
+
+
+def _records(row: sa.Row[Any]) -> tuple[RefreshTokenRecord, RefreshFamilyRecord]:
+    m = row._mapping
+    token = RefreshTokenRecord(
+        token_hash=m["token_hash"],
+        family_id=m["family_id"],
+        parent_hash=m["parent_hash"],
+        created_at=m["created_at"],
+        idle_expires_at=m["idle_expires_at"],
+        used_at=m["used_at"],
+    )
+    f = _FAMILY_PREFIX
+    family = RefreshFamilyRecord(
+        id=m[f + "id"],
+        client_id=m[f + "client_id"],
+        subject=m[f + "subject"],
+        scope=tuple(m[f + "scope"].split()),
+        session_id=m[f + "session_id"],
+        auth_time=m[f + "auth_time"],
+        acr=m[f + "acr"],
+        amr=tuple(m[f + "amr"]),
+        claims=dict(m[f + "claims"]),
+        created_at=m[f + "created_at"],
+        absolute_expires_at=m[f + "absolute_expires_at"],
+        revoked_at=m[f + "revoked_at"],
+        revoked_reason=m[f + "revoked_reason"],
+    )
+    return token, family
+
+
+class SqlRefreshTokenRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create_family(self, family: RefreshFamilyRecord, first: RefreshTokenRecord) -> None:
+        with translate_errors("storing a refresh token family"):
+            async with self._engine.begin() as conn:
+                await conn.execute(refresh_families.insert().values(**_family_row(family)))
+                await conn.execute(refresh_tokens.insert().values(**_token_row(first)))
+
+    async def find(self, token_hash: str) -> tuple[RefreshTokenRecord, RefreshFamilyRecord] | None:
+        with translate_errors("reading a refresh token"):
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(_FIND.where(refresh_tokens.c.token_hash == token_hash))).first()
+        return None if row is None else _records(row)
+
+    @asynccontextmanager
+    async def rotate(
+        self, parent_hash: str, child: RefreshTokenRecord, *, now: datetime
+    ) -> AsyncIterator[bool]:
+        consume = (
+            refresh_tokens.update()
+            .where(refresh_tokens.c.token_hash == parent_hash, refresh_tokens.c.used_at.is_(None))
+            .values(used_at=now)
+        )
+        with translate_errors("rotating a refresh token"):
+            async with write_transaction(self._engine) as conn:
+                consumed = (await conn.execute(consume)).rowcount == 1
+                if consumed:
+                    await conn.execute(refresh_tokens.insert().values(**_token_row(child)))
+                yield consumed
+
+    async def _revoke(self, where: sa.ColumnElement[bool], reason: str, at: datetime) -> int:
+        stmt = (
+            refresh_families.update()
+            .where(where, refresh_families.c.revoked_at.is_(None))
+            .values(revoked_at=at, revoked_reason=reason)
+        )
+        with translate_errors("revoking refresh tokens"):
+            async with self._engine.begin() as conn:
+                return (await conn.execute(stmt)).rowcount
+
+    async def revoke_family(self, family_id: str, *, reason: str, at: datetime) -> bool:
+        return await self._revoke(refresh_families.c.id == family_id, reason, at) == 1
+
+    async def revoke_session(self, session_id: str, *, reason: str, at: datetime) -> int:
+        return await self._revoke(refresh_families.c.session_id == session_id, reason, at)
+
+    async def purge_expired(self, now: datetime, *, limit: int = 1000) -> int:
+        expired = (
+            sa.select(refresh_families.c.id)
+            .where(refresh_families.c.absolute_expires_at < now)
+            .limit(limit)
+            .scalar_subquery()
+        )
+        stmt = refresh_families.delete().where(refresh_families.c.id.in_(expired))
+        with translate_errors("purging expired refresh tokens"):
+            async with self._engine.begin() as conn:
+                return (await conn.execute(stmt)).rowcount  # their tokens go by ON DELETE CASCADE

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import pytest
+
+from frmr_sso.oauth.access_tokens import AT_JWT, access_token_claims
+from tests.support.oauth import ISSUER, TestSigner
+
+
+@pytest.fixture(scope="module")
+def signer() -> TestSigner:
+    return TestSigner()
+
+
+def claims(**changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    built = access_token_claims(
+        issuer=ISSUER, audience=ISSUER, subject="s", client_id="c", scope="openid", jti="j", now=now, ttl=60
+    )
+    built.update(changes)
+    return {k: v for k, v in built.items() if v is not None}
+
+
+async def test_a_valid_token(signer: TestSigner) -> None:
+    token = signer.sign(claims(), typ=AT_JWT)
+    verified = await signer.verifier().verify(token, typ=AT_JWT)
+    assert verified is not None
+    assert (verified["sub"], verified["client_id"], verified["jti"], verified["iss"]) == (
+        "s",
+        "c",
+        "j",
+        ISSUER,
+    )
+    assert await signer.verifier().verify(token) is not None
+    es = signer.sign(claims(), alg="ES256", typ="application/at+jwt")
+    assert await signer.verifier().verify(es, typ=AT_JWT) is not None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"exp": int(time.time()) - 10},
+        {"iss": "https://other.test"},
+        {"iat": None},
+        {"exp": None},
+    ],
+)
+async def test_claims_that_fail(signer: TestSigner, change: dict[str, Any]) -> None:
+    assert await signer.verifier().verify(signer.sign(claims(**change), typ=AT_JWT), typ=AT_JWT) is None
+
+
+async def test_wrong_typ_fails_when_asked(signer: TestSigner) -> None:
+    id_token_like = signer.sign(claims())
+    assert await signer.verifier().verify(id_token_like, typ=AT_JWT) is None
+    assert await signer.verifier().verify(id_token_like) is not None
+
+
+async def test_foreign_keys_and_forgeries_fail(signer: TestSigner) -> None:
+    verifier = signer.verifier()
+    unknown_kid = jwt.encode(claims(), signer.keys["RS256"], algorithm="RS256", headers={"kid": "nope"})
+    no_kid = jwt.encode(claims(), signer.keys["RS256"], algorithm="RS256")
+    hs = jwt.encode(
+        claims(), "secret-secret-secret-secret-secret!", algorithm="HS256", headers={"kid": "test-RS256"}
+    )
+    # an ES256 signature presented under the RSA key's kid (algorithm confusion)
+    mixed = jwt.encode(claims(), signer.keys["ES256"], algorithm="ES256", headers={"kid": "test-RS256"})
+    valid = signer.sign(claims())
+    tampered = valid[:-4] + ("AAAA" if not valid.endswith("AAAA") else "BBBB")
+    for token in (unknown_kid, no_kid, hs, mixed, tampered, "not-a-jwt", "a.b.c"):
+        assert await verifier.verify(token) is None
