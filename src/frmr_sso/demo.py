@@ -74,6 +74,24 @@ def demo_client_lines() -> list[str]:
     return lines
 
 
+def write_upstreams_file(var: Path, esia_url: str, cert_hash: str) -> Path:
+    """The broker's upstreams file for this run: the mock ESIA at this run's port."""
+    entry = {
+        "name": "esia",
+        "type": "esia",
+        "display_name": "Госуслуги (учебная ЕСИА)",
+        "base_url": esia_url,
+        "issuer": f"{esia_url}/",
+        "client_id": ESIA_CLIENT_ID,
+        "certificate_hash": cert_hash,
+        "signer": {"kind": "rsa", "key_file": str(var / "esia-client-key.pem")},
+        "scopes": ["openid", "fullname", "birthdate", "gender", "snils"],
+    }
+    path = var / "upstreams.yaml"
+    path.write_text(yaml.safe_dump({"upstreams": [entry]}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
     data: dict[str, Any] = yaml.safe_load(accounts_file.read_text(encoding="utf-8"))
     rows = [
@@ -104,16 +122,22 @@ def run_demo(*, host: str = "127.0.0.1", port: int = 8000, esia_port: int = 8001
     var = Path.cwd() / "var"
     var.mkdir(exist_ok=True)
     broker_url, esia_url = f"http://{host}:{port}", f"http://{host}:{esia_port}"
+    signer = load_or_create_esia_key(var)
+    upstreams = write_upstreams_file(var, esia_url, certificate_hash(signer))
     settings = load_settings(
-        mode="demo", issuer=broker_url, host=host, port=port,
+        mode="demo",
+        issuer=broker_url,
+        host=host,
+        port=port,
         database_url=f"sqlite+aiosqlite:///{var / 'frmr_sso.db'}",
+        upstreams_file=upstreams,
     )
     mock_settings = MockSettings(
         host=host, port=esia_port, base_url=esia_url, issuer=f"{esia_url}/", dev=True
     )
     configure_logging(settings.log_level)
     mock_app = create_mock_app(mock_settings)
-    register_broker_at_mock(mock_app.state.mock, load_or_create_esia_key(var), broker_url)
+    register_broker_at_mock(mock_app.state.mock, signer, broker_url)
     print(describe(mock_settings.accounts_file, broker_url, esia_url), flush=True)
 
     servers = [

@@ -137,3 +137,30 @@ class GostSecretSigner:
     def sign(self, message: bytes) -> str:
         signature = gost_sign_digest(self._key, streebog256(message), self._curve)
         return b64url(signature, padded=self._padded)
+
+
+def gost_verify_digest(public_key: bytes, digest: bytes, signature: bytes, curve: dict[str, int]) -> bool:
+    """Check a raw ``s || r`` over a Streebog-256 ``digest`` with the public key ``X || Y``.
+
+    The inverse of ``gost_sign_digest``; used for ESIA's GOST3410_2012_256 tokens.
+    """
+    if len(public_key) != 2 * GOST_SIZE or len(signature) != 2 * GOST_SIZE:
+        return False
+    if not gost_point_on_curve(public_key, curve):
+        return False
+    verifier = gostcrypto.gostsignature.new(gostcrypto.gostsignature.MODE_256, curve)
+    r_s = signature[GOST_SIZE:] + signature[:GOST_SIZE]
+    try:
+        return bool(verifier.verify(bytearray(public_key), bytearray(digest[::-1]), bytearray(r_s)))
+    except (gostcrypto.gostsignature.GOSTSignatureError, ValueError):
+        return False
+
+
+def gost_point_on_curve(public_key: bytes, curve: dict[str, int]) -> bool:
+    """``X || Y`` is a point of the short Weierstrass curve (a JWKS could publish anything)."""
+    p = curve["p"]
+    x = int.from_bytes(public_key[:GOST_SIZE], "big")
+    y = int.from_bytes(public_key[GOST_SIZE:], "big")
+    if not (0 <= x < p and 0 <= y < p):
+        return False
+    return (y * y - (x * x * x + curve["a"] * x + curve["b"])) % p == 0
