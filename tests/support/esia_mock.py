@@ -115,7 +115,8 @@ def _client(client_id: str, signer: RsaSecretSigner, *, require_trusted: bool) -
     )
 
 
-async def _purge(settings: MockSettings) -> None:
+async def purge_mock_keys(settings: MockSettings) -> None:
+    """Remove the keys a test's mock left in Redis (its own prefix)."""
     if settings.redis_url is None:
         return
     import redis.asyncio as aioredis
@@ -139,7 +140,7 @@ async def running_mock(settings: MockSettings, signer: RsaSecretSigner) -> Async
         with serve(app) as base:
             yield MockEsia(base=base, settings=settings, state=state, signer=signer)
     finally:
-        await _purge(settings)
+        await purge_mock_keys(settings)
 
 
 async def submit(

@@ -37,6 +37,7 @@ from mock_esia.config import MockSettings
 from mock_esia.errors import ESIA_MESSAGES, OAUTH_ERROR
 from mock_esia.state import MockState
 from mock_esia.timestamps import format_timestamp
+from tests.support.esia_mock import purge_mock_keys
 from tests.support.servers import serve
 
 REDIRECT_URI = "http://127.0.0.1:9/esia/callback"
@@ -184,20 +185,6 @@ def verify_rs256(esia: Esia, token: str, **kwargs: object) -> dict[str, object]:
     return claims
 
 
-async def _purge(settings: MockSettings) -> None:
-    if settings.redis_url is None:
-        return
-    import redis.asyncio as aioredis
-
-    client = aioredis.Redis.from_url(settings.redis_url)
-    try:
-        keys = [key async for key in client.scan_iter(match=settings.kv_prefix + "*", count=500)]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
-
-
 @asynccontextmanager
 async def running_esia(redis_url: str | None, **overrides: Any) -> AsyncIterator[Esia]:
     settings = MockSettings(
@@ -213,4 +200,4 @@ async def running_esia(redis_url: str | None, **overrides: Any) -> AsyncIterator
             async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=15) as http:
                 yield Esia(base=base, settings=settings, state=state, http=http)
     finally:
-        await _purge(settings)
+        await purge_mock_keys(settings)
