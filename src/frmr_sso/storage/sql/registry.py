@@ -88,6 +88,9 @@ class SqlRegistryRepository:
         upsert = insert.on_conflict_do_update(index_elements=[frmr_persons.c.frmr_id], set_=changed)
         with translate_errors("saving an FRMR person"):
             async with write_transaction(self._engine) as conn:
+                if conn.dialect.name == "postgresql":  # one writer per person: no unique-index race
+                    lock = sa.func.pg_advisory_xact_lock(sa.func.hashtext(person.frmr_id))
+                    await conn.execute(sa.select(lock))
                 await conn.execute(upsert)
                 await conn.execute(
                     frmr_employments.delete().where(frmr_employments.c.frmr_id == person.frmr_id)
