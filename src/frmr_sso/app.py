@@ -11,7 +11,17 @@ from frmr_sso.bootstrap import build_container
 from frmr_sso.config import Settings
 from frmr_sso.web.errors import install_error_handlers
 from frmr_sso.web.request_id import RequestIdMiddleware
-from frmr_sso.web.routes import health
+from frmr_sso.web.routes import (
+    authorize,
+    callback,
+    discovery,
+    health,
+    introspect,
+    logout,
+    revoke,
+    token,
+    userinfo,
+)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -27,5 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="frmr-sso", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
-    app.include_router(health.router)
+    for router in (health.router, discovery.router, token.router, introspect.router, revoke.router,
+                   userinfo.router, authorize.router, callback.router, logout.router):
+        app.include_router(router)
     return app

@@ -4,7 +4,10 @@
 form parameters, and returns a ``TokenResponse`` or raises an ``OAuthError``.
 Access tokens are RFC 9068 JWTs (``typ: at+jwt``); an ID Token comes with every
 grant whose scope has ``openid``; a refresh token only with ``offline_access``
-for a client registered for the ``refresh_token`` grant.
+for a client registered for the ``refresh_token`` grant. Every end-user access
+token leaves its scope's claims in the key-value store for UserInfo
+(``oidc.userinfo.save_snapshot``), keyed by its ``jti`` for its lifetime, when
+its scope has ``openid`` (UserInfo refuses other tokens).
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from frmr_sso.oauth.issuance import Login, TokenIssuer, TokenResponse
 from frmr_sso.oauth.ports import JwtSigner
 from frmr_sso.oauth.refresh import DEFAULT_GRACE, RefreshTokens
 from frmr_sso.oauth.request import Params
-from frmr_sso.oauth.scope import OFFLINE_ACCESS, USER_SCOPES, narrow, parse_scope
+from frmr_sso.oauth.scope import OFFLINE_ACCESS, OPENID, USER_SCOPES, Scope, narrow, parse_scope
+from frmr_sso.oidc.userinfo import save_snapshot
 from frmr_sso.storage.ports import KeyValueStore, RefreshTokenRepository
 
 log = logging.getLogger(__name__)
@@ -132,14 +136,10 @@ class TokenService:
         refresh_token = None
         if family_id is not None:
             refresh_token = await self.refresh_tokens.start(family_id, grant, scope, _utc(now))
+        login = Login.of_grant(grant)
+        await self._save_snapshot(jti, login, scope)
         return self.issuance.for_login(
-            client,
-            Login.of_grant(grant),
-            scope,
-            now=now,
-            jti=jti,
-            refresh_token=refresh_token,
-            nonce=grant.nonce,
+            client, login, scope, now=now, jti=jti, refresh_token=refresh_token, nonce=grant.nonce
         )
 
     async def refresh(self, client: Client, form: Params) -> TokenResponse:
@@ -151,8 +151,9 @@ class TokenService:
             client.client_id, token, _utc(now), requested_scope=requested
         )
         scope = narrow(requested or rotated.family.scope, client.scopes)
-        login = Login.of_family(rotated.family)
-        return self.issuance.for_login(client, login, scope, now=now, refresh_token=rotated.token)
+        login, jti = Login.of_family(rotated.family), new_jti()
+        await self._save_snapshot(jti, login, scope)
+        return self.issuance.for_login(client, login, scope, now=now, jti=jti, refresh_token=rotated.token)
 
     async def client_credentials(self, client: Client, form: Params) -> TokenResponse:
         _allow(client, "client_credentials")
@@ -164,6 +165,11 @@ class TokenService:
         if requested and not scope:
             raise InvalidScope("the client is registered for none of the requested scopes")
         return self.issuance.for_client(client, scope, now=self._clock())
+
+    async def _save_snapshot(self, jti: str, login: Login, scope: Scope) -> None:
+        """What UserInfo will release for this access token; without openid UserInfo refuses it."""
+        if OPENID in scope:
+            await save_snapshot(self._kv, jti, login.claims, scope, ttl=self.lifetimes.access_token)
 
     async def _revoke_replayed(self, code: str) -> None:
         """RFC 6749 §4.1.2: revoke what a replayed code was exchanged for."""

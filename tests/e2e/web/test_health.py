@@ -56,8 +56,13 @@ def test_ready_names_the_failing_part(tmp_path: object, redis_url: str | None) -
 
     assert isinstance(tmp_path, pathlib.Path)
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-    settings = load_settings(mode="production", database_url=url, redis_url=redis_url,
-                             secret_key="s" * 40, issuer="https://sso.example.test")
+    settings = load_settings(
+        mode="production",
+        database_url=url,
+        redis_url=redis_url,
+        secret_key="s" * 40,
+        issuer="https://sso.example.test",
+    )
     with serve(create_app(settings)) as base_url:
         response = httpx.get(f"{base_url}/health/ready")
     assert response.status_code == 503

@@ -152,14 +152,18 @@ async def test_one_signature_per_token(service: TokenService, kv: KeyValueStore,
     assert signer.signed - before == 2
 
 
-async def test_successful_exchange_touches_the_kv_twice_only(
+async def test_successful_exchange_touches_the_kv_three_times_only(
     make_service: Callable[..., TokenService], kv: KeyValueStore
 ) -> None:
     counting = CountingKV(kv)
     service = make_service(kv=counting)
     code = await issue_code(kv, scope=("openid", "profile"))
     await service.exchange_code(WEB, code_form(code))
-    assert counting.calls == ["get_and_delete", "set_if_absent"]  # redeem, then the replay marker
+    # redeem, the replay marker, then the userinfo snapshot of the access token
+    assert counting.calls == ["get_and_delete", "set_if_absent", "set"]
+    counting.calls.clear()
+    await service.exchange_code(WEB, code_form(await issue_code(kv, scope=("profile",))))
+    assert counting.calls == ["get_and_delete", "set_if_absent"]  # no openid: no userinfo, no snapshot
 
 
 # -- PKCE -----------------------------------------------------------------------------------

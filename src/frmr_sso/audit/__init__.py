@@ -1,0 +1,1 @@
+"""Audit: event types and the ``Auditor`` that appends them to the hash-chained log."""

@@ -1,0 +1,178 @@
+"""RP-Initiated Logout 1.0: end the SSO session and its refresh families, then go back or say so.
+
+A request with a valid ``id_token_hint`` (its signature ours; expired accepted,
+§2: "The OP need not be the same as the one that issued it, expired ones are
+allowed") comes from the relying party and ends the session at once. Without
+one the person confirms on a page whose form carries a one-time CSRF token
+bound to their current session. ``post_logout_redirect_uri`` is followed only
+when registered for the client (§3: exact match), with ``state`` echoed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import jwt
+
+from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
+from frmr_sso.login.session import SessionStore, session_id_of
+from frmr_sso.oauth.errors import InvalidRequest
+from frmr_sso.oauth.ports import ClientLookup
+from frmr_sso.oauth.request import Params
+from frmr_sso.storage.ports import KeyValueStore
+
+KeyLookup = Callable[[str], Awaitable[jwt.PyJWK | None]]
+RevokeSession = Callable[[str, datetime], Awaitable[int]]
+CSRF_TTL = 600
+MAX_HINT = 8192
+_CSRF_PREFIX = "logout:csrf:"
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedOut:
+    redirect: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmLogout:
+    csrf: str
+    client_id: str | None
+    post_logout_redirect_uri: str | None
+    state: str | None
+    client_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogoutRefused:
+    reason: str
+
+
+LogoutOutcome = LoggedOut | ConfirmLogout | LogoutRefused
+
+
+async def verify_id_token_hint(token: str, key_lookup: KeyLookup, *, issuer: str) -> dict[str, Any] | None:
+    """Claims of an ID Token we signed, expired or not; None for anything else (access tokens too)."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError:
+        return None
+    kid, alg = header.get("kid"), header.get("alg")
+    if not isinstance(kid, str) or alg not in ("RS256", "ES256") or "at+jwt" in str(header.get("typ", "")):
+        return None
+    key = await key_lookup(kid)
+    if key is None or key.algorithm_name != alg:
+        return None
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, key.key, algorithms=[alg], issuer=issuer,
+            options={"verify_exp": False, "verify_aud": False, "require": ["iss", "sub", "aud"]},
+        )
+    except jwt.InvalidTokenError:
+        return None
+    return claims
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _with_state(uri: str, state: str | None) -> str:
+    if state is None:
+        return uri
+    parts = urlsplit(uri)
+    extra = urlencode({"state": state})
+    return urlunsplit(parts._replace(query=f"{parts.query}&{extra}" if parts.query else extra))
+
+
+class LogoutService:
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        clients: ClientLookup,
+        sessions: SessionStore,
+        kv: KeyValueStore,
+        key_lookup: KeyLookup,
+        revoke_session: RevokeSession,
+        auditor: Auditor,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._issuer, self._clients, self._sessions, self._kv = issuer, clients, sessions, kv
+        self._keys, self._revoke, self._audit, self._clock = key_lookup, revoke_session, auditor, clock
+
+    async def logout(
+        self, method: str, params: Params, *, session_cookie: str | None, context: AuditContext
+    ) -> LogoutOutcome:
+        try:
+            hint = params.get("id_token_hint", max_length=MAX_HINT)
+            client_id = params.get("client_id", max_length=128)
+            redirect = params.get("post_logout_redirect_uri", max_length=2048)
+            state = params.get("state", max_length=2048)
+            csrf = params.get("csrf", max_length=128) if method == "POST" else None
+        except InvalidRequest as exc:
+            return await self._refuse(str(exc.description), context)
+        claims = None
+        if hint is not None:
+            claims = await verify_id_token_hint(hint, self._keys, issuer=self._issuer)
+            if claims is None:
+                return await self._refuse("id_token_hint is not an ID Token of this provider", context)
+            audience = [claims["aud"]] if isinstance(claims["aud"], str) else list(claims["aud"])
+            if client_id is not None and client_id not in audience:
+                return await self._refuse("client_id is not the audience of id_token_hint", context)
+            client_id = client_id or (audience[0] if len(audience) == 1 else None)
+        client = await self._clients(client_id) if client_id is not None else None
+        if client_id is not None and client is None:
+            return await self._refuse("unknown client_id", context)
+        if redirect is not None and (client is None or redirect not in client.post_logout_redirect_uris):
+            return await self._refuse("post_logout_redirect_uri is not registered for the client", context)
+        if claims is not None and not await self._hint_matches_session(claims, session_cookie):
+            claims = None  # someone else's ID Token must not end this browser's session unasked
+        if claims is None and not await self._confirmed(csrf, session_cookie):
+            token = secrets.token_urlsafe(32)
+            bound_to = session_id_of(session_cookie) or "-"
+            await self._kv.set(_CSRF_PREFIX + _digest(token), bound_to, ttl=CSRF_TTL)
+            await self._audit.record(Event.LOGOUT_CONFIRM, context, client_id=client_id)
+            name = client.name if client is not None else None
+            return ConfirmLogout(token, client_id, redirect, state, name)
+        ended = await self._end(session_cookie, claims)
+        await self._audit.record(
+            Event.LOGOUT, context, outcome=SUCCESS, client_id=client_id,
+            subject_id=claims["sub"] if claims else None,
+            details={"sessions": ended, "hint": claims is not None, "redirect": redirect is not None},
+        )
+        return LoggedOut(_with_state(redirect, state) if redirect is not None else None)
+
+    async def _hint_matches_session(self, claims: dict[str, Any], session_cookie: str | None) -> bool:
+        session = await self._sessions.get(session_cookie)
+        return session is None or session.subject == claims["sub"]
+
+    async def _confirmed(self, csrf: str | None, session_cookie: str | None) -> bool:
+        if csrf is None:
+            return False
+        bound = await self._kv.get_and_delete(_CSRF_PREFIX + _digest(csrf))
+        return bound is not None and secrets.compare_digest(bound, session_id_of(session_cookie) or "-")
+
+    async def _end(self, session_cookie: str | None, claims: dict[str, Any] | None) -> list[str]:
+        sids: list[str] = []
+        session = await self._sessions.end(session_cookie)
+        if session is not None:
+            sids.append(session.id)
+        hinted = claims.get("sid") if claims else None
+        if isinstance(hinted, str) and hinted not in sids:
+            await self._sessions.end_by_id(hinted)
+            sids.append(hinted)
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        for sid in sids:
+            await self._revoke(sid, now)
+        return sids
+
+    async def _refuse(self, reason: str, context: AuditContext) -> LogoutRefused:
+        await self._audit.record(Event.LOGOUT_REFUSED, context, outcome=FAILURE, details={"reason": reason})
+        return LogoutRefused(reason)

@@ -1,0 +1,98 @@
+"""Upstream identity → FRMR person, and what the login may grant them.
+
+Rules (DESIGN "Identity"): only confirmed accounts; the SNILS is validated
+(checksum) by the connector before any lookup; the broker subject is linked on
+the IdP-verified subject (the ESIA oid), never on e-mail, and the SNILS is kept
+only as a keyed hash. Scopes tied to an FRMR role (``ROLE_SCOPES``) are granted
+only to people holding the role; a login that asks for one the client or the
+person lacks ends on the «Недостаточно прав» page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, Protocol
+
+from frmr_sso.oauth.authorization import AuthorizationRequest
+from frmr_sso.registry.models import FrmrPerson
+from frmr_sso.registry.snils import Snils
+from frmr_sso.upstream.base import UpstreamIdentity
+
+ROLE_SCOPES: Mapping[str, str] = {"frmr.admin": "registry_admin"}
+"""Scope → the FRMR role a person needs for it."""
+ESIA_CONNECTOR_KIND = "esia"
+
+
+class MappingFailure(Exception):
+    reason = "mapping"
+
+
+class NotConfirmed(MappingFailure):
+    reason = "account_not_confirmed"
+
+
+class NoFrmrRecord(MappingFailure):
+    reason = "no_frmr_record"
+
+
+class InsufficientRights(MappingFailure):
+    reason = "insufficient_rights"
+
+    def __init__(self, scopes: tuple[str, ...]) -> None:
+        super().__init__(f"not granted: {' '.join(scopes)}")
+        self.scopes = scopes
+
+
+class PersonLookup(Protocol):
+    async def find_by_snils(self, snils_digits: str) -> FrmrPerson | None: ...
+
+
+def snils_hash(snils: Snils, key: bytes) -> str:
+    """HMAC-SHA256 of the SNILS digits under the deployment secret: linkable, not reversible."""
+    return hmac.new(key, snils.digits.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def link_key(identity: UpstreamIdentity, kind: str) -> str:
+    """The key the broker subject is linked on: the ESIA oid, or ``<connector>:<sub>`` elsewhere."""
+    return identity.subject if kind == ESIA_CONNECTOR_KIND else f"{identity.connector}:{identity.subject}"
+
+
+async def find_person(identity: UpstreamIdentity, registry: PersonLookup) -> FrmrPerson:
+    if not identity.trusted:
+        raise NotConfirmed("the upstream account is not confirmed")
+    person = await registry.find_by_snils(identity.snils.digits)
+    if person is None:
+        raise NoFrmrRecord("no FRMR record for this SNILS")
+    return person
+
+
+def check_rights(request: AuthorizationRequest, roles: tuple[str, ...]) -> None:
+    """InsufficientRights when a requested role-bound scope is not the client's or not the person's."""
+    missing = tuple(
+        scope
+        for scope in request.requested_scope
+        if scope in ROLE_SCOPES and (scope not in request.scope or ROLE_SCOPES[scope] not in roles)
+    )
+    if missing:
+        raise InsufficientRights(missing)
+
+
+def claims_snapshot(identity: UpstreamIdentity, person: FrmrPerson, today: date) -> dict[str, Any]:
+    """What ``oidc.claims`` may release per scope: profile, snils, frmr."""
+    frmr = person.frmr_claims(today)
+    organizations = frmr["frmr_organizations"]
+    snapshot: dict[str, Any] = {
+        "family_name": identity.family_name or person.last_name,
+        "given_name": identity.given_name or person.first_name,
+        "middle_name": identity.middle_name or person.middle_name,
+        "birthdate": identity.birthdate or (person.birth_date.isoformat() if person.birth_date else None),
+        "gender": identity.gender,
+        "snils": identity.snils.formatted,
+        "frmr_person_id": frmr["frmr_person_id"],
+        "organizations": organizations,
+        "posts": sorted({org["post"] for org in organizations}),
+    }
+    return {name: value for name, value in snapshot.items() if value is not None}

@@ -1,0 +1,196 @@
+"""The brokered login: ``authorize`` (start or reuse a session) and ``callback`` (finish it).
+
+    /authorize ─ invalid client/redirect_uri ─────────────▶ FailurePage(invalid_request)
+               ─ other invalid request ───────────────────▶ Redirect(error, state, iss)
+               ─ SSO session fits prompt/max_age ─────────▶ Redirect(code)
+               ─ prompt=none ─────────────────────────────▶ Redirect(login_required)
+               ─ several upstreams, no idp_hint ──────────▶ ChooseUpstream
+               ─ else open a transaction ─────────────────▶ Redirect(upstream, frmr_sso_tx)
+    /callback/{name} ─ no transaction for state+browser ──▶ FailurePage(stale_login)
+                     ─ upstream / mapping failure ────────▶ FailurePage(...) or Redirect(access_denied)
+                     ─ success: subject, session, code ───▶ Redirect(code, frmr_sso_session)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
+from frmr_sso.login import mapping
+from frmr_sso.login.failures import FailureMapper
+from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcome, Redirect, UpstreamChoice
+from frmr_sso.login.session import SessionStore, SsoSession
+from frmr_sso.login.transaction import LoginTransactions, is_browser_binding, new_browser_binding
+from frmr_sso.oauth import codes
+from frmr_sso.oauth.authorization import (
+    AuthorizationRequest,
+    authorization_response,
+    error_redirect,
+    validate_authorization_request,
+)
+from frmr_sso.oauth.codes import CodeGrant
+from frmr_sso.oauth.errors import OAuthError
+from frmr_sso.oauth.ports import ClientLookup
+from frmr_sso.oauth.request import OAuthRequest
+from frmr_sso.oidc.claims import SCOPE_CLAIMS
+from frmr_sso.storage.errors import StorageConflict
+from frmr_sso.storage.ports import KeyValueStore, SubjectRepository
+from frmr_sso.upstream.base import Connector, UpstreamIdentity
+from frmr_sso.upstream.errors import UpstreamFailure
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSettings:
+    issuer: str
+    code_ttl: int
+    snils_key: bytes
+
+
+class LoginService:
+    def __init__(
+        self,
+        settings: LoginSettings,
+        *,
+        clients: ClientLookup,
+        connectors: Mapping[str, Connector],
+        transactions: LoginTransactions,
+        sessions: SessionStore,
+        registry: mapping.PersonLookup,
+        subjects: SubjectRepository,
+        kv: KeyValueStore,
+        auditor: Auditor,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self._clients, self._connectors = clients, connectors
+        self._transactions, self._sessions = transactions, sessions
+        self._registry, self._subjects, self._kv = registry, subjects, kv
+        self._audit, self._clock = auditor, clock
+        self._failures = FailureMapper(settings.issuer, auditor)
+
+    def callback_uri(self, connector: str) -> str:
+        return f"{self.settings.issuer}/callback/{connector}"
+
+    async def authorize(
+        self, request: OAuthRequest, *, session_cookie: str | None, browser_cookie: str | None,
+        context: AuditContext,
+    ) -> Outcome:
+        try:
+            req = await validate_authorization_request(request, self._clients)
+        except OAuthError as exc:
+            return await self._failures.invalid_request(exc, context)
+        session = await self._sessions.get(session_cookie)
+        if session is not None and req.accepts_session(session.auth_time, int(self._clock())):
+            return await self._from_session(req, session, context)
+        if "none" in req.prompt:
+            await self._audit.record(Event.LOGIN_REQUIRED, context, outcome=FAILURE, client_id=req.client_id)
+            return Redirect(error_redirect(req.login_required(), issuer=self.settings.issuer))
+        return await self._start(req, browser_cookie, context)
+
+    async def callback(
+        self, name: str, params: Mapping[str, str], *, browser_cookie: str | None,
+        session_cookie: str | None, context: AuditContext,
+    ) -> Outcome:
+        connector = self._connectors.get(name)
+        tx = None
+        if connector is not None:
+            tx = await self._transactions.consume(params.get("state"), browser_cookie, connector=name)
+        client = None if tx is None else await self._clients(tx.request["client_id"])
+        if connector is None or tx is None or client is None:
+            details = {"connector": name, "cookie": browser_cookie is not None}
+            await self._audit.record(Event.STALE_TRANSACTION, context, outcome=FAILURE, details=details)
+            return FailurePage(Failure.STALE_LOGIN, 400)
+        req = AuthorizationRequest.from_dict(tx.request, client)
+        identity: UpstreamIdentity | None = None
+        try:
+            identity = await connector.complete(
+                params=params, expected_state=tx.state, nonce=tx.nonce,
+                code_verifier=tx.code_verifier, redirect_uri=self.callback_uri(name),
+            )
+            person = await mapping.find_person(identity, self._registry)
+            mapping.check_rights(req, person.roles)
+            subject = await self._subjects.get_or_create_by_esia_oid(
+                mapping.link_key(identity, connector.kind),
+                snils_hash=mapping.snils_hash(identity.snils, self.settings.snils_key),
+            )
+        except UpstreamFailure as exc:
+            return await self._failures.upstream(exc, req, context)
+        except (mapping.MappingFailure, StorageConflict) as exc:
+            assert identity is not None  # both follow a completed upstream login
+            return await self._failures.identity(exc, req, tx, identity, context)
+        await self._subjects.touch_login(subject.id)
+        now = int(self._clock())
+        today = datetime.fromtimestamp(now, UTC).date()
+        draft = SsoSession(
+            id="", subject=subject.id, connector=name, auth_time=identity.auth_time or now,
+            created_at=now, last_seen=now, acr=identity.acr, amr=identity.amr, roles=person.roles,
+            claims=mapping.claims_snapshot(identity, person, today),
+        )
+        session, cookie = await self._sessions.create(draft, replacing=session_cookie)
+        code = await self._issue(req, session)
+        await self._audit.record(
+            Event.LOGIN_SUCCESS, context, outcome=SUCCESS, client_id=req.client_id, subject_id=subject.id,
+            snils=identity.snils,
+            details={"connector": name, "amr": list(identity.amr), "session": session.id},
+        )
+        location = authorization_response(req, code, issuer=self.settings.issuer)
+        return Redirect(location, session_cookie=cookie)
+
+    async def _from_session(
+        self, req: AuthorizationRequest, session: SsoSession, context: AuditContext
+    ) -> Outcome:
+        try:
+            mapping.check_rights(req, session.roles)
+        except mapping.InsufficientRights as exc:
+            return await self._failures.rights(exc, req, session.subject, context)
+        code = await self._issue(req, session)
+        await self._audit.record(
+            Event.SSO_REUSED, context, outcome=SUCCESS, client_id=req.client_id, subject_id=session.subject,
+            details={"session": session.id},
+        )
+        return Redirect(authorization_response(req, code, issuer=self.settings.issuer))
+
+    async def _start(self, req: AuthorizationRequest, browser: str | None, context: AuditContext) -> Outcome:
+        if not self._connectors:
+            await self._audit.record(Event.NO_UPSTREAM, context, outcome=FAILURE, client_id=req.client_id)
+            return FailurePage(Failure.NO_UPSTREAM, 503)
+        connector = self._pick(req.idp_hint)
+        if connector is None:
+            await self._audit.record(Event.UPSTREAM_CHOOSER, context, client_id=req.client_id)
+            choices = (UpstreamChoice(c.name, c.display_name) for c in self._connectors.values())
+            return ChooseUpstream(tuple(choices))
+        if browser is None or not is_browser_binding(browser):
+            browser = new_browser_binding()
+        tx = await self._transactions.open(
+            connector=connector.name, request=req.to_dict(), browser=browser, pkce=connector.kind == "oidc"
+        )
+        try:
+            url = await connector.authorization_url(
+                state=tx.state, nonce=tx.nonce, code_verifier=tx.code_verifier,
+                redirect_uri=self.callback_uri(connector.name),
+            )
+        except UpstreamFailure as exc:
+            return await self._failures.upstream(exc, req, context)
+        await self._audit.record(
+            Event.LOGIN_STARTED, context, client_id=req.client_id, details={"connector": connector.name}
+        )
+        return Redirect(url, browser_cookie=browser)
+
+    def _pick(self, hint: str | None) -> Connector | None:
+        if hint is not None and hint in self._connectors:
+            return self._connectors[hint]
+        if len(self._connectors) == 1:
+            return next(iter(self._connectors.values()))
+        return None
+
+    async def _issue(self, req: AuthorizationRequest, session: SsoSession) -> str:
+        released = {name for scope in req.scope for name in SCOPE_CLAIMS.get(scope, ())}
+        grant = CodeGrant.for_request(
+            req, subject=session.subject, auth_time=session.auth_time,
+            claims={k: v for k, v in session.claims.items() if k in released},
+            acr=session.acr, amr=session.amr, session_id=session.id,
+        )
+        return await codes.issue(self._kv, grant, ttl=self.settings.code_ttl)

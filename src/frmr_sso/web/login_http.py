@@ -1,0 +1,164 @@
+"""The login use case as the web layer sees it: services built from the container, the
+request context, cookies and the conversion of outcomes into responses.
+
+The services are built once per application from ``bootstrap.Container`` (the
+container has no login field yet; see the module ``wiring`` note in the report).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
+
+from frmr_sso.audit.events import AuditContext, Auditor
+from frmr_sso.bootstrap import Container
+from frmr_sso.login.logout import LogoutService
+from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcome
+from frmr_sso.login.service import LoginService, LoginSettings
+from frmr_sso.login.session import SESSION_COOKIE, SessionStore
+from frmr_sso.login.transaction import BROWSER_COOKIE, LoginTransactions
+from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.storage.sql.refresh_tokens import SqlRefreshTokenRepository
+from frmr_sso.web.deps import get_container
+from frmr_sso.web.pages import SECURITY_HEADERS, failure_page, render, request_id
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginServices:
+    login: LoginService
+    logout: LogoutService
+    sessions: SessionStore
+    secure_cookies: bool
+    transaction_ttl: int
+    session_ttl: int
+
+
+def build_login_services(container: Container) -> LoginServices:
+    settings = container.settings
+    secret = settings.secret_key.get_secret_value()
+    auditor = Auditor(container.audit)
+    sessions = SessionStore(
+        container.kv, FieldCipher(secret, purpose="sso-session"),
+        idle_ttl=settings.session_idle_ttl, absolute_ttl=settings.session_absolute_ttl,
+    )
+    snils_key = hashlib.sha256(b"frmr-sso/snils-hash\x00" + secret.encode()).digest()
+    login = LoginService(
+        LoginSettings(issuer=settings.issuer, code_ttl=settings.code_ttl, snils_key=snils_key),
+        clients=container.clients.get, connectors=container.connectors,
+        transactions=LoginTransactions(container.kv, ttl=settings.login_transaction_ttl),
+        sessions=sessions, registry=container.registry, subjects=container.subjects, kv=container.kv,
+        auditor=auditor,
+    )
+    refresh_repository = SqlRefreshTokenRepository(container.engine)
+
+    async def revoke_session(session_id: str, at: datetime) -> int:
+        return await refresh_repository.revoke_session(session_id, reason="logout", at=at)
+
+    logout = LogoutService(
+        issuer=settings.issuer, clients=container.clients.get, sessions=sessions, kv=container.kv,
+        key_lookup=container.keys.verification_key, revoke_session=revoke_session, auditor=auditor,
+    )
+    return LoginServices(
+        login, logout, sessions, secure_cookies=settings.issuer.startswith("https://"),
+        transaction_ttl=settings.login_transaction_ttl, session_ttl=settings.session_absolute_ttl,
+    )
+
+
+def get_login_services(request: Request) -> LoginServices:
+    services: LoginServices | None = getattr(request.app.state, "login_services", None)
+    if services is None:
+        services = build_login_services(get_container(request))
+        request.app.state.login_services = services
+    return services
+
+
+LoginServicesDep = Annotated[LoginServices, Depends(get_login_services)]
+
+
+def client_ip(request: Request, trusted_proxies: list[str]) -> str | None:
+    """The peer address, or the nearest untrusted hop of X-Forwarded-For behind trusted proxies."""
+    peer = request.client.host if request.client else None
+    networks = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
+
+    def address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+        try:
+            return ipaddress.ip_address(text) if text else None
+        except ValueError:
+            return None
+
+    def trusted(text: str | None) -> bool:
+        found = address(text)
+        return found is not None and any(found in network for network in networks)
+
+    if not trusted(peer):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if address(hop) is None:
+            return peer  # a malformed hop: keep the last address we can vouch for
+        if not trusted(hop):
+            return hop
+    return peer
+
+
+def audit_context(request: Request) -> AuditContext:
+    container = get_container(request)
+    return AuditContext(
+        ip=client_ip(request, container.settings.trusted_proxies),
+        user_agent=request.headers.get("user-agent"),
+        request_id=request_id(request),
+    )
+
+
+def redirect(location: str) -> RedirectResponse:
+    headers = {k: v for k, v in SECURITY_HEADERS.items() if k in ("Cache-Control", "Pragma")}
+    return RedirectResponse(location, status_code=302, headers=headers)
+
+
+def set_cookie(response: Response, name: str, value: str, *, max_age: int, secure: bool) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/", secure=secure, httponly=True, samesite="lax")
+
+
+def respond(
+    request: Request, services: LoginServices, outcome: Outcome, params: list[tuple[str, str]] | None = None
+) -> Response:
+    """``params``: the authorization request's parameters, for the chooser's links."""
+    if isinstance(outcome, FailurePage):
+        return failure_page(request, outcome)
+    if isinstance(outcome, ChooseUpstream):
+        query = [(k, v) for k, v in params or () if k != "idp_hint"]
+        choices = [
+            {"display_name": c.display_name, "url": "/authorize?" + urlencode([*query, ("idp_hint", c.name)])}
+            for c in outcome.choices
+        ]
+        return render(request, "choose.html", choices=choices)
+    response = redirect(outcome.location)
+    secure = services.secure_cookies
+    if outcome.browser_cookie is not None:
+        ttl = services.transaction_ttl
+        set_cookie(response, BROWSER_COOKIE, outcome.browser_cookie, max_age=ttl, secure=secure)
+    if outcome.session_cookie is not None:
+        ttl = services.session_ttl
+        set_cookie(response, SESSION_COOKIE, outcome.session_cookie, max_age=ttl, secure=secure)
+    return response
+
+
+async def page_on_error(request: Request, step: Callable[[], Awaitable[Response]]) -> Response:
+    """Run a login step; an unexpected failure (a store down) is a Russian page with the request id,
+    not the JSON problem API clients get."""
+    try:
+        return await step()
+    except Exception:
+        log.exception("a login step failed")
+        return failure_page(request, FailurePage(Failure.INTERNAL_ERROR, 500))

@@ -1,0 +1,165 @@
+"""The HTTP adapter of the protocol endpoints: Starlette request in, ``OAuthRequest`` out, errors back.
+
+- ``read_form``: ``application/x-www-form-urlencoded`` only (RFC 6749 §3.2), at most
+  ``MAX_FORM_BYTES`` and ``MAX_FIELDS``, strict UTF-8; repeated parameters are kept so
+  that ``Params.get`` refuses them (RFC 6749 §3.1).
+- ``authenticate_client``: ``client_secret_basic`` or ``client_secret_post`` or a public
+  client's bare ``client_id`` (RFC 6749 §2.3.1), checked by ``ClientService``.
+- ``bearer_token``: RFC 6750 §2.1 header or §2.2 form body; never the query (§2.3).
+- ``protocol_call``: runs an endpoint; an ``OAuthError`` becomes its own JSON body and
+  headers, a store outage ``temporarily_unavailable`` (503). No token or secret is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from frmr_sso.errors import FrmrSsoError
+from frmr_sso.oauth.clients import Client
+from frmr_sso.oauth.errors import (
+    NO_STORE_HEADERS,
+    BearerError,
+    InvalidClient,
+    InvalidRequest,
+    OAuthError,
+    TemporarilyUnavailable,
+)
+from frmr_sso.oauth.registry import ClientService, client_credentials
+from frmr_sso.oauth.request import OAuthRequest, Params
+
+log = logging.getLogger(__name__)
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 64 * 1024
+MAX_FIELDS = 64
+MAX_CLIENT_ID = 128
+MAX_SECRET = 512
+MAX_AUTHORIZATION = 4096
+MAX_ACCESS_TOKEN = 8192
+RETRY_AFTER = "5"
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def read_form(request: Request) -> Params:
+    """The form body; InvalidRequest for another media type, an oversized or undecodable body."""
+    if media_type(request) != FORM_TYPE:
+        raise InvalidRequest(f"the request body must be {FORM_TYPE}")
+    body = await _read_body(request, MAX_FORM_BYTES)
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict"
+        )
+    except ValueError:  # UnicodeDecodeError included; also "too many fields"
+        raise InvalidRequest("the form body is malformed or has too many fields") from None
+    return Params(pairs)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise InvalidRequest("the request body is too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise InvalidRequest("the request body is too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def oauth_request(request: Request, *, form: bool = True) -> OAuthRequest:
+    """The neutral request of the core; with ``form`` the body must be a form (POST endpoints)."""
+    body = await read_form(request) if form else Params()
+    return OAuthRequest(
+        method=request.method.upper(),
+        query=Params(request.query_params),
+        form=body,
+        headers=dict(request.headers),  # Starlette's header names are lower case already
+        client_ip=request.client.host if request.client else None,
+    )
+
+
+async def authenticate_client(clients: ClientService, request: OAuthRequest) -> Client:
+    """The authenticated client of a token, introspection or revocation request."""
+    authorization = request.header("authorization")
+    if authorization is not None and len(authorization) > MAX_AUTHORIZATION:
+        raise InvalidClient("client authentication failed")
+    client_id, secret, method = client_credentials(
+        authorization,
+        request.form.get("client_id", max_length=MAX_CLIENT_ID),
+        request.form.get("client_secret", max_length=MAX_SECRET),
+    )
+    if len(client_id) > MAX_CLIENT_ID:
+        raise InvalidClient("client authentication failed")
+    return await clients.authenticate(client_id, secret=secret, method=method)
+
+
+class BearerMissing(BearerError):
+    """RFC 6750 §3.1: a request without credentials gets a challenge with no error code."""
+
+    error = "invalid_token"
+    status_code = 401
+
+    def headers(self) -> dict[str, str]:
+        return {**NO_STORE_HEADERS, "WWW-Authenticate": f'Bearer realm="{self.realm}"'}
+
+
+class BearerInvalidRequest(BearerError):
+    """RFC 6750 §3.1 invalid_request (400), announced in the Bearer challenge."""
+
+    error = "invalid_request"
+    status_code = 400
+
+
+def bearer_token(request: OAuthRequest) -> str:
+    """The access token of a protected-resource request: header or form body, exactly one."""
+    if "access_token" in request.query:
+        raise BearerInvalidRequest("send the access token in the Authorization header or the form body")
+    try:
+        in_form = request.form.get("access_token", max_length=MAX_ACCESS_TOKEN)
+    except InvalidRequest as exc:
+        raise BearerInvalidRequest(exc.description) from None
+    header = request.header("authorization")
+    if header:
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer":
+            raise BearerMissing("use the Bearer authentication scheme")
+        if in_form is not None:
+            raise BearerInvalidRequest("use one method to send the access token, not two")
+        if not token.strip() or len(token) > MAX_ACCESS_TOKEN:
+            raise BearerInvalidRequest("the bearer token is malformed")
+        return token.strip()
+    if in_form is None:
+        raise BearerMissing("the request carries no access token")
+    return in_form
+
+
+def json_response(body: Mapping[str, Any], headers: Mapping[str, str], status_code: int = 200) -> Response:
+    return JSONResponse(dict(body), status_code=status_code, headers=dict(headers))
+
+
+def error_response(exc: OAuthError) -> Response:
+    return json_response(exc.body(), exc.headers(), exc.status_code)
+
+
+async def protocol_call(work: Callable[[], Awaitable[Response]]) -> Response:
+    """Run an endpoint; protocol errors and store outages become RFC 6749 §5.2 style answers."""
+    try:
+        return await work()
+    except OAuthError as exc:
+        return error_response(exc)
+    except FrmrSsoError as exc:  # a store or the signing keys are unavailable
+        log.error("protocol endpoint unavailable", extra={"error": type(exc).__name__})
+        response = error_response(TemporarilyUnavailable("the service is temporarily unavailable"))
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response

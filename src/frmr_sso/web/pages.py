@@ -1,0 +1,143 @@
+"""Russian HTML pages of the login: rendering, failure texts and the security headers.
+
+Every page carries the request id (what support asks for) and is sent with a
+strict CSP (no scripts, the one inline stylesheet allowed by its hash,
+``frame-ancestors 'none'``), ``no-store`` and ``nosniff``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from frmr_sso.login.outcomes import Failure, FailurePage
+
+TEMPLATES = Path(__file__).parent / "templates"
+_STYLE = (TEMPLATES / "_style.css").read_text(encoding="utf-8")
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode("utf-8")).digest()).decode("ascii")
+CSP = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{_STYLE_HASH}'; "
+    "img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    title: str
+    lead: str
+    advice: str
+    alert: bool = True
+
+
+_BACK = "Вернитесь в приложение и начните вход заново."
+FAILURE_TEXTS: dict[Failure, PageText] = {
+    Failure.INVALID_REQUEST: PageText(
+        "Некорректный запрос на вход",
+        "Приложение, из которого вы пришли, отправило запрос на вход, который нельзя выполнить.",
+        "Сообщите в поддержку этого приложения код запроса, указанный ниже.",
+    ),
+    Failure.STALE_LOGIN: PageText(
+        "Сеанс входа устарел",
+        "Вход не был завершён вовремя, уже был завершён или начат в другом окне или браузере.",
+        _BACK,
+    ),
+    Failure.UPSTREAM_UNAVAILABLE: PageText(
+        "ЕСИА временно недоступна",
+        "Госуслуги (ЕСИА) сейчас не отвечают. Это техническая неполадка, ваши данные в порядке.",
+        "Подождите немного и начните вход заново из приложения.",
+    ),
+    Failure.UPSTREAM_ERROR: PageText(
+        "Не удалось получить данные из ЕСИА",
+        "Ответ Госуслуг (ЕСИА) не прошёл проверку, поэтому вход остановлен.",
+        _BACK + " Если ошибка повторяется, сообщите в поддержку код запроса.",
+    ),
+    Failure.NOT_CONFIRMED: PageText(
+        "Учётная запись не подтверждена",
+        "Для входа в ФРМР нужна подтверждённая учётная запись Госуслуг.",
+        "Подтвердите личность на Госуслугах (в центре обслуживания, через онлайн-банк или "
+        "электронной подписью), затем начните вход заново.",
+    ),
+    Failure.SNILS_INVALID: PageText(
+        "СНИЛС не указан или указан с ошибкой",
+        "В учётной записи Госуслуг нет СНИЛС или он не прошёл проверку, а по нему ищется запись в ФРМР.",
+        "Проверьте СНИЛС в профиле Госуслуг, затем начните вход заново.",
+    ),
+    Failure.NO_FRMR_DATA: PageText(
+        "В ФРМР нет данных о вас",
+        "Вход через Госуслуги выполнен, но в Федеральном регистре медицинских работников нет данных "
+        "с вашим СНИЛС.",
+        "Обратитесь к кадровой службе вашей медицинской организации: она вносит сведения в ФРМР. "
+        "Когда данные внесены, нажмите «Обновить данные».",
+    ),
+    Failure.INSUFFICIENT_RIGHTS: PageText(
+        "Недостаточно прав",
+        "У приложения или у вашей роли в ФРМР нет доступа к запрошенным сведениям.",
+        "Обратитесь к администратору приложения или вашей медицинской организации.",
+    ),
+    Failure.ACCOUNT_CONFLICT: PageText(
+        "СНИЛС связан с другой учётной записью",
+        "Ваш СНИЛС уже связан с другой учётной записью Госуслуг, поэтому вход остановлен.",
+        "Обратитесь в службу поддержки ФРМР и назовите код запроса.",
+    ),
+    Failure.INTERNAL_ERROR: PageText(
+        "Вход временно невозможен",
+        "Во время входа произошла техническая ошибка на стороне ФРМР.",
+        "Начните вход заново через несколько минут. Если ошибка повторяется, сообщите в службу "
+        "поддержки ФРМР код запроса.",
+    ),
+    Failure.NO_UPSTREAM: PageText(
+        "Вход временно невозможен",
+        "Вход через Госуслуги сейчас не настроен.",
+        "Попробуйте позже или обратитесь в службу поддержки.",
+    ),
+}
+LOGOUT_REFUSED = PageText(
+    "Выход не выполнен",
+    "Приложение отправило запрос на выход, который нельзя выполнить.",
+    "Закройте браузер, чтобы завершить сеанс, и сообщите в поддержку приложения код запроса.",
+)
+
+
+def request_id(request: Request) -> str:
+    return str(request.state.request_id) if hasattr(request.state, "request_id") else "-"
+
+
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _env.get_template(template).render(style=_STYLE, request_id=request_id(request), **context)
+    return HTMLResponse(html, status_code=status, headers=dict(SECURITY_HEADERS))
+
+
+def failure_page(request: Request, page: FailurePage) -> HTMLResponse:
+    rid = request_id(request)
+    response = render(
+        request,
+        "message.html",
+        status=page.status,
+        page=FAILURE_TEXTS[page.failure],
+        retry_after=page.retry_after,
+        restart_url=page.restart_url,
+        detail=page.detail,
+        support_reference=f"ФРМР-{rid}" if page.failure is Failure.NO_FRMR_DATA else None,
+    )
+    if page.retry_after is not None:
+        response.headers["Retry-After"] = str(page.retry_after)
+    return response

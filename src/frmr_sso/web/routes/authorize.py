@@ -1,0 +1,31 @@
+"""``GET``/``POST /authorize`` (OIDC Core §3.1.2): parse, call ``LoginService.authorize``, respond."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from frmr_sso.login.session import SESSION_COOKIE
+from frmr_sso.login.transaction import BROWSER_COOKIE
+from frmr_sso.oauth.request import OAuthRequest
+from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, respond
+
+router = APIRouter(tags=["login"])
+
+
+@router.api_route("/authorize", methods=["GET", "POST"], include_in_schema=False)
+async def authorize(request: Request, services: LoginServicesDep) -> Response:
+    return await page_on_error(request, lambda: _authorize(request, services))
+
+
+async def _authorize(request: Request, services: LoginServices) -> Response:
+    form = list((await request.form()).multi_items()) if request.method == "POST" else []
+    query = list(request.query_params.multi_items())
+    pairs = [(k, v) for k, v in form if isinstance(v, str)]
+    oauth_request = OAuthRequest.build(request.method, query=query, form=pairs)
+    outcome = await services.login.authorize(
+        oauth_request,
+        session_cookie=request.cookies.get(SESSION_COOKIE),
+        browser_cookie=request.cookies.get(BROWSER_COOKIE),
+        context=audit_context(request),
+    )
+    return respond(request, services, outcome, params=pairs if request.method == "POST" else query)

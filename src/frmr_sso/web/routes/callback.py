@@ -1,0 +1,29 @@
+"""``GET /callback/{connector}``: the upstream sends the browser back; ``LoginService.callback``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from frmr_sso.login.session import SESSION_COOKIE
+from frmr_sso.login.transaction import BROWSER_COOKIE
+from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, respond
+
+router = APIRouter(tags=["login"])
+MAX_PARAM = 4096
+
+
+@router.get("/callback/{connector}", include_in_schema=False)
+async def callback(connector: str, request: Request, services: LoginServicesDep) -> Response:
+    return await page_on_error(request, lambda: _callback(connector, request, services))
+
+
+async def _callback(connector: str, request: Request, services: LoginServices) -> Response:
+    params = {k: v[:MAX_PARAM] for k, v in request.query_params.items()}
+    outcome = await services.login.callback(
+        connector[:64],
+        params,
+        browser_cookie=request.cookies.get(BROWSER_COOKIE),
+        session_cookie=request.cookies.get(SESSION_COOKIE),
+        context=audit_context(request),
+    )
+    return respond(request, services, outcome)

@@ -1,0 +1,41 @@
+"""``GET``/``POST /logout``: OpenID Connect RP-Initiated Logout 1.0 (``LogoutService``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from frmr_sso.login.logout import ConfirmLogout, LoggedOut
+from frmr_sso.login.session import SESSION_COOKIE
+from frmr_sso.oauth.request import Params
+from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, redirect
+from frmr_sso.web.pages import LOGOUT_REFUSED, render
+
+router = APIRouter(tags=["login"])
+
+
+@router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
+async def logout(request: Request, services: LoginServicesDep) -> Response:
+    return await page_on_error(request, lambda: _logout(request, services))
+
+
+async def _logout(request: Request, services: LoginServices) -> Response:
+    if request.method == "POST":
+        form = await request.form()
+        params = Params([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+    else:
+        params = Params(request.query_params)
+    outcome = await services.logout.logout(
+        request.method, params, session_cookie=request.cookies.get(SESSION_COOKIE),
+        context=audit_context(request),
+    )
+    if isinstance(outcome, ConfirmLogout):
+        return render(
+            request, "logout_confirm.html", csrf=outcome.csrf, client_id=outcome.client_id,
+            client_name=outcome.client_name, post_logout_redirect_uri=outcome.post_logout_redirect_uri,
+            state=outcome.state,
+        )
+    if isinstance(outcome, LoggedOut):
+        response = redirect(outcome.redirect) if outcome.redirect else render(request, "logged_out.html")
+        response.delete_cookie(SESSION_COOKIE, path="/", secure=services.secure_cookies, httponly=True)
+        return response
+    return render(request, "message.html", status=400, page=LOGOUT_REFUSED, detail=outcome.reason)

@@ -1,0 +1,69 @@
+"""UserInfo (OIDC Core §5.3): the bearer token's user and the claims of its scope.
+
+The token comes in the Authorization header (RFC 6750 §2.1) or a POSTed form
+body (§2.2), never in the query; failures answer with a ``Bearer`` challenge.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from frmr_sso.oauth.errors import NO_STORE_HEADERS, InvalidRequest
+from frmr_sso.oidc.userinfo import UserInfoService
+from frmr_sso.web import api_docs
+from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.oauth_http import (
+    FORM_TYPE,
+    BearerInvalidRequest,
+    bearer_token,
+    json_response,
+    media_type,
+    oauth_request,
+    protocol_call,
+)
+
+router = APIRouter(tags=["oidc"])
+ERRORS = {
+    400: "invalid_request (e.g. token in the query, or sent twice)",
+    401: 'invalid_token (WWW-Authenticate: Bearer error="invalid_token")',
+    403: "insufficient_scope: the token lacks openid",
+}
+RESPONSES = api_docs.responses("The claims (Cache-Control: no-store)", api_docs.USERINFO_RESPONSE, ERRORS)
+FORM_DOCS = api_docs.form_body(
+    "UserInfoRequest", {"access_token": {"type": "string"}}, ["access_token"], optional=True
+)
+
+
+def _service(container: ContainerDep) -> UserInfoService:
+    return UserInfoService(issuer=container.settings.issuer, verifier=container.verifier, kv=container.kv)
+
+
+async def _answer(request: Request, container: ContainerDep) -> Response:
+    async def work() -> Response:
+        try:
+            with_form = request.method == "POST" and media_type(request) == FORM_TYPE
+            oauth = await oauth_request(request, form=with_form)
+            token = bearer_token(oauth)
+        except InvalidRequest as exc:
+            raise BearerInvalidRequest(exc.description) from None
+        claims = await _service(container).userinfo(token)
+        return json_response(claims, NO_STORE_HEADERS)
+
+    return await protocol_call(work)
+
+
+@router.get("/userinfo", response_class=Response, dependencies=api_docs.BEARER_AUTH, responses=RESPONSES)
+async def userinfo_get(request: Request, container: ContainerDep) -> Response:
+    return await _answer(request, container)
+
+
+@router.post(
+    "/userinfo",
+    response_class=Response,
+    dependencies=api_docs.BEARER_AUTH,
+    responses=RESPONSES,
+    openapi_extra=FORM_DOCS,
+)
+async def userinfo_post(request: Request, container: ContainerDep) -> Response:
+    return await _answer(request, container)

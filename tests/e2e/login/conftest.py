@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from frmr_sso.upstream.esia_signer import RsaSecretSigner
+from tests.e2e.login.support import Rig, login_rig
+
+
+@pytest.fixture(scope="session")
+def esia_signer() -> RsaSecretSigner:
+    return RsaSecretSigner.generate()
+
+
+@pytest.fixture
+async def rig(
+    migrated_database_url: str, redis_url: str | None, esia_signer: RsaSecretSigner, tmp_path: Path
+) -> AsyncIterator[Rig]:
+    async with login_rig(migrated_database_url, redis_url, esia_signer, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+async def rig_with_two_upstreams(
+    migrated_database_url: str, redis_url: str | None, esia_signer: RsaSecretSigner, tmp_path: Path
+) -> AsyncIterator[Rig]:
+    extra = (("reserve", "Резервный вход"),)
+    async with login_rig(migrated_database_url, redis_url, esia_signer, tmp_path, extra) as running:
+        yield running

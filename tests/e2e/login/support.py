@@ -1,0 +1,245 @@
+"""A broker and a mock ESIA under real uvicorn, a browser, and OIDC clients from authlib.
+
+``login_rig`` starts the mock ESIA (dev mode, its own KV prefix), registers the
+broker at it as ``FRMR01`` (an RSA key, redirect ``{broker}/callback/esia``),
+writes the broker's upstreams file pointing at the mock and serves the broker
+in demo mode on the test's database and KV. ``BrowserLogin`` walks the real
+pages: broker ``/authorize`` → ESIA ``/v2/ac`` → login form → SMS code → back.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import authlib.deprecate  # noqa: F401 - installs its "always" filter before ours below
+import httpx
+import yaml
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from frmr_sso.app import create_app
+from frmr_sso.config import Settings
+from frmr_sso.demo import ESIA_CLIENT_ID, certificate_hash, register_broker_at_mock
+from frmr_sso.storage.ports import AuditRecord
+from frmr_sso.storage.sql import SqlAuditRepository
+from frmr_sso.storage.sql.engine import create_engine
+from frmr_sso.upstream.esia_signer import RsaSecretSigner
+from tests.support.esia_mock import MockEsia, mock_settings, running_mock, submit
+from tests.support.forms import find_form
+from tests.support.servers import free_port, serve
+
+with warnings.catch_warnings():
+    # authlib's httpx integration warns that it prefers "httpx2"; the broker's stack is httpx
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+SPA_ID, SPA_REDIRECT = "demo-spa", "http://127.0.0.1:9998/callback"
+WEB_ID, WEB_SECRET, WEB_REDIRECT = "demo-web", "demo-web-secret", "http://127.0.0.1:9999/callback"
+SCOPE = "openid profile snils frmr"
+DOCTOR, DOCTOR_PASSWORD = "+79990000001", "Vrach-2026-Demo!"
+NO_RECORD, NO_RECORD_PASSWORD = "+79990000002", "Bez-Zapisi-2026!"
+STANDARD, STANDARD_PASSWORD = "+79990000003", "Standart-2026-Uz!"
+
+
+@dataclass
+class Rig:
+    broker: str
+    mock: MockEsia
+    browser: httpx.AsyncClient
+    database_url: str
+
+    async def audit_events(self) -> list[AuditRecord]:
+        engine = create_engine(self.database_url)
+        try:
+            return list(await SqlAuditRepository(engine).list())
+        finally:
+            await engine.dispose()
+
+    def spa(self) -> AsyncOAuth2Client:
+        return AsyncOAuth2Client(
+            client_id=SPA_ID,
+            redirect_uri=SPA_REDIRECT,
+            scope=SCOPE,
+            code_challenge_method="S256",
+            token_endpoint_auth_method="none",
+        )
+
+    def web(self) -> AsyncOAuth2Client:
+        return AsyncOAuth2Client(
+            client_id=WEB_ID,
+            client_secret=WEB_SECRET,
+            redirect_uri=WEB_REDIRECT,
+            scope=SCOPE,
+            token_endpoint_auth_method="client_secret_basic",
+        )
+
+    async def esia_login(self, authorize_url: str, login: str, password: str) -> httpx.Response:
+        """From the client's authorization URL through the ESIA pages; the broker's callback answer."""
+        return await self.browser.get(await self.esia_answer(authorize_url, login, password))
+
+    async def esia_answer(self, authorize_url: str, login: str, password: str) -> str:
+        """The ESIA pages up to the redirect back: the broker's callback URL, not yet visited."""
+        page = await self.to_esia_login_page(authorize_url)
+        answer = await submit(self.browser, self.mock, page, "/login", login=login, password=password)
+        if answer.status_code == 200:
+            find_form(answer.text, field="code")
+            code = await self.mock.sms_code(self.browser, login)
+            answer = await submit(self.browser, self.mock, answer, "/login/code", code=code)
+        return self.callback_location(answer)
+
+    async def cancel_at_esia(self, authorize_url: str) -> httpx.Response:
+        page = await self.to_esia_login_page(authorize_url)
+        return await self.back_to_broker(await submit(self.browser, self.mock, page, "/login/cancel"))
+
+    async def to_esia_login_page(self, authorize_url: str) -> httpx.Response:
+        to_esia = await self.browser.get(authorize_url)
+        assert to_esia.status_code == 302, to_esia.text
+        assert to_esia.headers["location"].startswith(self.mock.url("/aas/oauth2/v2/ac?"))
+        to_login = await self.browser.get(to_esia.headers["location"])
+        assert to_login.status_code == 302, to_login.text
+        page = await self.browser.get(self.mock.url(to_login.headers["location"]))
+        assert page.status_code == 200, page.text
+        return page
+
+    async def back_to_broker(self, answer: httpx.Response) -> httpx.Response:
+        return await self.browser.get(self.callback_location(answer))
+
+    def callback_location(self, answer: httpx.Response) -> str:
+        assert answer.status_code in (302, 303), answer.text
+        location: str = answer.headers["location"]
+        assert location.startswith(f"{self.broker}/callback/esia?"), location
+        return location
+
+    async def jwks(self) -> Any:
+        response = await self.browser.get(f"{self.broker}/jwks")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def write_upstreams(
+    directory: Path, mock: MockEsia, signer: RsaSecretSigner, extra: tuple[tuple[str, str], ...] = ()
+) -> Path:
+    """The broker's upstreams: ``esia`` at the mock, then ``extra`` (name, display name) copies of it."""
+    key = directory / "esia-client-key.pem"
+    key.write_bytes(signer.private_key_pem())
+    entries: list[dict[str, Any]] = []
+    for name, display_name in (("esia", "Госуслуги"), *extra):
+        entries.append(
+            {
+                "name": name,
+                "type": "esia",
+                "display_name": display_name,
+                "base_url": mock.base,
+                "issuer": mock.settings.issuer,
+                "client_id": ESIA_CLIENT_ID,
+                "certificate_hash": certificate_hash(signer),
+                "signer": {"kind": "rsa", "key_file": str(key)},
+                "scopes": ["openid", "fullname", "birthdate", "gender", "snils"],
+            }
+        )
+    path = directory / "upstreams.yaml"
+    path.write_text(yaml.safe_dump({"upstreams": entries}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@asynccontextmanager
+async def login_rig(
+    database_url: str,
+    redis_url: str | None,
+    signer: RsaSecretSigner,
+    directory: Path,
+    extra_upstreams: tuple[tuple[str, str], ...] = (),
+) -> AsyncIterator[Rig]:
+    port = free_port()
+    broker = f"http://127.0.0.1:{port}"
+    async with running_mock(mock_settings(redis_url), signer) as mock:
+        register_broker_at_mock(mock.state, signer, broker)
+        settings = Settings(
+            mode="demo",
+            issuer=broker,
+            port=port,
+            database_url=database_url,
+            redis_url=redis_url,
+            upstreams_file=write_upstreams(directory, mock, signer, extra_upstreams),
+        )
+        with serve(create_app(settings), port=port):
+            async with httpx.AsyncClient(follow_redirects=False, timeout=30) as browser:
+                yield Rig(broker=broker, mock=mock, browser=browser, database_url=database_url)
+
+
+# -- what a client and a person check -------------------------------------------------------
+
+
+def query(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def start(rig: Rig, client: Any, **extra: str) -> tuple[str, str, str, str]:
+    """(authorization URL, state, nonce, code_verifier) as the client library builds them."""
+    verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
+    url, state = client.create_authorization_url(
+        f"{rig.broker}/authorize", code_verifier=verifier, nonce=nonce, **extra
+    )
+    return url, state, nonce, verifier
+
+
+async def id_token_claims(rig: Rig, token: str, client_id: str, nonce: str) -> dict[str, Any]:
+    decoded = jwt.decode(token, KeySet.import_key_set(await rig.jwks()))
+    jwt.JWTClaimsRegistry(
+        iss={"essential": True, "value": rig.broker},
+        aud={"essential": True, "value": client_id},
+        nonce={"essential": True, "value": nonce},
+        sub={"essential": True},
+    ).validate(decoded.claims)
+    return dict(decoded.claims)
+
+
+def assert_code_redirect(rig: Rig, response: httpx.Response, redirect_uri: str, state: str) -> str:
+    assert response.status_code == 302, response.text
+    location = response.headers["location"]
+    assert location.startswith(redirect_uri + "?"), location
+    params = query(location)
+    assert params["state"] == state
+    assert params["iss"] == rig.broker
+    assert "code" in params
+    assert response.headers["cache-control"] == "no-store"
+    return str(location)
+
+
+def assert_page(response: httpx.Response, status: int, *texts: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-request-id"] in response.text
+    for text in texts:
+        assert text in response.text
+    style = re.search(r"<style>(.*?)</style>", response.text, re.S)
+    assert style is not None
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in response.headers["content-security-policy"]
+
+
+def params_state(authorize_url: str) -> str:
+    return query(authorize_url)["state"]
+
+
+def find_link(html: str, text: str) -> str:
+    import re
+    from html import unescape
+
+    for href, label in re.findall(r'<a[^>]*href="([^"]+)"[^>]*>([^<]+)</a>', html):
+        if label.strip() == text:
+            return unescape(href)
+    raise AssertionError(f"no link {text!r}")

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from frmr_sso.login.mapping import (
+    InsufficientRights,
+    NoFrmrRecord,
+    NotConfirmed,
+    check_rights,
+    claims_snapshot,
+    find_person,
+    link_key,
+    snils_hash,
+)
+from frmr_sso.oauth.authorization import AuthorizationRequest, validate_authorization_request
+from frmr_sso.oauth.request import OAuthRequest
+from frmr_sso.registry.snils import Snils
+from tests.support.oauth import CLIENTS, WEB_REDIRECT, client, lookup
+from tests.unit.login.fakes import IDENTITY, PERSON, FakeRegistry
+
+
+async def test_find_person_requires_a_confirmed_account_and_a_record() -> None:
+    assert await find_person(IDENTITY, FakeRegistry(PERSON)) == PERSON
+    with pytest.raises(NotConfirmed):
+        await find_person(replace(IDENTITY, trusted=False), FakeRegistry(PERSON))
+    with pytest.raises(NoFrmrRecord):
+        await find_person(IDENTITY, FakeRegistry())
+
+
+def test_snils_hash_is_keyed_and_stable() -> None:
+    snils = Snils.parse("112-233-445 95")
+    assert snils_hash(snils, b"a" * 32) == snils_hash(Snils.parse("11223344595"), b"a" * 32)
+    assert snils_hash(snils, b"a" * 32) != snils_hash(snils, b"b" * 32)
+    assert "11223344595" not in snils_hash(snils, b"a" * 32)
+
+
+def test_link_key_is_the_esia_oid_or_a_namespaced_subject() -> None:
+    assert link_key(IDENTITY, "esia") == "1000299654"
+    assert link_key(replace(IDENTITY, connector="corp", subject="u1"), "oidc") == "corp:u1"
+
+
+def test_claims_snapshot_has_profile_snils_and_current_jobs() -> None:
+    snapshot = claims_snapshot(IDENTITY, PERSON, date(2026, 1, 1))
+    assert snapshot["family_name"] == "Иванова"
+    assert snapshot["gender"] == "female"
+    assert snapshot["birthdate"] == "1985-03-14"
+    assert snapshot["snils"] == "112-233-445 95"
+    assert snapshot["frmr_person_id"] == "FRMR-0000001"
+    assert snapshot["posts"] == ["врач-терапевт"]
+    assert len(snapshot["organizations"]) == 1
+
+
+async def _request(client_id: str, scope: str) -> AuthorizationRequest:
+    query = {"client_id": client_id, "redirect_uri": WEB_REDIRECT, "response_type": "code", "scope": scope}
+    return await validate_authorization_request(OAuthRequest.build("GET", query=query), lookup)
+
+
+async def test_role_bound_scopes_need_the_client_and_the_role() -> None:
+    admin_client = client("admin-app", redirect_uris=(WEB_REDIRECT,), scopes=("openid", "frmr.admin"))
+    CLIENTS[admin_client.client_id] = admin_client
+    try:
+        req = await _request("admin-app", "openid frmr.admin")
+        check_rights(req, ("registry_admin",))
+        with pytest.raises(InsufficientRights) as denied:
+            check_rights(req, ())
+        assert denied.value.scopes == ("frmr.admin",)
+        not_registered = await _request("demo-web", "openid frmr.admin")
+        with pytest.raises(InsufficientRights):
+            check_rights(not_registered, ("registry_admin",))
+        check_rights(await _request("demo-web", "openid profile"), ())
+    finally:
+        del CLIENTS[admin_client.client_id]
