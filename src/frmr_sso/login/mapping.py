@@ -82,8 +82,6 @@ def check_rights(request: AuthorizationRequest, roles: tuple[str, ...]) -> None:
 
 def claims_snapshot(identity: UpstreamIdentity, person: FrmrPerson, today: date) -> dict[str, Any]:
     """What ``oidc.claims`` may release per scope: profile, snils, frmr."""
-    frmr = person.frmr_claims(today)
-    organizations = frmr["frmr_organizations"]
     snapshot: dict[str, Any] = {
         "family_name": identity.family_name or person.last_name,
         "given_name": identity.given_name or person.first_name,
@@ -91,8 +89,6 @@ def claims_snapshot(identity: UpstreamIdentity, person: FrmrPerson, today: date)
         "birthdate": identity.birthdate or (person.birth_date.isoformat() if person.birth_date else None),
         "gender": identity.gender,
         "snils": identity.snils.formatted,
-        "frmr_person_id": frmr["frmr_person_id"],
-        "organizations": organizations,
-        "posts": sorted({org["post"] for org in organizations}),
+        **person.frmr_claims(today),
     }
     return {name: value for name, value in snapshot.items() if value is not None}

@@ -15,7 +15,7 @@ from typing import Any
 SCOPE_CLAIMS: Mapping[str, tuple[str, ...]] = {
     "profile": ("name", "family_name", "given_name", "middle_name", "birthdate", "gender"),
     "snils": ("snils",),
-    "frmr": ("frmr_person_id", "organizations", "posts"),
+    "frmr": ("frmr_person_id", "frmr_organizations", "frmr_posts"),
 }
 _NAME_PARTS = ("family_name", "given_name", "middle_name")
 

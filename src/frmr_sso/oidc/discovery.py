@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from frmr_sso.config import Settings
+from frmr_sso.oidc.claims import SCOPE_CLAIMS
 from frmr_sso.oidc.jwks import SUPPORTED_ALGORITHMS
 
 SCOPES_SUPPORTED = ("openid", "profile", "snils", "frmr", "offline_access")
 CLAIMS_SUPPORTED = (
     "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
-    "name", "family_name", "given_name", "middle_name", "birthdate", "gender",
-    "snils", "frmr_id", "frmr_positions", "frmr_organizations",
+    *(claim for claims in SCOPE_CLAIMS.values() for claim in claims),
 )
 ACR_VALUES_SUPPORTED = ("urn:frmr-sso:acr:esia-confirmed", "urn:frmr-sso:acr:esia-confirmed+mfa")
 ENDPOINT_PATHS = {

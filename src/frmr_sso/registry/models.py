@@ -52,8 +52,10 @@ class FrmrPerson:
 
     def frmr_claims(self, today: date) -> dict[str, Any]:
         """The ``frmr`` scope's claims: person id, organisations and posts of current jobs."""
+        current = self.current_employments(today)
         return {
             "frmr_person_id": self.frmr_id,
+            "frmr_posts": sorted({e.post_name for e in current}),
             "frmr_organizations": [
                 {
                     "oid": e.organization_oid,
@@ -63,6 +65,6 @@ class FrmrPerson:
                     "position_type": int(e.position_type),
                     "rate": e.rate,
                 }
-                for e in self.current_employments(today)
+                for e in current
             ],
         }

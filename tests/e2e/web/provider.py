@@ -48,7 +48,7 @@ SNAPSHOT: dict[str, Any] = {
     "birthdate": "1985-03-14",
     "snils": "112-233-445 95",
     "frmr_person_id": "FRMR-0001",
-    "organizations": [{"oid": "1.2.643.5.1.13", "name": "ГБУЗ ГКБ №1"}],
+    "frmr_organizations": [{"oid": "1.2.643.5.1.13", "name": "ГБУЗ ГКБ №1"}],
     "esia_oid": "1000299353",
 }
 

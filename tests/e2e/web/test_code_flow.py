@@ -68,7 +68,7 @@ async def test_code_exchange_refresh_and_userinfo(http: httpx.AsyncClient, provi
         "birthdate": "1985-03-14",
         "snils": SNAPSHOT["snils"],
         "frmr_person_id": "FRMR-0001",
-        "organizations": SNAPSHOT["organizations"],
+        "frmr_organizations": SNAPSHOT["frmr_organizations"],
     }
 
     refreshed = await http.post(
@@ -107,7 +107,7 @@ async def test_userinfo_releases_only_the_scopes_claims(http: httpx.AsyncClient,
     assert set((await userinfo(http, tokens["access_token"])).json()) == {
         "sub",
         "frmr_person_id",
-        "organizations",
+        "frmr_organizations",
     }
 
 

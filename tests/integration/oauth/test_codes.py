@@ -51,7 +51,7 @@ async def test_fifty_parallel_redemptions_yield_exactly_one_grant(kv: KeyValueSt
 
 
 async def test_grant_survives_the_store_unchanged(kv: KeyValueStore) -> None:
-    issued = grant(nonce=None, acr=None, amr=(), session_id=None, claims={"posts": [{"name": "врач"}]})
+    issued = grant(nonce=None, acr=None, amr=(), session_id=None, claims={"frmr_posts": [{"name": "врач"}]})
     code = await codes.issue(kv, issued, ttl=60)
     assert await codes.redeem(kv, code) == issued
 

@@ -84,7 +84,7 @@ async def test_full_code_exchange(
     assert id_token["family_name"] == "Иванова"
     assert id_token["name"] == "Иванова Мария Петровна"
     assert id_token["snils"] == SNAPSHOT["snils"]
-    assert id_token["organizations"] == SNAPSHOT["organizations"]
+    assert id_token["frmr_organizations"] == SNAPSHOT["frmr_organizations"]
     assert response.refresh_token is not None
     assert "." not in response.refresh_token
     assert signer.decode(response.access_token)["jti"] != signer.decode(response.id_token).get("jti")

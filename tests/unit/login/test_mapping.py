@@ -49,8 +49,8 @@ def test_claims_snapshot_has_profile_snils_and_current_jobs() -> None:
     assert snapshot["birthdate"] == "1985-03-14"
     assert snapshot["snils"] == "112-233-445 95"
     assert snapshot["frmr_person_id"] == "FRMR-0000001"
-    assert snapshot["posts"] == ["врач-терапевт"]
-    assert len(snapshot["organizations"]) == 1
+    assert snapshot["frmr_posts"] == ["врач-терапевт"]
+    assert len(snapshot["frmr_organizations"]) == 1
 
 
 async def _request(client_id: str, scope: str) -> AuthorizationRequest:

@@ -36,7 +36,7 @@ async def test_success_issues_a_code_with_the_frmr_snapshot_and_a_session() -> N
     assert grant is not None
     assert grant.claims["snils"] == "112-233-445 95"
     assert grant.claims["frmr_person_id"] == "FRMR-0000001"
-    assert grant.claims["organizations"][0]["oid"] == "1.2.3"
+    assert grant.claims["frmr_organizations"][0]["oid"] == "1.2.3"
     assert grant.amr == ("pwd", "sms")
     assert grant.nonce == "client-nonce"
     assert grant.subject == h.subjects.by_oid["1000299654"].id

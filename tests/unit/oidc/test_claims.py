@@ -12,8 +12,8 @@ SNAPSHOT: dict[str, Any] = {
     "gender": "female",
     "snils": "112-233-445 95",
     "frmr_person_id": "FRMR-0001",
-    "organizations": [{"oid": "1.2.643.5.1.13", "name": "ГБУЗ ГКБ №1"}],
-    "posts": [{"code": "27", "name": "врач-терапевт"}],
+    "frmr_organizations": [{"oid": "1.2.643.5.1.13", "name": "ГБУЗ ГКБ №1"}],
+    "frmr_posts": [{"code": "27", "name": "врач-терапевт"}],
     "esia_oid": "1000299353",
 }
 
@@ -33,8 +33,8 @@ def test_snils_and_frmr() -> None:
     assert claims_for_scope(SNAPSHOT, ["snils"]) == {"snils": "112-233-445 95"}
     assert claims_for_scope(SNAPSHOT, ["frmr"]) == {
         "frmr_person_id": "FRMR-0001",
-        "organizations": SNAPSHOT["organizations"],
-        "posts": SNAPSHOT["posts"],
+        "frmr_organizations": SNAPSHOT["frmr_organizations"],
+        "frmr_posts": SNAPSHOT["frmr_posts"],
     }
 
 

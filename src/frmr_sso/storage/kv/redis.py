@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+
+from frmr_sso.storage.errors import StorageError
 
 _INCR_WITH_EXPIRY = """
 local n = redis.call('INCR', KEYS[1])
@@ -24,6 +28,15 @@ def _text(value: bytes | str | None) -> str | None:
     # the client decodes responses; redis-py's stubs still allow bytes
     return value.decode() if isinstance(value, bytes) else value
 
+
+
+@contextmanager
+def _unavailable(operation: str) -> Iterator[None]:
+    """Redis and socket errors become ``StorageError``: callers map it to 503, never 500."""
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        raise StorageError(f"{operation} a key-value entry failed: the store is unavailable") from exc
 
 class RedisKV:
     def __init__(self, client: aioredis.Redis, *, prefix: str = "frmr_sso:") -> None:
@@ -49,26 +62,33 @@ class RedisKV:
         return self._prefix + key
 
     async def get(self, key: str) -> str | None:
-        return _text(await self._redis.get(self._k(key)))
+        with _unavailable("reading"):
+            return _text(await self._redis.get(self._k(key)))
 
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
-        await self._redis.set(self._k(key), value, px=None if ttl is None else _ms(ttl))
+        with _unavailable("writing"):
+            await self._redis.set(self._k(key), value, px=None if ttl is None else _ms(ttl))
 
     async def set_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
-        stored = await self._redis.set(self._k(key), value, nx=True, px=None if ttl is None else _ms(ttl))
+        with _unavailable("writing"):
+            stored = await self._redis.set(self._k(key), value, nx=True, px=None if ttl is None else _ms(ttl))
         return bool(stored)
 
     async def get_and_delete(self, key: str) -> str | None:
-        return _text(await self._redis.getdel(self._k(key)))
+        with _unavailable("taking"):
+            return _text(await self._redis.getdel(self._k(key)))
 
     async def delete(self, key: str) -> bool:
-        return bool(await self._redis.delete(self._k(key)))
+        with _unavailable("deleting"):
+            return bool(await self._redis.delete(self._k(key)))
 
     async def incr(self, key: str, ttl: float) -> int:
-        return int(await self._incr(keys=[self._k(key)], args=[_ms(ttl)]))
+        with _unavailable("counting"):
+            return int(await self._incr(keys=[self._k(key)], args=[_ms(ttl)]))
 
     async def ttl(self, key: str) -> float | None:
-        left = int(await self._redis.pttl(self._k(key)))
+        with _unavailable("reading"):
+            left = int(await self._redis.pttl(self._k(key)))
         return None if left < 0 else left / 1000
 
     async def ping(self) -> bool:

@@ -34,7 +34,7 @@ def family(**changes: object) -> RefreshFamilyRecord:
         session_id="sid-1",
         acr="urn:frmr-sso:acr:esia-confirmed",
         amr=("pwd", "sms"),
-        claims={"family_name": "Иванова", "organizations": [{"oid": "1.2.3"}]},
+        claims={"family_name": "Иванова", "frmr_organizations": [{"oid": "1.2.3"}]},
     )
     return dataclasses.replace(record, **changes)  # type: ignore[arg-type]
 
