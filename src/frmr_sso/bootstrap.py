@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,7 +11,12 @@ from datetime import timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frmr_sso.audit.events import Auditor
 from frmr_sso.config import Settings
+from frmr_sso.login.logout import LogoutService
+from frmr_sso.login.service import LoginService, LoginSettings
+from frmr_sso.login.session import SessionStore
+from frmr_sso.login.transaction import LoginTransactions
 from frmr_sso.oauth.introspection import IntrospectionService
 from frmr_sso.oauth.jwt_verify import KeyLookupVerifier
 from frmr_sso.oauth.registry import ClientService
@@ -18,6 +24,7 @@ from frmr_sso.oauth.revocation import RevocationService
 from frmr_sso.oauth.tokens import TokenLifetimes, TokenService
 from frmr_sso.oidc.discovery import ProviderMetadata
 from frmr_sso.oidc.keys import KeyRing
+from frmr_sso.oidc.userinfo import UserInfoService
 from frmr_sso.registry.demo import seed_demo_registry
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.storage.errors import StorageError
@@ -60,6 +67,10 @@ class Container:
     subjects: SqlSubjectRepository
     audit: SqlAuditRepository
     connectors: dict[str, Connector]
+    userinfo: UserInfoService
+    sessions: SessionStore
+    login: LoginService
+    logout: LogoutService
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -70,17 +81,31 @@ class Container:
 async def build_container(settings: Settings) -> Container:
     if settings.is_demo:
         await asyncio.to_thread(upgrade, settings.database_url)
+    http = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, follow_redirects=False)
+    try:
+        connectors = build_upstream_connectors(settings, http)
+    except BaseException:
+        await http.aclose()
+        raise
     engine = create_engine(settings.database_url)
     kv = open_kv(settings.redis_url)
-    http = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, follow_redirects=False)
     keys = build_key_ring(settings, engine)
     verifier = KeyLookupVerifier(keys.verification_key, issuer=settings.issuer)
+    refresh_repository = SqlRefreshTokenRepository(engine)
     tokens = TokenService(
         issuer=settings.issuer,
         signer=keys,
-        refresh_tokens=SqlRefreshTokenRepository(engine),
+        refresh_tokens=refresh_repository,
         kv=kv,
         lifetimes=TokenLifetimes.from_settings(settings),
+    )
+    clients = ClientService(SqlClientRepository(engine))
+    registry, subjects = SqlRegistryRepository(engine), SqlSubjectRepository(engine)
+    audit = SqlAuditRepository(engine)
+    auditor = Auditor(audit)
+    sessions = SessionStore(
+        kv, FieldCipher.from_settings(settings, purpose="sso-session"),
+        idle_ttl=settings.session_idle_ttl, absolute_ttl=settings.session_absolute_ttl,
     )
     container = Container(
         settings=settings,
@@ -88,7 +113,7 @@ async def build_container(settings: Settings) -> Container:
         kv=kv,
         http=http,
         keys=keys,
-        clients=ClientService(SqlClientRepository(engine)),
+        clients=clients,
         discovery=ProviderMetadata.build(settings),
         tokens=tokens,
         verifier=verifier,
@@ -96,13 +121,25 @@ async def build_container(settings: Settings) -> Container:
             issuer=settings.issuer, refresh_tokens=tokens.refresh_tokens, kv=kv, verifier=verifier
         ),
         revocation=RevocationService(refresh_tokens=tokens.refresh_tokens, kv=kv, verifier=verifier),
-        registry=SqlRegistryRepository(engine),
-        subjects=SqlSubjectRepository(engine),
-        audit=SqlAuditRepository(engine),
-        connectors={},
+        registry=registry,
+        subjects=subjects,
+        audit=audit,
+        connectors=connectors,
+        userinfo=UserInfoService(issuer=settings.issuer, verifier=verifier, kv=kv),
+        sessions=sessions,
+        login=LoginService(
+            LoginSettings(issuer=settings.issuer, code_ttl=settings.code_ttl, snils_key=_snils_key(settings)),
+            clients=clients.get, connectors=connectors, sessions=sessions, registry=registry,
+            transactions=LoginTransactions(kv, ttl=settings.login_transaction_ttl),
+            subjects=subjects, kv=kv, auditor=auditor,
+        ),
+        logout=LogoutService(
+            issuer=settings.issuer, clients=clients.get, sessions=sessions, kv=kv,
+            key_lookup=keys.verification_key, auditor=auditor,
+            revoke_session=lambda sid, at: refresh_repository.revoke_session(sid, reason="logout", at=at),
+        ),
     )
     try:
-        container.connectors = build_upstream_connectors(settings, http)
         await _prepare_stored_state(container)
     except StorageError as exc:  # the database is down: start anyway, /health/ready reports it
         log.error("stored state not prepared; keys load on first use", extra={"error": str(exc)})
@@ -110,6 +147,12 @@ async def build_container(settings: Settings) -> Container:
         await container.aclose()
         raise
     return container
+
+
+def _snils_key(settings: Settings) -> bytes:
+    """The HMAC key that turns a SNILS into the subject's lookup hash (never stored in clear)."""
+    secret = settings.secret_key.get_secret_value().encode()
+    return hashlib.sha256(b"frmr-sso/snils-hash\x00" + secret).digest()
 
 
 def build_upstream_connectors(settings: Settings, http: httpx.AsyncClient) -> dict[str, Connector]:

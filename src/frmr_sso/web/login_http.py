@@ -1,33 +1,29 @@
 """The login use case as the web layer sees it: services built from the container, the
 request context, cookies and the conversion of outcomes into responses.
 
-The services are built once per application from ``bootstrap.Container`` (the
-container has no login field yet; see the module ``wiring`` note in the report).
+The services themselves come from ``bootstrap.Container``; this module adds the
+cookie settings and turns their outcomes into responses.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
-from frmr_sso.audit.events import AuditContext, Auditor
+from frmr_sso.audit.events import AuditContext
 from frmr_sso.bootstrap import Container
 from frmr_sso.login.logout import LogoutService
 from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcome
-from frmr_sso.login.service import LoginService, LoginSettings
+from frmr_sso.login.service import LoginService
 from frmr_sso.login.session import SESSION_COOKIE, SessionStore
-from frmr_sso.login.transaction import BROWSER_COOKIE, LoginTransactions
-from frmr_sso.security.crypto import FieldCipher
-from frmr_sso.storage.sql.refresh_tokens import SqlRefreshTokenRepository
+from frmr_sso.login.transaction import BROWSER_COOKIE
 from frmr_sso.web.deps import get_container
 from frmr_sso.web.pages import SECURITY_HEADERS, failure_page, render, request_id
 
@@ -46,31 +42,9 @@ class LoginServices:
 
 def build_login_services(container: Container) -> LoginServices:
     settings = container.settings
-    secret = settings.secret_key.get_secret_value()
-    auditor = Auditor(container.audit)
-    sessions = SessionStore(
-        container.kv, FieldCipher(secret, purpose="sso-session"),
-        idle_ttl=settings.session_idle_ttl, absolute_ttl=settings.session_absolute_ttl,
-    )
-    snils_key = hashlib.sha256(b"frmr-sso/snils-hash\x00" + secret.encode()).digest()
-    login = LoginService(
-        LoginSettings(issuer=settings.issuer, code_ttl=settings.code_ttl, snils_key=snils_key),
-        clients=container.clients.get, connectors=container.connectors,
-        transactions=LoginTransactions(container.kv, ttl=settings.login_transaction_ttl),
-        sessions=sessions, registry=container.registry, subjects=container.subjects, kv=container.kv,
-        auditor=auditor,
-    )
-    refresh_repository = SqlRefreshTokenRepository(container.engine)
-
-    async def revoke_session(session_id: str, at: datetime) -> int:
-        return await refresh_repository.revoke_session(session_id, reason="logout", at=at)
-
-    logout = LogoutService(
-        issuer=settings.issuer, clients=container.clients.get, sessions=sessions, kv=container.kv,
-        key_lookup=container.keys.verification_key, revoke_session=revoke_session, auditor=auditor,
-    )
     return LoginServices(
-        login, logout, sessions, secure_cookies=settings.issuer.startswith("https://"),
+        container.login, container.logout, container.sessions,
+        secure_cookies=settings.issuer.startswith("https://"),
         transaction_ttl=settings.login_transaction_ttl, session_ttl=settings.session_absolute_ttl,
     )
 

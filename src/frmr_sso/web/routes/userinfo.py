@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from frmr_sso.oauth.errors import NO_STORE_HEADERS, InvalidRequest
-from frmr_sso.oidc.userinfo import UserInfoService
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.oauth_http import (
@@ -35,10 +34,6 @@ FORM_DOCS = api_docs.form_body(
 )
 
 
-def _service(container: ContainerDep) -> UserInfoService:
-    return UserInfoService(issuer=container.settings.issuer, verifier=container.verifier, kv=container.kv)
-
-
 async def _answer(request: Request, container: ContainerDep) -> Response:
     async def work() -> Response:
         try:
@@ -47,7 +42,7 @@ async def _answer(request: Request, container: ContainerDep) -> Response:
             token = bearer_token(oauth)
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
-        claims = await _service(container).userinfo(token)
+        claims = await container.userinfo.userinfo(token)
         return json_response(claims, NO_STORE_HEADERS)
 
     return await protocol_call(work)
