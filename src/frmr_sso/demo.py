@@ -12,6 +12,7 @@ import hashlib
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import uvicorn
 import yaml
@@ -74,6 +75,28 @@ def demo_client_lines() -> list[str]:
     return lines
 
 
+def example_urls(broker_url: str) -> list[str]:
+    """A login to start in a browser, and the token call that redeems its code."""
+    query = urlencode(
+        {
+            "client_id": "demo-web",
+            "response_type": "code",
+            "scope": "openid profile snils frmr",
+            "redirect_uri": "http://127.0.0.1:9999/callback",
+            "state": "demo-state",
+            "nonce": "demo-nonce",
+        }
+    )
+    return [
+        f"  discovery:  {broker_url}/.well-known/openid-configuration",
+        f"  login:      {broker_url}/authorize?{query}",
+        "  token:      curl -u demo-web:demo-web-secret -d grant_type=authorization_code "
+        f"-d code=<code> -d redirect_uri=http://127.0.0.1:9999/callback {broker_url}/token",
+        "  service:    curl -u demo-service:demo-service-secret -d grant_type=client_credentials "
+        f"{broker_url}/token",
+    ]
+
+
 def write_upstreams_file(var: Path, esia_url: str, cert_hash: str) -> Path:
     """The broker's upstreams file for this run: the mock ESIA at this run's port."""
     entry = {
@@ -111,6 +134,9 @@ def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
             "",
             "Demo clients of the broker (OpenID Provider):",
             *demo_client_lines(),
+            "",
+            "Try it (the login ends at the client's redirect URI; take the code from the address bar):",
+            *example_urls(broker_url),
             "",
             f"ESIA client of the broker: {ESIA_CLIENT_ID} (key in ./var/esia-client-key.pem)",
             "Stop with Ctrl+C.",

@@ -88,7 +88,8 @@ def test_demo_keeps_its_data_under_var(demo: Demo) -> None:
 
 def test_demo_prints_where_things_are_and_the_accounts(demo: Demo) -> None:
     text = "".join(demo.output)
-    assert demo.broker in text
+    assert f"{demo.broker}/authorize?client_id=demo-web" in text
+    assert "demo-service-secret" in text
     assert f"{demo.esia}/_dev/outbox" in text
     assert DOCTOR in text
     assert PASSWORD in text
@@ -124,3 +125,50 @@ def test_full_round_trip_through_the_mock(demo: Demo) -> None:
 
 def test_stops_cleanly_on_interrupt(demo: Demo) -> None:
     assert demo.process.poll() is None
+
+
+def test_a_standard_oidc_client_logs_in_through_the_demo(demo: Demo) -> None:
+    """authlib as the hospital app: code flow against the demo, the doctor through the mock's forms."""
+    import warnings
+
+    import authlib.deprecate  # noqa: F401 - installs its "always" filter before ours below
+    import jwt
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+        from authlib.integrations.httpx_client import OAuth2Client
+
+    redirect = "http://127.0.0.1:9999/callback"
+    client = OAuth2Client(
+        client_id="demo-web", client_secret="demo-web-secret", redirect_uri=redirect,
+        scope="openid profile snils frmr", token_endpoint_auth_method="client_secret_basic",
+    )
+    with client, httpx.Client(follow_redirects=False, timeout=15) as browser:
+        authorize_url, state = client.create_authorization_url(
+            f"{demo.broker}/authorize", nonce="n-0S6_WzA2Mj"
+        )
+        to_esia = browser.get(authorize_url)
+        assert to_esia.status_code == 302, to_esia.text
+        to_login = browser.get(to_esia.headers["location"])
+        login_page = browser.get(demo.esia + to_login.headers["location"])
+        form = find_form(login_page.text, field="password")
+        code_page = browser.post(demo.esia + form.action, data=form.fill(login=DOCTOR, password=PASSWORD))
+        sms = browser.get(f"{demo.esia}/_dev/outbox", params={"login": DOCTOR}).json()[0]["code"]
+        code_form = find_form(code_page.text, field="code")
+        back = browser.post(demo.esia + code_form.action, data=code_form.fill(code=sms))
+        to_client = browser.get(back.headers["location"])
+        assert to_client.status_code == 302, to_client.text
+        location = to_client.headers["location"]
+        assert location.startswith(redirect + "?")
+        token = client.fetch_token(f"{demo.broker}/token", authorization_response=location, state=state)
+        jwks = jwt.PyJWKSet.from_dict(browser.get(f"{demo.broker}/jwks").json())
+    header = jwt.get_unverified_header(token["id_token"])
+    key = jwks[header["kid"]]
+    claims = jwt.decode(
+        token["id_token"], key, algorithms=[header["alg"]], audience="demo-web", issuer=demo.broker
+    )
+    assert claims["nonce"] == "n-0S6_WzA2Mj"
+    assert claims["frmr_person_id"] == "FRMR-0000001"
+    assert claims["snils"] == "112-233-445 95"
+    assert claims["family_name"] == "Иванова"
+    assert {org["oid"] for org in claims["frmr_organizations"]} >= {"1.2.643.5.1.13.13.12.2.77.7871"}
