@@ -19,6 +19,7 @@ from frmr_sso.web.routes import (
     health,
     introspect,
     logout,
+    metrics,
     revoke,
     token,
     userinfo,
@@ -40,6 +41,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (health.router, discovery.router, token.router, introspect.router, revoke.router,
-                   userinfo.router, authorize.router, callback.router, logout.router):
+                   userinfo.router, authorize.router, callback.router, logout.router, metrics.router):
         app.include_router(router)
     return app

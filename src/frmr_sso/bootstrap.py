@@ -42,6 +42,7 @@ from frmr_sso.storage.sql.migrate import is_current, upgrade
 from frmr_sso.storage.sql.refresh_tokens import SqlRefreshTokenRepository
 from frmr_sso.upstream.base import Connector
 from frmr_sso.upstream.config import build_connectors, load_upstreams
+from frmr_sso.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
 UPSTREAM_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -66,6 +67,7 @@ class Container:
     registry: SqlRegistryRepository
     subjects: SqlSubjectRepository
     audit: SqlAuditRepository
+    metrics: Metrics
     connectors: dict[str, Connector]
     userinfo: UserInfoService
     sessions: SessionStore
@@ -102,7 +104,8 @@ async def build_container(settings: Settings) -> Container:
     clients = ClientService(SqlClientRepository(engine))
     registry, subjects = SqlRegistryRepository(engine), SqlSubjectRepository(engine)
     audit = SqlAuditRepository(engine)
-    auditor = Auditor(audit)
+    metrics = Metrics()
+    auditor = Auditor(audit, observers=[metrics.observe])
     sessions = SessionStore(
         kv, FieldCipher.from_settings(settings, purpose="sso-session"),
         idle_ttl=settings.session_idle_ttl, absolute_ttl=settings.session_absolute_ttl,
@@ -124,6 +127,7 @@ async def build_container(settings: Settings) -> Container:
         registry=registry,
         subjects=subjects,
         audit=audit,
+        metrics=metrics,
         connectors=connectors,
         userinfo=UserInfoService(issuer=settings.issuer, verifier=verifier, kv=kv),
         sessions=sessions,

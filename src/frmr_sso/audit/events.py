@@ -8,7 +8,7 @@ request id), the client, the broker subject and the SNILS only masked
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -60,9 +60,16 @@ class AuditSink(Protocol):
 
 
 class Auditor:
-    def __init__(self, sink: AuditSink, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        sink: AuditSink,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        observers: Sequence[Callable[[AuditRecord], None]] = (),
+    ) -> None:
         self._sink = sink
         self._clock = clock
+        self._observers = tuple(observers)
 
     async def record(
         self,
@@ -88,4 +95,7 @@ class Auditor:
             snils_masked=snils.mask() if snils is not None else None,
             details={k: v for k, v in (details or {}).items() if v is not None},
         )
-        return await self._sink.append(record)
+        stored = await self._sink.append(record)
+        for observe in self._observers:
+            observe(stored)
+        return stored
