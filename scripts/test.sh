@@ -28,11 +28,16 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# --- (a) redis-server ---------------------------------------------------------------------
-ensure_redis() {
-    command -v redis-server >/dev/null 2>&1 && return 0
-    echo "== redis-server not found: installing it with apt-get"
-    # Keep the package's init script from starting a system-wide redis on port 6379.
+# --- (a) Debian packages: redis-server, and chromium + chromedriver for the browser tests ---
+ensure_packages() {
+    local missing=() command package
+    for pair in redis-server:redis-server chromium:chromium chromedriver:chromium-driver; do
+        command=${pair%%:*} package=${pair#*:}
+        command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    echo "== installing with apt-get: ${missing[*]}"
+    # Keep the redis package's init script from starting a system-wide redis on port 6379.
     local policy=/usr/sbin/policy-rc.d added="" rc=0
     if [[ ! -e $policy ]]; then
         printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
@@ -41,11 +46,11 @@ ensure_redis() {
     fi
     { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null &&
       as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-          redis-server </dev/null; } || rc=$?
+          "${missing[@]}" </dev/null; } || rc=$?
     if [[ -n $added ]]; then as_root rm -f "$policy"; fi
     hash -r
-    if [[ $rc -ne 0 ]] || ! command -v redis-server >/dev/null 2>&1; then
-        echo "test.sh: could not install redis-server" >&2
+    if [[ $rc -ne 0 ]] || ! command -v redis-server >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+        echo "test.sh: could not install ${missing[*]}" >&2
         return 1
     fi
 }
@@ -53,7 +58,7 @@ ensure_redis() {
 for tool in initdb pg_ctl; do
     command -v "$tool" >/dev/null 2>&1 || { echo "test.sh: $tool not on PATH (PostgreSQL 15 binaries)" >&2; exit 2; }
 done
-ensure_redis
+ensure_packages
 INITDB=$(command -v initdb)
 PG_CTL=$(command -v pg_ctl)
 REDIS_SERVER=$(command -v redis-server)
