@@ -178,8 +178,8 @@ async def test_unregistered_redirect_uri_is_007023_json(esia: Esia, redirect_uri
         ("NARROW01", {"access_type": "offline", "scope": "openid"}, "ESIA-007005"),
         ("RSA01", {"timestamp": "2024-05-17 14:36:11 +0300"}, "ESIA-007003"),
         ("RSA01", {"timestamp": now_timestamp().replace("+", " ")}, "ESIA-007003"),
-        ("RSA01", {"timestamp": now_timestamp(timedelta(minutes=-6))}, "ESIA-007015"),
-        ("RSA01", {"timestamp": now_timestamp(timedelta(minutes=6))}, "ESIA-007015"),
+        ("RSA01", {"timestamp": timedelta(minutes=-6)}, "ESIA-007015"),  # shifted from the time of the test,
+        ("RSA01", {"timestamp": timedelta(minutes=6)}, "ESIA-007015"),  # not of the collection
         ("RSA01", {"client_secret": "bm90IGEgc2lnbmF0dXJl"}, "ESIA-007053"),
         ("RSA01", {"client_secret": "not base64url!"}, "ESIA-007053"),
         ("GOST01", {"client_secret": "A" * 86}, "ESIA-007053"),
@@ -188,9 +188,10 @@ async def test_unregistered_redirect_uri_is_007023_json(esia: Esia, redirect_uri
     ],
 )
 async def test_errors_after_the_client_is_known_redirect(
-    esia: Esia, client_id: str, overrides: dict[str, str | None], code: str
+    esia: Esia, client_id: str, overrides: dict[str, str | timedelta | None], code: str
 ) -> None:
-    params = esia.ac_params(client_id, **overrides)
+    resolved = {k: now_timestamp(v) if isinstance(v, timedelta) else v for k, v in overrides.items()}
+    params = esia.ac_params(client_id, **resolved)
     assert_redirect_error(await esia.ac(params), code, params["state"])
 
 
