@@ -1,0 +1,38 @@
+"""ASGI apps that bench/run.py serves with uvicorn (one worker each):
+
+* ``apps:broker`` — frmr-sso's ``create_app`` on settings from the ``FRMR_SSO_*`` environment;
+* ``apps:mock_esia`` — the mock ESIA (RS256 mode) with the broker registered as ``FRMR01``:
+  ``BENCH_ESIA_KEY`` (the broker's ESIA client key, PEM), ``BENCH_BROKER_URL``,
+  ``MOCK_ESIA_*`` for its own settings.
+
+Only public factories of src/ and mock_esia/ are used; nothing is patched.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+def broker() -> Any:
+    from frmr_sso.app import create_app
+    from frmr_sso.config import load_settings
+    from frmr_sso.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def mock_esia() -> Any:
+    from frmr_sso.demo import register_broker_at_mock
+    from frmr_sso.upstream.esia_signer import RsaSecretSigner
+    from mock_esia.app import create_app
+    from mock_esia.config import MockSettings
+
+    settings = MockSettings(dev=True, token_alg="RS256")  # noqa: S106 - an algorithm name
+    app = create_app(settings)
+    signer = RsaSecretSigner.from_pem(Path(os.environ["BENCH_ESIA_KEY"]).read_bytes())
+    register_broker_at_mock(app.state.mock, signer, os.environ["BENCH_BROKER_URL"])
+    return app
