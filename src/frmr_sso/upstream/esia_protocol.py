@@ -135,6 +135,8 @@ def esia_failure(transport: UpstreamHttp, error: str, description: str | None, *
         return UpstreamDenied(message, connector=name, esia_code=code)
     if code in UNAVAILABLE_CODES or (code is None and error in ("temporarily_unavailable", "server_error")):
         reason = f"esia_{code[5:]}" if code else "temporarily_unavailable"
+        if at == "callback":  # the browser brought it, anyone can forge it: shown, not held against ESIA
+            return transport.unavailable(message, reason=reason, esia_code=code)
         return transport.failed(message, reason=reason, esia_code=code)
     if code == "ESIA-007011":
         reason = "invalid_grant"

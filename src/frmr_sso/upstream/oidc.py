@@ -222,7 +222,10 @@ class OidcConnector:
         if error == "access_denied":
             return UpstreamDenied(f"the provider answered access_denied at the {at}", connector=self.name)
         if error in ("temporarily_unavailable", "server_error"):
-            return self._http.failed(f"the provider answered {error} at the {at}", reason=error)
+            message = f"the provider answered {error} at the {at}"
+            if at == "callback":  # the browser brought it, anyone can forge it: not a breaker failure
+                return self._http.unavailable(message, reason=error)
+            return self._http.failed(message, reason=error)
         reason = error if error in KNOWN_ERRORS else "provider_error"
         return self._protocol(f"the provider answered {reason} at the {at}", reason)
 

@@ -69,7 +69,8 @@ class UpstreamHttp:
             raise self.unavailable("the provider is unavailable (circuit open)", reason="circuit_open")
 
     def failed(self, message: str, *, reason: str, esia_code: str | None = None) -> UpstreamUnavailable:
-        """An outage reported by other means (ESIA-007008 on the callback): count it and describe it."""
+        """An outage the provider reported on the back channel (ESIA-007008 in a token answer): count it
+        and describe it. One the browser brings (a callback error) is only described: ``unavailable``."""
         self.breaker.record_failure()
         log.warning("upstream unavailable", extra={"connector": self.connector, "reason": reason})
         return self.unavailable(message, reason=reason, esia_code=esia_code)

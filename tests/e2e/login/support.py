@@ -14,8 +14,8 @@ import hashlib
 import re
 import secrets
 import warnings
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,8 +34,10 @@ from frmr_sso.storage.ports import AuditRecord
 from frmr_sso.storage.sql import SqlAuditRepository
 from frmr_sso.storage.sql.engine import create_engine
 from frmr_sso.upstream.esia_signer import RsaSecretSigner
+from tests.support import oidc_op
 from tests.support.esia_mock import MockEsia, mock_settings, running_mock, submit
 from tests.support.forms import find_form
+from tests.support.oidc_op import OpenIdProvider
 from tests.support.servers import free_port, serve
 
 with warnings.catch_warnings():
@@ -49,6 +51,8 @@ SCOPE = "openid profile snils frmr"
 DOCTOR, DOCTOR_PASSWORD = "+79990000001", "Vrach-2026-Demo!"
 NO_RECORD, NO_RECORD_PASSWORD = "+79990000002", "Bez-Zapisi-2026!"
 STANDARD, STANDARD_PASSWORD = "+79990000003", "Standart-2026-Uz!"
+PARTNER, PARTNER_NAME = "partner", "Партнёр"
+"""The generic OIDC upstream (the test OP of tests/support/oidc_op.py) in ``login_rig(op=…)``."""
 
 
 @dataclass
@@ -57,6 +61,7 @@ class Rig:
     mock: MockEsia
     browser: httpx.AsyncClient
     database_url: str
+    op: OpenIdProvider | None = None
 
     async def audit_events(self) -> list[AuditRecord]:
         engine = create_engine(self.database_url)
@@ -120,6 +125,26 @@ class Rig:
         assert location.startswith(f"{self.broker}/callback/esia?"), location
         return location
 
+    async def oidc_login(self, authorize_url: str) -> httpx.Response:
+        """broker ``/authorize`` → the OP (it consents at once) → the broker's callback answer."""
+        assert self.op is not None, "a rig without the OIDC upstream"
+        to_op = await self.browser.get(authorize_url)
+        assert to_op.status_code == 302, to_op.text
+        assert to_op.headers["location"].startswith(f"{self.op.issuer}/authorize?"), to_op.headers["location"]
+        back = await self.browser.get(to_op.headers["location"])
+        assert back.status_code == 302, back.text
+        location = back.headers["location"]
+        assert location.startswith(f"{self.broker}/callback/{PARTNER}?"), location
+        return await self.browser.get(location)
+
+    async def set_faults(self, **config: Any) -> None:
+        """``PUT /_dev/faults`` at the mock ESIA."""
+        response = await self.browser.put(self.mock.url("/_dev/faults"), json=config)
+        assert response.status_code == 200, response.text
+
+    async def clear_faults(self) -> None:
+        assert (await self.browser.delete(self.mock.url("/_dev/faults"))).status_code == 204
+
     async def jwks(self) -> Any:
         response = await self.browser.get(f"{self.broker}/jwks")
         assert response.status_code == 200, response.text
@@ -127,13 +152,24 @@ class Rig:
 
 
 def write_upstreams(
-    directory: Path, mock: MockEsia, signer: RsaSecretSigner, extra: tuple[tuple[str, str], ...] = ()
+    directory: Path,
+    mock: MockEsia,
+    signer: RsaSecretSigner,
+    extra: tuple[tuple[str, str], ...] = (),
+    *,
+    esia: bool = True,
+    esia_options: Mapping[str, Any] | None = None,
+    oidc: Mapping[str, Any] | None = None,
 ) -> Path:
-    """The broker's upstreams: ``esia`` at the mock, then ``extra`` (name, display name) copies of it."""
+    """The broker's upstreams: ``esia`` at the mock, then ``extra`` (name, display name) copies of it.
+
+    ``esia_options`` (``timeout``, ``breaker`` …) go into every ESIA entry; ``oidc`` is one more,
+    complete entry; ``esia=False`` leaves the ESIA entries out.
+    """
     key = directory / "esia-client-key.pem"
     key.write_bytes(signer.private_key_pem())
     entries: list[dict[str, Any]] = []
-    for name, display_name in (("esia", "Госуслуги"), *extra):
+    for name, display_name in (("esia", "Госуслуги"), *extra) if esia else ():
         entries.append(
             {
                 "name": name,
@@ -145,11 +181,39 @@ def write_upstreams(
                 "certificate_hash": certificate_hash(signer),
                 "signer": {"kind": "rsa", "key_file": str(key)},
                 "scopes": ["openid", "fullname", "birthdate", "gender", "snils"],
+                **(esia_options or {}),
             }
         )
+    if oidc is not None:
+        entries.append(dict(oidc))
     path = directory / "upstreams.yaml"
     path.write_text(yaml.safe_dump({"upstreams": entries}, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def oidc_upstream(op: OpenIdProvider, claims: Mapping[str, str]) -> dict[str, Any]:
+    """A ``type: oidc`` entry for the test OP, with its client and the given claims mapping."""
+    return {
+        "name": PARTNER,
+        "type": "oidc",
+        "display_name": PARTNER_NAME,
+        "issuer": op.issuer,
+        "client_id": oidc_op.CLIENT_ID,
+        "client_secret": oidc_op.CLIENT_SECRET,
+        "scopes": ["openid", "profile", "snils"],
+        "claims": dict(claims),
+    }
+
+
+@contextmanager
+def op_redirects_to(redirect_uri: str) -> Iterator[None]:
+    """The test OP knows one client with one redirect URI (a module constant): point it at the broker."""
+    saved = oidc_op.REDIRECT_URI
+    oidc_op.REDIRECT_URI = redirect_uri
+    try:
+        yield
+    finally:
+        oidc_op.REDIRECT_URI = saved
 
 
 @asynccontextmanager
@@ -159,22 +223,33 @@ async def login_rig(
     signer: RsaSecretSigner,
     directory: Path,
     extra_upstreams: tuple[tuple[str, str], ...] = (),
+    *,
+    esia: bool = True,
+    esia_options: Mapping[str, Any] | None = None,
+    op: OpenIdProvider | None = None,
+    op_claims: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Rig]:
+    """``op``: also (or, with ``esia=False``, only) the OIDC upstream ``partner`` at that served OP."""
     port = free_port()
     broker = f"http://127.0.0.1:{port}"
+    oidc = None if op is None else oidc_upstream(op, op_claims or {"snils": "snils"})
     async with running_mock(mock_settings(redis_url), signer) as mock:
         register_broker_at_mock(mock.state, signer, broker)
+        upstreams = write_upstreams(
+            directory, mock, signer, extra_upstreams, esia=esia, esia_options=esia_options, oidc=oidc
+        )
         settings = Settings(
             mode="demo",
             issuer=broker,
             port=port,
             database_url=database_url,
             redis_url=redis_url,
-            upstreams_file=write_upstreams(directory, mock, signer, extra_upstreams),
+            upstreams_file=upstreams,
         )
-        with serve(create_app(settings), port=port):
+        redirects = nullcontext() if op is None else op_redirects_to(f"{broker}/callback/{PARTNER}")
+        with redirects, serve(create_app(settings), port=port):
             async with httpx.AsyncClient(follow_redirects=False, timeout=30) as browser:
-                yield Rig(broker=broker, mock=mock, browser=browser, database_url=database_url)
+                yield Rig(broker=broker, mock=mock, browser=browser, database_url=database_url, op=op)
 
 
 # -- what a client and a person check -------------------------------------------------------

@@ -1,0 +1,303 @@
+"""The brokered login through the generic OIDC connector: hospital app (authlib) → frmr-sso → test OP.
+
+The OP (tests/support/oidc_op.py) runs under its own uvicorn; the broker's
+upstreams file names it ``type: oidc`` with the claims mapping
+``{snils: person.snils, trusted: confirmed}``. The OP consents at once, so the
+browser goes broker → OP → broker callback → the client's redirect URI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from frmr_sso.storage.ports import AuditRecord
+from frmr_sso.upstream.esia_signer import RsaSecretSigner
+from tests.e2e.login.support import (
+    DOCTOR,
+    DOCTOR_PASSWORD,
+    PARTNER,
+    PARTNER_NAME,
+    WEB_ID,
+    WEB_REDIRECT,
+    Rig,
+    assert_code_redirect,
+    assert_page,
+    find_link,
+    id_token_claims,
+    login_rig,
+    query,
+    start,
+)
+from tests.support.oidc_op import OpenIdProvider, OpKey, running_op
+from tests.support.servers import free_port
+
+DOCTOR_SNILS = "112-233-445 95"  # FRMR-0000001 in registry/data/demo_persons.yaml
+PERSON: dict[str, Any] = {
+    "sub": "partner-4711",
+    "family_name": "Иванова",
+    "given_name": "Мария",
+    "middle_name": "Петровна",
+    "birthdate": "1985-03-14",
+    "gender": "female",
+    "person": {"snils": DOCTOR_SNILS},
+    "confirmed": True,
+}
+CLAIMS = {"snils": "person.snils", "trusted": "confirmed"}
+SNILS_PAGE = "СНИЛС не указан или указан с ошибкой"
+
+
+@pytest.fixture
+def op() -> Iterator[OpenIdProvider]:
+    with running_op(OpenIdProvider(claims=dict(PERSON))) as provider:
+        yield provider
+
+
+@pytest.fixture
+async def oidc_rig(
+    migrated_database_url: str,
+    redis_url: str | None,
+    esia_signer: RsaSecretSigner,
+    tmp_path: Path,
+    op: OpenIdProvider,
+) -> AsyncIterator[Rig]:
+    """The OIDC upstream alone: ``/authorize`` goes straight to the OP."""
+    async with login_rig(
+        migrated_database_url, redis_url, esia_signer, tmp_path, esia=False, op=op, op_claims=CLAIMS
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def both_rig(
+    migrated_database_url: str,
+    redis_url: str | None,
+    esia_signer: RsaSecretSigner,
+    tmp_path: Path,
+    op: OpenIdProvider,
+) -> AsyncIterator[Rig]:
+    """ESIA (the mock) and the OIDC upstream side by side."""
+    async with login_rig(
+        migrated_database_url, redis_url, esia_signer, tmp_path, op=op, op_claims=CLAIMS
+    ) as running:
+        yield running
+
+
+def failures(events: list[AuditRecord]) -> list[AuditRecord]:
+    return [e for e in events if e.outcome == "failure"]
+
+
+async def assert_refused(rig: Rig, page: httpx.Response, status: int, text: str) -> AuditRecord:
+    """The failure page, no code for the client, and exactly one failure record naming the request."""
+    assert_page(page, status, text)
+    assert "location" not in page.headers
+    assert "code=" not in page.text
+    events = await rig.audit_events()
+    assert "login.success" not in [e.event_type for e in events]
+    [record] = failures(events)
+    assert record.request_id == page.headers["x-request-id"]
+    assert (record.client_id, record.details["connector"]) == (WEB_ID, PARTNER)
+    return record
+
+
+async def test_confirmed_person_logs_in_through_the_oidc_upstream(oidc_rig: Rig, op: OpenIdProvider) -> None:
+    async with oidc_rig.web() as client:
+        url, state, nonce, _ = start(oidc_rig, client)
+        answer = await oidc_rig.oidc_login(url)
+        location = assert_code_redirect(oidc_rig, answer, WEB_REDIRECT, state)
+        token = await client.fetch_token(
+            f"{oidc_rig.broker}/token", authorization_response=location, state=state
+        )
+    claims = await id_token_claims(oidc_rig, token["id_token"], WEB_ID, nonce)  # verified against /jwks
+    assert claims["snils"] == DOCTOR_SNILS
+    assert claims["frmr_person_id"] == "FRMR-0000001"
+    assert {org["oid"] for org in claims["frmr_organizations"]} == {
+        "1.2.643.5.1.13.13.12.2.77.7871",
+        "1.2.643.5.1.13.13.12.2.77.8012",
+    }
+    assert (claims["family_name"], claims["given_name"]) == ("Иванова", "Мария")
+    assert claims["sub"] != PERSON["sub"]  # the broker's own subject, not the OP's
+    assert op.requests.count("token") == 1
+    assert "userinfo" in op.requests
+    [success] = [e for e in await oidc_rig.audit_events() if e.event_type == "login.success"]
+    assert success.subject_id == claims["sub"]
+    assert success.details["connector"] == PARTNER
+    assert success.snils_masked == "***-***-445 95"
+    info = await oidc_rig.browser.get(
+        f"{oidc_rig.broker}/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+    assert info.status_code == 200, info.text
+    assert (info.json()["sub"], info.json()["frmr_person_id"]) == (claims["sub"], "FRMR-0000001")
+
+
+async def test_the_same_oidc_account_is_the_same_subject_next_time(oidc_rig: Rig) -> None:
+    subjects = []
+    for _ in range(2):
+        async with oidc_rig.web() as client:
+            url, state, nonce, _ = start(oidc_rig, client, prompt="login")
+            location = assert_code_redirect(oidc_rig, await oidc_rig.oidc_login(url), WEB_REDIRECT, state)
+            token = await client.fetch_token(
+                f"{oidc_rig.broker}/token", authorization_response=location, state=state
+            )
+        subjects.append((await id_token_claims(oidc_rig, token["id_token"], WEB_ID, nonce))["sub"])
+    assert subjects[0] == subjects[1]
+
+
+async def test_missing_snils_claim_is_the_snils_page(oidc_rig: Rig, op: OpenIdProvider) -> None:
+    op.claims["person"] = {"inn": "500100732259"}
+    async with oidc_rig.web() as client:
+        url, *_ = start(oidc_rig, client)
+    record = await assert_refused(oidc_rig, await oidc_rig.oidc_login(url), 403, SNILS_PAGE)
+    assert (record.event_type, record.details["reason"]) == ("login.snils_invalid", "snils_missing")
+
+
+async def test_snils_with_a_wrong_checksum_is_the_snils_page(oidc_rig: Rig, op: OpenIdProvider) -> None:
+    op.claims["person"] = {"snils": "112-233-445 96"}
+    async with oidc_rig.web() as client:
+        url, *_ = start(oidc_rig, client)
+    page = await oidc_rig.oidc_login(url)
+    record = await assert_refused(oidc_rig, page, 403, SNILS_PAGE)
+    assert (record.event_type, record.details["reason"]) == ("login.snils_invalid", "snils_invalid")
+    assert "445 96" not in page.text
+    assert record.snils_masked is None
+
+
+async def test_untrusted_account_is_the_not_confirmed_page(oidc_rig: Rig, op: OpenIdProvider) -> None:
+    op.claims["confirmed"] = False
+    async with oidc_rig.web() as client:
+        url, *_ = start(oidc_rig, client)
+    page = await oidc_rig.oidc_login(url)
+    record = await assert_refused(oidc_rig, page, 403, "Учётная запись не подтверждена")
+    assert record.event_type == "login.account_not_confirmed"
+    assert record.details["reason"] == "account_not_confirmed"
+
+
+async def test_idp_hint_picks_the_oidc_upstream_next_to_esia(both_rig: Rig, op: OpenIdProvider) -> None:
+    async with both_rig.web() as client:
+        url, state, nonce, _ = start(both_rig, client)
+        chooser = await both_rig.browser.get(url)
+        assert_page(chooser, 200, "Выберите способ входа")
+        assert chooser.text.index("Войти через Госуслуги") < chooser.text.index(f"Войти через {PARTNER_NAME}")
+        assert find_link(chooser.text, f"Войти через {PARTNER_NAME}").endswith(f"idp_hint={PARTNER}")
+
+        to_esia = await both_rig.browser.get(url + "&idp_hint=esia")
+        assert to_esia.headers["location"].startswith(both_rig.mock.url("/aas/oauth2/v2/ac?"))
+        hinted = url + f"&idp_hint={PARTNER}"
+        to_op = await both_rig.browser.get(hinted)
+        assert to_op.status_code == 302
+        assert to_op.headers["location"].startswith(f"{op.issuer}/authorize?")
+        assert query(to_op.headers["location"])["redirect_uri"] == f"{both_rig.broker}/callback/{PARTNER}"
+
+        location = assert_code_redirect(both_rig, await both_rig.oidc_login(hinted), WEB_REDIRECT, state)
+        token = await client.fetch_token(
+            f"{both_rig.broker}/token", authorization_response=location, state=state
+        )
+    claims = await id_token_claims(both_rig, token["id_token"], WEB_ID, nonce)
+    assert claims["frmr_person_id"] == "FRMR-0000001"
+    [success] = [e for e in await both_rig.audit_events() if e.event_type == "login.success"]
+    assert success.details["connector"] == PARTNER
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ({"id_token_claims": {"aud": "another-rp"}}, "wrong_audience"),
+        ({"id_token_claims": {"iss": "http://evil.example"}}, "wrong_issuer"),
+        ({"id_token_claims": {"nonce": "not-this-login"}}, "nonce_mismatch"),
+        ({"id_token_claims": {"exp": 1_000_000}}, "expired_token"),
+        ({"sign_with": "unpublished"}, "unknown_key"),
+        ({"unsigned": True}, "unsigned_token"),
+    ],
+    ids=["aud", "iss", "nonce", "exp", "unpublished-key", "alg-none"],
+)
+async def test_bad_id_tokens_end_on_the_protocol_error_page(
+    oidc_rig: Rig, op: OpenIdProvider, fault: dict[str, Any], reason: str
+) -> None:
+    if "id_token_claims" in fault:
+        op.id_token_claims.update(fault["id_token_claims"])
+    if "sign_with" in fault:
+        op.sign_with = OpKey.generate()
+    op.unsigned = bool(fault.get("unsigned"))
+    async with oidc_rig.web() as client:
+        url, *_ = start(oidc_rig, client)
+    page = await oidc_rig.oidc_login(url)
+    record = await assert_refused(oidc_rig, page, 502, "Не удалось получить данные")
+    assert (record.event_type, record.details["reason"]) == ("login.upstream_protocol_error", reason)
+
+
+async def test_refusal_at_the_op_is_access_denied_for_the_client(oidc_rig: Rig, op: OpenIdProvider) -> None:
+    op.deny = True
+    async with oidc_rig.web() as client:
+        url, state, *_ = start(oidc_rig, client)
+    answer = await oidc_rig.oidc_login(url)
+    assert answer.status_code == 302, answer.text
+    params = query(answer.headers["location"])
+    assert answer.headers["location"].startswith(WEB_REDIRECT + "?")
+    assert (params["error"], params["state"], params["iss"]) == ("access_denied", state, oidc_rig.broker)
+    assert "code" not in params
+    assert "token" not in op.requests
+    [record] = failures(await oidc_rig.audit_events())
+    assert (record.event_type, record.details["connector"]) == ("login.upstream_denied", PARTNER)
+
+
+async def test_unreachable_op_is_the_unavailable_page_with_retry_after(
+    migrated_database_url: str, redis_url: str | None, esia_signer: RsaSecretSigner, tmp_path: Path
+) -> None:
+    gone = OpenIdProvider(issuer=f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    async with login_rig(
+        migrated_database_url, redis_url, esia_signer, tmp_path, esia=False, op=gone, op_claims=CLAIMS
+    ) as rig:
+        async with rig.web() as client:
+            url, *_ = start(rig, client)
+        page = await rig.browser.get(url)
+        assert_page(page, 503, "временно недоступна")
+        assert int(page.headers["retry-after"]) >= 1
+        assert "location" not in page.headers
+        [record] = failures(await rig.audit_events())
+        assert (record.event_type, record.details["reason"]) == ("login.upstream_unavailable", "connection")
+        assert record.request_id == page.headers["x-request-id"]
+
+
+async def test_a_snils_linked_through_esia_is_a_conflict_through_the_oidc_upstream(both_rig: Rig) -> None:
+    """Subjects link on the provider's subject and the SNILS: the doctor's SNILS, already linked to her
+    ESIA oid, cannot link to the partner's ``sub`` too. The «СНИЛС связан с другой учётной записью» page."""
+    async with both_rig.web() as client:
+        url, state, *_ = start(both_rig, client, idp_hint="esia")
+        assert_code_redirect(
+            both_rig, await both_rig.esia_login(url, DOCTOR, DOCTOR_PASSWORD), WEB_REDIRECT, state
+        )
+        url, *_ = start(both_rig, client, idp_hint=PARTNER, prompt="login")
+    page = await both_rig.oidc_login(url)
+    assert_page(page, 409, "СНИЛС связан с другой учётной записью")
+    assert "location" not in page.headers
+    events = await both_rig.audit_events()
+    assert [e.event_type for e in events].count("login.success") == 1  # the ESIA login only
+    [record] = failures(events)
+    assert (record.event_type, record.details["connector"]) == ("login.subject_conflict", PARTNER)
+    assert (record.request_id, record.snils_masked) == (page.headers["x-request-id"], "***-***-445 95")
+
+
+async def test_outages_reported_through_the_browser_do_not_open_the_breaker(
+    oidc_rig: Rig, op: OpenIdProvider
+) -> None:
+    """``error=temporarily_unavailable`` on the callback is the unavailable page, but anyone can write it
+    for a login they started, so it does not count: the default breaker (5 failures) stays closed."""
+    for _ in range(6):
+        async with oidc_rig.web() as client:
+            url, *_ = start(oidc_rig, client)
+        to_op = await oidc_rig.browser.get(url)
+        assert to_op.status_code == 302, to_op.text
+        forged = {"state": query(to_op.headers["location"])["state"], "iss": op.issuer}
+        forged["error"] = "temporarily_unavailable"
+        page = await oidc_rig.browser.get(f"{oidc_rig.broker}/callback/{PARTNER}?{urlencode(forged)}")
+        assert_page(page, 503, "временно недоступна")
+    events = await oidc_rig.audit_events()
+    assert [e.details["reason"] for e in failures(events)] == ["temporarily_unavailable"] * 6
+    async with oidc_rig.web() as client:
+        url, state, *_ = start(oidc_rig, client)
+        assert_code_redirect(oidc_rig, await oidc_rig.oidc_login(url), WEB_REDIRECT, state)
