@@ -27,6 +27,7 @@ from frmr_sso.oidc.keys import KeyRing
 from frmr_sso.oidc.userinfo import UserInfoService
 from frmr_sso.registry.demo import seed_demo_registry
 from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.services import Security, build_security
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import KeyValueStore
@@ -73,6 +74,7 @@ class Container:
     sessions: SessionStore
     login: LoginService
     logout: LogoutService
+    security: Security
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -142,6 +144,7 @@ async def build_container(settings: Settings) -> Container:
             key_lookup=keys.verification_key, auditor=auditor,
             revoke_session=lambda sid, at: refresh_repository.revoke_session(sid, reason="logout", at=at),
         ),
+        security=build_security(settings, kv, auditor),
     )
     try:
         await _prepare_stored_state(container)

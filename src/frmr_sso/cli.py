@@ -6,9 +6,12 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frmr_sso.cli_audit import add_audit_parser, run_audit
+from frmr_sso.cli_unlock import add_unlock_parser, run_unlock
 from frmr_sso.config import ConfigurationError, Settings, load_settings
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.storage.errors import StorageConflict, StorageError
@@ -28,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--esia-port", type=int, default=8001)
     sub.add_parser("migrate", help="apply database migrations up to the newest")
     _add_admin_parsers(sub)
+    add_unlock_parser(sub)
+    _add_registry_parser(sub)
+    add_audit_parser(sub)
     return parser
 
 
@@ -55,6 +61,20 @@ def _add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     rotate = keys_sub.add_parser("rotate", help="new active key; the previous one stays in the JWKS")
     rotate.add_argument("--alg", choices=["RS256", "ES256"], default=None, help="default: both")
     keys_sub.add_parser("list", help="every key with its status")
+
+
+def _add_registry_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    registry = sub.add_parser("registry", help="the FRMR registry")
+    registry_sub = registry.add_subparsers(dest="action", required=True)
+    load = registry_sub.add_parser("import", help="upsert persons from a JSON array (or .jsonl) file")
+    load.add_argument("file", type=Path)
+    load.add_argument("--batch-size", type=_batch_size, default=500, help="persons per transaction (1-1000)")
+
+
+def _batch_size(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError("must be a whole number from 1 to 1000")
+    return int(text)
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -170,6 +190,27 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
     return _with_engine(settings, run)
 
 
+def _registry_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 0: every record imported; 1: some skipped; 2: the file is unreadable or not a JSON array."""
+    from frmr_sso.registry.importer import import_records
+    from frmr_sso.registry.json_stream import UnreadableFile, open_records
+    from frmr_sso.storage.sql import SqlRegistryRepository
+
+    async def run(engine: AsyncEngine) -> int:
+        report = await import_records(records, SqlRegistryRepository(engine), batch_size=args.batch_size)
+        print(report.summary())
+        if report.fatal:
+            print(f"frmr-sso: {args.file}: {report.fatal}", file=sys.stderr)
+        return 2 if report.fatal else 1 if report.skipped else 0
+
+    try:
+        with open_records(args.file) as records:
+            return _with_engine(settings, run)
+    except UnreadableFile as exc:
+        print(f"frmr-sso: {args.file}: {exc}", file=sys.stderr)
+        return 2
+
+
 def _print_table(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -195,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
         return _clients(settings, args)
     if args.command == "keys":
         return _keys(settings, args)
+    if args.command == "unlock":
+        return run_unlock(settings, args)
+    if args.command == "registry":
+        return _registry_import(settings, args)
+    if args.command == "audit":
+        return run_audit(settings, args)
     return 2
 
 

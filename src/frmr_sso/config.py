@@ -44,12 +44,27 @@ class Settings(BaseSettings):
     session_absolute_ttl: int = Field(default=10 * 3600, ge=60)
     login_transaction_ttl: int = Field(default=600, ge=60)
 
+    # Lockout (DESIGN.md "Security policy"): per subject, per client and per IP.
+    lockout_max_failures: int = Field(default=5, ge=1, le=1000)
+    lockout_ip_max_failures: int = Field(default=100, ge=1, le=100_000)
+    lockout_base_wait: int = Field(default=60, ge=1)
+    lockout_max_wait: int = Field(default=900, ge=1)
+    lockout_reset_after: int = Field(default=43_200, ge=60)
+    lockout_permanent_after: int | None = Field(default=None, ge=0)
+    # Requests per minute per client IP and endpoint group; 0 turns a limit off.
+    rate_limit_authorize_per_minute: int = Field(default=600, ge=0)
+    rate_limit_callback_per_minute: int = Field(default=600, ge=0)
+    rate_limit_token_per_minute: int = Field(default=1200, ge=0)
+    rate_limit_second_factor_per_minute: int = Field(default=60, ge=0)
+
     @property
     def is_demo(self) -> bool:
         return self.mode == "demo"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
+        if self.lockout_base_wait > self.lockout_max_wait:
+            raise ValueError("FRMR_SSO_LOCKOUT_BASE_WAIT must not exceed FRMR_SSO_LOCKOUT_MAX_WAIT")
         if self.is_demo:
             if not self.secret_key.get_secret_value():
                 self.secret_key = SecretStr(DEMO_SECRET_KEY)

@@ -167,7 +167,9 @@ def run_demo(*, host: str = "127.0.0.1", port: int = 8000, esia_port: int = 8001
     print(describe(mock_settings.accounts_file, broker_url, esia_url), flush=True)
 
     servers = [
-        uvicorn.Server(uvicorn.Config(create_app(settings), host=host, port=port, log_config=None)),
+        uvicorn.Server(  # the app reads X-Forwarded-For itself, behind FRMR_SSO_TRUSTED_PROXIES only
+            uvicorn.Config(create_app(settings), host=host, port=port, log_config=None, proxy_headers=False)
+        ),
         uvicorn.Server(uvicorn.Config(mock_app, host=host, port=esia_port, log_config=None)),
     ]
 

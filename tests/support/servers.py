@@ -33,7 +33,9 @@ class _ThreadServer(uvicorn.Server):
 def serve(app: Any, *, port: int | None = None, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve ``app`` until the block ends; yields its base URL (no trailing slash)."""
     port = port or free_port(host)
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on", loop="asyncio")
+    config = uvicorn.Config(  # like `frmr-sso serve`: the app alone reads X-Forwarded-For
+        app, host=host, port=port, log_config=None, lifespan="on", loop="asyncio", proxy_headers=False
+    )
     server = _ThreadServer(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()

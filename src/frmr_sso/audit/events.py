@@ -41,6 +41,12 @@ class Event(StrEnum):
     LOGOUT_CONFIRM = "logout.confirmation_shown"
     LOGOUT = "logout.success"
     LOGOUT_REFUSED = "logout.refused"
+    CLIENT_LOCKED = "client.locked"
+    CLIENT_UNLOCKED = "client.unlocked"
+    SUBJECT_LOCKED = "subject.locked"
+    SUBJECT_UNLOCKED = "subject.unlocked"
+    IP_LOCKED = "ip.locked"
+    IP_UNLOCKED = "ip.unlocked"
 
 
 SUCCESS, FAILURE, INFO = "success", "failure", "info"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -256,3 +256,48 @@ class RefreshTokenRepository(Protocol):
 
     async def purge_expired(self, now: datetime, *, limit: int = 1000) -> int:
         """Delete up to ``limit`` families past their absolute lifetime, with their tokens."""
+
+
+# -- audit verification, retention and queries (see frmr_sso.audit) ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PurgedBatch:
+    """One retention batch: the oldest records ``first_id``..``last_id`` of the chain, deleted."""
+
+    count: int
+    first_id: int
+    last_id: int
+    last_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Conditions of an audit search, all optional and combined with AND; ``occurred_to`` is exclusive."""
+
+    subject_id: str | None = None
+    client_id: str | None = None
+    event_type: str | None = None
+    ip: str | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+
+class AuditLog(AuditRepository, Protocol):
+    def chain(self, *, batch: int = 1000) -> AsyncGenerator[AuditRecord, None]:
+        """Every record in id order from one consistent snapshot, read ``batch`` rows at a time.
+
+        Close it (``contextlib.aclosing``) when stopping early: it holds a connection.
+        """
+
+    async def purge_batch(
+        self, before: datetime, *, limit: int, checkpoint: Callable[[PurgedBatch], AuditRecord]
+    ) -> PurgedBatch | None:
+        """In one transaction under the chain lock: delete the oldest records older than ``before``
+        (at most ``limit``, stopping at the first newer one) and append ``checkpoint(batch)``.
+        None, and nothing written, when no record is old enough."""
+
+    async def search(
+        self, where: AuditFilter, *, after_id: int = 0, limit: int = 100
+    ) -> Sequence[AuditRecord]:
+        """Matching records with ``id > after_id`` in id order, at most ``limit``."""

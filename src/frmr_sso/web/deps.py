@@ -9,9 +9,14 @@ from fastapi import Depends, Request
 from frmr_sso.bootstrap import Container
 
 
-def get_container(request: Request) -> Container:
+def container_of(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
+
+
+async def get_container(request: Request) -> Container:
+    """``async``: FastAPI runs a plain ``def`` dependency in its thread pool, a hop per request."""
+    return container_of(request)
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]

@@ -7,7 +7,6 @@ cookie settings and turns their outcomes into responses.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcom
 from frmr_sso.login.service import LoginService
 from frmr_sso.login.session import SESSION_COOKIE, SessionStore
 from frmr_sso.login.transaction import BROWSER_COOKIE
-from frmr_sso.web.deps import get_container
+from frmr_sso.web.client_ip import client_ip
+from frmr_sso.web.deps import container_of
 from frmr_sso.web.pages import SECURITY_HEADERS, failure_page, render, request_id
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,10 @@ def build_login_services(container: Container) -> LoginServices:
     )
 
 
-def get_login_services(request: Request) -> LoginServices:
+async def get_login_services(request: Request) -> LoginServices:
     services: LoginServices | None = getattr(request.app.state, "login_services", None)
     if services is None:
-        services = build_login_services(get_container(request))
+        services = build_login_services(container_of(request))
         request.app.state.login_services = services
     return services
 
@@ -60,34 +60,8 @@ def get_login_services(request: Request) -> LoginServices:
 LoginServicesDep = Annotated[LoginServices, Depends(get_login_services)]
 
 
-def client_ip(request: Request, trusted_proxies: list[str]) -> str | None:
-    """The peer address, or the nearest untrusted hop of X-Forwarded-For behind trusted proxies."""
-    peer = request.client.host if request.client else None
-    networks = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
-
-    def address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-        try:
-            return ipaddress.ip_address(text) if text else None
-        except ValueError:
-            return None
-
-    def trusted(text: str | None) -> bool:
-        found = address(text)
-        return found is not None and any(found in network for network in networks)
-
-    if not trusted(peer):
-        return peer
-    hops = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
-    for hop in reversed(hops):
-        if address(hop) is None:
-            return peer  # a malformed hop: keep the last address we can vouch for
-        if not trusted(hop):
-            return hop
-    return peer
-
-
 def audit_context(request: Request) -> AuditContext:
-    container = get_container(request)
+    container = container_of(request)
     return AuditContext(
         ip=client_ip(request, container.settings.trusted_proxies),
         user_agent=request.headers.get("user-agent"),

@@ -4,7 +4,8 @@
   ``MAX_FORM_BYTES`` and ``MAX_FIELDS``, strict UTF-8; repeated parameters are kept so
   that ``Params.get`` refuses them (RFC 6749 §3.1).
 - ``authenticate_client``: ``client_secret_basic`` or ``client_secret_post`` or a public
-  client's bare ``client_id`` (RFC 6749 §2.3.1), checked by ``ClientService``.
+  client's bare ``client_id`` (RFC 6749 §2.3.1), checked by ``ClientService``, under the
+  per-client and per-IP lockout (``web/client_lockout.py``) when given ``security``.
 - ``bearer_token``: RFC 6750 §2.1 header or §2.2 form body; never the query (§2.3).
 - ``protocol_call``: runs an endpoint; an ``OAuthError`` becomes its own JSON body and
   headers, a store outage ``temporarily_unavailable`` (503). No token or secret is logged.
@@ -20,6 +21,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from frmr_sso.audit.events import AuditContext
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import (
@@ -32,6 +34,9 @@ from frmr_sso.oauth.errors import (
 )
 from frmr_sso.oauth.registry import ClientService, client_credentials
 from frmr_sso.oauth.request import OAuthRequest, Params
+from frmr_sso.security.services import Security
+from frmr_sso.web.client_ip import client_ip
+from frmr_sso.web.client_lockout import authenticate_locked_out
 
 log = logging.getLogger(__name__)
 
@@ -80,17 +85,30 @@ async def _read_body(request: Request, limit: int) -> bytes:
 async def oauth_request(request: Request, *, form: bool = True) -> OAuthRequest:
     """The neutral request of the core; with ``form`` the body must be a form (POST endpoints)."""
     body = await read_form(request) if form else Params()
+    container = getattr(request.app.state, "container", None) if "app" in request.scope else None
+    trusted = container.settings.trusted_proxies if container is not None else ()
     return OAuthRequest(
         method=request.method.upper(),
         query=Params(request.query_params),
         form=body,
         headers=dict(request.headers),  # Starlette's header names are lower case already
-        client_ip=request.client.host if request.client else None,
+        client_ip=client_ip(request, trusted),
     )
 
 
-async def authenticate_client(clients: ClientService, request: OAuthRequest) -> Client:
-    """The authenticated client of a token, introspection or revocation request."""
+def audit_context(request: Request, oauth: OAuthRequest) -> AuditContext:
+    state = request.scope.get("state", {})
+    return AuditContext(oauth.client_ip, oauth.header("user-agent"), state.get("request_id"))
+
+
+async def authenticate_client(
+    clients: ClientService, request: OAuthRequest, *, security: Security | None = None,
+    context: AuditContext | None = None,
+) -> Client:
+    """The authenticated client of a token, introspection or revocation request.
+
+    With ``security`` wrong secrets count toward the client's and the IP's lockout.
+    """
     authorization = request.header("authorization")
     if authorization is not None and len(authorization) > MAX_AUTHORIZATION:
         raise InvalidClient("client authentication failed")
@@ -101,6 +119,11 @@ async def authenticate_client(clients: ClientService, request: OAuthRequest) -> 
     )
     if len(client_id) > MAX_CLIENT_ID:
         raise InvalidClient("client authentication failed")
+    if security is not None:
+        context = context or AuditContext(ip=request.client_ip)
+        return await authenticate_locked_out(
+            security, clients, client_id, secret=secret, method=method, context=context
+        )
     return await clients.authenticate(client_id, secret=secret, method=method)
 
 

@@ -86,9 +86,12 @@ class Provider:
 
 
 @contextmanager
-def running_provider(database_url: str, redis_url: str | None, tmp: Path) -> Iterator[Provider]:
+def running_provider(
+    database_url: str, redis_url: str | None, tmp: Path, *, extra_clients: str = "", **overrides: object
+) -> Iterator[Provider]:
+    """``extra_clients``: more YAML entries; ``overrides``: settings (small limits for a test)."""
     clients_file = tmp / "clients.yaml"
-    clients_file.write_text(CLIENTS_YAML, encoding="utf-8")
+    clients_file.write_text(CLIENTS_YAML + extra_clients, encoding="utf-8")
     port = free_port()
     settings = load_settings(
         mode="demo",
@@ -96,6 +99,7 @@ def running_provider(database_url: str, redis_url: str | None, tmp: Path) -> Ite
         redis_url=redis_url,
         issuer=f"http://127.0.0.1:{port}",
         clients_file=clients_file,
+        **overrides,
     )
     app = create_app(settings)
     with serve(app, port=port) as base:

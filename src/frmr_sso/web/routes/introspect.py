@@ -8,7 +8,13 @@ from fastapi.responses import Response
 from frmr_sso.oauth.errors import NO_STORE_HEADERS
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep
-from frmr_sso.web.oauth_http import authenticate_client, json_response, oauth_request, protocol_call
+from frmr_sso.web.oauth_http import (
+    audit_context,
+    authenticate_client,
+    json_response,
+    oauth_request,
+    protocol_call,
+)
 
 router = APIRouter(tags=["oauth"])
 
@@ -27,7 +33,9 @@ router = APIRouter(tags=["oauth"])
 async def introspect(request: Request, container: ContainerDep) -> Response:
     async def work() -> Response:
         oauth = await oauth_request(request)
-        client = await authenticate_client(container.clients, oauth)
+        client = await authenticate_client(
+            container.clients, oauth, security=container.security, context=audit_context(request, oauth)
+        )
         body = await container.introspection.introspect(client, oauth.form)
         return json_response(body, NO_STORE_HEADERS)
 

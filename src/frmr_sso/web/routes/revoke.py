@@ -9,7 +9,7 @@ from frmr_sso.oauth.errors import NO_STORE_HEADERS, UnsupportedTokenType
 from frmr_sso.oauth.request import Params
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep
-from frmr_sso.web.oauth_http import authenticate_client, oauth_request, protocol_call
+from frmr_sso.web.oauth_http import audit_context, authenticate_client, oauth_request, protocol_call
 
 router = APIRouter(tags=["oauth"])
 TOKEN_TYPES = frozenset({"access_token", "refresh_token"})
@@ -43,7 +43,9 @@ def _check_hint(form: Params) -> None:
 async def revoke(request: Request, container: ContainerDep) -> Response:
     async def work() -> Response:
         oauth = await oauth_request(request)
-        client = await authenticate_client(container.clients, oauth)
+        client = await authenticate_client(
+            container.clients, oauth, security=container.security, context=audit_context(request, oauth)
+        )
         _check_hint(oauth.form)
         await container.revocation.revoke(client, oauth.form)
         return Response(status_code=200, headers=NO_STORE_HEADERS)

@@ -12,7 +12,13 @@ from fastapi.responses import Response
 
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep
-from frmr_sso.web.oauth_http import authenticate_client, json_response, oauth_request, protocol_call
+from frmr_sso.web.oauth_http import (
+    audit_context,
+    authenticate_client,
+    json_response,
+    oauth_request,
+    protocol_call,
+)
 
 router = APIRouter(tags=["oauth"])
 
@@ -35,7 +41,9 @@ router = APIRouter(tags=["oauth"])
 async def token(request: Request, container: ContainerDep) -> Response:
     async def work() -> Response:
         oauth = await oauth_request(request)
-        client = await authenticate_client(container.clients, oauth)
+        client = await authenticate_client(
+            container.clients, oauth, security=container.security, context=audit_context(request, oauth)
+        )
         await container.keys.refresh_if_stale()
         issued = await container.tokens.token(client, oauth.form)
         return json_response(issued.body(), issued.headers())

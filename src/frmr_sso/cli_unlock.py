@@ -1,0 +1,63 @@
+"""``frmr-sso unlock (--client ID | --subject ID | --ip IP)``: lift a lock, audited as ``*.unlocked``.
+
+Locks live in the shared Redis (``FRMR_SSO_REDIS_URL``); without it they live
+inside the broker process, which only ``POST /api/v1/admin/unlock`` can reach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+from frmr_sso.config import Settings
+from frmr_sso.storage.errors import StorageError
+
+
+def add_unlock_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    unlock = sub.add_parser("unlock", help="lift the lockout of a client, subject or IP (audited)")
+    target = unlock.add_mutually_exclusive_group(required=True)
+    target.add_argument("--client", metavar="ID", help="a client_id locked after wrong secrets")
+    target.add_argument("--subject", metavar="ID", help="a broker subject locked after wrong codes")
+    target.add_argument("--ip", metavar="IP", help="a client IP address")
+
+
+def run_unlock(settings: Settings, args: argparse.Namespace) -> int:
+    from frmr_sso.audit.events import AuditContext, Auditor
+    from frmr_sso.security.services import LockKind, build_security
+    from frmr_sso.storage.kv import open_kv
+    from frmr_sso.storage.sql import SqlAuditRepository
+    from frmr_sso.storage.sql.engine import create_engine
+
+    if not settings.redis_url:
+        print("frmr-sso: locks are kept in the broker process without FRMR_SSO_REDIS_URL; "
+              "use POST /api/v1/admin/unlock", file=sys.stderr)
+        return 1
+    kind: LockKind = "client" if args.client else "subject" if args.subject else "ip"
+    key: str = args.client or args.subject or args.ip
+
+    async def run() -> int:
+        engine, kv = create_engine(settings.database_url), open_kv(settings.redis_url)
+        try:
+            security = build_security(settings, kv, Auditor(SqlAuditRepository(engine)))
+            context = AuditContext(user_agent=f"frmr-sso unlock ({_operator()})")
+            was_locked = await security.unlock(kind, key, context, by="cli")
+        finally:
+            await kv.close()
+            await engine.dispose()
+        print(f"{kind} {key!r} " + ("unlocked" if was_locked else "was not locked; failures cleared"))
+        return 0
+
+    try:
+        return asyncio.run(run())
+    except StorageError as exc:
+        print(f"frmr-sso: {exc} (check FRMR_SSO_REDIS_URL and FRMR_SSO_DATABASE_URL)", file=sys.stderr)
+        return 1
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,149 @@
+"""The lockouts and rate limiters of one broker, built from settings, with their audit events.
+
+Keys live under a namespace derived from the issuer, so brokers sharing one
+Redis (staging and production, or the test suite's many brokers) never lock
+each other's clients; every instance of one broker shares the counters.
+
+``Security.check(kind, key, context, verify)`` is the one call a second factor
+(or any secret check) needs. ``Security.locked`` and ``Security.unlock`` are the only places a lock becomes
+an audit event: ``client.locked``, ``subject.locked``, ``ip.locked`` and their
+``*.unlocked`` twins (``details.by``: ``expiry``, ``cli`` or ``admin-api``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from frmr_sso.audit.events import FAILURE, INFO, AuditContext, Auditor, Event
+from frmr_sso.config import Settings
+from frmr_sso.security.limiter import Attempt, Locked, Lockout, RateLimiter
+from frmr_sso.security.lockout import OPEN, LockoutPolicy, LockStatus
+from frmr_sso.storage.ports import KeyValueStore
+
+LockKind = Literal["client", "subject", "ip"]
+RateGroup = Literal["authorize", "callback", "token", "second_factor"]
+_LOCKED = {"client": Event.CLIENT_LOCKED, "subject": Event.SUBJECT_LOCKED, "ip": Event.IP_LOCKED}
+_UNLOCKED = {"client": Event.CLIENT_UNLOCKED, "subject": Event.SUBJECT_UNLOCKED, "ip": Event.IP_UNLOCKED}
+
+
+def policies(settings: Settings) -> tuple[LockoutPolicy, LockoutPolicy]:
+    """(per subject or client, per IP): the same waits, the IP tolerating more failures."""
+    common = {
+        "base_wait": float(settings.lockout_base_wait),
+        "max_wait": float(settings.lockout_max_wait),
+        "reset_after": float(settings.lockout_reset_after),
+        "permanent_after": settings.lockout_permanent_after,
+    }
+    return (
+        LockoutPolicy(max_failures=settings.lockout_max_failures, **common),  # type: ignore[arg-type]
+        LockoutPolicy(max_failures=settings.lockout_ip_max_failures, **common),  # type: ignore[arg-type]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """``ok``: the check ran and passed. Otherwise ``status`` is the lock in force or just begun
+    (``OPEN`` for a plain failure): what the locked page shows."""
+
+    ok: bool
+    status: LockStatus
+
+
+@dataclass
+class Security:
+    clients: Lockout
+    subjects: Lockout
+    ips: Lockout
+    auditor: Auditor | None = None
+    rates: dict[str, RateLimiter] = field(default_factory=dict)
+
+    def lockout(self, kind: LockKind) -> Lockout:
+        return {"client": self.clients, "subject": self.subjects, "ip": self.ips}[kind]
+
+    async def locked(self, kind: LockKind, key: str, status: LockStatus, context: AuditContext) -> None:
+        """Audit a lock that a failure has just started."""
+        if self.auditor is None or not status.locked:
+            return
+        await self.auditor.record(
+            _LOCKED[kind], context, outcome=FAILURE,
+            client_id=key if kind == "client" else None, subject_id=key if kind == "subject" else None,
+            details={"lock_number": status.lock_number, "permanent": status.permanent,
+                     "seconds": None if status.permanent else int(status.seconds_left), **_target(kind, key)},
+        )
+
+    async def unlocked(self, kind: LockKind, key: str, context: AuditContext, *, by: str) -> None:
+        if self.auditor is not None:
+            await self.auditor.record(
+                _UNLOCKED[kind], context, outcome=INFO,
+                client_id=key if kind == "client" else None, subject_id=key if kind == "subject" else None,
+                details={"by": by, **_target(kind, key)},
+            )
+
+    async def check(
+        self, kind: LockKind, key: str, context: AuditContext, verify: Callable[[], Awaitable[bool]]
+    ) -> Checked:
+        """Run ``verify`` (the secret or code check) only when neither ``key`` nor the IP is locked.
+
+        Slots are reserved before ``verify`` runs, so parallel guesses never
+        exceed the limit; locks and automatic unlocks are audited here.
+        """
+        ip_attempt = await self.ips.attempt(context.ip) if context.ip else None
+        if isinstance(ip_attempt, Locked):
+            return Checked(False, ip_attempt.status)
+        lockout = self.lockout(kind)
+        attempt = await lockout.attempt(key)
+        if isinstance(attempt, Locked):
+            await self._ip_failed(ip_attempt, context)
+            return Checked(False, attempt.status)
+        if attempt.after_lock:
+            await self.unlocked(kind, key, context, by="expiry")
+        if ip_attempt is not None and ip_attempt.after_lock:
+            await self.unlocked("ip", ip_attempt.key, context, by="expiry")
+        if await verify():
+            await lockout.succeeded(key)
+            if ip_attempt is not None:
+                await self.ips.succeeded(ip_attempt.key)
+            return Checked(True, OPEN)
+        status = await lockout.failed(attempt)
+        await self.locked(kind, key, status, context)
+        await self._ip_failed(ip_attempt, context)
+        return Checked(False, status)
+
+    async def _ip_failed(self, ip_attempt: Attempt | None, context: AuditContext) -> None:
+        if ip_attempt is not None:
+            await self.locked("ip", ip_attempt.key, await self.ips.failed(ip_attempt), context)
+
+    async def unlock(self, kind: LockKind, key: str, context: AuditContext, *, by: str) -> bool:
+        """Lift the lock of a client, subject or IP; audited whether or not one was in force."""
+        was_locked = await self.lockout(kind).unlock(key)
+        await self.unlocked(kind, key, context, by=by)
+        return was_locked
+
+
+def _target(kind: LockKind, key: str) -> dict[str, str]:
+    return {"locked_ip": key} if kind == "ip" else {}
+
+
+def namespace(settings: Settings) -> str:
+    return hashlib.sha256(settings.issuer.encode()).hexdigest()[:12]
+
+
+def build_security(settings: Settings, kv: KeyValueStore, auditor: Auditor | None = None) -> Security:
+    ns = namespace(settings)
+    per_key, per_ip = policies(settings)
+    limits: dict[RateGroup, int] = {
+        "authorize": settings.rate_limit_authorize_per_minute,
+        "callback": settings.rate_limit_callback_per_minute,
+        "token": settings.rate_limit_token_per_minute,
+        "second_factor": settings.rate_limit_second_factor_per_minute,
+    }
+    return Security(
+        clients=Lockout(kv, per_key, f"{ns}:client"),
+        subjects=Lockout(kv, per_key, f"{ns}:subject"),
+        ips=Lockout(kv, per_ip, f"{ns}:ip"),
+        auditor=auditor,
+        rates={g: RateLimiter(kv, limit, 60.0, namespace=f"{ns}:{g}") for g, limit in limits.items()},
+    )

@@ -1,0 +1,115 @@
+"""Administration API: ``POST /api/v1/admin/unlock`` lifts a lockout, audited as ``*.unlocked``.
+
+Needs a bearer access token of this broker with the ``admin`` scope (a
+client_credentials token of a client registered for it). Errors are
+``application/problem+json``; 401/403 also carry the RFC 6750 ``Bearer`` challenge.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from frmr_sso.errors import FrmrSsoError
+from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
+from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest, InvalidToken
+from frmr_sso.security.services import LockKind
+from frmr_sso.web import api_docs
+from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.errors import PROBLEM, problem
+from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+ADMIN_SCOPE = "admin"
+_PROBLEM_DOC = {"content": {PROBLEM: {"schema": {"type": "object"}}}}
+
+
+class UnlockRequest(BaseModel):
+    """Exactly one of ``client``, ``subject`` or ``ip``."""
+
+    client: str | None = Field(default=None, min_length=1, max_length=128)
+    subject: str | None = Field(default=None, min_length=1, max_length=128)
+    ip: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> UnlockRequest:
+        if sum(v is not None for v in (self.client, self.subject, self.ip)) != 1:
+            raise ValueError("give exactly one of client, subject or ip")
+        return self
+
+    def target(self) -> tuple[LockKind, str]:
+        if self.client is not None:
+            return "client", self.client
+        if self.subject is not None:
+            return "subject", self.subject
+        return "ip", str(self.ip)
+
+
+async def _admin_claims(token: str, container: ContainerDep) -> dict[str, Any]:
+    issuer = container.settings.issuer
+    claims = await container.verifier.verify(token, typ=AT_JWT)
+    invalid = InvalidToken("the access token is invalid or expired")
+    if claims is None or claims.get("iss") != issuer:
+        raise invalid
+    audience, jti, exp = claims.get("aud"), claims.get("jti"), claims.get("exp")
+    if audience != issuer and not (isinstance(audience, list) and issuer in audience):
+        raise invalid
+    if not isinstance(jti, str) or not isinstance(exp, int) or exp <= time.time():
+        raise invalid
+    if await is_denied(container.kv, jti):
+        raise invalid
+    if ADMIN_SCOPE not in str(claims.get("scope", "")).split():
+        raise InsufficientScope(f"the access token lacks the {ADMIN_SCOPE} scope", scope=ADMIN_SCOPE)
+    return claims
+
+
+def _bearer_problem(exc: BearerError) -> Response:
+    response = problem(exc.status_code, HTTPStatus(exc.status_code).phrase, exc.description, error=exc.error)
+    response.headers.update(exc.headers())
+    return response
+
+
+@router.post(
+    "/unlock", response_class=Response, dependencies=api_docs.BEARER_AUTH,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": UnlockRequest.model_json_schema()}}}},
+    responses={
+        200: {"description": "`{kind, id, was_locked}`: lock lifted, the window's failures forgotten",
+              "content": {"application/json": {"schema": {"type": "object"}}}},
+        400: {"description": "the body is not one of {client}, {subject}, {ip}", **_PROBLEM_DOC},
+        401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **_PROBLEM_DOC},
+        403: {"description": "insufficient_scope: the token lacks admin", **_PROBLEM_DOC},
+        503: {"description": "the store is unavailable", **_PROBLEM_DOC},
+    },
+)
+async def unlock(request: Request, container: ContainerDep) -> Response:
+    try:
+        oauth = await oauth_request(request, form=False)
+        try:
+            claims = await _admin_claims(bearer_token(oauth), container)
+        except InvalidRequest as exc:
+            raise BearerInvalidRequest(exc.description) from None
+        try:
+            body = UnlockRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            detail = "; ".join(str(err["msg"]) for err in exc.errors())
+            return problem(400, "Invalid request", detail or "the body is invalid")
+        kind, key = body.target()
+        by = f"admin-api:{claims.get('client_id') or claims.get('sub')}"
+        was_locked = await container.security.unlock(kind, key, audit_context(request, oauth), by=by)
+    except BearerError as exc:
+        return _bearer_problem(exc)
+    except FrmrSsoError as exc:
+        log.error("admin unlock failed", extra={"error": type(exc).__name__})
+        response = problem(503, "Service unavailable", "the store is temporarily unavailable")
+        response.headers["Retry-After"] = "5"
+        return response
+    body_out = {"kind": kind, "id": key, "was_locked": was_locked}
+    return JSONResponse(body_out, headers={"Cache-Control": "no-store"})
