@@ -101,6 +101,10 @@ audit_events = sa.Table(
     sa.Column("details", sa.JSON(), nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # auditors filter by these and page by id: one (column, id) index each keeps both in the index
+    sa.Index("ix_audit_events_client_id_id", "client_id", "id"),
+    sa.Index("ix_audit_events_event_type_id", "event_type", "id"),
+    sa.Index("ix_audit_events_ip_id", "ip", "id"),
     sqlite_autoincrement=True,
 )
 
