@@ -1,4 +1,4 @@
-"""Personal cabinet: change requests with documents, statements, support requests.
+"""Personal cabinet: change requests with documents, support requests.
 
 Revision ID: 0007
 Revises: 0006
