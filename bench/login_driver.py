@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
+from loopback import require_loopback  # bench/ is the script's directory
 
 WEB_ID, WEB_SECRET, WEB_REDIRECT = "demo-web", "demo-web-secret", "http://127.0.0.1:9999/callback"
 SCOPE = "openid profile snils frmr"
@@ -110,6 +111,8 @@ async def main() -> None:
     parser.add_argument("--logins", required=True, help="JSON list of {login, password}, one per browser")
     parser.add_argument("--once", action="store_true", help="one login, errors shown in full")
     args = parser.parse_args()
+    require_loopback(args.broker)
+    require_loopback(args.esia)
 
     accounts = json.loads(Path(args.logins).read_text(encoding="utf-8"))  # noqa: ASYNC240 - before any load
     if len(accounts) < args.concurrency:

@@ -35,6 +35,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from loopback import require_loopback  # bench/ is the script's directory
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PY = ROOT / ".venv" / "bin" / "python"
@@ -281,6 +283,7 @@ def wrk(
     duration: float | None = None,
 ) -> Result:
     duration = duration or args.duration
+    require_loopback(url)
     argv = [
         "taskset",
         "-c",
@@ -432,6 +435,8 @@ def seed_registry(database_url: str, count: int) -> None:
 
 
 def login_run(broker: str, esia: str, server: Proc, args: argparse.Namespace, logins: Path) -> Result:
+    require_loopback(broker)
+    require_loopback(esia)
     argv = [
         "taskset",
         "-c",
@@ -704,6 +709,9 @@ def run(stack: Stack, args: argparse.Namespace, wanted: Callable[[str], bool]) -
         row = fn()
         rows.append(row)
         if key in args.profile.split(","):
+            if key == "refresh":  # the measured run used every token once: profile rotations, not reuse
+                fresh, _ = mint_broker_refresh_tokens(broker, redis_url, max(4 * args.connections, 256))
+                (tmp / "frmr-refresh-tokens.txt").write_text("\n".join(fresh) + "\n")
             profile(key, fn)
 
     def profile(key: str, fn: Callable[[], Row]) -> None:

@@ -28,16 +28,17 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# --- (a) Debian packages: redis-server, and chromium + chromedriver for the browser tests ---
+# --- (a) Debian packages: redis-server, chromium + chromedriver for the browser tests, and nginx
+# for the several-instances test (tests/e2e/cluster runs its own nginx on a free loopback port) ---
 ensure_packages() {
     local missing=() command package
-    for pair in redis-server:redis-server chromium:chromium chromedriver:chromium-driver; do
+    for pair in redis-server:redis-server chromium:chromium chromedriver:chromium-driver nginx:nginx; do
         command=${pair%%:*} package=${pair#*:}
         command -v "$command" >/dev/null 2>&1 || missing+=("$package")
     done
     [[ ${#missing[@]} -eq 0 ]] && return 0
     echo "== installing with apt-get: ${missing[*]}"
-    # Keep the redis package's init script from starting a system-wide redis on port 6379.
+    # Keep the packages' init scripts from starting a system-wide redis (port 6379) or nginx (port 80).
     local policy=/usr/sbin/policy-rc.d added="" rc=0
     if [[ ! -e $policy ]]; then
         printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
@@ -49,7 +50,9 @@ ensure_packages() {
           "${missing[@]}" </dev/null; } || rc=$?
     if [[ -n $added ]]; then as_root rm -f "$policy"; fi
     hash -r
-    if [[ $rc -ne 0 ]] || ! command -v redis-server >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    local tool
+    for tool in redis-server chromedriver nginx; do command -v "$tool" >/dev/null 2>&1 || rc=1; done
+    if [[ $rc -ne 0 ]]; then
         echo "test.sh: could not install ${missing[*]}" >&2
         return 1
     fi

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import ipaddress
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,9 +154,10 @@ def test_migrate_service_runs_frmr_sso_migrate_after_postgres(services: dict[str
     assert migrate["command"] == ["migrate"]
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert migrate.get("restart") == "no"
-    assert _environment(migrate)["FRMR_SSO_DATABASE_URL"] == _environment(services["broker-1"])[
-        "FRMR_SSO_DATABASE_URL"
-    ]
+    assert (
+        _environment(migrate)["FRMR_SSO_DATABASE_URL"]
+        == _environment(services["broker-1"])["FRMR_SSO_DATABASE_URL"]
+    )
 
 
 def test_long_running_services_have_healthchecks(services: dict[str, dict[str, Any]]) -> None:
@@ -298,6 +300,93 @@ def test_nginx_balances_both_brokers_with_forwarded_headers(services: dict[str, 
     assert listen.group(1) in published
 
 
+def test_nginx_retries_only_what_is_safe_to_resend() -> None:
+    conf = (DEPLOY / "nginx" / "nginx.conf").read_text(encoding="utf-8")
+    code = "\n".join(line.split("#", 1)[0] for line in conf.splitlines())
+    retry = re.search(r"proxy_next_upstream\s+([^;]*);", code)
+    assert retry is not None
+    conditions = set(retry.group(1).split())
+    assert {"error", "timeout"} <= conditions, "a stopped or hung instance is skipped"
+    assert not conditions & {"http_500", "http_502", "http_503", "http_504", "non_idempotent"}, (
+        "a broker's own 5xx (ESIA down) must not replay a one-time callback on the other instance"
+    )
+    assert re.search(r"proxy_next_upstream_tries\s+2\s*;", code)
+
+
+def test_nginx_accepts_the_shipped_config(tmp_path: Path) -> None:
+    """``nginx -t`` on deploy/nginx/nginx.conf with loopback addresses for the compose names."""
+    from tests.e2e.cluster.processes import NginxProcess, nginx_binary
+
+    if nginx_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is missing in CI: scripts/test.sh installs the Debian package")
+        pytest.skip("nginx is not installed (scripts/test.sh installs the Debian package)")
+    result = NginxProcess([8001, 8002], tmp_path).check()
+    assert result.returncode == 0, result.stderr
+
+
+# --------------------------------------------------------------------------- Dockerfile
+
+
+def _dockerfile_stages() -> list[list[tuple[str, str]]]:
+    """The Dockerfile's stages, each a list of (INSTRUCTION, arguments), continuation lines joined."""
+    text = (DEPLOY.parent / "Dockerfile").read_text(encoding="utf-8")
+    logical = re.sub(
+        r"\\\n", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    )
+    stages: list[list[tuple[str, str]]] = []
+    for line in logical.splitlines():
+        if not line.strip():
+            continue
+        instruction, _, arguments = line.strip().partition(" ")
+        if instruction.upper() == "FROM":
+            stages.append([])
+        assert stages, "the Dockerfile starts with FROM"
+        stages[-1].append((instruction.upper(), arguments.strip()))
+    return stages
+
+
+def test_dockerfile_is_multi_stage_with_a_lean_non_root_final_image() -> None:
+    stages = _dockerfile_stages()
+    assert len(stages) >= 2, "a build stage and a runtime stage"
+    final = stages[-1]
+    runs = " ".join(args for instruction, args in final if instruction == "RUN")
+    for tool in ("build-essential", "gcc", "g++", "make ", "pip install", "pip wheel"):
+        assert tool not in runs, f"the final image must not install {tool.strip()!r}"
+    copies = [args for instruction, args in final if instruction == "COPY"]
+    assert copies
+    assert all(args.startswith("--from=") for args in copies), "only built artefacts are copied"
+    users = [args for instruction, args in final if instruction == "USER"]
+    assert users, "the final stage drops root"
+    user = users[-1].split(":")[0]
+    assert user not in ("0", "root")
+    checks = [args for instruction, args in final if instruction == "HEALTHCHECK"]
+    assert checks
+    assert "/health/" in checks[-1]
+    entrypoint = [args for instruction, args in final if instruction == "ENTRYPOINT"]
+    assert entrypoint
+    assert json.loads(entrypoint[-1]) == ["frmr-sso"]
+    cmd = [args for instruction, args in final if instruction == "CMD"]
+    assert cmd
+    assert json.loads(cmd[-1]) == ["serve"]
+    build = " ".join(args for instruction, args in stages[0] if instruction == "RUN")
+    assert "build-essential" in build, "compilers live in the build stage only"
+
+
+def test_dockerfile_image_user_matches_the_pod_security_context(
+    k8s: list[tuple[str, dict[str, Any]]],
+) -> None:
+    user = [args for instruction, args in _dockerfile_stages()[-1] if instruction == "USER"][-1]
+    uid = int(user.split(":")[0])
+    for _, workload in _workloads(k8s):
+        assert workload["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == uid
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
+    ignored = set((DEPLOY.parent / ".dockerignore").read_text(encoding="utf-8").split())
+    assert {".git", ".venv", "var", ".env", "tests"} <= ignored
+
+
 # --------------------------------------------------------------------------- kubernetes
 
 
@@ -313,8 +402,18 @@ def test_every_manifest_is_a_namespaced_object(k8s: list[tuple[str, dict[str, An
 
 
 def test_expected_manifests_exist() -> None:
-    for name in ("namespace", "configmap", "secret.example", "deployment", "service", "hpa", "pdb",
-                 "migrate-job", "ingress", "kustomization"):
+    for name in (
+        "namespace",
+        "configmap",
+        "secret.example",
+        "deployment",
+        "service",
+        "hpa",
+        "pdb",
+        "migrate-job",
+        "ingress",
+        "kustomization",
+    ):
         assert (K8S / f"{name}.yaml").is_file(), name
 
 
@@ -364,7 +463,16 @@ def test_deployments_probe_health_endpoints(k8s: list[tuple[str, dict[str, Any]]
                     assert port in ports or port in ports.values(), f"{probe} port {port}"
 
 
+def _shutdown_seconds(env: dict[str, str]) -> float:
+    """The broker's drain plus its in-flight timeout after SIGTERM, under these settings."""
+    defaults = Settings.model_fields
+    drain = float(env.get("FRMR_SSO_SHUTDOWN_DRAIN_SECONDS", defaults["shutdown_drain_seconds"].default))
+    timeout = float(env.get("FRMR_SSO_SHUTDOWN_TIMEOUT", defaults["shutdown_timeout"].default))
+    return drain + timeout
+
+
 def test_deployments_shut_down_gracefully(k8s: list[tuple[str, dict[str, Any]]]) -> None:
+    maps = {c["metadata"]["name"]: c["data"] for c in _kind(k8s, "ConfigMap")}
     for deployment in _kind(k8s, "Deployment"):
         pod = deployment["spec"]["template"]["spec"]
         grace = pod["terminationGracePeriodSeconds"]
@@ -377,11 +485,21 @@ def test_deployments_shut_down_gracefully(k8s: list[tuple[str, dict[str, Any]]])
                 command = pre_stop["exec"]["command"]
                 assert command[0] == "sleep", "preStop sleeps so readiness fails before SIGTERM"
                 pause = int(command[1])
-            # uvicorn drains for up to 20 s (timeout_graceful_shutdown) after the pause
+            env: dict[str, str] = {}
+            for source in container.get("envFrom", []):
+                env.update(maps.get(source.get("configMapRef", {}).get("name"), {}))
+            # after the pause: the broker's drain, then up to FRMR_SSO_SHUTDOWN_TIMEOUT for in-flight requests
             assert pause > 0
-            assert pause + 20 <= grace
+            assert pause + _shutdown_seconds(env) < grace
         strategy = deployment["spec"]["strategy"]
         assert strategy["rollingUpdate"]["maxUnavailable"] == 0
+
+
+def test_compose_brokers_get_time_to_drain(services: dict[str, dict[str, Any]]) -> None:
+    for broker in BROKERS:
+        grace = services[broker]["stop_grace_period"]
+        assert grace.endswith("s")
+        assert _shutdown_seconds(_environment(services[broker])) < int(grace[:-1])
 
 
 def test_deployment_selector_matches_its_pods(k8s: list[tuple[str, dict[str, Any]]]) -> None:
@@ -532,12 +650,15 @@ def _exported_metrics() -> dict[str, set[str]]:
         if isinstance(wrapper, MetricWrapperBase)
     }
     suffixes = {
-        "counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "summary": ("_sum", "_count"),
+        "counter": ("_total",),
+        "histogram": ("_bucket", "_sum", "_count"),
+        "summary": ("_sum", "_count"),
     }
     exported: dict[str, set[str]] = {}
     for family in metrics.registry.collect():
         for suffix in suffixes.get(family.type, ("",)):
-            exported[family.name + suffix] = labels.get(family.name, set())
+            bucket = {"le"} if suffix == "_bucket" else set()  # a histogram's bucket bound
+            exported[family.name + suffix] = labels.get(family.name, set()) | bucket
     assert exported
     return exported
 

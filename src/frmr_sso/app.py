@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from frmr_sso.bootstrap import build_container
+from frmr_sso.cabinet.mount import cabinet_running, mount_cabinet
 from frmr_sso.config import Settings
 from frmr_sso.web.cors import ProtocolCors
 from frmr_sso.web.errors import install_error_handlers
+from frmr_sso.web.metrics import MetricsMiddleware
 from frmr_sso.web.rate_limit import RateLimitMiddleware
 from frmr_sso.web.request_id import RequestIdMiddleware
 from frmr_sso.web.routes import (
+    account_second_factor,
+    account_sessions,
     admin,
+    admin_second_factor,
+    api_v1_registry,
+    api_v1_registry_lookup,
+    api_v1_requests,
+    api_v1_requests_admin,
+    api_v1_service,
+    api_v1_statements,
+    api_v1_support,
     audit_api,
     authorize,
     callback,
@@ -24,8 +38,19 @@ from frmr_sso.web.routes import (
     logout,
     metrics,
     revoke,
+    second_factor,
     token,
     userinfo,
+)
+from frmr_sso.web.security_headers import SecurityHeadersMiddleware
+from frmr_sso.web.shutdown import Draining
+
+# Metrics are Prometheus (/metrics). FastAPI releases with a built-in OpenTelemetry hook look at
+# os.environ on every request to see whether it is configured; turned off where it exists.
+NO_OTEL: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
 )
 
 
@@ -35,18 +60,38 @@ def create_app(settings: Settings) -> FastAPI:
         container = await build_container(settings)
         app.state.container = container
         try:
-            yield
+            async with cabinet_running(cabinet):
+                yield
         finally:
             await container.aclose()
 
-    app = FastAPI(title="frmr-sso", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="frmr-sso", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+        **NO_OTEL,
+    )
+    app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(ProtocolCors)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # around the request id's fallback 500 too
+    app.add_middleware(MetricsMiddleware)  # outermost: the whole request's duration, by route
     install_error_handlers(app)
     for router in (health.router, discovery.router, token.router, introspect.router, revoke.router,
                    userinfo.router, authorize.router, callback.router, logout.router, metrics.router):
         app.include_router(router)
     app.include_router(admin.router)
     app.include_router(audit_api.router)
+    app.include_router(second_factor.router)
+    app.include_router(admin_second_factor.router)
+    app.include_router(account_second_factor.router)
+    app.include_router(account_sessions.router)
+    app.include_router(api_v1_registry.router)
+    app.include_router(api_v1_registry_lookup.router)
+    app.include_router(api_v1_statements.router)
+    for cabinet_router in (api_v1_requests.router, api_v1_requests_admin.router, api_v1_service.router,
+                           api_v1_support.router):
+        app.include_router(cabinet_router)
+    if settings.is_demo:  # the dev outbox of one-time codes, never in production
+        app.include_router(api_v1_requests_admin.dev_router)
+    cabinet = mount_cabinet(app, settings)  # the personal cabinet, a client of this app over HTTP
     return app

@@ -6,16 +6,24 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
+from frmr_sso.audit.writer import BatchingAuditWriter
+from frmr_sso.cabinet.mount import demo_cabinet_client
+from frmr_sso.cabinet_requests_wiring import CabinetRequests, build_cabinet_requests
 from frmr_sso.config import Settings
+from frmr_sso.login.account_second_factor import AccountSecondFactor
+from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.logout import LogoutService
+from frmr_sso.login.second_factor import PendingLogins, SecondFactorGate, SecondFactorPolicy
+from frmr_sso.login.second_factor_step import SecondFactorStep
 from frmr_sso.login.service import LoginService, LoginSettings
 from frmr_sso.login.session import SessionStore
+from frmr_sso.login.sessions import SessionManager
 from frmr_sso.login.transaction import LoginTransactions
 from frmr_sso.oauth.introspection import IntrospectionService
 from frmr_sso.oauth.jwt_verify import KeyLookupVerifier
@@ -25,9 +33,14 @@ from frmr_sso.oauth.tokens import TokenLifetimes, TokenService
 from frmr_sso.oidc.discovery import ProviderMetadata
 from frmr_sso.oidc.keys import KeyRing
 from frmr_sso.oidc.userinfo import UserInfoService
+from frmr_sso.registry.access import RegistryAccess
+from frmr_sso.registry.api import RegistryApi
 from frmr_sso.registry.demo import seed_demo_registry
+from frmr_sso.registry.statements_service import StatementService
+from frmr_sso.security import totp
 from frmr_sso.security.crypto import FieldCipher
-from frmr_sso.security.services import Security, build_security
+from frmr_sso.security.second_factor import TotpCredentials
+from frmr_sso.security.services import Security, build_security, namespace
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import KeyValueStore
@@ -35,7 +48,9 @@ from frmr_sso.storage.sql import (
     SqlAuditRepository,
     SqlClientRepository,
     SqlRegistryRepository,
+    SqlSecondFactorRepository,
     SqlSigningKeyRepository,
+    SqlStatementRepository,
     SqlSubjectRepository,
 )
 from frmr_sso.storage.sql.engine import create_engine
@@ -47,7 +62,6 @@ from frmr_sso.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
 UPSTREAM_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
-KEY_REFRESH_INTERVAL = 30.0
 ID_TOKEN_TTL_FLOOR = 3600  # id_tokens live up to an hour; their key must outlive them
 CLOCK_SKEW = 300
 
@@ -66,17 +80,32 @@ class Container:
     introspection: IntrospectionService
     revocation: RevocationService
     registry: SqlRegistryRepository
+    registry_access: RegistryAccess
+    registry_api: RegistryApi
     subjects: SqlSubjectRepository
+    statements: StatementService
     audit: SqlAuditRepository
     metrics: Metrics
+    auditor: Auditor
+    audit_writer: BatchingAuditWriter
     connectors: dict[str, Connector]
     userinfo: UserInfoService
     sessions: SessionStore
     login: LoginService
     logout: LogoutService
     security: Security
+    second_factor: SecondFactorStep
+    totp: TotpCredentials
+    account_second_factor: AccountSecondFactor
+    account_sessions: SessionManager
+    cabinet_requests: CabinetRequests
 
     async def aclose(self) -> None:
+        await self.statements.aclose()  # statements being generated stay pending, resumed later
+        try:
+            await self.audit_writer.aclose()  # queued audit records, before the engine goes
+        except Exception as exc:  # the database is down: the writer has logged what was lost
+            log.error("audit records not flushed on shutdown", extra={"error": type(exc).__name__})
         await self.http.aclose()
         await self.kv.close()
         await self.engine.dispose()
@@ -96,21 +125,40 @@ async def build_container(settings: Settings) -> Container:
     keys = build_key_ring(settings, engine)
     verifier = KeyLookupVerifier(keys.verification_key, issuer=settings.issuer)
     refresh_repository = SqlRefreshTokenRepository(engine)
+    audit = SqlAuditRepository(engine)
+    metrics = Metrics()
+    audit_writer = BatchingAuditWriter(audit)
+    auditor = Auditor(audit_writer, observers=[metrics.observe])
+    metrics.watch_connectors(connectors)
     tokens = TokenService(
         issuer=settings.issuer,
         signer=keys,
         refresh_tokens=refresh_repository,
         kv=kv,
         lifetimes=TokenLifetimes.from_settings(settings),
+        auditor=auditor,
     )
     clients = ClientService(SqlClientRepository(engine))
     registry, subjects = SqlRegistryRepository(engine), SqlSubjectRepository(engine)
-    audit = SqlAuditRepository(engine)
-    metrics = Metrics()
-    auditor = Auditor(audit, observers=[metrics.observe])
     sessions = SessionStore(
         kv, FieldCipher.from_settings(settings, purpose="sso-session"),
         idle_ttl=settings.session_idle_ttl, absolute_ttl=settings.session_absolute_ttl,
+    )
+    backchannel = BackchannelLogout(
+        issuer=settings.issuer, signer=keys, clients=clients.get, http=http, auditor=auditor,
+        allow_http_loopback=settings.is_demo,
+    )
+
+    async def revoke_session(sid: str, at: datetime) -> int:
+        return await refresh_repository.revoke_session(sid, reason="logout", at=at)
+
+    security = build_security(settings, kv, auditor)
+    gate, credentials = build_second_factor(settings, engine, kv, auditor)
+    login = LoginService(
+        LoginSettings(issuer=settings.issuer, code_ttl=settings.code_ttl, snils_key=_snils_key(settings)),
+        clients=clients.get, connectors=connectors, sessions=sessions, registry=registry,
+        transactions=LoginTransactions(kv, ttl=settings.login_transaction_ttl),
+        subjects=subjects, kv=kv, auditor=auditor, second_factor=gate,
     )
     container = Container(
         settings=settings,
@@ -125,26 +173,48 @@ async def build_container(settings: Settings) -> Container:
         introspection=IntrospectionService(
             issuer=settings.issuer, refresh_tokens=tokens.refresh_tokens, kv=kv, verifier=verifier
         ),
-        revocation=RevocationService(refresh_tokens=tokens.refresh_tokens, kv=kv, verifier=verifier),
+        revocation=RevocationService(
+            refresh_tokens=tokens.refresh_tokens, kv=kv, verifier=verifier, auditor=auditor
+        ),
         registry=registry,
+        registry_access=RegistryAccess(issuer=settings.issuer, verifier=verifier, kv=kv),
+        registry_api=RegistryApi(registry),
         subjects=subjects,
+        statements=StatementService(
+            SqlStatementRepository(engine), registry,
+            FieldCipher.from_settings(settings, purpose="statement-signing-key"),
+            signer_name=f"ФРМР {settings.issuer}", auditor=auditor,
+        ),
         audit=audit,
         metrics=metrics,
+        auditor=auditor,
+        audit_writer=audit_writer,
         connectors=connectors,
         userinfo=UserInfoService(issuer=settings.issuer, verifier=verifier, kv=kv),
         sessions=sessions,
-        login=LoginService(
-            LoginSettings(issuer=settings.issuer, code_ttl=settings.code_ttl, snils_key=_snils_key(settings)),
-            clients=clients.get, connectors=connectors, sessions=sessions, registry=registry,
-            transactions=LoginTransactions(kv, ttl=settings.login_transaction_ttl),
-            subjects=subjects, kv=kv, auditor=auditor,
-        ),
+        login=login,
         logout=LogoutService(
             issuer=settings.issuer, clients=clients.get, sessions=sessions, kv=kv,
             key_lookup=keys.verification_key, auditor=auditor,
-            revoke_session=lambda sid, at: refresh_repository.revoke_session(sid, reason="logout", at=at),
+            revoke_session=revoke_session, backchannel=backchannel,
         ),
-        security=build_security(settings, kv, auditor),
+        security=security,
+        second_factor=SecondFactorStep(
+            pending=gate.pending, credentials=credentials, security=security, clients=clients.get,
+            sessions=sessions, complete=login.complete, auditor=auditor,
+        ),
+        totp=credentials,
+        account_second_factor=AccountSecondFactor(
+            sessions=sessions, credentials=credentials, security=security, kv=kv, auditor=auditor,
+            sealer=FieldCipher.from_settings(settings, purpose="second-factor-account"),
+        ),
+        account_sessions=SessionManager(
+            sessions=sessions, clients=clients.get, revoke_session=revoke_session, backchannel=backchannel,
+            auditor=auditor, csrf_key=_derived_key(settings, b"frmr-sso/account-sessions-csrf"),
+        ),
+        cabinet_requests=build_cabinet_requests(
+            settings, engine, kv, auditor=auditor, registry=registry, observe=metrics.observe
+        ),
     )
     try:
         await _prepare_stored_state(container)
@@ -154,6 +224,27 @@ async def build_container(settings: Settings) -> Container:
         await container.aclose()
         raise
     return container
+
+
+def _derived_key(settings: Settings, purpose: bytes) -> bytes:
+    secret = settings.secret_key.get_secret_value().encode()
+    return hashlib.sha256(purpose + b"\x00" + secret).digest()
+
+
+def build_second_factor(
+    settings: Settings, engine: AsyncEngine, kv: KeyValueStore, auditor: Auditor
+) -> tuple[SecondFactorGate, TotpCredentials]:
+    """The broker's own TOTP: when it is asked (policy), the logins waiting for it, the credentials."""
+    pending = PendingLogins(
+        kv, FieldCipher.from_settings(settings, purpose="second-factor-pending"),
+        ttl=settings.second_factor_pending_ttl,
+    )
+    policy = SecondFactorPolicy(frozenset(settings.second_factor_roles))
+    credentials = TotpCredentials(
+        SqlSecondFactorRepository(engine), kv, FieldCipher.from_settings(settings, purpose="totp"),
+        recovery_key=totp.recovery_key(settings.secret_key.get_secret_value()), namespace=namespace(settings),
+    )
+    return SecondFactorGate(policy, pending, issuer=settings.issuer, auditor=auditor), credentials
 
 
 def _snils_key(settings: Settings) -> bytes:
@@ -174,13 +265,13 @@ def build_key_ring(settings: Settings, engine: AsyncEngine) -> KeyRing:
     """Keys sealed under FRMR_SSO_SECRET_KEY. Outside the demo several instances may run, so a
     rotated key waits two reload intervals before it signs: by then every instance publishes it."""
     retention = max(settings.access_token_ttl, ID_TOKEN_TTL_FLOOR) + CLOCK_SKEW
-    delay = 0.0 if settings.is_demo else 2 * KEY_REFRESH_INTERVAL
+    delay = 0.0 if settings.is_demo else 2 * settings.key_refresh_interval
     return KeyRing(
         SqlSigningKeyRepository(engine),
         FieldCipher.from_settings(settings, purpose="signing-keys"),
         retention=timedelta(seconds=retention),
         activation_delay=timedelta(seconds=delay),
-        refresh_interval=KEY_REFRESH_INTERVAL,
+        refresh_interval=settings.key_refresh_interval,
     )
 
 
@@ -192,6 +283,7 @@ async def _prepare_stored_state(container: Container) -> None:
         return
     if settings.is_demo:
         await container.clients.seed_demo_clients()
+        await container.clients.save(demo_cabinet_client(settings))
         await seed_demo_registry(container.registry)
     if settings.clients_file is not None:
         await container.clients.load_yaml(settings.clients_file)

@@ -11,9 +11,11 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.cli_audit import add_audit_parser, run_audit
+from frmr_sso.cli_second_factor import add_second_factor_parser, run_second_factor
 from frmr_sso.cli_unlock import add_unlock_parser, run_unlock
 from frmr_sso.config import ConfigurationError, Settings, load_settings
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.storage.errors import StorageConflict, StorageError
 
 
@@ -32,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations up to the newest")
     _add_admin_parsers(sub)
     add_unlock_parser(sub)
+    add_second_factor_parser(sub)
     _add_registry_parser(sub)
     add_audit_parser(sub)
     return parser
@@ -53,6 +56,7 @@ def _add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     add.add_argument("--scope", action="append", default=[], dest="scopes", help="repeatable; spaces split")
     add.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
     add.add_argument("--backchannel-logout-uri", default=None)
+    add.add_argument("--require-second-factor", action="store_true", help="logins ask for the broker TOTP")
     clients_sub.add_parser("list", help="registered clients (never their secrets)")
     remove = clients_sub.add_parser("remove", help="delete a client")
     remove.add_argument("client_id")
@@ -66,8 +70,10 @@ def _add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 def _add_registry_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     registry = sub.add_parser("registry", help="the FRMR registry")
     registry_sub = registry.add_subparsers(dest="action", required=True)
-    load = registry_sub.add_parser("import", help="upsert persons from a JSON array (or .jsonl) file")
+    load = registry_sub.add_parser("import", help="upsert FRMR records: JSON, JSON Lines or CSV")
     load.add_argument("file", type=Path)
+    load.add_argument("--section", choices=["persons", *SECTIONS], default=None,
+                      help="what a CSV file holds (default: its name, e.g. courses.csv)")
     load.add_argument("--batch-size", type=_batch_size, default=500, help="persons per transaction (1-1000)")
 
 
@@ -82,16 +88,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from frmr_sso.app import create_app
     from frmr_sso.logs import configure_logging
+    from frmr_sso.web.shutdown import DrainingServer
 
     configure_logging(settings.log_level)
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_config=None,
+        access_log=False,  # frmr_sso.access logs each request, without its query string
         proxy_headers=False,
-        timeout_graceful_shutdown=20,
+        timeout_graceful_shutdown=settings.shutdown_timeout,
     )
+    DrainingServer(config, app.state.draining, settings.shutdown_drain_seconds).run()
     return 0
 
 
@@ -142,6 +152,7 @@ def _clients(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         if args.action == "remove":
             if await service.remove(args.client_id):
+                await _admin_audit(engine, "CLIENT_REMOVED", "clients remove", client_id=args.client_id)
                 print(f"client {args.client_id!r} removed")
                 return 0
             print(f"frmr-sso: no client {args.client_id!r}", file=sys.stderr)
@@ -157,8 +168,11 @@ def _clients(settings: Settings, args: argparse.Namespace) -> int:
             grant_types=tuple(args.grant_types) or ("authorization_code",), scopes=requested,
             post_logout_redirect_uris=tuple(args.post_logout_uris), id_token_alg=args.id_token_alg,
             backchannel_logout_uri=args.backchannel_logout_uri,
+            require_second_factor=args.require_second_factor,
         )
         client = await service.add(spec)
+        details = {"public": client.public, "grant_types": list(spec.grant_types)}
+        await _admin_audit(engine, "CLIENT_ADDED", "clients add", client_id=client.client_id, details=details)
         print(f"client {client.client_id!r} added ({'public' if client.public else 'confidential'})")
         if generated:
             print(f"client secret (shown only now, store it safely): {spec.secret}")
@@ -173,7 +187,13 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
     async def run(engine: AsyncEngine) -> int:
         ring = build_key_ring(settings, engine)
         if args.action == "rotate":
-            for record in await ring.rotate(args.alg):
+            from frmr_sso.audit.events import AuditContext, Auditor
+            from frmr_sso.cli_unlock import _operator
+            from frmr_sso.storage.sql import SqlAuditRepository
+
+            context = AuditContext(user_agent=f"frmr-sso keys rotate ({_operator()})")
+            auditor = Auditor(SqlAuditRepository(engine))
+            for record in await ring.rotate(args.alg, auditor=auditor, context=context):
                 print(f"{record.alg}: new active key {record.kid}")
             delay = int(ring.activation_delay.total_seconds())
             if delay:
@@ -191,24 +211,42 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _registry_import(settings: Settings, args: argparse.Namespace) -> int:
-    """Exit 0: every record imported; 1: some skipped; 2: the file is unreadable or not a JSON array."""
-    from frmr_sso.registry.importer import import_records
-    from frmr_sso.registry.json_stream import UnreadableFile, open_records
+    """Exit 0: every record imported; 1: some skipped; 2: the file is unreadable or not what its name says."""
+    from frmr_sso.registry.import_run import plan_import, records_of, run_import
+    from frmr_sso.registry.json_stream import UnreadableFile
     from frmr_sso.storage.sql import SqlRegistryRepository
 
     async def run(engine: AsyncEngine) -> int:
-        report = await import_records(records, SqlRegistryRepository(engine), batch_size=args.batch_size)
+        report = await run_import(plan, records, SqlRegistryRepository(engine), batch_size=args.batch_size)
+        counts: dict[str, object] = {"imported": report.imported, "skipped": report.skipped,
+                                     "stopped": bool(report.fatal)}
+        await _admin_audit(engine, "REGISTRY_IMPORTED", "registry import", details=counts)
         print(report.summary())
         if report.fatal:
             print(f"frmr-sso: {args.file}: {report.fatal}", file=sys.stderr)
         return 2 if report.fatal else 1 if report.skipped else 0
 
     try:
-        with open_records(args.file) as records:
+        plan = plan_import(args.file, args.section)  # the whole file is read once before anything is written
+        with records_of(plan) as records:
             return _with_engine(settings, run)
     except UnreadableFile as exc:
         print(f"frmr-sso: {args.file}: {exc}", file=sys.stderr)
         return 2
+
+
+async def _admin_audit(
+    engine: AsyncEngine, event: str, command: str, *, client_id: str | None = None,
+    details: dict[str, object] | None = None,
+) -> None:
+    """One audit record per administrative command that changed something (the operator as user agent)."""
+    from frmr_sso.audit.events import AuditContext, Auditor, Event
+    from frmr_sso.cli_unlock import _operator
+    from frmr_sso.storage.sql import SqlAuditRepository
+
+    context = AuditContext(user_agent=f"frmr-sso {command} ({_operator()})")
+    auditor = Auditor(SqlAuditRepository(engine))
+    await auditor.record(Event[event], context, client_id=client_id, details=details)
 
 
 def _print_table(rows: list[tuple[str, ...]]) -> None:
@@ -238,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         return _keys(settings, args)
     if args.command == "unlock":
         return run_unlock(settings, args)
+    if args.command == "2fa":
+        return run_second_factor(settings, args)
     if args.command == "registry":
         return _registry_import(settings, args)
     if args.command == "audit":

@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     upstreams_file: Path | None = None
     trusted_proxies: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
+    # The personal cabinet (/cabinet), a client of this broker: its client id and secret (the demo seeds
+    # both), and the broker's address as the cabinet reaches it (default: the issuer).
+    cabinet_client_id: str = "frmr-cabinet"
+    cabinet_client_secret: SecretStr = SecretStr("")
+    cabinet_internal_url: str | None = None
+    # Graceful shutdown: after SIGTERM /health/ready answers 503 "draining" while requests are still
+    # served for shutdown_drain_seconds; then no new connections, and in-flight requests get up to
+    # shutdown_timeout seconds to finish.
+    shutdown_drain_seconds: float = Field(default=5.0, ge=0, le=300)
+    shutdown_timeout: int = Field(default=20, ge=0, le=600)
+    # How often each instance reloads the signing keys from the database (rotation by another instance).
+    key_refresh_interval: float = Field(default=30.0, ge=0.5, le=3600)
 
     code_ttl: int = Field(default=60, ge=10, le=600)
     access_token_ttl: int = Field(default=300, ge=30, le=86_400)
@@ -56,6 +68,12 @@ class Settings(BaseSettings):
     rate_limit_callback_per_minute: int = Field(default=600, ge=0)
     rate_limit_token_per_minute: int = Field(default=1200, ge=0)
     rate_limit_second_factor_per_minute: int = Field(default=60, ge=0)
+    # Support requests per client IP and hour (filing needs no login); 0 turns the limit off.
+    rate_limit_support_per_hour: int = Field(default=10, ge=0)
+    # The broker's own second factor (TOTP): asked of these FRMR roles, of clients registered with
+    # require_second_factor, and when acr_values asks for the "+mfa" level.
+    second_factor_roles: list[str] = Field(default_factory=lambda: ["registry_admin"])
+    second_factor_pending_ttl: int = Field(default=300, ge=60, le=3600)
 
     @property
     def is_demo(self) -> bool:

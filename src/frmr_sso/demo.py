@@ -127,6 +127,8 @@ def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
             "frmr-sso demo",
             f"  broker (OpenID Provider): {broker_url}   health: {broker_url}/health/ready",
             f"  mock ESIA:                {esia_url}   SMS codes: {esia_url}/_dev/outbox?login=<login>",
+            f"  personal cabinet:         {broker_url}/cabinet/   (client frmr-cabinet, "
+            "secret frmr-cabinet-demo-secret)",
             "",
             "ESIA demo accounts (login by phone, e-mail or SNILS):",
             f"  {'phone':<14} {'e-mail':<26} {'password':<22} {'2FA':<5} case",
@@ -137,6 +139,13 @@ def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
             "",
             "Try it (the login ends at the client's redirect URI; take the code from the address bar):",
             *example_urls(broker_url),
+            "",
+            "Broker's own second factor (TOTP): the registry administrator +79990000007 is asked for it",
+            "  (FRMR role registry_admin); so is anyone when a client sends acr_values="
+            "urn:frmr-sso:acr:esia-confirmed+mfa.",
+            f"  The first such login enrols an authenticator app at {broker_url}/login/2fa (QR code, ten",
+            f"  recovery codes); replace it at {broker_url}/account/2fa; an administrator resets it",
+            "  with `frmr-sso 2fa reset SUBJECT`.",
             "",
             f"ESIA client of the broker: {ESIA_CLIENT_ID} (key in ./var/esia-client-key.pem)",
             "Stop with Ctrl+C.",
@@ -168,7 +177,10 @@ def run_demo(*, host: str = "127.0.0.1", port: int = 8000, esia_port: int = 8001
 
     servers = [
         uvicorn.Server(  # the app reads X-Forwarded-For itself, behind FRMR_SSO_TRUSTED_PROXIES only
-            uvicorn.Config(create_app(settings), host=host, port=port, log_config=None, proxy_headers=False)
+            uvicorn.Config(
+                create_app(settings), host=host, port=port, log_config=None, access_log=False,
+                proxy_headers=False,
+            )
         ),
         uvicorn.Server(uvicorn.Config(mock_app, host=host, port=esia_port, log_config=None)),
     ]

@@ -18,7 +18,8 @@ from typing import Any
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
-_SNILS = re.compile(r"(?<!\d)(\d{3})[- ]?(\d{3})[- ]?(\d{3})[- ]?(\d{2})(?!\d)")
+# separators as typed, and as a URL query encodes a space ("+", "%20")
+_SNILS = re.compile(r"(?<!\d)(\d{3})(?:[- +]|%20)?(\d{3})(?:[- +]|%20)?(\d{3})(?:[- +]|%20)?(\d{2})(?!\d)")
 _SENSITIVE = re.compile(
     r"(?i)\b(password|passwd|pwd|code|otp|totp|token|access_token|refresh_token|id_token|"
     r"client_secret|secret|authorization|cookie|snils)\b([\"']?\s*[=:]\s*[\"']?)([^\s&,;\"']+)"

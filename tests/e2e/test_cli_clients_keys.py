@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from frmr_sso.oauth.registry import ClientService
-from frmr_sso.storage.sql import SqlClientRepository, create_engine
+from frmr_sso.storage.sql import SqlAuditRepository, SqlClientRepository, create_engine
 
 FRMR_SSO = str(Path(sys.executable).with_name("frmr-sso"))
 
@@ -84,6 +84,17 @@ async def test_clients_add_list_remove(migrated: dict[str, str]) -> None:
     assert "no client 'spa'" in again.stderr
     assert "spa " not in ok(env, "clients", "list")
 
+    engine = create_engine(env["FRMR_SSO_DATABASE_URL"])
+    try:
+        records = await SqlAuditRepository(engine).list()
+    finally:
+        await engine.dispose()
+    admin = [(r.event_type, r.client_id) for r in records if r.event_type.startswith("admin.")]
+    assert admin == [("admin.client_added", "emr"), ("admin.client_added", "spa"),
+                     ("admin.client_added", "svc"), ("admin.client_removed", "spa")]
+    assert generated not in repr(records)
+    assert "typed-secret-value" not in repr(records)
+
 
 def test_clients_add_reports_problems_without_a_traceback(migrated: dict[str, str]) -> None:
     env = migrated
@@ -127,6 +138,25 @@ def test_keys_rotate_and_list(migrated: dict[str, str]) -> None:
 
     bad = run(env, "keys", "rotate", "--alg", "HS256")
     assert bad.returncode == 2
+
+
+def test_a_key_rotation_is_audited(migrated: dict[str, str]) -> None:
+    import asyncio
+
+    out = ok(migrated, "keys", "rotate", "--alg", "ES256")
+    kid = re.search(r"^ES256: new active key (\S+)$", out, re.M).group(1)  # type: ignore[union-attr]
+
+    async def rotations() -> list[dict[str, object]]:
+        engine = create_engine(migrated["FRMR_SSO_DATABASE_URL"])
+        try:
+            records = await SqlAuditRepository(engine).list()
+        finally:
+            await engine.dispose()
+        return [dict(r.details, ua=r.user_agent) for r in records if r.event_type == "keys.rotated"]
+
+    [rotation] = asyncio.run(rotations())
+    assert (rotation["kid"], rotation["alg"]) == (kid, "ES256")
+    assert str(rotation["ua"]).startswith("frmr-sso keys rotate (")
 
 
 def test_commands_on_an_unmigrated_database_fail_cleanly(env: dict[str, str]) -> None:

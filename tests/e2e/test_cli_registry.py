@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from frmr_sso.registry.demo import DEMO_PERSONS_FILE
+from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.snils import control_number, format_snils
 from frmr_sso.storage.sql import SqlRegistryRepository, create_engine
 
@@ -127,7 +128,7 @@ async def test_json_lines_are_read_line_by_line(env: dict[str, str], tmp_path: P
         ("[]\n[]", "line 2 column 1: unexpected data after the array"),
     ],
 )
-def test_a_file_that_is_not_a_json_array_exits_2(
+async def test_a_file_that_is_not_a_json_array_exits_2_and_changes_nothing(
     env: dict[str, str], tmp_path: Path, content: str, fault: str
 ) -> None:
     path = tmp_path / "broken.json"
@@ -135,19 +136,62 @@ def test_a_file_that_is_not_a_json_array_exits_2(
     result = run(env, "registry", "import", str(path))
     assert result.returncode == 2
     assert result.stderr == f"frmr-sso: {path}: {fault}\n"
-    assert result.stdout.splitlines() == ["imported 0, skipped 0", f"stopped: {fault}"]
-    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert await stored_count(env) == 0
 
 
-async def test_records_before_a_fault_are_kept_and_the_exit_is_2(env: dict[str, str], tmp_path: Path) -> None:
+async def test_a_cut_file_changes_nothing_and_exits_2(env: dict[str, str], tmp_path: Path) -> None:
     text = json.dumps(persons(2), ensure_ascii=False)[:-1] + ", {oops}]"
     path = tmp_path / "cut.json"
     path.write_text(text, encoding="utf-8")
     result = run(env, "registry", "import", str(path))
     assert result.returncode == 2
-    assert result.stdout.startswith(f"imported {len(persons(2))}, skipped 0\nstopped: line 1 column ")
+    assert result.stderr.startswith(f"frmr-sso: {path}: line 1 column ")
+    assert result.stdout == ""
     assert_no_full_snils(result)
-    assert await stored_count(env) == len(persons(2))
+    assert await stored_count(env) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fault"),
+    [
+        (
+            "persons.json",
+            b"PK\x03\x04\x14\x00\x06\x00",
+            "the file is a ZIP archive (or an XLSX/DOCX document), not JSON text",
+        ),
+        ("persons.jsonl", b"\x89PNG\r\n\x1a\n", "the file is a PNG image, not JSONL text"),
+        ("persons.csv", b'[{"frmr_id": "F-1"}]', "the file holds JSON, not CSV: name it .json or .jsonl"),
+        (
+            "persons.json",
+            b"frmr_id,snils\nF-1,112-233-445 95\n",
+            "line 1 column 1: expected a JSON array of persons",
+        ),
+        ("persons.json", b"", "the file is empty"),
+        ("persons.jsonl", b'{"frmr_id": "\xff"}\n', "the file is not UTF-8 text (invalid start byte)"),
+        (
+            "people.csv",
+            b"frmr_id\nF-1\n",
+            "cannot tell what the CSV file holds: name it <kind>.csv or pass --section"
+            " (persons, documents, employments, education, postgraduate, courses,"
+            " certificates, accreditations, categories)",
+        ),
+        (
+            "courses.csv",
+            b"frmr_id,hours,salary\nF-1,36,1\n",
+            "line 1, column 3: unknown column 'salary' in a courses file",
+        ),
+    ],
+)
+async def test_disguised_files_are_refused_before_anything_is_written(
+    env: dict[str, str], tmp_path: Path, name: str, content: bytes, fault: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = run(env, "registry", "import", str(path))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"frmr-sso: {path}: {fault}\n"
+    assert await stored_count(env) == 0
 
 
 def test_an_unreadable_file_or_bad_option_exits_2(env: dict[str, str], tmp_path: Path) -> None:
@@ -172,3 +216,90 @@ def test_an_unmigrated_database_fails_cleanly(tmp_path: Path, database_url: str)
     assert result.stderr.startswith("frmr-sso: saving FRMR persons failed")
     assert "frmr-sso migrate" in result.stderr
     assert_no_full_snils(result)
+
+
+async def stored(env: dict[str, str], frmr_id: str) -> FrmrPerson | None:
+    engine = create_engine(env["FRMR_SSO_DATABASE_URL"])
+    try:
+        return await SqlRegistryRepository(engine).get(frmr_id)
+    finally:
+        await engine.dispose()
+
+
+PERSONS_CSV = """frmr_id,snils,last_name,first_name,middle_name,gender,birth_date,inn,phone,email,roles
+CSV-1,400-000-001 ??,Петрова,Анна,,F,1990-05-01,771234567859,+7 999 123-45-67,anna@example.test,
+CSV-2,400-000-002 ??,Смирнов,Игорь,Олегович,M,1975-11-30,,,,registry_admin
+"""
+COURSES_CSV = """frmr_id,kind,institution,hours,theme,speciality_code,begin_date,end_date,credits
+CSV-1,advanced,РМАНПО,36,Терапия сегодня,31.08.49,2023-03-01,2023-03-07,36
+CSV-1,continuing,Портал НМО,18,Модули,31.08.49,2024-01-10,2024-10-01,40
+CSV-2,advanced,РМАНПО,144,Кардиология,31.08.36,2022-02-01,2022-02-28,
+CSV-3,advanced,РМАНПО,36,Нет такого человека,31.08.49,2023-03-01,2023-03-07,
+"""
+
+
+def csv_text(text: str) -> str:
+    for n in (1, 2):
+        text = text.replace(f"400-000-00{n} ??", snils_for(n))
+    return text
+
+
+async def test_csv_persons_then_a_section_file(env: dict[str, str], tmp_path: Path) -> None:
+    persons_csv = tmp_path / "persons.csv"
+    persons_csv.write_text(csv_text(PERSONS_CSV), encoding="utf-8")
+    result = run(env, "registry", "import", str(persons_csv))
+    assert (result.returncode, result.stdout) == (0, "imported 2, skipped 0\n"), result.stderr
+    courses = tmp_path / "courses.csv"
+    courses.write_text(COURSES_CSV, encoding="utf-8")
+    result = run(env, "registry", "import", str(courses))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "imported 3, skipped 1",
+        "problems (1):",
+        "  record 4 (line 5): frmr_id: no FRMR person with this id (import persons first)",
+    ]
+    first = await stored(env, "CSV-1")
+    assert first is not None
+    assert (first.phone, first.middle_name, first.roles) == ("+79991234567", None, ())
+    assert [(c.kind, c.hours, c.credits) for c in first.courses] == [
+        ("advanced", 36, 36),
+        ("continuing", 18, 40),
+    ]
+    again = run(env, "registry", "import", str(persons_csv))  # persons.csv keeps the sections
+    assert again.returncode == 0
+    assert await stored(env, "CSV-1") == first
+    second = await stored(env, "CSV-2")
+    assert second is not None
+    assert second.roles == ("registry_admin",)
+    assert [c.theme for c in second.courses] == ["Кардиология"]
+
+
+async def test_a_person_with_a_bad_csv_row_keeps_the_section(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "persons.csv").write_text(csv_text(PERSONS_CSV), encoding="utf-8")
+    assert run(env, "registry", "import", str(tmp_path / "persons.csv")).returncode == 0
+    good = tmp_path / "good.csv"
+    good.write_text(COURSES_CSV.replace("CSV-3", "CSV-2"), encoding="utf-8")
+    assert run(env, "registry", "import", str(good), "--section", "courses").returncode == 0
+    before = await stored(env, "CSV-1")
+    bad = tmp_path / "courses.csv"
+    bad.write_text(
+        "frmr_id,kind,institution,hours,theme,begin_date,end_date\n"
+        "CSV-1,advanced,РМАНПО,36,Тема,2023-03-01,2023-03-07\n"
+        "CSV-1,advanced,РМАНПО,zero,Тема,2023-03-07,2023-03-01\n"
+        "CSV-2,advanced,РМАНПО,36,Тема,2023-03-01,2023-03-07\n"
+        "CSV-1,advanced,РМАНПО,36,Тема,2023-03-01,2023-03-07\n",
+        encoding="utf-8",
+    )
+    result = run(env, "registry", "import", str(bad))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "imported 1, skipped 3",
+        "problems (3):",
+        "  record 2 (line 3): end_date: must not be before begin_date",
+        "  record 2 (line 3): hours: must be a whole number from 1 to 3000",
+        "  record 4 (line 5): frmr_id: the rows of one person must follow each other",
+    ]
+    assert await stored(env, "CSV-1") == before
+    second = await stored(env, "CSV-2")
+    assert second is not None
+    assert [c.theme for c in second.courses] == ["Тема"]

@@ -36,6 +36,8 @@ def test_demo_prints_where_things_are_and_the_accounts(demo: Demo) -> None:
     assert f"{demo.esia}/_dev/outbox" in text
     assert DOCTOR in text
     assert PASSWORD in text
+    assert f"{demo.broker}/login/2fa" in text  # the registry administrator's broker 2FA
+    assert "+79990000007" in text
 
 
 def test_landing_page_lists_the_demo_accounts(demo: Demo) -> None:

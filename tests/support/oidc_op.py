@@ -6,6 +6,11 @@ Discovery, JWKS, ``/authorize`` (auto-consent: redirects at once with a code),
 ``id_token_claims`` (overrides, ``None`` removes a claim), ``userinfo_claims``,
 ``sign_with`` (a key that is not published), ``rotate()`` (a new published key),
 ``hmac_secret`` / ``unsigned`` (tokens no relying party may accept), ``deny``.
+Hostile ones for the security suite: ``hmac_with_public_key`` (HS256 keyed with the published
+RSA key's PEM, the algorithm-confusion attack), ``replay_id_token`` (answer with an ID token of
+an earlier login: its nonce is not this login's), ``response_iss`` (the ``iss`` of the
+authorization response, e.g. another upstream's issuer: the mix-up attack); ``issued_id_tokens``
+keeps every ID token handed out.
 Written by hand, not with the connector's code, so the two can disagree.
 """
 
@@ -13,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import json
 import secrets
 import time
 from collections.abc import Iterator
@@ -22,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote_plus, urlencode
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from starlette.applications import Starlette
@@ -66,6 +74,10 @@ class OpenIdProvider:
     deny: bool = False
     hmac_secret: str | None = None  # sign the ID token with HS256 under this secret instead
     unsigned: bool = False  # an ``alg: none`` ID token
+    hmac_with_public_key: bool = False  # HS256 keyed with the signing key's public PEM
+    replay_id_token: str | None = None  # hand out this ID token instead of a fresh one
+    response_iss: str | None = None  # the authorization response's ``iss`` (None: the issuer)
+    issued_id_tokens: list[str] = field(default_factory=list)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
 
@@ -112,7 +124,7 @@ class OpenIdProvider:
             return JSONResponse({"error": "invalid_request"}, status_code=400)
         if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256":
             return JSONResponse({"error": "invalid_request"}, status_code=400)
-        answer: dict[str, str] = {"state": q.get("state", ""), "iss": self.issuer}
+        answer: dict[str, str] = {"state": q.get("state", ""), "iss": self.response_iss or self.issuer}
         if self.deny:
             answer["error"] = "access_denied"
         else:
@@ -157,12 +169,17 @@ class OpenIdProvider:
         claims.update(self.id_token_claims)
         claims = {k: v for k, v in claims.items() if v is not None}
         key = self.sign_with or self.published[0]
-        if self.unsigned:
+        if self.replay_id_token is not None:
+            id_token = self.replay_id_token
+        elif self.unsigned:
             id_token = jwt.encode(claims, "", algorithm="none")
+        elif self.hmac_with_public_key:
+            id_token = _hs256_with_public_key(claims, key)
         elif self.hmac_secret is not None:
             id_token = jwt.encode(claims, self.hmac_secret, algorithm="HS256", headers={"kid": key.kid})
         else:
             id_token = jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid})
+        self.issued_id_tokens.append(id_token)
         return JSONResponse(
             {"access_token": access_token, "id_token": id_token, "token_type": "Bearer", "expires_in": 300},
             headers={"Cache-Control": "no-store"},
@@ -174,6 +191,17 @@ class OpenIdProvider:
             return JSONResponse({"error": "invalid_token"}, status_code=401)
         body = {**self.claims, **self.userinfo_claims}
         return JSONResponse({k: v for k, v in body.items() if v is not None})
+
+
+def _hs256_with_public_key(claims: dict[str, Any], key: OpKey) -> str:
+    """By hand: PyJWT refuses to use a PEM public key as an HMAC secret (as a verifier must)."""
+    secret = key.private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = {"alg": "HS256", "typ": "JWT", "kid": key.kid}
+    signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
+    signature = hmac.new(secret, signing_input.encode("ascii"), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(signature)}"
 
 
 @contextmanager

@@ -34,7 +34,8 @@ def serve(app: Any, *, port: int | None = None, host: str = "127.0.0.1") -> Iter
     """Serve ``app`` until the block ends; yields its base URL (no trailing slash)."""
     port = port or free_port(host)
     config = uvicorn.Config(  # like `frmr-sso serve`: the app alone reads X-Forwarded-For
-        app, host=host, port=port, log_config=None, lifespan="on", loop="asyncio", proxy_headers=False
+        app, host=host, port=port, log_config=None, lifespan="on", loop="asyncio", proxy_headers=False,
+        access_log=False,
     )
     server = _ThreadServer(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)

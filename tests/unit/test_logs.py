@@ -14,6 +14,11 @@ def test_mask_snils_keeps_only_the_last_digits() -> None:
     assert mask_snils("11223344595") == "***-***-445 95"
 
 
+def test_mask_snils_in_a_url_query() -> None:
+    assert mask_snils("GET /_dev/outbox?login=112-233-445+95") == "GET /_dev/outbox?login=***-***-445 95"
+    assert mask_snils("?login=112%20233%20445%2095&x=1") == "?login=***-***-445 95&x=1"
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -1,9 +1,11 @@
 """Audit event types of the brokered login and the ``Auditor`` that records them.
 
-Every login step and every failure page is one event; the event type is also
-the metric label. A record carries the request context (IP, user agent,
-request id), the client, the broker subject and the SNILS only masked
-(``***-***-445 95``). Details never hold tokens, codes or secrets.
+Every login step and every failure page is one event, and so is every token
+issued, refresh rotation, refresh reuse (family revoked), revocation, lock,
+unlock and key rotation; the event type is also the metric label. A record
+carries the request context (IP, user agent, request id), the client, the
+broker subject and the SNILS only masked (``***-***-445 95``). Details never
+hold tokens, codes or secrets.
 """
 
 from __future__ import annotations
@@ -47,6 +49,41 @@ class Event(StrEnum):
     SUBJECT_UNLOCKED = "subject.unlocked"
     IP_LOCKED = "ip.locked"
     IP_UNLOCKED = "ip.unlocked"
+    SECOND_FACTOR_REQUIRED = "second_factor.required"
+    SECOND_FACTOR_ENROLMENT_STARTED = "second_factor.enrolment_started"
+    SECOND_FACTOR_ENROLLED = "second_factor.enrolment_confirmed"
+    SECOND_FACTOR_ACCEPTED = "second_factor.code_accepted"
+    SECOND_FACTOR_REJECTED = "second_factor.code_rejected"
+    SECOND_FACTOR_REPLAY = "second_factor.replay_refused"
+    RECOVERY_CODE_USED = "second_factor.recovery_code_used"
+    SECOND_FACTOR_RESET = "second_factor.reset"
+    TOKEN_REFUSED = "token.refused"  # noqa: S105 - an event name
+    BEARER_REFUSED = "token.bearer_refused"
+    TOKEN_ISSUED = "token.issued"  # noqa: S105 - an event name
+    REFRESH_ROTATED = "token.refresh_rotated"
+    REFRESH_REUSED = "token.refresh_reused"
+    TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an event name
+    CODE_REPLAYED = "token.code_replayed"
+    KEYS_ROTATED = "keys.rotated"
+    CLIENT_ADDED = "admin.client_added"
+    CLIENT_REMOVED = "admin.client_removed"
+    REGISTRY_IMPORTED = "admin.registry_imported"
+    REGISTRY_LOOKUP = "registry.lookup"
+    SESSION_ENDED = "session.ended"
+    SESSION_END_REFUSED = "session.end_refused"
+    BACKCHANNEL_DELIVERED = "logout.backchannel_delivered"
+    BACKCHANNEL_FAILED = "logout.backchannel_failed"
+    CHANGE_REQUEST_SUBMITTED = "change_request.submitted"
+    CHANGE_REQUEST_APPROVED = "change_request.approved"
+    CHANGE_REQUEST_REJECTED = "change_request.rejected"
+    CHANGE_REQUEST_CONFIRMED = "change_request.confirmed"
+    CONTACT_CODE_SENT = "change_request.code_sent"
+    CONTACT_CODE_FAILED = "change_request.code_failed"
+    STATEMENT_ORDERED = "statement.ordered"
+    STATEMENT_DOWNLOADED = "statement.downloaded"
+    SUPPORT_SUBMITTED = "support.submitted"
+    SUPPORT_ANSWERED = "support.answered"
+    SUPPORT_CLOSED = "support.closed"
 
 
 SUCCESS, FAILURE, INFO = "success", "failure", "info"
@@ -63,6 +100,11 @@ class AuditContext:
 
 class AuditSink(Protocol):
     async def append(self, record: AuditRecord) -> AuditRecord: ...
+
+
+class QueuedAuditSink(AuditSink, Protocol):
+    async def submit(self, record: AuditRecord) -> None:
+        """Queue ``record`` for the next batch without waiting for the commit."""
 
 
 class Auditor:
@@ -87,7 +129,10 @@ class Auditor:
         subject_id: str | None = None,
         snils: Snils | None = None,
         details: Mapping[str, Any] | None = None,
+        durable: bool = True,
     ) -> AuditRecord:
+        """Write one record. ``durable=False`` (the token hot path) only queues it when the sink
+        batches (``QueuedAuditSink``): observers then see the record without id and hashes."""
         user_agent = context.user_agent[:MAX_USER_AGENT] if context.user_agent else None
         record = AuditRecord(
             event_type=event.value,
@@ -101,7 +146,12 @@ class Auditor:
             snils_masked=snils.mask() if snils is not None else None,
             details={k: v for k, v in (details or {}).items() if v is not None},
         )
-        stored = await self._sink.append(record)
+        submit = None if durable else getattr(self._sink, "submit", None)
+        if submit is not None:
+            await submit(record)
+            stored = record
+        else:
+            stored = await self._sink.append(record)
         for observe in self._observers:
             observe(stored)
         return stored

@@ -142,9 +142,9 @@ async def export(
 def event_json(record: AuditRecord) -> dict[str, Any]:
     return {
         "id": record.id,
-        "occurred_at": record.occurred_at.astimezone(UTC).isoformat(timespec="microseconds").replace(
-            "+00:00", "Z"
-        ),
+        "occurred_at": record.occurred_at.astimezone(UTC)
+        .isoformat(timespec="microseconds")
+        .replace("+00:00", "Z"),
         "event_type": record.event_type,
         "outcome": record.outcome,
         "ip": record.ip,

@@ -5,7 +5,9 @@ A request with a valid ``id_token_hint`` (its signature ours; expired accepted,
 allowed") comes from the relying party and ends the session at once. Without
 one the person confirms on a page whose form carries a one-time CSRF token
 bound to their current session. ``post_logout_redirect_uri`` is followed only
-when registered for the client (§3: exact match), with ``state`` echoed.
+when registered for the client (§3: exact match), with ``state`` echoed. The
+clients of each ended session get back-channel logout tokens
+(``login.backchannel``), within its time bound, before the answer goes out.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import jwt
 
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
-from frmr_sso.login.session import SessionStore, session_id_of
+from frmr_sso.login.backchannel import BackchannelLogout
+from frmr_sso.login.session import SessionStore, SsoSession, session_id_of
 from frmr_sso.oauth.errors import InvalidRequest
 from frmr_sso.oauth.ports import ClientLookup
 from frmr_sso.oauth.request import Params
@@ -102,10 +105,12 @@ class LogoutService:
         key_lookup: KeyLookup,
         revoke_session: RevokeSession,
         auditor: Auditor,
+        backchannel: BackchannelLogout | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._issuer, self._clients, self._sessions, self._kv = issuer, clients, sessions, kv
         self._keys, self._revoke, self._audit, self._clock = key_lookup, revoke_session, auditor, clock
+        self._backchannel = backchannel
 
     async def logout(
         self, method: str, params: Params, *, session_cookie: str | None, context: AuditContext
@@ -142,11 +147,14 @@ class LogoutService:
             name = client.name if client is not None else None
             return ConfirmLogout(token, client_id, redirect, state, name)
         ended = await self._end(session_cookie, claims)
+        subject = claims["sub"] if claims else next((s.subject for s in ended), None)
         await self._audit.record(
-            Event.LOGOUT, context, outcome=SUCCESS, client_id=client_id,
-            subject_id=claims["sub"] if claims else None,
-            details={"sessions": ended, "hint": claims is not None, "redirect": redirect is not None},
+            Event.LOGOUT, context, outcome=SUCCESS, client_id=client_id, subject_id=subject,
+            details={"sessions": [s.id for s in ended], "hint": claims is not None,
+                     "redirect": redirect is not None},
         )
+        if self._backchannel is not None:
+            await self._backchannel.notify(ended, context)
         return LoggedOut(_with_state(redirect, state) if redirect is not None else None)
 
     async def _hint_matches_session(self, claims: dict[str, Any], session_cookie: str | None) -> bool:
@@ -159,19 +167,22 @@ class LogoutService:
         bound = await self._kv.get_and_delete(_CSRF_PREFIX + _digest(csrf))
         return bound is not None and secrets.compare_digest(bound, session_id_of(session_cookie) or "-")
 
-    async def _end(self, session_cookie: str | None, claims: dict[str, Any] | None) -> list[str]:
-        sids: list[str] = []
+    async def _end(self, session_cookie: str | None, claims: dict[str, Any] | None) -> list[SsoSession]:
+        ended: list[SsoSession] = []
         session = await self._sessions.end(session_cookie)
         if session is not None:
-            sids.append(session.id)
+            ended.append(session)
         hinted = claims.get("sid") if claims else None
-        if isinstance(hinted, str) and hinted not in sids:
-            await self._sessions.end_by_id(hinted)
-            sids.append(hinted)
         now = datetime.fromtimestamp(self._clock(), UTC)
-        for sid in sids:
-            await self._revoke(sid, now)
-        return sids
+        if isinstance(hinted, str) and all(s.id != hinted for s in ended):
+            other = await self._sessions.end_by_id(hinted)
+            if other is not None:
+                ended.append(other)
+            else:
+                await self._revoke(hinted, now)  # expired already: its refresh families still go
+        for gone in ended:
+            await self._revoke(gone.id, now)
+        return ended
 
     async def _refuse(self, reason: str, context: AuditContext) -> LogoutRefused:
         await self._audit.record(Event.LOGOUT_REFUSED, context, outcome=FAILURE, details={"reason": reason})

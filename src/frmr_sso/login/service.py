@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.login import mapping
 from frmr_sso.login.failures import FailureMapper
 from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcome, Redirect, UpstreamChoice
+from frmr_sso.login.second_factor import CONFIRMED_ACR, SecondFactorGate
 from frmr_sso.login.session import SessionStore, SsoSession
 from frmr_sso.login.transaction import LoginTransactions, is_browser_binding, new_browser_binding
 from frmr_sso.oauth import codes
@@ -36,6 +38,7 @@ from frmr_sso.oauth.errors import OAuthError
 from frmr_sso.oauth.ports import ClientLookup
 from frmr_sso.oauth.request import OAuthRequest
 from frmr_sso.oidc.claims import SCOPE_CLAIMS
+from frmr_sso.registry.snils import Snils
 from frmr_sso.storage.errors import StorageConflict
 from frmr_sso.storage.ports import KeyValueStore, SubjectRepository
 from frmr_sso.upstream.base import Connector, UpstreamIdentity
@@ -63,12 +66,14 @@ class LoginService:
         kv: KeyValueStore,
         auditor: Auditor,
         clock: Callable[[], float] = time.time,
+        second_factor: SecondFactorGate | None = None,
     ) -> None:
         self.settings = settings
         self._clients, self._connectors = clients, connectors
         self._transactions, self._sessions = transactions, sessions
         self._registry, self._subjects, self._kv = registry, subjects, kv
         self._audit, self._clock = auditor, clock
+        self._second_factor = second_factor
         self._failures = FailureMapper(settings.issuer, auditor)
 
     def callback_uri(self, connector: str) -> str:
@@ -84,7 +89,7 @@ class LoginService:
             return await self._failures.invalid_request(exc, context)
         session = await self._sessions.get(session_cookie)
         if session is not None and req.accepts_session(session.auth_time, int(self._clock())):
-            return await self._from_session(req, session, context)
+            return await self._from_session(req, session, context, browser_cookie)
         if "none" in req.prompt:
             await self._audit.record(Event.LOGIN_REQUIRED, context, outcome=FAILURE, client_id=req.client_id)
             return Redirect(error_redirect(req.login_required(), issuer=self.settings.issuer))
@@ -126,26 +131,43 @@ class LoginService:
         today = datetime.fromtimestamp(now, UTC).date()
         draft = SsoSession(
             id="", subject=subject.id, connector=name, auth_time=identity.auth_time or now,
-            created_at=now, last_seen=now, acr=identity.acr, amr=identity.amr, roles=person.roles,
+            created_at=now, last_seen=now, acr=CONFIRMED_ACR, amr=identity.amr, roles=person.roles,
             claims=mapping.claims_snapshot(identity, person, today),
+            ip=context.ip, user_agent=context.user_agent,
         )
-        session, cookie = await self._sessions.create(draft, replacing=session_cookie)
+        gate = self._second_factor
+        if gate is not None and gate.policy.required(req, person.roles):
+            previous = await self._sessions.get(session_cookie)
+            replacing = previous.id if previous else None
+            return await gate.begin(req, draft, browser=browser_cookie, context=context, replacing=replacing)
+        snils = identity.snils
+        return await self.complete(req, draft, context=context, replacing=session_cookie, snils=snils)
+
+    async def complete(
+        self, req: AuthorizationRequest, draft: SsoSession, *, context: AuditContext,
+        replacing: str | None = None, snils: Snils | None = None, details: Mapping[str, Any] | None = None,
+    ) -> Redirect:
+        """Create the session of a finished login (also after the second factor) and send the code."""
+        session, cookie = await self._sessions.create(draft, replacing=replacing)
         code = await self._issue(req, session)
         await self._audit.record(
-            Event.LOGIN_SUCCESS, context, outcome=SUCCESS, client_id=req.client_id, subject_id=subject.id,
-            snils=identity.snils,
-            details={"connector": name, "amr": list(identity.amr), "session": session.id},
+            Event.LOGIN_SUCCESS, context, outcome=SUCCESS, client_id=req.client_id,
+            subject_id=session.subject, snils=snils,
+            details={"connector": session.connector, "amr": list(session.amr), "session": session.id,
+                     **(details or {})},
         )
         location = authorization_response(req, code, issuer=self.settings.issuer)
         return Redirect(location, session_cookie=cookie)
 
     async def _from_session(
-        self, req: AuthorizationRequest, session: SsoSession, context: AuditContext
+        self, req: AuthorizationRequest, session: SsoSession, context: AuditContext, browser: str | None
     ) -> Outcome:
         try:
             mapping.check_rights(req, session.roles)
         except mapping.InsufficientRights as exc:
             return await self._failures.rights(exc, req, session.subject, context)
+        if self._second_factor is not None and self._second_factor.needs_step_up(req, session):
+            return await self._second_factor.step_up(req, session, browser=browser, context=context)
         code = await self._issue(req, session)
         await self._audit.record(
             Event.SSO_REUSED, context, outcome=SUCCESS, client_id=req.client_id, subject_id=session.subject,
@@ -193,4 +215,5 @@ class LoginService:
             claims={k: v for k, v in session.claims.items() if k in released},
             acr=session.acr, amr=session.amr, session_id=session.id,
         )
+        await self._sessions.add_client(session.id, req.client_id)  # for back-channel logout
         return await codes.issue(self._kv, grant, ttl=self.settings.code_ttl)

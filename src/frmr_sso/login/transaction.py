@@ -92,10 +92,17 @@ class LoginTransactions:
         used, opened by another browser or for another connector."""
         if state is None or not is_uuid(state) or not is_browser_binding(browser):
             return None
+        # Check the binding before spending: a forged callback carrying someone else's state
+        # must not use up their login. Then one atomic read-and-delete decides who wins.
+        raw = await self._kv.get(_PREFIX + state)
+        if raw is None or not self._fits(LoginTransaction.from_json(raw), browser, connector):
+            return None
         raw = await self._kv.get_and_delete(_PREFIX + state)
         if raw is None:
             return None
         transaction = LoginTransaction.from_json(raw)
-        if browser is None or not transaction.bound_to(browser) or transaction.connector != connector:
-            return None
-        return transaction
+        return transaction if self._fits(transaction, browser, connector) else None
+
+    @staticmethod
+    def _fits(transaction: LoginTransaction, browser: str | None, connector: str) -> bool:
+        return browser is not None and transaction.bound_to(browser) and transaction.connector == connector

@@ -30,6 +30,7 @@ MIN_SECRET_LENGTH = 12
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")  # RFC 6749 §3.3 NQCHAR
 _LISTS = ("redirect_uris", "grant_types", "scopes", "post_logout_redirect_uris")
+_FLAGS = ("public", "require_second_factor", "backchannel_logout_session_required")
 
 
 class ClientSpecError(FrmrSsoError):
@@ -54,6 +55,8 @@ class ClientSpec:
     post_logout_redirect_uris: tuple[str, ...] = ()
     id_token_alg: str = "RS256"  # noqa: S105 - an algorithm name
     backchannel_logout_uri: str | None = None
+    require_second_factor: bool = False
+    backchannel_logout_session_required: bool = False  # always met: logout tokens carry sid
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, label: str) -> ClientSpec:
@@ -68,9 +71,9 @@ class ClientSpec:
                     problems.append(f"{who}: {key}: must be a list of strings")
                     continue
                 value = tuple(value)
-            elif key == "public" and not isinstance(value, bool):
-                problems.append(f"{who}: public: must be true or false")
-            elif key in known and key != "public" and value is not None and not isinstance(value, str):
+            elif key in _FLAGS and not isinstance(value, bool):
+                problems.append(f"{who}: {key}: must be true or false")
+            elif key in known and key not in _FLAGS and value is not None and not isinstance(value, str):
                 problems.append(f"{who}: {key}: must be a string")
             values[key] = value
         for required in ("client_id", "name"):
@@ -90,7 +93,7 @@ class ClientSpec:
         found += _secret_problems(self)
         for name in ("redirect_uris", "post_logout_redirect_uris"):
             found += [(name, why) for uri in getattr(self, name) if (why := _uri_problem(uri))]
-        if self.backchannel_logout_uri and (why := _uri_problem(self.backchannel_logout_uri, web=True)):
+        if self.backchannel_logout_uri and (why := _backchannel_problem(self.backchannel_logout_uri)):
             found.append(("backchannel_logout_uri", why))
         if not self.scopes or not all(_SCOPE_TOKEN.fullmatch(scope) for scope in self.scopes):
             found.append(("scopes", "one or more scope tokens without spaces, quotes or backslashes"))
@@ -115,6 +118,7 @@ class ClientSpec:
             scopes=tuple(dict.fromkeys(self.scopes)),
             id_token_alg=self.id_token_alg,
             backchannel_logout_uri=self.backchannel_logout_uri,
+            require_second_factor=self.require_second_factor,
         )
 
     def with_secret(self, secret: str) -> ClientSpec:
@@ -163,6 +167,17 @@ def _uri_problem(uri: str, *, web: bool = False) -> str | None:
     is_web = parts.scheme in ("http", "https")
     if (web or is_web) and not (is_web and parts.hostname):
         return f"{uri!r} must be an http(s) URL with a host"
+    return None
+
+
+def _backchannel_problem(uri: str) -> str | None:
+    """OIDC Back-Channel Logout §2.2: https; http only to a loopback address (the demo: the broker
+    contacts a plain-http one only in demo mode)."""
+    if why := _uri_problem(uri, web=True):
+        return why
+    parts = urlsplit(uri)
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
+        return f"{uri!r} must be https (http only to a loopback address)"
     return None
 
 
@@ -223,6 +238,6 @@ DEMO_CLIENTS = (
         name="Демо: сервис (client_credentials)",
         secret="demo-service-secret",  # noqa: S106
         grant_types=("client_credentials",),
-        scopes=("frmr",),
+        scopes=("frmr", "frmr.registry.read"),
     ),
 )

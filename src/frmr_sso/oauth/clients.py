@@ -3,8 +3,10 @@
 A client is public (no secret; PKCE S256 required) or confidential (a hashed
 secret). ``service`` clients use only ``client_credentials``. Redirect URIs
 match exactly, except that a public native client registered with an
-``http://127.0.0.1`` or ``http://[::1]`` loopback URI may use any port
-(RFC 8252 §7.3).
+``http://127.0.0.1`` or ``http://[::1]`` loopback URI *without a port* may use
+any port (RFC 8252 §7.3). A loopback URI registered with its port (a browser
+application served there) matches only exactly: another local program on
+another port must not receive its codes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Client:
     scopes: frozenset[str]
     id_token_alg: str
     backchannel_logout_uri: str | None
+    require_second_factor: bool = False
 
     @classmethod
     def from_record(cls, record: ClientRecord) -> Client:
@@ -43,6 +46,7 @@ class Client:
             scopes=frozenset(record.scopes),
             id_token_alg=record.id_token_alg,
             backchannel_logout_uri=record.backchannel_logout_uri,
+            require_second_factor=record.require_second_factor,
         )
 
     @property
@@ -73,6 +77,8 @@ def _loopback_match(uri: str, registered: tuple[str, ...]) -> bool:
         return False
     for candidate in registered:
         known = urlsplit(candidate)
+        if known.port is not None:
+            continue
         if (known.scheme, known.hostname, known.path, known.query) == (
             asked.scheme, asked.hostname, asked.path, asked.query
         ) and known.hostname is not None and asked.fragment == "":

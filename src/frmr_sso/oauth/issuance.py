@@ -133,7 +133,9 @@ class TokenIssuer:
             id_token = self._signer.sign(id_claims, alg=alg)
         return TokenResponse(access_token, self.ttl, scope_text, refresh_token, id_token)
 
-    def for_client(self, client: Client, scope: Scope, *, now: float) -> TokenResponse:
+    def for_client(
+        self, client: Client, scope: Scope, *, now: float, jti: str | None = None
+    ) -> TokenResponse:
         """client_credentials: ``sub`` is the client itself (RFC 9068 §2.2), no ID Token."""
         scope_text = format_scope(scope)
         claims = access_token_claims(
@@ -142,7 +144,7 @@ class TokenIssuer:
             subject=client.client_id,
             client_id=client.client_id,
             scope=scope_text,
-            jti=new_jti(),
+            jti=jti or new_jti(),
             now=int(now),
             ttl=self.ttl,
         )

@@ -49,6 +49,15 @@ def hash_token(token: str) -> str:
 class Rotated:
     family: RefreshFamilyRecord
     token: str = field(repr=False)
+    grace: bool = False  # the child of an earlier rotation, returned again within the grace window
+
+
+class RefreshReused(InvalidGrant):
+    """A consumed token came back outside the grace window; ``revoked``: this call revoked the family."""
+
+    def __init__(self, description: str, *, family: RefreshFamilyRecord, revoked: bool) -> None:
+        super().__init__(description)
+        self.family, self.revoked = family, revoked
 
 
 def is_active(token: RefreshTokenRecord, family: RefreshFamilyRecord, now: datetime) -> bool:
@@ -106,6 +115,19 @@ class RefreshTokens:
         consumed (RFC 6749 §6), so the client keeps a usable token.
         """
         parent_hash = hash_token(token)
+        if not requested_scope:  # the common case, one step; anything else is looked at closer below
+            child_token = secrets.token_urlsafe(TOKEN_BYTES)
+            async with self._repo.consume(
+                parent_hash,
+                client_id=client_id,
+                child_hash=hash_token(child_token),
+                idle_expires_at=now + self._idle,
+                now=now,
+            ) as family:
+                if family is not None and self._grace > 0:
+                    await self._kv.set(_GRACE_PREFIX + parent_hash, child_token, ttl=self._grace)
+            if family is not None:
+                return Rotated(family, child_token)
         found = await self._repo.find(parent_hash)
         if found is None:
             raise InvalidGrant("refresh token is invalid")
@@ -137,13 +159,14 @@ class RefreshTokens:
         if child_token is not None:
             found = await self._repo.find(hash_token(child_token))
             if found is not None and is_active(found[0], found[1], now):
-                return Rotated(found[1], child_token)
-        if await self._repo.revoke_family(family.id, reason=REUSE_REASON, at=now):
+                return Rotated(found[1], child_token, grace=True)
+        revoked = await self._repo.revoke_family(family.id, reason=REUSE_REASON, at=now)
+        if revoked:
             log.warning(
                 "refresh token reused outside the grace window: family revoked",
                 extra={"family_id": family.id, "client_id": family.client_id},
             )
-        raise InvalidGrant("refresh token was already used")
+        raise RefreshReused("refresh token was already used", family=family, revoked=revoked)
 
     def _child(
         self, token: str, family: RefreshFamilyRecord, parent_hash: str | None, now: datetime

@@ -12,6 +12,9 @@ token's shape picks the lookup and ``token_type_hint`` is only syntax-checked
 another client, an unknown or an expired one is answered like a revoked one:
 RFC 7009 §2.2 "invalid tokens do not cause an error response", and another
 client learns nothing about the token.
+
+With an ``Auditor`` a revocation that took effect is one ``token.revoked`` record
+(token type, ``jti`` or family id; never the token).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from frmr_sso.audit.events import SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.oauth.access_tokens import AT_JWT, deny
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.ports import JwtVerifier
@@ -29,6 +33,7 @@ from frmr_sso.storage.ports import KeyValueStore
 
 MAX_TOKEN = 8192
 REVOKED_REASON = "revoked_by_client"
+_Revoked = tuple[str | None, dict[str, str]]  # the subject and the audit details of what took effect
 
 
 class RevocationService:
@@ -39,29 +44,46 @@ class RevocationService:
         kv: KeyValueStore,
         verifier: JwtVerifier,
         clock: Callable[[], float] = time.time,
+        auditor: Auditor | None = None,
     ) -> None:
         self._refresh, self._kv, self._verifier, self._clock = refresh_tokens, kv, verifier, clock
+        self._auditor = auditor
 
-    async def revoke(self, client: Client, form: Params) -> None:
+    async def revoke(self, client: Client, form: Params, context: AuditContext | None = None) -> None:
         """Revoke ``token`` of the authenticated ``client``; the endpoint answers 200 (RFC 7009 §2.2)."""
         token = form.require("token", max_length=MAX_TOKEN)
         form.get("token_type_hint", max_length=32)
         if "." in token:
-            await self._revoke_access_token(client, token)
+            revoked = await self._revoke_access_token(client, token)
         else:
-            await self._revoke_refresh_token(client, token)
+            revoked = await self._revoke_refresh_token(client, token)
+        if revoked is not None and self._auditor is not None:
+            subject, details = revoked
+            await self._auditor.record(
+                Event.TOKEN_REVOKED,
+                context or AuditContext(),
+                outcome=SUCCESS,
+                client_id=client.client_id,
+                subject_id=subject,
+                details=details,
+            )
 
-    async def _revoke_access_token(self, client: Client, token: str) -> None:
+    async def _revoke_access_token(self, client: Client, token: str) -> _Revoked | None:
         claims = await self._verifier.verify(token, typ=AT_JWT)
         if claims is None or claims.get("client_id") != client.client_id:
-            return
+            return None
         jti, exp = claims.get("jti"), claims.get("exp")
-        if isinstance(jti, str) and isinstance(exp, int):
-            await deny(self._kv, jti, exp=exp, now=self._clock())
+        if not isinstance(jti, str) or not isinstance(exp, int):
+            return None
+        await deny(self._kv, jti, exp=exp, now=self._clock())
+        subject = claims.get("sub")
+        return (subject if isinstance(subject, str) else None), {"token_type": "access_token", "jti": jti}
 
-    async def _revoke_refresh_token(self, client: Client, token: str) -> None:
+    async def _revoke_refresh_token(self, client: Client, token: str) -> _Revoked | None:
         found = await self._refresh.find(token)
         if found is None or found[1].client_id != client.client_id:
-            return
+            return None
         now = datetime.fromtimestamp(self._clock(), UTC)
-        await self._refresh.revoke(found[1].id, reason=REVOKED_REASON, now=now)
+        if not await self._refresh.revoke(found[1].id, reason=REVOKED_REASON, now=now):
+            return None  # already revoked: nothing took effect
+        return found[1].subject, {"token_type": "refresh_token", "family_id": found[1].id}

@@ -8,6 +8,11 @@ for a client registered for the ``refresh_token`` grant. Every end-user access
 token leaves its scope's claims in the key-value store for UserInfo
 (``oidc.userinfo.save_snapshot``), keyed by its ``jti`` for its lifetime, when
 its scope has ``openid`` (UserInfo refuses other tokens).
+
+With an ``Auditor`` every grant writes one audit record (``token.issued`` or
+``token.refresh_rotated``: grant, client, subject, ``jti``, never a token) through
+the batching writer without waiting for its commit; a refresh reuse
+(``token.refresh_reused``) and a replayed code (``token.code_replayed``) wait.
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.config import Settings
 from frmr_sso.oauth import codes, pkce
 from frmr_sso.oauth.access_tokens import deny, new_jti
@@ -33,7 +39,7 @@ from frmr_sso.oauth.errors import (
 )
 from frmr_sso.oauth.issuance import Login, TokenIssuer, TokenResponse
 from frmr_sso.oauth.ports import JwtSigner
-from frmr_sso.oauth.refresh import DEFAULT_GRACE, RefreshTokens
+from frmr_sso.oauth.refresh import DEFAULT_GRACE, RefreshReused, RefreshTokens
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.scope import OFFLINE_ACCESS, OPENID, USER_SCOPES, Scope, narrow, parse_scope
 from frmr_sso.oidc.userinfo import save_snapshot
@@ -45,6 +51,7 @@ MAX_CODE = 128
 MAX_REFRESH_TOKEN = 128
 MAX_SCOPE = 1024
 REPLAY_REASON = "authorization_code_replayed"
+NO_CONTEXT = AuditContext()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +86,10 @@ class TokenService:
         audience: str | None = None,
         access_token_alg: str = "RS256",  # noqa: S107 - an algorithm name
         clock: Callable[[], float] = time.time,
+        auditor: Auditor | None = None,
     ) -> None:
         self.lifetimes = lifetimes
-        self._kv, self._clock = kv, clock
+        self._kv, self._clock, self._auditor = kv, clock, auditor
         self.issuance = TokenIssuer(
             issuer=issuer,
             audience=audience or issuer,
@@ -97,18 +105,20 @@ class TokenService:
             grace=refresh_grace,
         )
 
-    async def token(self, client: Client, form: Params) -> TokenResponse:
+    async def token(self, client: Client, form: Params, context: AuditContext = NO_CONTEXT) -> TokenResponse:
         """Dispatch on ``grant_type`` (RFC 6749 §4.1.3, §4.4.2, §6)."""
         grant_type = form.require("grant_type", max_length=64)
         if grant_type == "authorization_code":
-            return await self.exchange_code(client, form)
+            return await self.exchange_code(client, form, context)
         if grant_type == "refresh_token":
-            return await self.refresh(client, form)
+            return await self.refresh(client, form, context)
         if grant_type == "client_credentials":
-            return await self.client_credentials(client, form)
+            return await self.client_credentials(client, form, context)
         raise UnsupportedGrantType("grant_type is not supported")
 
-    async def exchange_code(self, client: Client, form: Params) -> TokenResponse:
+    async def exchange_code(
+        self, client: Client, form: Params, context: AuditContext = NO_CONTEXT
+    ) -> TokenResponse:
         _allow(client, "authorization_code")
         code = form.require("code", max_length=MAX_CODE)
         redirect_uri = form.require("redirect_uri", max_length=2048)
@@ -117,7 +127,7 @@ class TokenService:
             raise InvalidRequest("code_verifier is malformed")
         grant = await codes.redeem(self._kv, code)
         if grant is None:
-            await self._revoke_replayed(code)
+            await self._revoke_replayed(code, context)
             raise InvalidGrant("authorization code is invalid, expired or already used")
         if grant.client_id != client.client_id:
             raise InvalidGrant("authorization code was issued to another client")
@@ -138,24 +148,63 @@ class TokenService:
             refresh_token = await self.refresh_tokens.start(family_id, grant, scope, _utc(now))
         login = Login.of_grant(grant)
         await self._save_snapshot(jti, login, scope)
-        return self.issuance.for_login(
+        issued_response = self.issuance.for_login(
             client, login, scope, now=now, jti=jti, refresh_token=refresh_token, nonce=grant.nonce
         )
+        await self._issued(
+            Event.TOKEN_ISSUED,
+            context,
+            client,
+            login.subject,
+            {
+                "grant": "authorization_code",
+                "jti": jti,
+                "scope": issued_response.scope,
+                "family_id": family_id,
+            },
+        )
+        return issued_response
 
-    async def refresh(self, client: Client, form: Params) -> TokenResponse:
+    async def refresh(
+        self, client: Client, form: Params, context: AuditContext = NO_CONTEXT
+    ) -> TokenResponse:
         _allow(client, "refresh_token")
         token = form.require("refresh_token", max_length=MAX_REFRESH_TOKEN)
         requested = parse_scope(form.get("scope", max_length=MAX_SCOPE))
         now = self._clock()
-        rotated = await self.refresh_tokens.rotate(
-            client.client_id, token, _utc(now), requested_scope=requested
-        )
+        try:
+            rotated = await self.refresh_tokens.rotate(
+                client.client_id, token, _utc(now), requested_scope=requested
+            )
+        except RefreshReused as reused:
+            if self._auditor is not None:
+                family = reused.family
+                await self._auditor.record(
+                    Event.REFRESH_REUSED,
+                    context,
+                    outcome=FAILURE,
+                    client_id=client.client_id,
+                    subject_id=family.subject,
+                    details={"family_id": family.id, "family_revoked": reused.revoked},
+                )
+            raise
         scope = narrow(requested or rotated.family.scope, client.scopes)
         login, jti = Login.of_family(rotated.family), new_jti()
         await self._save_snapshot(jti, login, scope)
-        return self.issuance.for_login(client, login, scope, now=now, jti=jti, refresh_token=rotated.token)
+        issued = self.issuance.for_login(client, login, scope, now=now, jti=jti, refresh_token=rotated.token)
+        details = {
+            "grant": "refresh_token",
+            "jti": jti,
+            "scope": issued.scope,
+            "family_id": rotated.family.id,
+            "grace": rotated.grace or None,
+        }
+        await self._issued(Event.REFRESH_ROTATED, context, client, login.subject, details)
+        return issued
 
-    async def client_credentials(self, client: Client, form: Params) -> TokenResponse:
+    async def client_credentials(
+        self, client: Client, form: Params, context: AuditContext = NO_CONTEXT
+    ) -> TokenResponse:
         _allow(client, "client_credentials")
         if client.public:
             raise UnauthorizedClient("client_credentials is for confidential clients only")
@@ -164,14 +213,38 @@ class TokenService:
         scope = narrow(requested, allowed) if requested else tuple(sorted(allowed))
         if requested and not scope:
             raise InvalidScope("the client is registered for none of the requested scopes")
-        return self.issuance.for_client(client, scope, now=self._clock())
+        jti = new_jti()
+        issued = self.issuance.for_client(client, scope, now=self._clock(), jti=jti)
+        details = {"grant": "client_credentials", "jti": jti, "scope": issued.scope}
+        await self._issued(Event.TOKEN_ISSUED, context, client, None, details)
+        return issued
+
+    async def _issued(
+        self,
+        event: Event,
+        context: AuditContext,
+        client: Client,
+        subject: str | None,
+        details: Mapping[str, object],
+    ) -> None:
+        """One audit record per grant, queued: the token's answer does not wait for its commit."""
+        if self._auditor is not None:
+            await self._auditor.record(
+                event,
+                context,
+                outcome=SUCCESS,
+                client_id=client.client_id,
+                subject_id=subject,
+                details=details,
+                durable=False,
+            )
 
     async def _save_snapshot(self, jti: str, login: Login, scope: Scope) -> None:
         """What UserInfo will release for this access token; without openid UserInfo refuses it."""
         if OPENID in scope:
             await save_snapshot(self._kv, jti, login.claims, scope, ttl=self.lifetimes.access_token)
 
-    async def _revoke_replayed(self, code: str) -> None:
+    async def _revoke_replayed(self, code: str, context: AuditContext) -> None:
         """RFC 6749 §4.1.2: revoke what a replayed code was exchanged for."""
         issued = await codes.find_redeemed(self._kv, code)
         if issued is None:
@@ -181,6 +254,14 @@ class TokenService:
         if issued.refresh_family_id is not None:
             await self.refresh_tokens.revoke(issued.refresh_family_id, reason=REPLAY_REASON, now=_utc(now))
         log.warning("authorization code replayed: its tokens revoked", extra={"client_id": issued.client_id})
+        if self._auditor is not None:
+            await self._auditor.record(
+                Event.CODE_REPLAYED,
+                context,
+                outcome=FAILURE,
+                client_id=issued.client_id,
+                details={"jti": issued.access_token_jti, "family_id": issued.refresh_family_id},
+            )
 
 
 def _allow(client: Client, grant_type: str) -> None:

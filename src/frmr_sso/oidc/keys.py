@@ -10,12 +10,14 @@ Several instances share the database. Each reloads when ``refresh_if_stale``
 finds the last load older than ``refresh_interval`` and when asked for an
 unknown kid. With ``activation_delay`` a freshly rotated key is published at
 once but signs only after the delay, by which time every instance serves it in
-its JWKS; until then the previous key keeps signing.
+its JWKS; until then the previous key keeps signing. A rotation given an
+``Auditor`` writes one ``keys.rotated`` record per new key (kid, alg).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import time
@@ -25,7 +27,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from frmr_sso.audit.events import INFO, AuditContext, Auditor, Event
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.oidc.jwks import (
     SUPPORTED_ALGORITHMS,
@@ -46,6 +52,18 @@ UNKNOWN_KID_REFRESH_INTERVAL = 5.0  # seconds; bounds reloads forced by tokens w
 
 class SigningKeyUnavailable(FrmrSsoError):
     """No usable signing key for the algorithm: ``ensure_keys`` was not run, or it was removed."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _signature(key: PrivateKey, signing_input: bytes) -> bytes:
+    """RS256: PKCS#1 v1.5 over SHA-256. ES256: the raw r || s of RFC 7518 §3.4, not DER."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        return key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +99,7 @@ class KeyRing:
         self.refresh_interval, self.rsa_bits = refresh_interval, rsa_bits
         self.algorithms = tuple(check_algorithm(alg) for alg in algorithms)
         self._state = _State()
+        self._headers: dict[tuple[str, str, str], str] = {}
         self._private: dict[str, PrivateKey] = {}
         self._loaded_at = float("-inf")
         self._ensured = False
@@ -90,8 +109,16 @@ class KeyRing:
     # -- hot path: memory only ------------------------------------------------------------
 
     def sign(self, claims: dict[str, Any], *, alg: str = "RS256", typ: str = "JWT") -> str:
+        """The compact JWS; the header segment of each (key, typ) is encoded once."""
         signer = self._signer(alg)
-        return jwt.encode(claims, signer.key, algorithm=alg, headers={"kid": signer.kid, "typ": typ})
+        header = self._headers.get((signer.kid, alg, typ))
+        if header is None:
+            header = _b64(
+                json.dumps({"alg": alg, "kid": signer.kid, "typ": typ}, separators=(",", ":")).encode()
+            )
+            self._headers = {**self._headers, (signer.kid, alg, typ): header}
+        signing_input = header + "." + _b64(json.dumps(claims, separators=(",", ":")).encode())
+        return signing_input + "." + _b64(_signature(signer.key, signing_input.encode("ascii")))
 
     def signing_kid(self, alg: str = "RS256") -> str:
         return self._signer(alg).kid
@@ -134,7 +161,9 @@ class KeyRing:
             self._ensured = True
         return created
 
-    async def rotate(self, alg: str | None = None) -> list[SigningKeyRecord]:
+    async def rotate(
+        self, alg: str | None = None, *, auditor: Auditor | None = None, context: AuditContext | None = None
+    ) -> list[SigningKeyRecord]:
         """A new active key for ``alg`` (or every algorithm); the old one stays published until
         ``not_after`` = now + activation delay + retention, the longest life of a token it signed."""
         names = (check_algorithm(alg),) if alg else self.algorithms
@@ -145,6 +174,17 @@ class KeyRing:
             not_after = record.created_at + self.activation_delay + self.retention
             await self._repo.rotate(record, previous_not_after=not_after)
             created.append(record)
+            if auditor is not None:
+                await auditor.record(
+                    Event.KEYS_ROTATED,
+                    context or AuditContext(),
+                    outcome=INFO,
+                    details={
+                        "kid": record.kid,
+                        "alg": record.alg,
+                        "previous_not_after": not_after.isoformat(),
+                    },
+                )
         await self.refresh()
         return created
 
@@ -193,6 +233,7 @@ class KeyRing:
             else:
                 live.append(record)
         self._state = await self._build_state(live, now)
+        self._headers = {}
         self._loaded_at = time.monotonic()
 
     async def _build_state(self, records: list[SigningKeyRecord], now: datetime) -> _State:
@@ -245,6 +286,10 @@ class KeyRing:
         jwk = public_jwk(key, alg)
         sealed = self._cipher.encrypt(private_key_pem(key), associated_data=jwk["kid"])
         return SigningKeyRecord(
-            kid=jwk["kid"], alg=alg, private_key_encrypted=sealed, public_jwk=jwk,
-            status="active", created_at=self._clock(),
+            kid=jwk["kid"],
+            alg=alg,
+            private_key_encrypted=sealed,
+            public_jwk=jwk,
+            status="active",
+            created_at=self._clock(),
         )

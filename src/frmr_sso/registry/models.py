@@ -1,8 +1,9 @@
-"""The FRMR record as the login needs it: the person and their places of work.
+"""The FRMR record: the person and their places of work, with the other sections in ``sections.py``.
 
 Position types follow FRMR: 1 main, 2 internal part-time, 3 combination,
-4 external part-time. The full registry model (education, courses,
-accreditation) grows from here.
+4 external part-time. ``FrmrPerson`` is the whole record as the registry
+repository returns it (``get``, ``find_by_snils``): the login reads its
+employments and roles, the REST API and the cabinet read every section.
 """
 
 from __future__ import annotations
@@ -11,6 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
 from typing import Any
+
+from frmr_sso.registry.sections import (
+    Accreditation,
+    Category,
+    Certificate,
+    Course,
+    Education,
+    IdentityDocument,
+    Postgraduate,
+)
 
 
 class PositionType(IntEnum):
@@ -30,6 +41,10 @@ class Employment:
     rate: float
     begin_date: date
     end_date: date | None = None
+    organization_inn: str | None = None
+    oktmo: str | None = None
+    department: str | None = None
+    record_id: str = ""
 
     def is_current(self, today: date) -> bool:
         return self.begin_date <= today and (self.end_date is None or self.end_date >= today)
@@ -46,6 +61,16 @@ class FrmrPerson:
     birth_date: date | None
     roles: tuple[str, ...] = ()
     employments: tuple[Employment, ...] = ()
+    inn: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)
+    email: str | None = field(default=None, repr=False)
+    documents: tuple[IdentityDocument, ...] = field(default=(), repr=False)
+    education: tuple[Education, ...] = ()
+    postgraduate: tuple[Postgraduate, ...] = ()
+    courses: tuple[Course, ...] = ()
+    certificates: tuple[Certificate, ...] = ()
+    accreditations: tuple[Accreditation, ...] = ()
+    categories: tuple[Category, ...] = ()
 
     def current_employments(self, today: date) -> tuple[Employment, ...]:
         return tuple(e for e in self.employments if e.is_current(today))

@@ -8,6 +8,12 @@ of ``LOCKED`` or more, living the policy's wait); a success deletes it. When the
 lock expires the key is gone and a new round begins; ``locks:`` remembers how
 many locks the window saw, for the doubling wait.
 
+``status_cached`` is for a secret already proven right (the token hot path):
+an open status is remembered for ``OPEN_CACHE_SECONDS`` in this process, so a
+client with its right secret costs no KV read per request. A lock this process
+starts or lifts clears that at once; a lock another instance starts applies
+here within ``OPEN_CACHE_SECONDS``. A guessed secret never takes this path.
+
 ``RateLimiter``: a fixed window, one atomic ``incr`` per request.
 """
 
@@ -22,6 +28,7 @@ from frmr_sso.security.lockout import OPEN, LockoutPolicy, LockStatus
 from frmr_sso.storage.ports import KeyValueStore
 
 LOCKED = 1_000_000_000  # counter value of a lock; in-flight attempts only ever add a few
+OPEN_CACHE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +52,8 @@ class Lockout:
         self.policy = policy
         self.namespace = namespace
         self.checks_granted = 0  # secret checks this process allowed (tests, metrics)
+        self.open_cache_seconds = OPEN_CACHE_SECONDS
+        self._open_until: dict[str, float] = {}
 
     def _k(self, kind: str, key: str) -> str:
         return f"lockout:{self.namespace}:{kind}:{key}"
@@ -66,6 +75,7 @@ class Lockout:
             return OPEN
         locks_before = int(await self._kv.get(self._k("locks", attempt.key)) or 0)
         status = self.policy.after_failure(attempt.number, locks_before)
+        self._open_until.pop(attempt.key, None)
         await self._kv.set(self._k("n", attempt.key), str(LOCKED), status.seconds_left)
         await self._kv.incr(self._k("locks", attempt.key), self.policy.reset_after)
         await self._kv.set(self._k("was", attempt.key), "1", self.policy.reset_after)
@@ -77,9 +87,22 @@ class Lockout:
     async def unlock(self, key: str) -> bool:
         """Lift a lock and forget the window's failures; True when a lock was in force."""
         was_locked = (await self.status(key)).locked
+        self._open_until.pop(key, None)
         for kind in ("n", "locks", "was"):
             await self._kv.delete(self._k(kind, key))
         return was_locked
+
+    async def status_cached(self, key: str) -> LockStatus:
+        """``status``, with an open one remembered briefly (only for secrets already proven right)."""
+        now = time.monotonic()
+        if self._open_until.get(key, 0.0) > now:
+            return OPEN
+        status = await self.status(key)
+        if not status.locked and self.open_cache_seconds > 0:
+            if len(self._open_until) > 10_000:  # keys are registered client ids: a bound, not a policy
+                self._open_until.clear()
+            self._open_until[key] = now + self.open_cache_seconds
+        return status
 
     async def status(self, key: str) -> LockStatus:
         raw = await self._kv.get(self._k("n", key))

@@ -18,7 +18,13 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from frmr_sso.registry import change_requests as _cr
+    from frmr_sso.registry import models as _models
+    from frmr_sso.registry import support as _support
+    from frmr_sso.registry import uploads as _uploads
 
 
 class KeyValueStore(Protocol):
@@ -40,6 +46,15 @@ class KeyValueStore(Protocol):
 
     async def ttl(self, key: str) -> float | None:
         """Seconds left, or None when the key is absent or never expires."""
+
+    async def set_add(self, key: str, member: str, ttl: float) -> None:
+        """Add ``member`` to the set at ``key``; the set then lives at least ``ttl`` more seconds."""
+
+    async def set_remove(self, key: str, member: str) -> bool:
+        """Take ``member`` out of the set; True when it was there. An emptied set is gone."""
+
+    async def set_members(self, key: str) -> frozenset[str]:
+        """The members of the set at ``key`` (empty when absent or expired); ``delete`` drops it."""
 
     async def ping(self) -> bool: ...
 
@@ -67,6 +82,7 @@ class ClientRecord:
     id_token_alg: str = "RS256"  # noqa: S105 - an algorithm name, not a secret
     backchannel_logout_uri: str | None = None
     created_at: datetime = field(default_factory=utcnow)
+    require_second_factor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +264,14 @@ class RefreshTokenRepository(Protocol):
         happens before the commit, so a racing loser sees it.
         """
 
+    def consume(
+        self, parent_hash: str, *, client_id: str, child_hash: str, idle_expires_at: datetime, now: datetime
+    ) -> AbstractAsyncContextManager[RefreshFamilyRecord | None]:
+        """The common refresh in one step: consume ``parent_hash`` when it is unused and unexpired and its
+        family is ``client_id``'s, live and unexpired, and add the child (its idle expiry capped by the
+        family's absolute one), committed when the block exits. The block receives the family, or None
+        when nothing was written (unknown, used, expired, revoked, another client's: ``find`` tells)."""
+
     async def revoke_family(self, family_id: str, *, reason: str, at: datetime) -> bool:
         """False when unknown or already revoked."""
 
@@ -301,3 +325,127 @@ class AuditLog(AuditRepository, Protocol):
         self, where: AuditFilter, *, after_id: int = 0, limit: int = 100
     ) -> Sequence[AuditRecord]:
         """Matching records with ``id > after_id`` in id order, at most ``limit``."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRecord:
+    """An ordered statement (a signed PDF); ``status`` is pending, ready or failed."""
+
+    id: str
+    frmr_id: str
+    kind: str
+    status: str
+    created_at: datetime
+    ready_at: datetime | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementSignerRecord:
+    """The service's statement-signing certificate (DER) and its private key, sealed."""
+
+    id: str
+    certificate_der: bytes = field(repr=False)
+    private_key_encrypted: str = field(repr=False)
+    created_at: datetime
+
+
+class StatementRepository(Protocol):
+    async def add(self, statement: StatementRecord) -> None: ...
+
+    async def get(self, statement_id: str) -> StatementRecord | None: ...
+
+    async def list_for(self, frmr_id: str, *, limit: int = 100) -> Sequence[StatementRecord]:
+        """The person's statements, newest first."""
+
+    async def pdf(self, statement_id: str) -> bytes | None: ...
+
+    async def finish(self, statement_id: str, *, pdf: bytes, at: datetime) -> bool:
+        """Pending → ready with its PDF; False when it was not pending (another worker finished it)."""
+
+    async def fail(self, statement_id: str, *, at: datetime) -> bool: ...
+
+    async def get_signer(self, signer_id: str) -> StatementSignerRecord | None: ...
+
+    async def add_signer_if_absent(self, signer: StatementSignerRecord) -> StatementSignerRecord:
+        """Store ``signer`` unless one with its id exists; the stored one either way."""
+
+
+# -- the broker's second factor (see frmr_sso.login.second_factor) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TotpCredentialRecord:
+    """A subject's confirmed TOTP secret, sealed (``FieldCipher`` purpose ``totp``, bound to the subject)."""
+
+    subject_id: str
+    secret_encrypted: str
+    confirmed_at: datetime
+    last_used_step: int | None = None
+
+
+class SecondFactorRepository(Protocol):
+    async def get(self, subject_id: str) -> TotpCredentialRecord | None: ...
+
+    async def enrol(self, credential: TotpCredentialRecord, recovery_code_hashes: Sequence[str]) -> None:
+        """In one transaction: the subject's previous credential and recovery codes go, these come."""
+
+    async def advance_step(self, subject_id: str, step: int) -> bool:
+        """Record ``step`` as the last accepted one; False (nothing written) when it is not newer."""
+
+    async def use_recovery_code(self, subject_id: str, code_hash: str, *, at: datetime) -> bool:
+        """Spend one unused code (one conditional UPDATE); False when unknown or already used."""
+
+    async def remaining_recovery_codes(self, subject_id: str) -> int: ...
+
+    async def reset(self, subject_id: str) -> bool:
+        """Delete the credential and its recovery codes; False when there was none."""
+
+
+# -- personal cabinet requests (see frmr_sso.registry.change_requests, .support) ---------------------
+
+
+class ChangeRequestRepository(Protocol):
+    async def create(
+        self, request: _cr.ChangeRequest, uploads: Sequence[_uploads.Upload], audit: AuditRecord
+    ) -> tuple[_cr.ChangeRequest, AuditRecord]:
+        """The request, every document and the audit record in one transaction."""
+
+    async def get(self, request_id: str) -> _cr.ChangeRequest | None: ...
+
+    async def list_for(self, frmr_id: str, *, limit: int = 200) -> list[_cr.ChangeRequest]:
+        """The person's requests, newest first."""
+
+    async def list_by_status(self, status: _cr.Status | None, *, limit: int = 200) -> list[_cr.ChangeRequest]:
+        """Requests in ``status`` (every one for None), oldest first: the review queue."""
+
+    async def document(self, request_id: str, document_id: str) -> tuple[_cr.DocumentInfo, bytes] | None: ...
+
+    async def decide(
+        self, updated: _cr.ChangeRequest, *, expected: _cr.Status, audit: AuditRecord,
+        apply: Callable[[_models.FrmrPerson], _models.FrmrPerson] | None = None,
+    ) -> AuditRecord | None:
+        """``updated`` stored only if still ``expected``, the record changed by ``apply`` and the audit
+        record appended, in one transaction; None and nothing written when another decision came first."""
+
+
+class SupportRequestRepository(Protocol):
+    async def create(
+        self, form: dict[str, Any], *, created_at: datetime, subject_id: str | None,
+        access_key_hash: str | None, screenshot: _uploads.Upload | None, audit: AuditRecord,
+    ) -> tuple[_support.SupportRequest, AuditRecord]: ...
+
+    async def get_by_number(self, number: str) -> tuple[_support.SupportRequest, str | None] | None:
+        """The request and its access key hash."""
+
+    async def screenshot(self, request_id: int) -> tuple[str, bytes] | None: ...
+
+    async def move(
+        self, request_id: int, *, to: _support.SupportStatus,
+        allowed_from: tuple[_support.SupportStatus, ...], at: datetime, audit: AuditRecord,
+    ) -> AuditRecord | None:
+        """The status change and its audit record in one transaction; None when the status forbids it."""
+
+    async def list(
+        self, *, status: _support.SupportStatus | None = None, limit: int = 200
+    ) -> Sequence[_support.SupportRequest]: ...

@@ -8,7 +8,9 @@ Only unavailability counts as a failure (timeouts, connection errors, 5xx,
 ESIA-007008): a provider that answers "no" is up. A trial that ends neither
 way (the caller was cancelled) is given back with ``release``. The clock is
 injected so the transitions are tested without sleeping; ``state`` and the
-counters are what the metrics endpoint will export.
+counters are what the metrics endpoint exports. The breaker is the one object
+per connector that the connector and its transport share, so it also carries
+the ``listener`` that the transport tells of every call (``web/metrics.py``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 
 class BreakerState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     HALF_OPEN = "half_open"
+
+
+class CallListener(Protocol):
+    def __call__(self, connector: str, seconds: float, outcome: str) -> None:
+        """One upstream call took ``seconds``; ``outcome`` is ``ok`` or the failure reason."""
 
 
 @dataclass
@@ -49,6 +57,7 @@ class CircuitBreaker:
         self.window = window
         self.cool_down = cool_down
         self.counters = BreakerCounters()
+        self.listener: CallListener | None = None
         self._clock = clock
         self._state = BreakerState.CLOSED
         self._streak = 0

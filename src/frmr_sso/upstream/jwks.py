@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -80,6 +81,16 @@ class JwksCache:
             return found
         await self._refresh(self._attempts, keep_stale=False)  # or wait for the fetch under way
         return [key for key in self._keys or () if _fits(key, kid, alg)]
+
+    async def reachable(self) -> bool:
+        """For readiness probes: did the last fetch succeed? Fetches only when the cache is empty or
+        expired and no attempt was made within ``min_refetch_interval``, so probes never hammer the
+        provider; an outage is reported until a later attempt succeeds."""
+        expired = self._keys is None or self._clock() - self._fetched_at >= self.ttl
+        if expired and self._may_refetch() and not self._lock.locked():
+            with contextlib.suppress(UpstreamUnavailable, UpstreamProtocolError):
+                await self._refresh(self._attempts, keep_stale=True)
+        return self._keys is not None and self._last_error is None
 
     async def _current(self) -> list[Jwk]:
         if self._keys is None or self._clock() - self._fetched_at >= self.ttl:

@@ -6,13 +6,15 @@ read 5 s) and an overall deadline of connect + read, so no login waits on a
 provider for longer than that. Timeouts, connection errors, 429 and 5xx become
 ``UpstreamUnavailable`` and count against the breaker; any other answer,
 including a 4xx, is handed back (the provider is up, the connector judges it).
-Only the path is logged: never a query, a body or a header.
+Only the path is logged: never a query, a body or a header. Each call's duration
+and outcome go to the breaker's ``listener`` (the metrics), when one is set.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -92,18 +94,23 @@ class UpstreamHttp:
         if auth is not None:
             kwargs["auth"] = auth
         path = httpx.URL(url).path
+        started = time.perf_counter()
         try:
             async with asyncio.timeout(self._deadline):
                 response = await self.http.request(method, url, **kwargs)
         except (httpx.TimeoutException, TimeoutError):
+            self._observe(started, "timeout")
             raise self.failed(f"no answer in time from {path}", reason="timeout") from None
         except httpx.TransportError as exc:
+            self._observe(started, "connection")
             message = f"connection to {path} failed ({type(exc).__name__})"
             raise self.failed(message, reason="connection") from None
         except BaseException:
             self.breaker.release()
             raise
-        if response.status_code >= 500 or response.status_code == 429:
+        unavailable = response.status_code >= 500 or response.status_code == 429
+        self._observe(started, f"http_{response.status_code}" if unavailable else "ok")
+        if unavailable:
             self.breaker.record_failure()
             log.warning(
                 "upstream unavailable",
@@ -116,6 +123,11 @@ class UpstreamHttp:
             )
         self.breaker.record_success()
         return response
+
+    def _observe(self, started: float, outcome: str) -> None:
+        listener = self.breaker.listener
+        if listener is not None:
+            listener(self.connector, time.perf_counter() - started, outcome)
 
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:

@@ -1,8 +1,9 @@
 """Client authentication under lockout, per client_id and per client IP (DESIGN.md "Security policy").
 
 A secret the verifier already knows to be right (its cache of recent
-successes) is no guess: it costs one KV read to see whether the client is
-locked. Any other secret first reserves a slot for the IP and for the client
+successes) is no guess: it costs at most one KV read per second and process
+to see whether the client is locked (``Lockout.status_cached``). Any other
+secret first reserves a slot for the IP and for the client
 (``security/limiter.py``); only then is it checked. A locked client or IP gets
 the same ``invalid_client`` as a wrong secret: RFC 6749 §5.2 has no other
 answer, and a distinct one would tell an attacker the lock is in force.
@@ -27,7 +28,7 @@ async def authenticate_locked_out(
         return await clients.authenticate(client_id, secret=secret, method=method)
     known = await clients.get(client_id)
     if known is not None and clients.verifier.remembered(client_id, secret, known.secret_hash):
-        if (await security.clients.status(client_id)).locked:
+        if (await security.clients.status_cached(client_id)).locked:
             raise InvalidClient(_FAILED)
         return await clients.authenticate(client_id, secret=secret, method=method)
     authenticated: list[Client] = []

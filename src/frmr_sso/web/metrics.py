@@ -3,16 +3,28 @@ process, as in the tests, never share counters).
 
 Every audit record is counted by event and outcome; login outcomes also get the
 failure reason as a label, so each user-facing failure of DESIGN.md is both a
-distinct audit record and a distinct metric label.
+distinct audit record and a distinct metric label. Tokens by grant, refresh
+reuse and lockouts are counted from the same records. Rate-limit rejections
+come from ``web/rate_limit.py``, upstream calls from ``upstream/transport.py``
+(through the breaker's ``listener``), request latency from ``MetricsMiddleware``
+by route template (never the raw path: bounded label sets). The breaker state
+is read when scraped. ``/metrics`` touches neither database nor key-value
+store, so it answers in bounded time when both are down.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frmr_sso.audit.events import Event
 from frmr_sso.storage.ports import AuditRecord
+from frmr_sso.upstream.breaker import BreakerState, CircuitBreaker
 
 LOGIN_EVENTS = {
     Event.LOGIN_SUCCESS: "ok",
@@ -28,26 +40,141 @@ LOGIN_EVENTS = {
     Event.NO_UPSTREAM: "no_upstream",
 }
 _LOGIN_REASONS = {event.value: reason for event, reason in LOGIN_EVENTS.items()}
+_TOKEN_EVENTS = frozenset({Event.TOKEN_ISSUED.value, Event.REFRESH_ROTATED.value})
+_LOCK_KINDS = {
+    Event.CLIENT_LOCKED.value: "client",
+    Event.SUBJECT_LOCKED.value: "subject",
+    Event.IP_LOCKED.value: "ip",
+}
+_GRANTS = frozenset({"authorization_code", "refresh_token", "client_credentials"})
+_STATES = tuple(BreakerState)
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+UPSTREAM_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+UNMATCHED = "unmatched"
 
 
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+        self.registry = r = CollectorRegistry()
         self.audit_events = Counter(
-            "frmr_sso_audit_events", "Audit records written", ["event", "outcome"], registry=self.registry
+            "frmr_sso_audit_events", "Audit records written", ["event", "outcome"], registry=r
         )
         self.logins = Counter(
-            "frmr_sso_logins", "Brokered logins by outcome and failure reason", ["outcome", "reason"],
-            registry=self.registry,
+            "frmr_sso_logins",
+            "Brokered logins by outcome and failure reason",
+            ["outcome", "reason"],
+            registry=r,
         )
+        self.tokens = Counter("frmr_sso_tokens_issued", "Tokens issued by grant", ["grant"], registry=r)
+        self.refresh_reuse = Counter(
+            "frmr_sso_refresh_reuse",
+            "Refresh tokens presented again outside the grace window (family revoked)",
+            registry=r,
+        )
+        self.lockouts = Counter("frmr_sso_lockouts", "Locks started by kind", ["kind"], registry=r)
+        self.rate_limited = Counter(
+            "frmr_sso_rate_limit_rejections", "Requests answered 429 by endpoint group", ["group"], registry=r
+        )
+        self.upstream_latency = Histogram(
+            "frmr_sso_upstream_request_duration_seconds",
+            "Upstream calls by connector and outcome",
+            ["connector", "outcome"],
+            buckets=UPSTREAM_BUCKETS,
+            registry=r,
+        )
+        self.upstream_errors = Counter(
+            "frmr_sso_upstream_errors",
+            "Upstream calls that failed, by reason",
+            ["connector", "reason"],
+            registry=r,
+        )
+        self.requests = Histogram(
+            "frmr_sso_http_request_duration_seconds",
+            "HTTP requests by route template, method and status class",
+            ["route", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.breaker_state = Gauge(
+            "frmr_sso_upstream_breaker_state",
+            "Circuit breaker state per connector (1 = the current state)",
+            ["connector", "state"],
+            registry=r,
+        )
+        self._breakers: dict[str, CircuitBreaker] = {}
 
     def observe(self, record: AuditRecord) -> None:
-        self.audit_events.labels(record.event_type, record.outcome).inc()
-        reason = _LOGIN_REASONS.get(record.event_type)
+        """An ``Auditor`` observer: every audit record is counted."""
+        event = record.event_type
+        self.audit_events.labels(event, record.outcome).inc()
+        reason = _LOGIN_REASONS.get(event)
         if reason is not None:
             self.logins.labels("success" if reason == "ok" else "failure", reason).inc()
+        elif event in _TOKEN_EVENTS:
+            grant = record.details.get("grant")
+            self.tokens.labels(grant if grant in _GRANTS else "other").inc()
+        elif event == Event.REFRESH_REUSED.value:
+            self.refresh_reuse.inc()
+        elif event in _LOCK_KINDS:
+            self.lockouts.labels(_LOCK_KINDS[event]).inc()
+
+    def watch_connectors(self, connectors: Mapping[str, Any]) -> None:
+        """Export the breaker state of each connector and time its upstream calls."""
+        for name, connector in connectors.items():
+            breaker = getattr(connector, "breaker", None)
+            if isinstance(breaker, CircuitBreaker):
+                self._breakers[name] = breaker
+                breaker.listener = self.upstream_call
+
+    def upstream_call(self, connector: str, seconds: float, outcome: str) -> None:
+        """``outcome``: ``ok``, or the failure reason (``timeout``, ``connection``, ``http_503`` …)."""
+        self.upstream_latency.labels(connector, "ok" if outcome == "ok" else "error").observe(seconds)
+        if outcome != "ok":
+            self.upstream_errors.labels(connector, outcome).inc()
 
     def exposition(self) -> bytes:
+        for name, breaker in self._breakers.items():  # the state is read when scraped
+            current = breaker.state
+            for state in _STATES:
+                self.breaker_state.labels(name, state.value).set(1.0 if state is current else 0.0)
         return generate_latest(self.registry)
+
+
+def route_label(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED
+
+
+class MetricsMiddleware:
+    """Pure ASGI: the request's duration by route template (``/callback/{connector}``), method, status."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        container = getattr(scope["app"].state, "container", None) if scope["type"] == "http" else None
+        if container is None:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            container.metrics.requests.labels(route_label(scope), method, f"{status // 100}xx").observe(
+                time.perf_counter() - started
+            )
+
+
+_METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})

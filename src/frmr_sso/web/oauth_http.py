@@ -175,11 +175,18 @@ def error_response(exc: OAuthError) -> Response:
     return json_response(exc.body(), exc.headers(), exc.status_code)
 
 
-async def protocol_call(work: Callable[[], Awaitable[Response]]) -> Response:
-    """Run an endpoint; protocol errors and store outages become RFC 6749 §5.2 style answers."""
+async def protocol_call(
+    work: Callable[[], Awaitable[Response]],
+    on_error: Callable[[OAuthError], Awaitable[None]] | None = None,
+) -> Response:
+    """Run an endpoint; protocol errors and store outages become RFC 6749 §5.2 style answers.
+
+    ``on_error`` sees every protocol error first (``web/refusals.py`` audits them)."""
     try:
         return await work()
     except OAuthError as exc:
+        if on_error is not None:
+            await on_error(exc)
         return error_response(exc)
     except FrmrSsoError as exc:  # a store or the signing keys are unavailable
         log.error("protocol endpoint unavailable", extra={"error": type(exc).__name__})

@@ -28,6 +28,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("/callback", "callback"),
     ("/login/2fa", "second_factor"),
     ("/2fa", "second_factor"),
+    ("/account/2fa", "second_factor"),
 )
 JSON_GROUPS = frozenset({"token"})
 
@@ -52,14 +53,15 @@ class RateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         group = endpoint_group(scope["path"]) if scope["type"] == "http" else None
         container = getattr(scope["app"].state, "container", None) if group and "app" in scope else None
-        if group is None or container is None:
+        limiter = container.security.rates[group] if group is not None and container is not None else None
+        if group is None or container is None or limiter is None or limiter.limit == 0:  # nothing to count
             await self.app(scope, receive, send)
             return
         peer = scope["client"][0] if scope.get("client") else None
         forwarded = Request(scope).headers.get("x-forwarded-for")
         ip = resolve_client_ip(peer, forwarded, container.settings.trusted_proxies) or "unknown"
         try:
-            decision = await container.security.rates[group].hit(ip)
+            decision = await limiter.hit(ip)
         except FrmrSsoError:  # the KV is down: the endpoint itself answers 503 or a page
             log.warning("rate limit not checked: the KV store is unavailable", extra={"group": group})
             await self.app(scope, receive, send)
@@ -67,6 +69,7 @@ class RateLimitMiddleware:
         if decision.allowed:
             await self.app(scope, receive, send)
             return
+        container.metrics.rate_limited.labels(group).inc()
         if group in JSON_GROUPS:
             response = too_many_json(decision.retry_after)
         else:

@@ -45,6 +45,7 @@ async def test_doctor_logs_in_through_esia_and_the_spa_gets_frmr_claims(rig: Rig
     claims = await id_token_claims(rig, token["id_token"], SPA_ID, nonce)
     assert claims["family_name"] == "Иванова"
     assert claims["snils"] == DOCTOR_SNILS
+    assert claims["acr"] == "urn:frmr-sso:acr:esia-confirmed"  # password + SMS at ESIA, no broker 2FA
     assert claims["frmr_person_id"] == "FRMR-0000001"
     assert {org["oid"] for org in claims["frmr_organizations"]} == {
         "1.2.643.5.1.13.13.12.2.77.7871",

@@ -2,11 +2,14 @@
 
 DESIGN "Performance budgets": no database round trip on the token hot path for
 client lookup or key load. Every SQL statement the broker runs is recorded
-through an engine event while warmed-up requests go through real HTTP.
+through an engine event while warmed-up requests go through real HTTP. The
+batching audit writer's appends (``token.issued`` records, written after the
+answer by its own task) are left out: they are not on the request's path.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,13 +20,28 @@ from sqlalchemy import event
 from tests.e2e.web.provider import SERVICE_ID, SERVICE_SECRET, WEB_ID, WEB_SECRET, Provider, basic, grant
 
 
+def _audit_writer(conn: Any) -> bool:
+    """Statements of the batching audit writer's task (its transaction touches only the audit chain)."""
+    task = asyncio.current_task() if _loop_running() else None
+    return task is not None and task.get_name() == "audit-writer"
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 @pytest.fixture
 def statements(provider: Provider) -> Iterator[list[str]]:
     engine = provider.app.state.container.engine.sync_engine
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement.split()[0])
+        if not _audit_writer(conn):
+            seen.append(statement.split()[0])
 
     event.listen(engine, "before_cursor_execute", record)
     yield seen

@@ -44,7 +44,7 @@ async def test_introspect_then_revoke_the_access_token(http: httpx.AsyncClient, 
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
     assert body["active"] is True
-    assert body["scope"] == "frmr"
+    assert body["scope"] == "frmr frmr.registry.read"
     assert body["client_id"] == SERVICE_ID
     assert body["iss"] == provider.issuer
     assert time.time() < body["exp"] <= time.time() + 301

@@ -60,6 +60,8 @@ async def test_token_answers_429_json_with_retry_after(limited: Provider) -> Non
             **basic(SERVICE_ID, SERVICE_SECRET), "X-Forwarded-For": "198.51.100.99"})
         assert spoofed.status_code == 429
         assert (await http.get("/jwks")).status_code == 200  # other endpoints are not limited
+        metrics = (await http.get("/metrics")).text
+        assert 'frmr_sso_rate_limit_rejections_total{group="token"}' in metrics
 
 
 async def test_authorize_answers_a_russian_page(limited: Provider) -> None:

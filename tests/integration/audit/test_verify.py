@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import itertools
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frmr_sso.audit.writer import BatchingAuditWriter
 from frmr_sso.storage.ports import audit_chain_hash
 from frmr_sso.storage.sql import SqlAuditRepository
-from tests.integration.audit.support import seed, tamper, verify
+from tests.integration.audit.support import event, seed, tamper, verify
 
 
 @pytest.fixture
@@ -103,3 +106,19 @@ async def test_a_deleted_last_record_leaves_a_shorter_intact_chain(
     report = await verify(repo)
     assert report.intact
     assert report.head_hash == records[3].hash != records[4].hash
+
+
+async def test_batches_and_single_appends_form_one_intact_chain(repo: SqlAuditRepository) -> None:
+    await seed(repo, 3)
+    batch = await repo.append_batch([event(n) for n in range(3, 13)])
+    assert [r.id for r in batch] == sorted(r.id for r in batch)
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(batch))
+    writer = BatchingAuditWriter(repo, max_batch=4)
+    stored = await asyncio.gather(*(writer.append(event(n)) for n in range(13, 40)))
+    await writer.aclose()
+    assert [r.details["n"] for r in stored] == list(range(13, 40))
+    report = await verify(repo)
+    assert report.intact, report.broken
+    assert report.records == 40
+    assert report.head_id == stored[-1].id
+    assert await repo.append_batch([]) == []

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frmr_sso.registry.checks import inn_with_control
 from frmr_sso.registry.importer import ImportReport, import_records, validate_person
 from frmr_sso.registry.json_stream import read_records
 from frmr_sso.registry.snils import control_number
@@ -28,12 +29,80 @@ def job(n: int, k: int) -> dict[str, Any]:
     return {
         "organization_oid": f"1.2.643.5.1.13.13.12.2.77.{1000 + k}",
         "organization_name": f"ГБУЗ «Городская больница № {k}»",
-        "post_id": str(100 + n % 50),
+        "post_id": ["109", "118", "140", "260"][n % 4],
         "post_name": "врач-терапевт",
         "position_type": 1 + (n + k) % 4,
         "rate": [0.25, 0.5, 1.0, 1.5][k % 4],
         "begin_date": f"{2000 + k}-0{1 + n % 9}-01",
         "end_date": None if k == 0 else f"{2000 + k}-12-31",
+    }
+
+
+def sections(n: int) -> dict[str, Any]:
+    """Every further section, for even ``n``."""
+    return {
+        "inn": inn_with_control(f"{770_000_000_0 + n:010d}"),
+        "phone": f"+7999{n:07d}",
+        "email": f"person{n}@example.test",
+        "documents": [
+            {
+                "kind": "RF_PASSPORT",
+                "series": "4509",
+                "number": f"{n:06d}",
+                "issue_date": "2005-04-02",
+                "issued_by": "ОВД",
+                "issuer_code": "772-045",
+            }
+        ],
+        "education": [
+            {
+                "kind": "higher",
+                "institution": "МГМУ",
+                "speciality_code": "31.05.01",
+                "diploma_number": f"D{n}",
+                "diploma_date": "2008-06-27",
+                "graduation_year": 2008,
+            }
+        ],
+        "postgraduate": [
+            {
+                "kind": "residency",
+                "institution": "МГМУ",
+                "speciality_code": "31.08.49",
+                "begin_date": "2008-09-01",
+                "end_date": "2010-08-31",
+            }
+        ],
+        "courses": [
+            {
+                "kind": "advanced",
+                "institution": "РМАНПО",
+                "hours": 36 + k,
+                "theme": f"Тема {k}",
+                "begin_date": "2022-03-14",
+                "end_date": "2022-03-18",
+                "credits": 36,
+            }
+            for k in range(3)
+        ],
+        "certificates": [
+            {
+                "speciality_code": "31.08.49",
+                "number": f"C{n}",
+                "issue_date": "2019-10-25",
+                "end_date": "2024-10-25",
+            }
+        ],
+        "accreditations": [
+            {
+                "kind": "periodic",
+                "registry_number": f"A{n}",
+                "speciality_code": "31.08.49",
+                "pass_date": "2024-06-20",
+                "end_date": "2029-06-20",
+            }
+        ],
+        "categories": [{"category": "first", "speciality_code": "31.08.49", "begin_date": "2021-12-15"}],
     }
 
 
@@ -48,6 +117,7 @@ def person(n: int, **changes: Any) -> dict[str, Any]:
         "birth_date": f"19{60 + n % 40}-03-14",
         "roles": ["registry_admin"] if n % 10 == 0 else [],
         "employments": [job(n, k) for k in range(n % 4)],
+        **(sections(n) if n % 2 == 0 else {}),
     }
     record.update(changes)
     return record
@@ -105,8 +175,10 @@ async def test_a_snils_of_another_frmr_id_is_refused_for_that_record_only(engine
         report = await run_import(engine, records, batch_size=batch_size)
         assert (report.imported, report.skipped) == (2, 2)
         assert [p.split(": ", 1)[0] for p in report.problems] == ["record 2 (line 1)", "record 3 (line 1)"]
-        assert all(p.endswith(f"snils: ***-***-{snils_for(n)[6:9]} {snils_for(n)[9:]} {TAKEN}")
-                   for p, n in zip(report.problems, (2, 1), strict=True))
+        assert all(
+            p.endswith(f"snils: ***-***-{snils_for(n)[6:9]} {snils_for(n)[9:]} {TAKEN}")
+            for p, n in zip(report.problems, (2, 1), strict=True)
+        )
     repo = SqlRegistryRepository(engine)
     assert await repo.count() == 3
     assert await repo.get("FRMR-0000003") is None
@@ -143,9 +215,16 @@ async def test_a_snils_taken_by_a_concurrent_writer_is_refused_not_raised(engine
     rival = validate_person(person(8, snils=snils_for(5)))
     mine = [validate_person(person(5)), validate_person(person(6))]
     async with write_transaction(engine) as conn:
-        await conn.execute(frmr_persons.insert().values(
-            frmr_id=rival.frmr_id, snils=rival.snils, last_name="Соперник", first_name="А", roles=[],
-            updated_at=sa.func.current_timestamp()))
+        await conn.execute(
+            frmr_persons.insert().values(
+                frmr_id=rival.frmr_id,
+                snils=rival.snils,
+                last_name="Соперник",
+                first_name="А",
+                roles=[],
+                updated_at=sa.func.current_timestamp(),
+            )
+        )
         racing = asyncio.create_task(repo.upsert_many(mine))
         await asyncio.sleep(0.3)
     assert await racing == [0]

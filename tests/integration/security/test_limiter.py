@@ -101,3 +101,26 @@ async def test_rate_limiter_is_exact_under_parallel_requests(kv: KeyValueStore) 
 async def test_rate_limit_zero_is_off(kv: KeyValueStore) -> None:
     limiter = RateLimiter(kv, 0)
     assert all([(await limiter.hit("x")).allowed for _ in range(5)])
+
+
+async def test_an_open_status_is_remembered_briefly_and_a_local_lock_clears_it(kv: KeyValueStore) -> None:
+    lockout = Lockout(kv, POLICY, "cached")
+    assert not (await lockout.status_cached("c")).locked
+    for _ in range(POLICY.max_failures):  # this process locks "c": its remembered open status goes
+        attempt = await lockout.attempt("c")
+        assert not isinstance(attempt, Locked)
+        await lockout.failed(attempt)
+    assert (await lockout.status_cached("c")).locked
+    await lockout.unlock("c")
+    lockout.open_cache_seconds = 3600  # no clock in the test's way
+    assert not (await lockout.status_cached("c")).locked
+    other = Lockout(kv, POLICY, "cached")  # another instance locks "c" behind this one's back
+    for _ in range(POLICY.max_failures):
+        attempt = await other.attempt("c")
+        assert not isinstance(attempt, Locked)
+        await other.failed(attempt)
+    assert not (await lockout.status_cached("c")).locked  # still remembered open
+    lockout.open_cache_seconds = 0
+    lockout._open_until.clear()
+    assert (await lockout.status_cached("c")).locked
+    assert (await lockout.status("c")).locked

@@ -3,7 +3,10 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+import httpx
+
 from frmr_sso.audit.events import AuditContext, Auditor
+from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.logout import ConfirmLogout, LoggedOut, LogoutRefused, LogoutService, verify_id_token_hint
 from frmr_sso.login.session import SessionStore
 from frmr_sso.oauth.clients import Client
@@ -142,3 +145,47 @@ async def test_an_id_token_of_another_person_asks_before_ending_this_browsers_se
     outcome = await h.logout("GET", cookie, id_token_hint=id_token(sub="someone-else"))
     assert isinstance(outcome, ConfirmLogout)
     assert await h.sessions.get(cookie) is not None
+
+
+async def test_logout_sends_back_channel_tokens_to_the_clients_of_the_ended_sessions() -> None:
+    h = Harness()
+    posted: list[tuple[str, str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        posted.append((str(request.url), request.content.decode()))
+        return httpx.Response(200)
+
+    bcl_app = Client.from_record(
+        ClientRecord(client_id="bcl-app", name="RP", backchannel_logout_uri="https://rp.test/bcl")
+    )
+
+    async def lookup(client_id: str) -> Client | None:
+        return {"app": APP, "bcl-app": bcl_app}.get(client_id)
+
+    auditor = Auditor(h.audit)
+    h.service = LogoutService(
+        issuer=ISSUER,
+        clients=lookup,
+        sessions=h.sessions,
+        kv=h.kv,
+        key_lookup=SIGNER.key,
+        revoke_session=h.service._revoke,
+        auditor=auditor,
+        backchannel=BackchannelLogout(
+            issuer=ISSUER,
+            signer=SIGNER,
+            clients=lookup,
+            auditor=auditor,
+            http=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+        ),
+    )
+    session, cookie = await h.sessions.create(DRAFT)
+    await h.sessions.add_client(session.id, "app")
+    await h.sessions.add_client(session.id, "bcl-app")
+    outcome = await h.logout("GET", cookie, id_token_hint=id_token(session.id))
+    assert outcome == LoggedOut(None)
+    assert [url for url, _ in posted] == ["https://rp.test/bcl"]
+    assert posted[0][1].startswith("logout_token=")
+    assert h.audit.types() == ["logout.success", "logout.backchannel_delivered"]
+    assert h.audit.records[0].details["sessions"] == [session.id]
+    assert h.audit.records[0].subject_id == "sub-1"

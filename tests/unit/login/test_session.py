@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from frmr_sso.login.session import SessionStore, SsoSession, session_id_of
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.storage.kv.memory import MemoryKV
@@ -85,3 +87,74 @@ async def test_end_by_cookie_and_by_id() -> None:
     other, other_cookie = await sessions.create(DRAFT)
     assert await sessions.end_by_id(other.id)
     assert await sessions.get(other_cookie) is None
+
+
+async def test_the_subject_index_lists_live_sessions_newest_first_with_their_clients() -> None:
+    sessions, _, clock = store()
+    first, _ = await sessions.create(DRAFT)
+    clock.now += 10
+    second, _ = await sessions.create(replace(DRAFT, ip="192.0.2.7", user_agent="Firefox"))
+    await sessions.create(replace(DRAFT, subject="someone-else"))
+    await sessions.add_client(second.id, "app-b")
+    await sessions.add_client(second.id, "app-a")
+    await sessions.add_client(second.id, "app-a")
+    listed = await sessions.sessions_of("sub-1")
+    assert [s.id for s in listed] == [second.id, first.id]
+    assert listed[0].clients == ("app-a", "app-b")
+    assert (listed[0].ip, listed[0].user_agent) == ("192.0.2.7", "Firefox")
+    assert listed[1].clients == ()
+
+
+async def test_expired_sessions_drop_out_of_the_index() -> None:
+    sessions, kv, clock = store()
+    old, _ = await sessions.create(DRAFT)
+    clock.now += 60
+    fresh, fresh_cookie = await sessions.create(DRAFT)
+    clock.now += 60  # the first is idle for 120 s (> 100), the second for 60 s
+    assert [s.id for s in await sessions.sessions_of("sub-1")] == [fresh.id]
+    assert old.id not in await kv.set_members("login:subject-sessions:sub-1")
+    assert await sessions.get(fresh_cookie) is not None
+
+
+async def test_ending_returns_the_clients_and_clears_the_index() -> None:
+    sessions, kv, _ = store()
+    session, cookie = await sessions.create(DRAFT)
+    await sessions.add_client(session.id, "app")
+    ended = await sessions.end_by_id(session.id)
+    assert ended is not None
+    assert ended.clients == ("app",)
+    assert await sessions.end_by_id(session.id) is None
+    assert await sessions.get(cookie) is None
+    assert await sessions.sessions_of("sub-1") == []
+    assert await kv.set_members("login:session-clients:" + session.id) == frozenset()
+
+
+async def test_a_request_that_was_using_the_session_cannot_write_it_back_after_it_ended() -> None:
+    sessions, kv, _ = store()
+    session, cookie = await sessions.create(DRAFT)
+    raw = await kv.get("login:session:" + session.id)
+    assert raw is not None
+    assert await sessions.end(cookie) is not None
+    await kv.set("login:session:" + session.id, raw, ttl=100)  # what a racing `get` writes
+    assert await sessions.get(cookie) is None
+    assert await kv.get("login:session:" + session.id) is None
+
+
+async def test_peek_needs_a_well_formed_id_and_does_not_move_the_idle_deadline() -> None:
+    sessions, _, clock = store()
+    session, cookie = await sessions.create(DRAFT)
+    clock.now += 60
+    peeked = await sessions.peek(session.id)
+    assert peeked is not None
+    assert peeked.last_seen == session.last_seen
+    clock.now += 50  # idle 110 s: peek did not count as use
+    assert await sessions.get(cookie) is None
+    assert await sessions.peek("../../etc") is None
+    assert await sessions.peek(session.id.upper()) is None
+
+
+async def test_replacing_by_id_ends_the_previous_session() -> None:
+    sessions, _, _ = store()
+    first, cookie = await sessions.create(DRAFT)
+    await sessions.create(DRAFT, replacing=first.id)
+    assert await sessions.get(cookie) is None

@@ -138,6 +138,12 @@ async def test_native_public_client_may_use_any_loopback_port() -> None:
     await page_error(spa(client_id="native", redirect_uri="http://localhost:51234/native"))
 
 
+async def test_a_loopback_uri_registered_with_its_port_matches_only_that_port() -> None:
+    """RFC 8252 §7.3 port freedom is for URIs registered without a port (native apps); the SPA's
+    ``http://127.0.0.1:9998/callback`` must not send codes to another local program's port."""
+    await page_error(spa(redirect_uri="http://127.0.0.1:9996/callback"))
+
+
 async def test_post_reads_the_form() -> None:
     request = await validate(web(), method="POST")
     assert request.client is WEB

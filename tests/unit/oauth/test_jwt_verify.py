@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
@@ -71,3 +72,50 @@ async def test_foreign_keys_and_forgeries_fail(signer: TestSigner) -> None:
     tampered = valid[:-4] + ("AAAA" if not valid.endswith("AAAA") else "BBBB")
     for token in (unknown_kid, no_kid, hs, mixed, tampered, "not-a-jwt", "a.b.c"):
         assert await verifier.verify(token) is None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+async def test_only_our_own_compact_form_is_read(signer: TestSigner) -> None:
+    verifier = signer.verifier()
+    key = signer.keys["RS256"]
+    crit = jwt.encode(claims(), key, algorithm="RS256", headers={"kid": "test-RS256", "crit": ["exp"]})
+    jku = jwt.encode(claims(), key, algorithm="RS256", headers={"kid": "test-RS256", "jku": "https://x.test"})
+    valid = signer.sign(claims(), typ=AT_JWT)
+    head, body, sig = valid.split(".")
+    padded = f"{head}.{body}=.{sig}"
+    std_alphabet = f"{head}.{body}.{sig.replace('-', '+').replace('_', '/')}"
+    array_payload = f"{head}.{_b64(b'[1,2]')}.{sig}"
+    for token in (crit, jku, padded, array_payload, valid + "." + sig, "x" * 20_000):
+        assert await verifier.verify(token) is None
+    if std_alphabet != valid:
+        assert await verifier.verify(std_alphabet) is None
+    assert await verifier.verify(valid, typ=AT_JWT) is not None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"nbf": int(time.time()) + 600},
+        {"iat": int(time.time()) + 600},
+        {"exp": True},
+        {"exp": "9999999999"},
+        {"iss": None},
+    ],
+)
+async def test_time_claims_are_numbers_and_not_in_the_future(
+    signer: TestSigner, change: dict[str, Any]
+) -> None:
+    assert await signer.verifier().verify(signer.sign(claims(**change), typ=AT_JWT), typ=AT_JWT) is None
+
+
+async def test_an_es256_signature_of_the_wrong_length_fails(signer: TestSigner) -> None:
+    es = signer.sign(claims(), alg="ES256")
+    head, body, sig = es.split(".")
+    raw = base64.urlsafe_b64decode(sig + "==")
+    assert len(raw) == 64
+    longer = _b64(raw + bytes(1))
+    assert await signer.verifier().verify(f"{head}.{body}.{longer}") is None
+    assert await signer.verifier().verify(es) is not None

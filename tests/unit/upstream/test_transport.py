@@ -133,3 +133,16 @@ async def test_ensure_available_and_reported_failures(closing: list[httpx.AsyncC
         upstream.ensure_available()
     assert caught.value.reason == "circuit_open"
     assert str(caught.value) == "esia: the provider is unavailable (circuit open) [circuit_open]"
+
+
+async def test_every_call_is_told_to_the_breakers_listener(closing: list[httpx.AsyncClient]) -> None:
+    answers = iter([httpx.Response(200, json={}), httpx.Response(503), httpx.Response(404)])
+    upstream, http = transport_for(lambda request: next(answers), failure_threshold=5)
+    closing.append(http)
+    calls: list[tuple[str, str]] = []
+    upstream.breaker.listener = lambda connector, seconds, outcome: calls.append((connector, outcome))
+    await upstream.request("GET", "https://esia.test/a")
+    with pytest.raises(UpstreamUnavailable):
+        await upstream.request("GET", "https://esia.test/b")
+    await upstream.request("GET", "https://esia.test/c")  # a 4xx: the provider is up
+    assert calls == [("esia", "ok"), ("esia", "http_503"), ("esia", "ok")]

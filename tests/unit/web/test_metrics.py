@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.storage.ports import AuditRecord
+from frmr_sso.upstream.breaker import CircuitBreaker
 from frmr_sso.web.metrics import LOGIN_EVENTS, Metrics
 
 
@@ -17,6 +18,7 @@ class Sink:
 
 
 def _value(metrics: Metrics, name: str, **labels: str) -> float | None:
+    metrics.exposition()  # as a scrape: the breaker state is read then
     return metrics.registry.get_sample_value(name, labels)
 
 
@@ -45,3 +47,51 @@ def test_two_instances_do_not_share_counters() -> None:
     assert _value(first, "frmr_sso_logins_total", outcome="success", reason="ok") == 1
     assert _value(second, "frmr_sso_logins_total", outcome="success", reason="ok") is None
     assert b"frmr_sso_logins_total" in first.exposition()
+
+
+def _record(event: Event, **details: object) -> AuditRecord:
+    return AuditRecord(
+        event_type=event.value, outcome="success", occurred_at=datetime.now(UTC), details=dict(details)
+    )
+
+
+def test_tokens_by_grant_reuse_and_lockouts_come_from_the_audit_records() -> None:
+    metrics = Metrics()
+    metrics.observe(_record(Event.TOKEN_ISSUED, grant="client_credentials"))
+    metrics.observe(_record(Event.TOKEN_ISSUED, grant="authorization_code"))
+    metrics.observe(_record(Event.REFRESH_ROTATED, grant="refresh_token"))
+    metrics.observe(_record(Event.TOKEN_ISSUED, grant="made-up"))
+    metrics.observe(_record(Event.REFRESH_REUSED))
+    metrics.observe(_record(Event.CLIENT_LOCKED))
+    metrics.observe(_record(Event.IP_LOCKED))
+    for grant in ("client_credentials", "authorization_code", "refresh_token", "other"):
+        assert _value(metrics, "frmr_sso_tokens_issued_total", grant=grant) == 1
+    assert _value(metrics, "frmr_sso_refresh_reuse_total") == 1
+    assert _value(metrics, "frmr_sso_lockouts_total", kind="client") == 1
+    assert _value(metrics, "frmr_sso_lockouts_total", kind="ip") == 1
+    assert _value(metrics, "frmr_sso_lockouts_total", kind="subject") is None
+
+
+class Connector:
+    def __init__(self, breaker: CircuitBreaker) -> None:
+        self.breaker = breaker
+
+
+def test_breaker_state_and_upstream_calls_per_connector() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(failure_threshold=1, cool_down=10, clock=lambda: now[0])
+    metrics = Metrics()
+    metrics.watch_connectors({"esia": Connector(breaker), "other": object()})
+    assert _value(metrics, "frmr_sso_upstream_breaker_state", connector="esia", state="closed") == 1
+    breaker.record_failure()
+    assert _value(metrics, "frmr_sso_upstream_breaker_state", connector="esia", state="open") == 1
+    assert _value(metrics, "frmr_sso_upstream_breaker_state", connector="esia", state="closed") == 0
+    now[0] = 11.0
+    assert _value(metrics, "frmr_sso_upstream_breaker_state", connector="esia", state="half_open") == 1
+    assert breaker.listener is not None
+    breaker.listener("esia", 0.2, "ok")
+    breaker.listener("esia", 5.0, "timeout")
+    count = "frmr_sso_upstream_request_duration_seconds_count"
+    assert _value(metrics, count, connector="esia", outcome="ok") == 1
+    assert _value(metrics, count, connector="esia", outcome="error") == 1
+    assert _value(metrics, "frmr_sso_upstream_errors_total", connector="esia", reason="timeout") == 1

@@ -6,6 +6,7 @@ one event loop it is atomic exactly as the Redis commands are.
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ class MemoryKV:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._data: dict[str, tuple[str, float | None]] = {}
+        self._sets: dict[str, tuple[builtins.set[str], float]] = {}
         self._writes = 0
 
     def _live(self, key: str) -> tuple[str, float | None] | None:
@@ -41,6 +43,8 @@ class MemoryKV:
         now = self._clock()
         for key in [k for k, (_, exp) in self._data.items() if exp is not None and exp <= now]:
             del self._data[key]
+        for key in [k for k, (_, exp) in self._sets.items() if exp <= now]:
+            del self._sets[key]
 
     async def get(self, key: str) -> str | None:
         item = self._live(key)
@@ -63,7 +67,8 @@ class MemoryKV:
         return item[0]
 
     async def delete(self, key: str) -> bool:
-        return self._live(key) is not None and self._data.pop(key, None) is not None
+        had_set = self._live_set(key) is not None and self._sets.pop(key, None) is not None
+        return (self._live(key) is not None and self._data.pop(key, None) is not None) or had_set
 
     async def incr(self, key: str, ttl: float) -> int:
         item = self._live(key)
@@ -76,13 +81,49 @@ class MemoryKV:
         return count
 
     async def ttl(self, key: str) -> float | None:
+        if self._live_set(key) is not None:
+            return max(0.0, self._sets[key][1] - self._clock())
         item = self._live(key)
         if item is None or item[1] is None:
             return None
         return max(0.0, item[1] - self._clock())
+
+    def _live_set(self, key: str) -> builtins.set[str] | None:
+        item = self._sets.get(key)
+        if item is None:
+            return None
+        if item[1] <= self._clock():
+            del self._sets[key]
+            return None
+        return item[0]
+
+    async def set_add(self, key: str, member: str, ttl: float) -> None:
+        members = self._live_set(key)
+        expires = self._clock() + ttl
+        if members is None:
+            self._sets[key] = ({member}, expires)
+        else:
+            members.add(member)
+            self._sets[key] = (members, max(expires, self._sets[key][1]))
+        self._writes += 1
+        if self._writes % _SWEEP_EVERY == 0:
+            self._sweep()
+
+    async def set_remove(self, key: str, member: str) -> bool:
+        members = self._live_set(key)
+        if members is None or member not in members:
+            return False
+        members.discard(member)
+        if not members:
+            del self._sets[key]
+        return True
+
+    async def set_members(self, key: str) -> frozenset[str]:
+        return frozenset(self._live_set(key) or ())
 
     async def ping(self) -> bool:
         return True
 
     async def close(self) -> None:
         self._data.clear()
+        self._sets.clear()

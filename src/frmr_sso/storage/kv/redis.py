@@ -1,4 +1,4 @@
-"""Redis key-value store: SET NX/PX, GETDEL and a Lua increment-with-expiry."""
+"""Redis key-value store: SET NX/PX, GETDEL, sets, and Lua increment- and add-with-expiry."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ if redis.call('PTTL', KEYS[1]) < 0 then
 end
 return n
 """
+_SADD_WITH_EXPIRY = """
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 1
+"""
 
 
 def _ms(ttl: float) -> int:
@@ -29,7 +36,6 @@ def _text(value: bytes | str | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
-
 @contextmanager
 def _unavailable(operation: str) -> Iterator[None]:
     """Redis and socket errors become ``StorageError``: callers map it to 503, never 500."""
@@ -38,11 +44,13 @@ def _unavailable(operation: str) -> Iterator[None]:
     except (RedisError, OSError) as exc:
         raise StorageError(f"{operation} a key-value entry failed: the store is unavailable") from exc
 
+
 class RedisKV:
     def __init__(self, client: aioredis.Redis, *, prefix: str = "frmr_sso:") -> None:
         self._redis = client
         self._prefix = prefix
         self._incr: Any = client.register_script(_INCR_WITH_EXPIRY)
+        self._sadd: Any = client.register_script(_SADD_WITH_EXPIRY)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "frmr_sso:", max_connections: int = 100) -> RedisKV:
@@ -90,6 +98,19 @@ class RedisKV:
         with _unavailable("reading"):
             left = int(await self._redis.pttl(self._k(key)))
         return None if left < 0 else left / 1000
+
+    async def set_add(self, key: str, member: str, ttl: float) -> None:
+        with _unavailable("writing"):
+            await self._sadd(keys=[self._k(key)], args=[member, _ms(ttl)])
+
+    async def set_remove(self, key: str, member: str) -> bool:
+        with _unavailable("writing"):
+            return bool(await self._redis.srem(self._k(key), member))
+
+    async def set_members(self, key: str) -> frozenset[str]:
+        with _unavailable("reading"):
+            members = await self._redis.smembers(self._k(key))
+        return frozenset(m.decode() if isinstance(m, bytes) else str(m) for m in members)
 
     async def ping(self) -> bool:
         try:

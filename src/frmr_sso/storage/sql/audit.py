@@ -62,6 +62,19 @@ def _record(row: sa.Row[Any]) -> AuditRecord:
         hash=m["hash"],
     )
 
+
+def _normalised(record: AuditRecord) -> AuditRecord:
+    if record.occurred_at.tzinfo is None:
+        raise ValueError("audit occurred_at must be timezone-aware")
+    return dataclasses.replace(record, id=None, occurred_at=record.occurred_at.astimezone(UTC))
+
+
+def _row(record: AuditRecord) -> dict[str, Any]:
+    row = dataclasses.asdict(record)
+    del row["id"]
+    return row
+
+
 _EQUAL = ("subject_id", "client_id", "event_type", "ip")
 
 
@@ -90,15 +103,38 @@ class SqlAuditRepository:
                 await self._lock_chain(conn)
                 return await self._append_locked(conn, record)
 
+    async def append_batch(self, records: Sequence[AuditRecord]) -> list[AuditRecord]:
+        """Chain ``records`` in order and insert them in one transaction (one lock, one commit).
+
+        One multi-row INSERT whose rows take their ids in parameter order
+        (``sort_by_parameter_order``), so id order is chain order.
+        """
+        if not records:
+            return []
+        with translate_errors("appending audit events"):
+            async with write_transaction(self._engine) as conn:
+                await self._lock_chain(conn)
+                prev_hash = (await conn.execute(_LAST_HASH)).scalar_one_or_none() or GENESIS_HASH
+                chained = []
+                for record in records:
+                    record = _normalised(record)
+                    record = dataclasses.replace(
+                        record, prev_hash=prev_hash, hash=self._hasher(record, prev_hash)
+                    )
+                    prev_hash = record.hash
+                    chained.append(record)
+                rows = [_row(record) for record in chained]
+                stmt = audit_events.insert().returning(audit_events.c.id, sort_by_parameter_order=True)
+                ids = [int(row[0]) for row in (await conn.execute(stmt, rows)).all()]
+        if len(ids) != len(chained) or ids != sorted(ids):
+            raise StorageError("appending audit events failed: ids not assigned in order")
+        return [dataclasses.replace(record, id=id_) for record, id_ in zip(chained, ids, strict=True)]
+
     async def _append_locked(self, conn: AsyncConnection, record: AuditRecord) -> AuditRecord:
-        if record.occurred_at.tzinfo is None:
-            raise ValueError("audit occurred_at must be timezone-aware")
-        record = dataclasses.replace(record, id=None, occurred_at=record.occurred_at.astimezone(UTC))
+        record = _normalised(record)
         prev_hash = (await conn.execute(_LAST_HASH)).scalar_one_or_none() or GENESIS_HASH
         chained = dataclasses.replace(record, prev_hash=prev_hash, hash=self._hasher(record, prev_hash))
-        row = dataclasses.asdict(chained)
-        del row["id"]
-        result = await conn.execute(audit_events.insert().values(**row))
+        result = await conn.execute(audit_events.insert().values(**_row(chained)))
         key = result.inserted_primary_key
         if key is None or key[0] is None:
             raise StorageError("appending an audit event failed: no id assigned")

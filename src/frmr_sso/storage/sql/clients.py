@@ -29,6 +29,7 @@ def _row(client: ClientRecord) -> dict[str, Any]:
         "id_token_alg": client.id_token_alg,
         "backchannel_logout_uri": client.backchannel_logout_uri,
         "created_at": client.created_at,
+        "require_second_factor": client.require_second_factor,
     }
 
 
@@ -46,6 +47,7 @@ def _record(row: sa.Row[Any]) -> ClientRecord:
         id_token_alg=m["id_token_alg"],
         backchannel_logout_uri=m["backchannel_logout_uri"],
         created_at=m["created_at"],
+        require_second_factor=bool(m["require_second_factor"]),
     )
 
 

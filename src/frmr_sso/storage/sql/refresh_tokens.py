@@ -5,6 +5,15 @@ NULL``: on PostgreSQL a concurrent UPDATE of the same row waits for the first
 to commit and then matches nothing; on SQLite the transaction starts with
 ``BEGIN IMMEDIATE``, so rotations run one after another. Either way exactly
 one caller sees rowcount 1 and adds the child; the others see 0.
+
+``consume`` is the common refresh in one step on one connection: the parent is
+consumed only when it is live and its family is the client's, live and
+unexpired, and the child is added with it. On PostgreSQL that is one statement
+(an ``UPDATE .. RETURNING`` and an ``INSERT .. SELECT`` as data-modifying CTEs),
+where ``find`` plus ``rotate`` took two connections and five statements; a
+concurrent consumer of the same parent waits on its row lock until this
+transaction commits and then matches nothing. On SQLite the same checks run
+under ``BEGIN IMMEDIATE``. Whatever the block does runs before the commit.
 """
 
 from __future__ import annotations
@@ -67,8 +76,70 @@ def _records(row: sa.Row[Any]) -> tuple[RefreshTokenRecord, RefreshFamilyRecord]
         idle_expires_at=m["idle_expires_at"],
         used_at=m["used_at"],
     )
-    f = _FAMILY_PREFIX
-    family = RefreshFamilyRecord(
+    return token, _family(m, _FAMILY_PREFIX)
+
+
+def _consumable(
+    token: RefreshTokenRecord, family: RefreshFamilyRecord, client_id: str, now: datetime
+) -> bool:
+    return (
+        token.used_at is None
+        and token.idle_expires_at > now
+        and family.client_id == client_id
+        and family.revoked_at is None
+        and family.absolute_expires_at > now
+    )
+
+
+def _consume_statement() -> sa.Select[Any]:
+    """PostgreSQL: consume the live parent and add its child in one statement; the family's row back.
+
+    Built once with bind parameters (``parent``, ``client``, ``child``, ``now``, ``idle``), so each
+    refresh only binds values to a cached compiled statement."""
+    t, f = refresh_tokens, refresh_families
+    now = sa.bindparam("now", type_=t.c.created_at.type)
+    parent = sa.bindparam("parent", type_=t.c.token_hash.type)
+    live_family = sa.select(f.c.id).where(
+        f.c.client_id == sa.bindparam("client", type_=f.c.client_id.type),
+        f.c.revoked_at.is_(None),
+        f.c.absolute_expires_at > now,
+    )
+    consumed = (
+        t.update()
+        .where(
+            t.c.token_hash == parent,
+            t.c.used_at.is_(None),
+            t.c.idle_expires_at > now,
+            t.c.family_id.in_(live_family),
+        )
+        .values(used_at=now)
+        .returning(t.c.family_id)
+        .cte("consumed")
+    )
+    idle = sa.bindparam("idle", type_=t.c.idle_expires_at.type)
+    child = (
+        t.insert()
+        .from_select(
+            ["token_hash", "family_id", "parent_hash", "created_at", "idle_expires_at"],
+            sa.select(
+                sa.bindparam("child", type_=t.c.token_hash.type),
+                f.c.id,
+                parent,
+                now,
+                sa.func.least(idle, f.c.absolute_expires_at),
+            ).join(consumed, consumed.c.family_id == f.c.id),
+        )
+        .returning(t.c.token_hash)
+        .cte("child")
+    )
+    return sa.select(*f.c).join(consumed, consumed.c.family_id == f.c.id).add_cte(child)
+
+
+_CONSUME = _consume_statement()
+
+
+def _family(m: Any, f: str) -> RefreshFamilyRecord:
+    return RefreshFamilyRecord(
         id=m[f + "id"],
         client_id=m[f + "client_id"],
         subject=m[f + "subject"],
@@ -83,7 +154,6 @@ def _records(row: sa.Row[Any]) -> tuple[RefreshTokenRecord, RefreshFamilyRecord]
         revoked_at=m[f + "revoked_at"],
         revoked_reason=m[f + "revoked_reason"],
     )
-    return token, family
 
 
 class SqlRefreshTokenRepository:
@@ -101,6 +171,40 @@ class SqlRefreshTokenRepository:
             async with self._engine.connect() as conn:
                 row = (await conn.execute(_FIND.where(refresh_tokens.c.token_hash == token_hash))).first()
         return None if row is None else _records(row)
+
+    @asynccontextmanager
+    async def consume(
+        self, parent_hash: str, *, client_id: str, child_hash: str, idle_expires_at: datetime, now: datetime
+    ) -> AsyncIterator[RefreshFamilyRecord | None]:
+        with translate_errors("rotating a refresh token"):
+            async with write_transaction(self._engine) as conn:
+                if conn.dialect.name == "postgresql":
+                    values = {
+                        "parent": parent_hash,
+                        "client": client_id,
+                        "child": child_hash,
+                        "now": now,
+                        "idle": idle_expires_at,
+                    }
+                    row = (await conn.execute(_CONSUME, values)).first()
+                    yield None if row is None else _family(row._mapping, "")
+                    return
+                found = (await conn.execute(_FIND.where(refresh_tokens.c.token_hash == parent_hash))).first()
+                token, family = _records(found) if found is not None else (None, None)
+                if token is None or family is None or not _consumable(token, family, client_id, now):
+                    yield None
+                    return
+                consume = refresh_tokens.update().where(refresh_tokens.c.token_hash == parent_hash)
+                await conn.execute(consume.values(used_at=now))
+                child = RefreshTokenRecord(
+                    token_hash=child_hash,
+                    family_id=family.id,
+                    parent_hash=parent_hash,
+                    created_at=now,
+                    idle_expires_at=min(idle_expires_at, family.absolute_expires_at),
+                )
+                await conn.execute(refresh_tokens.insert().values(**_token_row(child)))
+                yield family
 
     @asynccontextmanager
     async def rotate(

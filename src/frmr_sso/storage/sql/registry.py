@@ -1,103 +1,84 @@
-"""FRMR registry in SQL: persons by SNILS (unique) with their employment records.
+"""FRMR registry in SQL: persons by SNILS (unique) with every section of their record.
 
+``get`` and ``find_record_by_snils`` return the whole record (``FrmrPerson``
+with all sections); ``find_by_snils`` returns what the login needs (the person,
+roles and employments) in two queries. Writes replace a person's section rows.
 On PostgreSQL every write of a person holds a transaction advisory lock on its
 ``frmr_id``; a batch takes all of its locks first, in key order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
-from decimal import Decimal
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
+from frmr_sso.registry.models import FrmrPerson
+from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.storage.errors import StorageConflict, translate_errors
 from frmr_sso.storage.ports import utcnow
 from frmr_sso.storage.sql.engine import upsert_insert, write_transaction
-from frmr_sso.storage.sql.registry_tables import frmr_employments, frmr_persons
+from frmr_sso.storage.sql.registry_bulk import CHUNK, delete_owned, insert_rows
+from frmr_sso.storage.sql.registry_rows import (
+    SECTION_COLUMNS,
+    SECTION_TABLES,
+    item_from_row,
+    person_from_row,
+    person_row,
+    section_values,
+)
+from frmr_sso.storage.sql.registry_tables import frmr_persons
 
-
-def _employment(row: sa.Row[Any]) -> Employment:
-    m = row._mapping
-    return Employment(
-        organization_oid=m["organization_oid"],
-        organization_name=m["organization_name"],
-        post_id=m["post_id"],
-        post_name=m["post_name"],
-        position_type=PositionType(m["position_type"]),
-        rate=float(m["rate"]),
-        begin_date=m["begin_date"],
-        end_date=m["end_date"],
-    )
-
-
-def _person(row: sa.Row[Any], employments: Iterable[Employment]) -> FrmrPerson:
-    m = row._mapping
-    return FrmrPerson(
-        frmr_id=m["frmr_id"],
-        snils=m["snils"],
-        last_name=m["last_name"],
-        first_name=m["first_name"],
-        middle_name=m["middle_name"],
-        gender=m["gender"],
-        birth_date=m["birth_date"],
-        roles=tuple(m["roles"] or ()),
-        employments=tuple(employments),
-    )
+LOGIN_SECTIONS = ("employments",)
 
 
 class SqlRegistryRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def _load(self, conn: AsyncConnection, where: sa.ColumnElement[bool]) -> FrmrPerson | None:
+    async def _load(
+        self, conn: AsyncConnection, where: sa.ColumnElement[bool], sections: Iterable[str]
+    ) -> FrmrPerson | None:
         row = (await conn.execute(frmr_persons.select().where(where))).first()
         if row is None:
             return None
-        jobs = await conn.execute(
-            frmr_employments.select()
-            .where(frmr_employments.c.frmr_id == row._mapping["frmr_id"])
-            .order_by(frmr_employments.c.begin_date, frmr_employments.c.id)
-        )
-        return _person(row, (_employment(job) for job in jobs))
+        loaded = {}
+        for section in sections:
+            table = SECTION_TABLES[section][0]
+            rows = await conn.execute(
+                table.select().where(table.c.frmr_id == row._mapping["frmr_id"]).order_by(table.c.id)
+            )
+            loaded[section] = [item_from_row(section, r) for r in rows]
+        return person_from_row(row, loaded)
 
-    async def find_by_snils(self, snils_digits: str) -> FrmrPerson | None:
-        with translate_errors("looking up an FRMR person"):
-            async with self._engine.connect() as conn:
-                return await self._load(conn, frmr_persons.c.snils == snils_digits)
-
-    async def get(self, frmr_id: str) -> FrmrPerson | None:
+    async def _read(self, where: sa.ColumnElement[bool], sections: Iterable[str]) -> FrmrPerson | None:
         with translate_errors("reading an FRMR person"):
             async with self._engine.connect() as conn:
-                return await self._load(conn, frmr_persons.c.frmr_id == frmr_id)
+                return await self._load(conn, where, sections)
+
+    async def find_by_snils(self, snils_digits: str) -> FrmrPerson | None:
+        """The person with roles and employments only: what the login maps and releases."""
+        return await self._read(frmr_persons.c.snils == snils_digits, LOGIN_SECTIONS)
+
+    async def find_record_by_snils(self, snils_digits: str) -> FrmrPerson | None:
+        """The whole record (every section) of the person with this SNILS."""
+        return await self._read(frmr_persons.c.snils == snils_digits, SECTIONS)
+
+    async def get(self, frmr_id: str) -> FrmrPerson | None:
+        """The whole record (every section) of ``frmr_id``: the registry's stable read for the API."""
+        return await self._read(frmr_persons.c.frmr_id == frmr_id, SECTIONS)
 
     async def upsert(self, person: FrmrPerson) -> None:
-        """Insert or replace a person and all their employment records, in one transaction."""
-        values = _person_row(person, utcnow())
-        insert = upsert_insert(self._engine, frmr_persons).values(**values)
-        changed = {k: v for k, v in values.items() if k != "frmr_id"}
-        upsert = insert.on_conflict_do_update(index_elements=[frmr_persons.c.frmr_id], set_=changed)
-        with translate_errors("saving an FRMR person"):
-            async with write_transaction(self._engine) as conn:
-                if conn.dialect.name == "postgresql":  # one writer per person: no unique-index race
-                    lock = sa.func.pg_advisory_xact_lock(sa.func.hashtext(person.frmr_id))
-                    await conn.execute(sa.select(lock))
-                await conn.execute(upsert)
-                await conn.execute(
-                    frmr_employments.delete().where(frmr_employments.c.frmr_id == person.frmr_id)
-                )
-                if person.employments:
-                    await conn.execute(
-                        frmr_employments.insert(),
-                        [_employment_row(person.frmr_id, job) for job in person.employments],
-                    )
+        """Insert or replace a person and every section of their record, in one transaction."""
+        if await self.upsert_many([person]):
+            raise StorageConflict("saving an FRMR person: the SNILS belongs to another FRMR person")
 
-    async def upsert_many(self, persons: Sequence[FrmrPerson]) -> list[int]:
-        """Insert or replace ``persons`` and their employment records in one transaction.
+    async def upsert_many(
+        self, persons: Sequence[FrmrPerson], *, sections: Collection[str] = SECTIONS
+    ) -> list[int]:
+        """Insert or replace ``persons`` and the rows of their ``sections`` in one transaction.
 
         Applied in order, as one ``upsert`` after another: a person whose SNILS belongs
         to another ``frmr_id`` at that point is not written, and its position in
@@ -113,19 +94,25 @@ class SqlRegistryRepository:
                         await conn.execute(_LOCK_IN_ORDER, {"ids": list({p.frmr_id for p in persons})})
                     refused: list[int] = []
                     for segment in _segments(persons):
-                        refused += await self._write_segment(conn, segment)
+                        refused += await self._write_segment(conn, segment, sections)
                     return refused
         except StorageConflict:
             if len(persons) == 1:
                 return [0]
-            return [i for i, person in enumerate(persons) if await self.upsert_many([person])]
+            return [
+                i for i, person in enumerate(persons) if await self.upsert_many([person], sections=sections)
+            ]
 
-    async def _write_segment(self, conn: AsyncConnection, segment: list[tuple[int, FrmrPerson]]) -> list[int]:
+    async def _write_segment(
+        self, conn: AsyncConnection, segment: list[tuple[int, FrmrPerson]], sections: Collection[str]
+    ) -> list[int]:
         """Persons with distinct ``frmr_id``s: check who holds each SNILS, then write the rest."""
         held_by: dict[str, str] = {}  # snils -> frmr_id
         holds: dict[str, str] = {}  # frmr_id -> snils
-        columns = ((frmr_persons.c.snils, [p.snils for _, p in segment]),
-                   (frmr_persons.c.frmr_id, [p.frmr_id for _, p in segment]))
+        columns = (
+            (frmr_persons.c.snils, [p.snils for _, p in segment]),
+            (frmr_persons.c.frmr_id, [p.frmr_id for _, p in segment]),
+        )
         for column, values in columns:
             for chunk in _chunks(values):
                 query = sa.select(frmr_persons.c.frmr_id, frmr_persons.c.snils).where(column.in_(chunk))
@@ -145,13 +132,41 @@ class SqlRegistryRepository:
             insert = upsert_insert(self._engine, frmr_persons)
             changed = {c.name: insert.excluded[c.name] for c in frmr_persons.c if c.name != "frmr_id"}
             upsert = insert.on_conflict_do_update(index_elements=[frmr_persons.c.frmr_id], set_=changed)
-            await conn.execute(upsert, [_person_row(p, now) for p in accepted])
-            for chunk in _chunks([p.frmr_id for p in accepted]):
-                await conn.execute(frmr_employments.delete().where(frmr_employments.c.frmr_id.in_(chunk)))
-            jobs = [_employment_row(p.frmr_id, job) for p in accepted for job in p.employments]
-            if jobs:
-                await conn.execute(frmr_employments.insert(), jobs)
+            await conn.execute(upsert, [person_row(p, now) for p in accepted])
+            ids = [p.frmr_id for p in accepted]
+            for section in sections:
+                table = SECTION_TABLES[section][0]
+                if holds:  # someone of the batch was stored before: their old rows go
+                    await delete_owned(conn, table, ids)
+                rows = [
+                    section_values(section, p.frmr_id, item) for p in accepted for item in getattr(p, section)
+                ]
+                await insert_rows(conn, table, SECTION_COLUMNS[section], rows)
         return refused
+
+    async def replace_sections(self, section: str, groups: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
+        """Replace ``section`` of each ``(frmr_id, items)`` in one transaction; positions of unknown ids."""
+        if not groups:
+            return []
+        table = SECTION_TABLES[section][0]
+        ids = list(dict.fromkeys(frmr_id for frmr_id, _ in groups))
+        with translate_errors("saving FRMR record sections"):
+            async with write_transaction(self._engine) as conn:
+                if conn.dialect.name == "postgresql":
+                    await conn.execute(_LOCK_IN_ORDER, {"ids": ids})
+                known: set[str] = set()
+                for chunk in _chunks(ids):
+                    query = sa.select(frmr_persons.c.frmr_id).where(frmr_persons.c.frmr_id.in_(chunk))
+                    known.update(row.frmr_id for row in await conn.execute(query))
+                await delete_owned(conn, table, [i for i in ids if i in known])
+                rows = [
+                    section_values(section, frmr_id, item)
+                    for frmr_id, items in groups
+                    if frmr_id in known
+                    for item in items
+                ]
+                await insert_rows(conn, table, SECTION_COLUMNS[section], rows)
+        return [index for index, (frmr_id, _) in enumerate(groups) if frmr_id not in known]
 
     async def count(self) -> int:
         with translate_errors("counting FRMR persons"):
@@ -165,7 +180,6 @@ _LOCK_IN_ORDER = sa.text(  # the lock keys of ``upsert``, taken in key order: ba
     "SELECT count(pg_advisory_xact_lock(key)) FROM"
     " (SELECT DISTINCT hashtext(id) AS key FROM unnest(CAST(:ids AS text[])) AS id ORDER BY key) AS keys"
 )
-_CHUNK = 500  # bound parameters per IN (...): far below SQLite's limit
 
 
 def _segments(persons: Sequence[FrmrPerson]) -> Iterable[list[tuple[int, FrmrPerson]]]:
@@ -182,32 +196,4 @@ def _segments(persons: Sequence[FrmrPerson]) -> Iterable[list[tuple[int, FrmrPer
 
 
 def _chunks(values: list[str]) -> Iterable[list[str]]:
-    return (values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK))
-
-
-def _person_row(person: FrmrPerson, now: datetime) -> dict[str, Any]:
-    return {
-        "frmr_id": person.frmr_id,
-        "snils": person.snils,
-        "last_name": person.last_name,
-        "first_name": person.first_name,
-        "middle_name": person.middle_name,
-        "gender": person.gender,
-        "birth_date": person.birth_date,
-        "roles": list(person.roles),
-        "updated_at": now,
-    }
-
-
-def _employment_row(frmr_id: str, job: Employment) -> dict[str, Any]:
-    return {
-        "frmr_id": frmr_id,
-        "organization_oid": job.organization_oid,
-        "organization_name": job.organization_name,
-        "post_id": job.post_id,
-        "post_name": job.post_name,
-        "position_type": int(job.position_type),
-        "rate": Decimal(str(job.rate)),
-        "begin_date": job.begin_date,
-        "end_date": job.end_date,
-    }
+    return (values[i : i + CHUNK] for i in range(0, len(values), CHUNK))

@@ -1,4 +1,8 @@
-"""Tables of the FRMR registry (same metadata as ``tables.py``)."""
+"""Tables of the FRMR registry (same metadata as ``tables.py``): persons and employments.
+
+The other sections are in ``registry_section_tables.py``; their columns carry the names of the
+fields of the domain records (``registry/sections.py``).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,9 @@ frmr_persons = sa.Table(
     sa.Column("birth_date", sa.Date(), nullable=True),
     sa.Column("roles", sa.JSON(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("inn", sa.String(12), nullable=True),
+    sa.Column("phone", sa.String(16), nullable=True),
+    sa.Column("email", sa.String(254), nullable=True),
 )
 
 frmr_employments = sa.Table(
@@ -35,5 +42,9 @@ frmr_employments = sa.Table(
     sa.Column("rate", sa.Numeric(4, 2), nullable=False),
     sa.Column("begin_date", sa.Date(), nullable=False),
     sa.Column("end_date", sa.Date(), nullable=True),
+    sa.Column("record_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("organization_inn", sa.String(10), nullable=True),
+    sa.Column("oktmo", sa.String(11), nullable=True),
+    sa.Column("department", sa.String(300), nullable=True),
     sa.Index("ix_frmr_employments_frmr_id", "frmr_id"),
 )

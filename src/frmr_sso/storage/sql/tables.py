@@ -60,6 +60,7 @@ clients = sa.Table(
     sa.Column("id_token_alg", sa.String(16), nullable=False),
     sa.Column("backchannel_logout_uri", sa.String(2048), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("require_second_factor", sa.Boolean(), nullable=False, server_default=sa.false()),
 )
 
 signing_keys = sa.Table(

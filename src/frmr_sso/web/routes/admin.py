@@ -24,6 +24,7 @@ from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.errors import PROBLEM, problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
+from frmr_sso.web.refusals import Refusals
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -90,10 +91,12 @@ def _bearer_problem(exc: BearerError) -> Response:
     },
 )
 async def unlock(request: Request, container: ContainerDep) -> Response:
+    seen = Refusals(request, container, "/api/v1/admin/unlock")
     try:
-        oauth = await oauth_request(request, form=False)
+        oauth = seen.oauth = await oauth_request(request, form=False)
         try:
-            claims = await _admin_claims(bearer_token(oauth), container)
+            seen.bearer = bearer_token(oauth)
+            claims = await _admin_claims(seen.bearer, container)
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
         try:
@@ -105,6 +108,7 @@ async def unlock(request: Request, container: ContainerDep) -> Response:
         by = f"admin-api:{claims.get('client_id') or claims.get('sub')}"
         was_locked = await container.security.unlock(kind, key, audit_context(request, oauth), by=by)
     except BearerError as exc:
+        await seen.record(exc)
         return _bearer_problem(exc)
     except FrmrSsoError as exc:
         log.error("admin unlock failed", extra={"error": type(exc).__name__})

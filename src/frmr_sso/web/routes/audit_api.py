@@ -26,6 +26,7 @@ from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.errors import PROBLEM, problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
+from frmr_sso.web.refusals import Refusals
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -71,9 +72,10 @@ def _unavailable() -> Response:
     return response
 
 
-async def _authorize(request: Request, container: ContainerDep) -> None:
+async def _authorize(request: Request, container: ContainerDep, seen: Refusals) -> None:
     try:
-        token = bearer_token(await oauth_request(request, form=False))
+        seen.oauth = await oauth_request(request, form=False)
+        token = seen.bearer = bearer_token(seen.oauth)
     except InvalidRequest as exc:
         raise BearerInvalidRequest(exc.description) from None
     await audit_query.authorize_reader(
@@ -84,10 +86,12 @@ async def _authorize(request: Request, container: ContainerDep) -> None:
 async def _guarded(
     request: Request, container: ContainerDep, paged: bool
 ) -> audit_query.AuditQuery | Response:
+    seen = Refusals(request, container, request.url.path)
     try:
-        await _authorize(request, container)
+        await _authorize(request, container, seen)
         return audit_query.parse_query(request.query_params.multi_items(), paged=paged)
     except BearerError as exc:
+        await seen.record(exc)
         return _bearer_problem(exc)
     except audit_query.InvalidAuditQuery as exc:
         return problem(400, "Invalid request", exc.message, field=exc.field)

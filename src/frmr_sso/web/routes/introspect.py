@@ -15,6 +15,7 @@ from frmr_sso.web.oauth_http import (
     oauth_request,
     protocol_call,
 )
+from frmr_sso.web.refusals import Refusals
 
 router = APIRouter(tags=["oauth"])
 
@@ -31,12 +32,14 @@ router = APIRouter(tags=["oauth"])
     ),
 )
 async def introspect(request: Request, container: ContainerDep) -> Response:
+    seen = Refusals(request, container, "/introspect")
+
     async def work() -> Response:
-        oauth = await oauth_request(request)
-        client = await authenticate_client(
+        oauth = seen.oauth = await oauth_request(request)
+        client = seen.client = await authenticate_client(
             container.clients, oauth, security=container.security, context=audit_context(request, oauth)
         )
         body = await container.introspection.introspect(client, oauth.form)
         return json_response(body, NO_STORE_HEADERS)
 
-    return await protocol_call(work)
+    return await protocol_call(work, seen.record)

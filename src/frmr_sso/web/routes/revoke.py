@@ -10,6 +10,7 @@ from frmr_sso.oauth.request import Params
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.oauth_http import audit_context, authenticate_client, oauth_request, protocol_call
+from frmr_sso.web.refusals import Refusals
 
 router = APIRouter(tags=["oauth"])
 TOKEN_TYPES = frozenset({"access_token", "refresh_token"})
@@ -41,13 +42,15 @@ def _check_hint(form: Params) -> None:
     },
 )
 async def revoke(request: Request, container: ContainerDep) -> Response:
+    seen = Refusals(request, container, "/revoke")
+
     async def work() -> Response:
-        oauth = await oauth_request(request)
-        client = await authenticate_client(
+        oauth = seen.oauth = await oauth_request(request)
+        client = seen.client = await authenticate_client(
             container.clients, oauth, security=container.security, context=audit_context(request, oauth)
         )
         _check_hint(oauth.form)
-        await container.revocation.revoke(client, oauth.form)
+        await container.revocation.revoke(client, oauth.form, audit_context(request, oauth))
         return Response(status_code=200, headers=NO_STORE_HEADERS)
 
-    return await protocol_call(work)
+    return await protocol_call(work, seen.record)

@@ -19,6 +19,7 @@ from frmr_sso.web.oauth_http import (
     oauth_request,
     protocol_call,
 )
+from frmr_sso.web.refusals import Refusals
 
 router = APIRouter(tags=["oauth"])
 
@@ -39,13 +40,15 @@ router = APIRouter(tags=["oauth"])
     ),
 )
 async def token(request: Request, container: ContainerDep) -> Response:
+    seen = Refusals(request, container, "/token")
+
     async def work() -> Response:
-        oauth = await oauth_request(request)
-        client = await authenticate_client(
+        oauth = seen.oauth = await oauth_request(request)
+        client = seen.client = await authenticate_client(
             container.clients, oauth, security=container.security, context=audit_context(request, oauth)
         )
         await container.keys.refresh_if_stale()
-        issued = await container.tokens.token(client, oauth.form)
+        issued = await container.tokens.token(client, oauth.form, audit_context(request, oauth))
         return json_response(issued.body(), issued.headers())
 
-    return await protocol_call(work)
+    return await protocol_call(work, seen.record)

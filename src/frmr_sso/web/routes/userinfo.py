@@ -21,6 +21,7 @@ from frmr_sso.web.oauth_http import (
     oauth_request,
     protocol_call,
 )
+from frmr_sso.web.refusals import Refusals
 
 router = APIRouter(tags=["oidc"])
 ERRORS = {
@@ -35,17 +36,19 @@ FORM_DOCS = api_docs.form_body(
 
 
 async def _answer(request: Request, container: ContainerDep) -> Response:
+    seen = Refusals(request, container, "/userinfo")
+
     async def work() -> Response:
         try:
             with_form = request.method == "POST" and media_type(request) == FORM_TYPE
-            oauth = await oauth_request(request, form=with_form)
-            token = bearer_token(oauth)
+            oauth = seen.oauth = await oauth_request(request, form=with_form)
+            token = seen.bearer = bearer_token(oauth)
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
         claims = await container.userinfo.userinfo(token)
         return json_response(claims, NO_STORE_HEADERS)
 
-    return await protocol_call(work)
+    return await protocol_call(work, seen.record)
 
 
 @router.get("/userinfo", response_class=Response, dependencies=api_docs.BEARER_AUTH, responses=RESPONSES)

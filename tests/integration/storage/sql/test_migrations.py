@@ -88,6 +88,20 @@ async def test_head_creates_exactly_the_declared_tables(
         "refresh_tokens",
         "frmr_persons",
         "frmr_employments",
+        "frmr_documents",
+        "frmr_education",
+        "frmr_postgraduate",
+        "frmr_courses",
+        "frmr_certificates",
+        "frmr_accreditations",
+        "frmr_categories",
+        "totp_credentials",
+        "recovery_codes",
+        "statements",
+        "statement_signers",
+        "change_requests",
+        "change_request_documents",
+        "support_requests",
     }
     assert differences == []
 

@@ -1,0 +1,236 @@
+"""How the cabinet shows things: Jinja2 templates, Russian labels and formats, security headers.
+
+API sections are drawn generically (objects as definition lists, lists of
+objects as cards) with Russian labels for the known field names, so a field the
+API adds later still shows, under its own name, and nothing is invented.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+TEMPLATES = Path(__file__).parent / "templates"
+STYLE = (TEMPLATES / "_style.css").read_text(encoding="utf-8")
+_STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode("ascii")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; img-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+NAV = (
+    ("profile", "Профиль"),
+    ("education", "Образование"),
+    ("work", "Места работы"),
+    ("qualification", "Повышение квалификации"),
+    ("service-length", "Стаж"),
+    ("accreditation", "Аккредитация"),
+    ("requests", "Заявки на исправление"),
+    ("statements", "Выписки"),
+    ("support", "Поддержка"),
+    ("sessions", "Сеансы"),
+    ("second-factor", "Второй фактор"),
+)
+LABELS = {
+    "name": "ФИО",
+    "family_name": "Фамилия",
+    "given_name": "Имя",
+    "middle_name": "Отчество",
+    "last_name": "Фамилия",
+    "first_name": "Имя",
+    "birthdate": "Дата рождения",
+    "birth_date": "Дата рождения",
+    "gender": "Пол",
+    "snils": "СНИЛС",
+    "frmr_person_id": "Идентификатор в ФРМР",
+    "frmr_id": "Идентификатор в ФРМР",
+    "frmr_organizations": "Места работы",
+    "frmr_posts": "Должности",
+    "organization_name": "Организация",
+    "organization_oid": "OID организации",
+    "oid": "OID организации",
+    "post": "Должность",
+    "post_name": "Должность",
+    "post_id": "Код должности",
+    "position_type": "Вид занятости",
+    "rate": "Ставка",
+    "begin_date": "Начало",
+    "end_date": "Окончание",
+    "kind": "Вид",
+    "institution": "Организация обучения",
+    "speciality_code": "Код специальности",
+    "speciality_name": "Специальность",
+    "speciality": "Специальность",
+    "qualification": "Квалификация",
+    "diploma_series": "Серия диплома",
+    "diploma_number": "Номер диплома",
+    "diploma_date": "Дата диплома",
+    "graduation_year": "Год окончания",
+    "hours": "Часы",
+    "credits": "Зачётные единицы",
+    "program": "Программа",
+    "title": "Название",
+    "status": "Статус",
+    "status_label": "Статус",
+    "progress": "Выполнено",
+    "ends_on": "Действует до",
+    "pass_date": "Дата прохождения",
+    "years": "Лет",
+    "months": "Месяцев",
+    "days": "Дней",
+    "total": "Общий стаж",
+    "by_post": "По должностям",
+    "created_at": "Создано",
+    "updated_at": "Изменено",
+    "ready_at": "Готово",
+    "section": "Раздел",
+    "comment": "Комментарий",
+    "reason": "Причина",
+    "number": "Номер",
+    "phone": "Телефон",
+    "email": "Электронная почта",
+    "roles": "Роли",
+    "roles_label": "Роли",
+    "category": "Категория",
+    "documents": "Документы",
+    "filename": "Файл",
+    "size": "Размер, байт",
+    "record_id": "Номер записи",
+    "description": "Описание",
+    "answer": "Ответ",
+    "last_seen": "Последняя активность",
+    "auth_time": "Время входа",
+    "connector": "Способ входа",
+    "ip": "IP-адрес",
+    "user_agent": "Браузер",
+    "clients": "Приложения",
+    "client_id": "Приложение (код)",
+    "current": "Текущий сеанс",
+    "theme": "Тема",
+    "document_number": "Номер документа",
+    "document_date": "Дата документа",
+    "amount": "Количество",
+    "fields": "Предложенные сведения",
+    "proposal": "Предложенные сведения",
+    "decided_at": "Решение принято",
+    "on": "На дату",
+    "calendar_days": "Календарных дней",
+    "periods": "Периоды",
+    "begin": "Начало",
+    "end": "Окончание",
+    "cycle_begin": "Начало пятилетнего цикла",
+    "accreditation_ends": "Аккредитация действует до",
+    "days_left": "Осталось дней",
+    "requirement_met": "Требование выполнено",
+    "expected_progress": "Нужно к этой дате",
+    "required": "Требуется",
+    "hours_only": "Часов (только курсы)",
+    "hours_with_credits": "Часов (вместе с баллами)",
+    "kind_name": "Вид",
+    "position_type_name": "Вид занятости",
+    "organization_inn": "ИНН организации",
+    "oktmo": "ОКТМО",
+    "department": "Подразделение",
+    "registry_number": "Регистрационный номер",
+    "series": "Серия",
+    "issue_date": "Дата выдачи",
+    "category_name": "Категория",
+    "inn": "ИНН",
+}
+NESTED_LABELS = {"name": "Название"}  # inside a list or object: an organisation, an application
+HIDDEN = {
+    "links",
+    "etag",
+    "sha256",
+    "id",
+    "subject_id",
+    "sub",
+    "record_id",
+    "frmr_id",
+    "rule",
+    "next",
+    "access_key",
+}
+SECTION_NAMES = {"workplace": "Место работы", "education": "Образование", "contacts": "Контакты"}
+GENDERS = {"M": "мужской", "F": "женский", "male": "мужской", "female": "женский"}
+POSITION_TYPES = {
+    1: "основное место работы",
+    2: "внутреннее совместительство",
+    3: "совмещение",
+    4: "внешнее совместительство",
+}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def label(key: object, parent: str = "") -> str:
+    if parent and str(key) in NESTED_LABELS:
+        return NESTED_LABELS[str(key)]
+    return LABELS.get(str(key), str(key).replace("_", " "))
+
+
+def show(value: Any, key: str = "") -> str:
+    """A scalar as a Russian reader expects it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if key == "section":
+        return SECTION_NAMES.get(str(value), str(value))
+    if key == "gender":
+        return GENDERS.get(str(value), str(value))
+    if key == "position_type" and isinstance(value, int):
+        return POSITION_TYPES.get(value, str(value))
+    if key in ("progress", "expected_progress") and isinstance(value, float) and 0 <= value <= 1:
+        return f"{round(value * 100)} %"
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return date.fromisoformat(value).strftime("%d.%m.%Y")
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        try:
+            return datetime.fromisoformat(value).strftime("%d.%m.%Y %H:%M")
+        except ValueError:
+            return value
+    if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
+        return ", ".join(show(v) for v in value) or "—"
+    return str(value)
+
+
+def visible(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    # a code beside its name or label: show the words (status_label over status, kind_name over kind)
+    labelled = {k.removesuffix(end) for k in data for end in ("_label", "_name") if k.endswith(end)}
+    return [(k, v) for k, v in data.items() if k not in HIDDEN | labelled and not k.endswith("_url")]
+
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
+)
+_env.filters.update(label=label, show=show, visible=visible)
+_env.tests.update(mapping=lambda v: isinstance(v, dict), sequence=lambda v: isinstance(v, list))
+
+
+def request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "-"))
+
+
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _env.get_template(template).render(
+        style=STYLE,
+        request_id=request_id(request),
+        nav=NAV,
+        base=request.scope.get("root_path", ""),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers=dict(SECURITY_HEADERS))

@@ -1,0 +1,62 @@
+"""Builds the cabinet request services (change requests, contact codes, support) for bootstrap.py."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frmr_sso.audit.events import Auditor
+from frmr_sso.config import Settings
+from frmr_sso.registry.cabinet_service import ChangeRequestService, PersonReader
+from frmr_sso.registry.contact_codes import ContactCodes
+from frmr_sso.registry.notify import DevOutbox, Notifier, UnavailableNotifier
+from frmr_sso.registry.support_service import SupportService
+from frmr_sso.security.limiter import Lockout, RateLimiter
+from frmr_sso.security.services import namespace, policies
+from frmr_sso.storage.ports import AuditRecord, KeyValueStore
+from frmr_sso.storage.sql.change_requests import SqlChangeRequestRepository
+from frmr_sso.storage.sql.support_requests import SqlSupportRequestRepository
+
+
+@dataclass
+class CabinetRequests:
+    change_requests: ChangeRequestService
+    support: SupportService
+    support_rate: RateLimiter
+    outbox: DevOutbox | None  # demo mode only: the dev outbox of sent codes
+
+
+def build_cabinet_requests(
+    settings: Settings,
+    engine: AsyncEngine,
+    kv: KeyValueStore,
+    *,
+    auditor: Auditor,
+    registry: PersonReader,
+    observe: Callable[[AuditRecord], None],
+) -> CabinetRequests:
+    ns = namespace(settings)
+    outbox = DevOutbox(kv) if settings.is_demo else None
+    notifier: Notifier = outbox if outbox is not None else UnavailableNotifier()
+    secret = settings.secret_key.get_secret_value().encode()
+    codes = ContactCodes(
+        kv,
+        notifier,
+        Lockout(kv, policies(settings)[0], f"{ns}:contact-code"),
+        key=hashlib.sha256(b"frmr-sso/contact-code\x00" + secret).digest(),
+    )
+    return CabinetRequests(
+        change_requests=ChangeRequestService(
+            requests=SqlChangeRequestRepository(engine),
+            registry=registry,
+            codes=codes,
+            auditor=auditor,
+            observers=[observe],
+        ),
+        support=SupportService(SqlSupportRequestRepository(engine), observers=[observe]),
+        support_rate=RateLimiter(kv, settings.rate_limit_support_per_hour, 3600.0, namespace=f"{ns}:support"),
+        outbox=outbox,
+    )

@@ -1,0 +1,124 @@
+"""``/account/2fa``: a person replaces their own authenticator, with a live SSO session.
+
+The new secret waits in the KV store (sealed, bound to the SSO session id)
+until a first code of it is right; only then does it replace the old one, in
+one transaction with ten new recovery codes (the old ones stop working). A
+person who already has an authenticator must have used it in this session
+(``otp`` in the session's ``amr``): a stolen upstream login alone cannot swap it.
+Wrong codes count toward the subject's lockout like at login.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from frmr_sso.audit.events import SUCCESS, AuditContext, Auditor, Event
+from frmr_sso.login.second_factor import SecondFactorPolicy
+from frmr_sso.login.second_factor_step import CodeForm, LockedOut, RecoveryCodes, enrolment
+from frmr_sso.login.session import Sealer, SessionStore, SsoSession
+from frmr_sso.security import totp
+from frmr_sso.security.second_factor import TotpCredentials
+from frmr_sso.security.services import Security
+from frmr_sso.storage.ports import KeyValueStore
+
+_PREFIX = "account:2fa:"
+ENROLMENT_TTL = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: Literal["not_signed_in", "needs_second_factor", "stale"]
+
+
+AccountOutcome = CodeForm | RecoveryCodes | LockedOut | Refused
+
+
+class AccountSecondFactor:
+    def __init__(
+        self, *, sessions: SessionStore, credentials: TotpCredentials, security: Security, kv: KeyValueStore,
+        sealer: Sealer, auditor: Auditor, ttl: int = ENROLMENT_TTL,
+    ) -> None:  # fmt: skip
+        self._sessions, self._credentials, self._security = sessions, credentials, security
+        self._kv, self._sealer, self._audit, self._ttl = kv, sealer, auditor, ttl
+
+    async def page(self, session_cookie: str | None, context: AuditContext) -> AccountOutcome:
+        session = await self._sessions.get(session_cookie)
+        if session is None:
+            return Refused("not_signed_in")
+        if await self._guarded(session):
+            return Refused("needs_second_factor")
+        draft = await self._draft(session.id)
+        if draft is None:
+            draft = {"secret": totp.new_secret(), "csrf": secrets.token_urlsafe(24)}
+            await self._save(session.id, draft)
+            await self._audit.record(
+                Event.SECOND_FACTOR_ENROLMENT_STARTED,
+                context,
+                subject_id=session.subject,
+                details={"where": "account"},
+            )
+        return CodeForm("", draft["csrf"], enrolment(draft["secret"], session.claims))
+
+    async def submit(
+        self, session_cookie: str | None, csrf: str | None, code: str, context: AuditContext
+    ) -> AccountOutcome:
+        session = await self._sessions.get(session_cookie)
+        if session is None:
+            return Refused("not_signed_in")
+        draft = await self._draft(session.id)
+        if draft is None or csrf is None or not hmac.compare_digest(draft["csrf"].encode(), csrf.encode()):
+            return Refused("stale")
+        if await self._guarded(session):
+            return Refused("needs_second_factor")
+        subject, secret = session.subject, draft["secret"]
+        steps: list[int | None] = []
+
+        async def check() -> bool:
+            steps.append(self._credentials.confirm(secret, code.strip()[:64]))
+            return steps[-1] is not None
+
+        checked = await self._security.check("subject", subject, context, check)
+        if not checked.ok:
+            reason = "wrong" if steps else "locked"
+            await self._audit.record(
+                Event.SECOND_FACTOR_REJECTED,
+                context,
+                outcome="failure",
+                subject_id=subject,
+                details={"reason": reason, "where": "account", "locked": checked.status.locked or None},
+            )
+            if checked.status.locked:
+                return LockedOut(checked.status)
+            return CodeForm("", draft["csrf"], enrolment(secret, session.claims), error=True)
+        replaced = await self._credentials.enrolled(subject)
+        step = steps[-1]
+        assert step is not None
+        codes = await self._credentials.enrol(subject, secret, step)
+        await self._kv.delete(_PREFIX + session.id)
+        await self._audit.record(
+            Event.SECOND_FACTOR_ENROLLED,
+            context,
+            outcome=SUCCESS,
+            subject_id=subject,
+            details={"where": "account", "replaced": replaced, "recovery_codes": len(codes)},
+        )
+        return RecoveryCodes("", draft["csrf"], tuple(codes))
+
+    async def _guarded(self, session: SsoSession) -> bool:
+        """An enrolled person whose session did not pass the second factor may not replace it."""
+        return not SecondFactorPolicy.satisfied(session) and await self._credentials.enrolled(session.subject)
+
+    async def _draft(self, session_id: str) -> dict[str, Any] | None:
+        raw = await self._kv.get(_PREFIX + session_id)
+        if raw is None:
+            return None
+        data: dict[str, Any] = json.loads(self._sealer.decrypt_text(raw, associated_data=session_id))
+        return data
+
+    async def _save(self, session_id: str, draft: dict[str, Any]) -> None:
+        sealed = self._sealer.encrypt(json.dumps(draft), associated_data=session_id)
+        await self._kv.set(_PREFIX + session_id, sealed, ttl=self._ttl)

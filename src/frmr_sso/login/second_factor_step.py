@@ -1,0 +1,249 @@
+"""The broker's 2FA page as a use case: show the form (or the enrolment), check a code, finish the login.
+
+    GET  /login/2fa?id ─ no pending login for id+browser ──▶ FailurePage(stale_login)
+                       ─ subject enrolled ─────────────────▶ CodeForm
+                       ─ not enrolled ─────────────────────▶ CodeForm(enrolment: QR, URI, secret)
+    POST /login/2fa    ─ wrong CSRF ───────────────────────▶ FailurePage(stale_login)
+                       ─ subject or IP locked ─────────────▶ LockedOut(status)
+                       ─ wrong code / replay ──────────────▶ CodeForm(error)
+                       ─ first code of an enrolment ───────▶ RecoveryCodes (shown once)
+                       ─ right code or recovery code ──────▶ Redirect(code, frmr_sso_session)
+    POST /login/2fa/continue (after the recovery codes) ───▶ Redirect(code, frmr_sso_session)
+
+Wrong codes count per subject and per IP (``Security.check``, kind ``subject``):
+slots are reserved before a code is checked, so parallel guesses never exceed
+the limit. Every step is an audit event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
+from frmr_sso.login.outcomes import Failure, FailurePage, Redirect
+from frmr_sso.login.second_factor import PendingLogin, PendingLogins, with_second_factor
+from frmr_sso.login.session import SsoSession
+from frmr_sso.oauth.authorization import AuthorizationRequest
+from frmr_sso.oauth.ports import ClientLookup
+from frmr_sso.registry.snils import InvalidSnils, Snils
+from frmr_sso.security import totp
+from frmr_sso.security.lockout import LockStatus
+from frmr_sso.security.second_factor import TotpCredentials, Verdict
+from frmr_sso.security.services import Security
+
+MAX_CODE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    qr_svg: str
+    uri: str
+    secret_groups: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeForm:
+    pending_id: str
+    csrf: str
+    enrolment: Enrolment | None = None
+    error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryCodes:
+    """Shown once after an enrolment; ``codes`` is empty when the page is opened again."""
+
+    pending_id: str
+    csrf: str
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LockedOut:
+    status: LockStatus
+
+
+StepOutcome = CodeForm | RecoveryCodes | LockedOut | Redirect | FailurePage
+
+
+class Completer(Protocol):
+    def __call__(
+        self,
+        req: AuthorizationRequest,
+        draft: SsoSession,
+        *,
+        context: AuditContext,
+        replacing: str | None = None,
+        snils: Snils | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Awaitable[Redirect]: ...
+
+
+class SessionEnder(Protocol):
+    async def end_by_id(self, session_id: str) -> object: ...
+
+
+def enrolment(secret: str, claims: dict[str, Any]) -> Enrolment:
+    name = " ".join(str(claims[k]) for k in ("family_name", "given_name") if claims.get(k)) or "ФРМР"
+    uri = totp.provisioning_uri(secret, name)
+    return Enrolment(qr_svg=totp.qr_svg(uri), uri=uri, secret_groups=totp.grouped(secret))
+
+
+class SecondFactorStep:
+    def __init__(
+        self,
+        *,
+        pending: PendingLogins,
+        credentials: TotpCredentials,
+        security: Security,
+        clients: ClientLookup,
+        sessions: SessionEnder,
+        complete: Completer,
+        auditor: Auditor,
+    ) -> None:
+        self._pending, self._credentials, self._security = pending, credentials, security
+        self._clients, self._sessions, self._complete, self._audit = clients, sessions, complete, auditor
+
+    async def page(self, pending_id: str | None, browser: str | None, context: AuditContext) -> StepOutcome:
+        pending = await self._pending.get(pending_id, browser)
+        if pending is None:
+            return await self._stale(context, "page")
+        if pending.verified:
+            return RecoveryCodes(pending.id, pending.csrf)
+        if await self._credentials.enrolled(pending.subject):
+            return CodeForm(pending.id, pending.csrf)
+        if pending.enrol_secret is None:
+            pending = replace(pending, enrol_secret=totp.new_secret())
+            await self._pending.save(pending)
+            await self._audit.record(
+                Event.SECOND_FACTOR_ENROLMENT_STARTED,
+                context,
+                subject_id=pending.subject,
+                client_id=pending.request["client_id"],
+                details={"where": "login"},
+            )
+        assert pending.enrol_secret is not None
+        return CodeForm(pending.id, pending.csrf, enrolment(pending.enrol_secret, pending.session["claims"]))
+
+    async def submit(
+        self, pending_id: str | None, csrf: str | None, code: str, browser: str | None, context: AuditContext
+    ) -> StepOutcome:
+        pending = await self._pending.get(pending_id, browser)
+        if pending is None or not pending.csrf_ok(csrf):
+            return await self._stale(context, "submit")
+        if pending.verified:
+            return RecoveryCodes(pending.id, pending.csrf)
+        subject, code = pending.subject, code.strip()[:MAX_CODE]
+        secret = None if await self._credentials.enrolled(subject) else pending.enrol_secret
+        found: list[Verdict | int | None] = []
+
+        async def check() -> bool:
+            if secret is not None:
+                found.append(self._credentials.confirm(secret, code))
+                return found[-1] is not None
+            found.append(await self._credentials.verify(subject, code))
+            return found[-1] in (Verdict.TOTP, Verdict.RECOVERY)
+
+        checked = await self._security.check("subject", subject, context, check)
+        result = found[-1] if found else None
+        if not checked.ok:
+            await self._rejected(pending, found, checked.status, context)
+            if checked.status.locked:
+                return LockedOut(checked.status)
+            form = enrolment(secret, pending.session["claims"]) if secret is not None else None
+            return CodeForm(pending.id, pending.csrf, form, error=True)
+        if secret is not None:
+            assert isinstance(result, int)
+            codes = await self._credentials.enrol(subject, secret, result)
+            await self._pending.save(replace(pending, enrol_secret=None, verified="totp"))
+            await self._audit.record(
+                Event.SECOND_FACTOR_ENROLLED,
+                context,
+                outcome=SUCCESS,
+                subject_id=subject,
+                client_id=pending.request["client_id"],
+                details={"where": "login", "recovery_codes": len(codes)},
+            )
+            return RecoveryCodes(pending.id, pending.csrf, tuple(codes))
+        method = "recovery" if result is Verdict.RECOVERY else "totp"
+        await self._accepted(pending, method, context)
+        return await self._finish(pending.id, browser, method, context)
+
+    async def proceed(
+        self, pending_id: str | None, csrf: str | None, browser: str | None, context: AuditContext
+    ) -> StepOutcome:
+        """«Продолжить» after the recovery codes of a new enrolment."""
+        pending = await self._pending.get(pending_id, browser)
+        if pending is None or not pending.csrf_ok(csrf) or not pending.verified:
+            return await self._stale(context, "continue")
+        return await self._finish(pending.id, browser, pending.verified, context)
+
+    async def _finish(
+        self, pending_id: str, browser: str | None, method: str, context: AuditContext
+    ) -> StepOutcome:
+        pending = await self._pending.consume(pending_id, browser)
+        client = None if pending is None else await self._clients(pending.request["client_id"])
+        if pending is None or client is None:
+            return await self._stale(context, "finish")
+        if pending.replacing_session is not None:
+            await self._sessions.end_by_id(pending.replacing_session)
+        draft = with_second_factor(pending.draft())
+        req = AuthorizationRequest.from_dict(pending.request, client)
+        details: dict[str, Any] = {"second_factor": method, "step_up": pending.replacing_session is not None}
+        return await self._complete(req, draft, context=context, snils=_snils(draft), details=details)
+
+    async def _accepted(self, pending: PendingLogin, method: str, context: AuditContext) -> None:
+        subject, client_id = pending.subject, pending.request["client_id"]
+        if method == "recovery":
+            left = await self._credentials.remaining_recovery_codes(subject)
+            await self._audit.record(
+                Event.RECOVERY_CODE_USED,
+                context,
+                outcome=SUCCESS,
+                subject_id=subject,
+                client_id=client_id,
+                details={"remaining": left},
+            )
+        else:
+            await self._audit.record(
+                Event.SECOND_FACTOR_ACCEPTED,
+                context,
+                outcome=SUCCESS,
+                subject_id=subject,
+                client_id=client_id,
+            )
+
+    async def _rejected(
+        self,
+        pending: PendingLogin,
+        found: list[Verdict | int | None],
+        status: LockStatus,
+        context: AuditContext,
+    ) -> None:
+        """``found`` is empty when a lock refused the code before it was checked."""
+        event, reason = Event.SECOND_FACTOR_REJECTED, "wrong" if found else "locked"
+        if found and found[-1] is Verdict.REPLAY:
+            event, reason = Event.SECOND_FACTOR_REPLAY, "replay"
+        await self._audit.record(
+            event,
+            context,
+            outcome=FAILURE,
+            subject_id=pending.subject,
+            client_id=pending.request["client_id"],
+            details={"reason": reason, "locked": status.locked or None},
+        )
+
+    async def _stale(self, context: AuditContext, where: str) -> FailurePage:
+        await self._audit.record(
+            Event.STALE_TRANSACTION, context, outcome=FAILURE, details={"second_factor": where}
+        )
+        return FailurePage(Failure.STALE_LOGIN, 400)
+
+
+def _snils(session: SsoSession) -> Snils | None:
+    try:
+        return Snils.parse(str(session.claims["snils"])) if session.claims.get("snils") else None
+    except InvalidSnils:
+        return None

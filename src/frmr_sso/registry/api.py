@@ -1,0 +1,138 @@
+"""The registry's REST use cases, framework-free: the worker's own record and the services' lookup.
+
+``RegistryApi`` reads through ``RecordReader`` (``SqlRegistryRepository.get`` /
+``find_record_by_snils``) and raises ``NotFound`` for a record, or a section
+item, that is not there or not the caller's: the answer never tells another
+worker's id from an unknown one. Bad parameters raise ``InvalidParams`` naming
+each field. Services get every section but identity documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from frmr_sso.errors import FrmrSsoError
+from frmr_sso.registry.api_json import item_json, person_json
+from frmr_sso.registry.models import FrmrPerson
+from frmr_sso.registry.sections import SECTIONS
+from frmr_sso.registry.snils import InvalidSnils, parse_snils
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+SERVICE_SECTIONS = tuple(s for s in SECTIONS if s != "documents")
+LOOKUP_FIELDS = ("snils", "frmr_id")
+
+
+class RecordReader(Protocol):
+    async def get(self, frmr_id: str) -> FrmrPerson | None: ...
+
+    async def find_record_by_snils(self, snils_digits: str) -> FrmrPerson | None: ...
+
+
+class NotFound(FrmrSsoError):
+    pass
+
+
+class InvalidParams(FrmrSsoError):
+    """``params``: (field, reason) pairs, as RFC 9457 ``invalid-params``."""
+
+    def __init__(self, params: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in params))
+        self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    next_cursor: str | None
+
+
+def page_params(query: Mapping[str, str]) -> tuple[int, str | None]:
+    """``limit`` (1..MAX_LIMIT) and ``cursor`` (the id of the last item seen) of a section page."""
+    problems = [(name, "unknown parameter") for name in query if name not in ("limit", "cursor")]
+    limit = DEFAULT_LIMIT
+    raw = query.get("limit")
+    if raw is not None:
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+            problems.append(("limit", f"must be a whole number from 1 to {MAX_LIMIT}"))
+        else:
+            limit = int(raw)
+    cursor = query.get("cursor")
+    if cursor is not None and not 0 < len(cursor) <= 64:
+        problems.append(("cursor", "must be the id of an item of the previous page"))
+    if problems:
+        raise InvalidParams(problems)
+    return limit, cursor
+
+
+def lookup_key(body: Any) -> tuple[str, str]:
+    """``("snils", digits)`` or ``("frmr_id", id)`` from the lookup body; InvalidParams otherwise."""
+    if not isinstance(body, dict):
+        raise InvalidParams([("body", "must be a JSON object with snils or frmr_id")])
+    problems = [(str(name)[:64], "unknown field") for name in body if name not in LOOKUP_FIELDS]
+    given = [name for name in LOOKUP_FIELDS if name in body]
+    if len(given) != 1:
+        problems.append(("snils", "give exactly one of snils or frmr_id"))
+    elif given == ["snils"]:
+        try:
+            digits = parse_snils(body["snils"]).digits
+        except InvalidSnils as exc:
+            problems.append(("snils", str(exc)))
+    else:
+        value = body["frmr_id"]
+        if not isinstance(value, str) or not 0 < len(value) <= 64:
+            problems.append(("frmr_id", "must be a string of 1 to 64 characters"))
+    if problems:
+        raise InvalidParams(problems)
+    return ("snils", digits) if given == ["snils"] else ("frmr_id", body["frmr_id"])
+
+
+class RegistryApi:
+    def __init__(self, records: RecordReader) -> None:
+        self._records = records
+
+    async def _own(self, frmr_id: str) -> FrmrPerson:
+        person = await self._records.get(frmr_id)
+        if person is None:
+            raise NotFound("no FRMR record")
+        return person
+
+    async def me(self, frmr_id: str) -> dict[str, Any]:
+        return person_json(await self._own(frmr_id))
+
+    async def section(self, frmr_id: str, section: str, *, limit: int, cursor: str | None) -> Page:
+        if section not in SECTIONS:
+            raise NotFound("no such section")
+        items = getattr(await self._own(frmr_id), section)
+        start = 0
+        if cursor is not None:
+            ids = [item.record_id for item in items]
+            if cursor not in ids:
+                raise InvalidParams([("cursor", "must be the id of an item of the previous page")])
+            start = ids.index(cursor) + 1
+        chosen = items[start : start + limit]
+        more = start + limit < len(items)
+        return Page(
+            [item_json(section, i) for i in chosen], len(items), chosen[-1].record_id if more else None
+        )
+
+    async def item(self, frmr_id: str, section: str, record_id: str) -> dict[str, Any]:
+        if section not in SECTIONS:
+            raise NotFound("no such section")
+        for item in getattr(await self._own(frmr_id), section):
+            if item.record_id == record_id:
+                return item_json(section, item)
+        raise NotFound("no such item in this record")
+
+    async def lookup(self, body: Any) -> dict[str, Any]:
+        kind, key = lookup_key(body)
+        if kind == "snils":
+            person = await self._records.find_record_by_snils(key)
+        else:
+            person = await self._records.get(key)
+        if person is None:
+            raise NotFound("no FRMR record")
+        return person_json(person, sections=SERVICE_SECTIONS)

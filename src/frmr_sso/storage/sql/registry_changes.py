@@ -1,0 +1,84 @@
+"""Writes inside a caller's transaction: an FRMR record change and its audit record.
+
+An approved change request changes the person's record, its own status and the
+audit log in ONE transaction (``change_requests.py``); these helpers run on that
+transaction's connection. The record is read and written with the registry's
+own row mapping (``registry_rows.py``, ``registry_bulk.py``), so the tables stay
+exactly as ``SqlRegistryRepository`` writes them; the audit record is chained
+under the audit lock exactly as ``SqlAuditRepository.append`` does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection
+from datetime import UTC
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from frmr_sso.registry.models import FrmrPerson
+from frmr_sso.registry.sections import SECTIONS
+from frmr_sso.storage.errors import StorageError
+from frmr_sso.storage.ports import GENESIS_HASH, AuditRecord, audit_chain_hash, utcnow
+from frmr_sso.storage.sql.audit import AUDIT_LOCK_KEY
+from frmr_sso.storage.sql.registry_bulk import delete_owned, insert_rows
+from frmr_sso.storage.sql.registry_rows import (
+    SECTION_COLUMNS,
+    SECTION_TABLES,
+    item_from_row,
+    person_from_row,
+    person_row,
+    section_values,
+)
+from frmr_sso.storage.sql.registry_tables import frmr_persons
+from frmr_sso.storage.sql.tables import audit_events
+
+
+async def lock_person(conn: AsyncConnection, frmr_id: str) -> None:
+    """PostgreSQL: the registry's per-person advisory lock (SQLite: the write transaction is the lock)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(frmr_id))))
+
+
+async def load_person(conn: AsyncConnection, frmr_id: str) -> FrmrPerson | None:
+    row = (await conn.execute(frmr_persons.select().where(frmr_persons.c.frmr_id == frmr_id))).first()
+    if row is None:
+        return None
+    loaded: dict[str, list[Any]] = {}
+    for section in SECTIONS:
+        table = SECTION_TABLES[section][0]
+        rows = await conn.execute(table.select().where(table.c.frmr_id == frmr_id).order_by(table.c.id))
+        loaded[section] = [item_from_row(section, r) for r in rows]
+    return person_from_row(row, loaded)
+
+
+async def write_person(conn: AsyncConnection, person: FrmrPerson, sections: Collection[str]) -> None:
+    """Replace the person's own fields and the rows of ``sections``."""
+    values = {k: v for k, v in person_row(person, utcnow()).items() if k not in ("frmr_id", "snils")}
+    await conn.execute(frmr_persons.update().where(frmr_persons.c.frmr_id == person.frmr_id).values(**values))
+    for section in sections:
+        table = SECTION_TABLES[section][0]
+        await delete_owned(conn, table, [person.frmr_id])
+        rows = [section_values(section, person.frmr_id, item) for item in getattr(person, section)]
+        await insert_rows(conn, table, SECTION_COLUMNS[section], rows)
+
+
+_LAST_HASH = sa.select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
+
+
+async def append_audit(conn: AsyncConnection, record: AuditRecord) -> AuditRecord:
+    """Chain and insert ``record`` on the caller's transaction, under the audit chain lock."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
+    record = dataclasses.replace(record, id=None, occurred_at=record.occurred_at.astimezone(UTC))
+    prev_hash = (await conn.execute(_LAST_HASH)).scalar_one_or_none() or GENESIS_HASH
+    chained = dataclasses.replace(record, prev_hash=prev_hash, hash=audit_chain_hash(record, prev_hash))
+    row = dataclasses.asdict(chained)
+    del row["id"]
+    result = await conn.execute(audit_events.insert().values(**row))
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise StorageError("appending an audit event failed: no id assigned")
+    return dataclasses.replace(chained, id=int(key[0]))

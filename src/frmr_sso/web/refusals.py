@@ -1,0 +1,124 @@
+"""Audit records of refused protocol requests, written by the web layer that knows the request.
+
+* ``token.refused``: an error answer of ``/token``, ``/introspect`` or ``/revoke`` (invalid_grant
+  for a replayed code, a wrong PKCE verifier, another client's refresh token …; invalid_client).
+* ``token.bearer_refused``: a bearer token refused at ``/userinfo``, the admin or the audit API
+  (forged, expired, revoked, without the scope, or sent in the query).
+
+A refresh token reused outside its grace window (its family just revoked) also ends the SSO
+session of the login it came from: the token leaked, so may have the session (RFC 9700 §4.14.2).
+
+A record names the endpoint, the RFC error code and its description (fixed texts of the core:
+never a token, code or secret), the client when it is a registered one, the ``grant_type``, and for
+a bearer token the ``alg`` its header claims. A request without credentials at all (the RFC 6750
+§3.1 challenge a client starts with) and a store outage (``temporarily_unavailable``) leave no
+record; a failed audit write is logged and the client still gets its protocol error.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import jwt
+from starlette.requests import Request
+
+from frmr_sso.audit.events import FAILURE, AuditContext, Event
+from frmr_sso.oauth.clients import Client
+from frmr_sso.oauth.errors import BearerError, OAuthError, TemporarilyUnavailable
+from frmr_sso.oauth.refresh import RefreshReused
+from frmr_sso.oauth.registry import client_credentials
+from frmr_sso.oauth.request import OAuthRequest
+from frmr_sso.web.client_ip import client_ip
+from frmr_sso.web.oauth_http import MAX_CLIENT_ID, BearerMissing
+
+if TYPE_CHECKING:
+    from frmr_sso.bootstrap import Container
+
+log = logging.getLogger(__name__)
+MAX_ALG = 32
+
+
+@dataclass
+class Refusals:
+    """What a route has learnt so far about its request; ``record`` is ``protocol_call``'s ``on_error``."""
+
+    request: Request
+    container: Container
+    endpoint: str
+    oauth: OAuthRequest | None = None
+    client: Client | None = None
+    bearer: str | None = None
+
+    async def record(self, exc: OAuthError) -> None:
+        if isinstance(exc, BearerMissing | TemporarilyUnavailable):
+            return
+        auditor = self.container.security.auditor
+        if auditor is None:
+            return
+        bearer = isinstance(exc, BearerError)
+        details: dict[str, Any] = {"endpoint": self.endpoint, "error": exc.error}
+        details["description"] = exc.description
+        if bearer:
+            details["alg"] = _claimed_alg(self.bearer)
+        else:
+            details["grant_type"] = self._form_value("grant_type")
+        event = Event.BEARER_REFUSED if bearer else Event.TOKEN_REFUSED
+        try:
+            if isinstance(exc, RefreshReused) and exc.revoked and exc.family.session_id:
+                ended = await self.container.sessions.end_by_id(exc.family.session_id)
+                details["session_ended"] = bool(ended)
+            client_id = await self._client_id()
+            await auditor.record(
+                event, self._context(), outcome=FAILURE, client_id=client_id, details=details
+            )
+        except Exception as error:  # the client gets its protocol error whatever happens here
+            log.error("a refused request was not audited", extra={"error": type(error).__name__})
+
+    def _context(self) -> AuditContext:
+        settings = self.container.settings
+        state = self.request.scope.get("state", {})
+        ip = (
+            self.oauth.client_ip
+            if self.oauth is not None
+            else client_ip(self.request, settings.trusted_proxies)
+        )
+        return AuditContext(ip, self.request.headers.get("user-agent"), state.get("request_id"))
+
+    def _form_value(self, name: str) -> str | None:
+        if self.oauth is None:
+            return None
+        try:
+            return self.oauth.form.get(name, max_length=64)
+        except OAuthError:
+            return None
+
+    async def _client_id(self) -> str | None:
+        """The authenticated client, or the registered client the request claims to be."""
+        if self.client is not None:
+            return self.client.client_id
+        if self.oauth is None:
+            return None
+        try:
+            claimed, _, _ = client_credentials(
+                self.oauth.header("authorization"),
+                self.oauth.form.get("client_id", max_length=MAX_CLIENT_ID),
+                self.oauth.form.get("client_secret", max_length=512),
+            )
+        except OAuthError:
+            return None
+        if len(claimed) > MAX_CLIENT_ID or await self.container.clients.get(claimed) is None:
+            return None
+        return claimed
+
+
+def _claimed_alg(token: str | None) -> str | None:
+    """The ``alg`` a bearer token's header names (unverified: it says what was tried)."""
+    if not token:
+        return None
+    try:
+        alg = jwt.get_unverified_header(token).get("alg")
+    except jwt.InvalidTokenError:
+        return None
+    return alg[:MAX_ALG] if isinstance(alg, str) else None

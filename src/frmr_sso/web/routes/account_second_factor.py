@@ -1,0 +1,84 @@
+"""``GET``/``POST /account/2fa``: a person replaces their authenticator (``AccountSecondFactor``).
+
+Needs the live SSO cookie (``frmr_sso_session``); the form carries the field
+``code`` and a CSRF token kept with the new secret. After the first right code
+the ten new recovery codes are shown once.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from frmr_sso.login.account_second_factor import AccountOutcome, Refused
+from frmr_sso.login.second_factor_step import CodeForm, LockedOut
+from frmr_sso.login.session import SESSION_COOKIE
+from frmr_sso.web.deps import container_of
+from frmr_sso.web.login_http import audit_context, page_on_error
+from frmr_sso.web.pages import PageText, render
+from frmr_sso.web.security_pages import locked_page
+
+router = APIRouter(tags=["account"])
+PAGE = "/account/2fa"
+MAX_FIELD = 256
+REFUSALS = {
+    "not_signed_in": (401, PageText(
+        "Вы не вошли",
+        "Настройка приложения-аутентификатора доступна только в браузере, где выполнен вход через ФРМР.",
+        "Войдите через приложение вашей медицинской организации и откройте эту страницу снова.",
+    )),
+    "needs_second_factor": (403, PageText(
+        "Нужно подтверждение кодом",
+        "Чтобы заменить приложение-аутентификатор, войдите с кодом из текущего приложения "
+        "или с резервным кодом.",
+        "Если доступа к приложению и резервным кодам нет, обратитесь к администратору для сброса.",
+    )),
+    "stale": (400, PageText(
+        "Форма устарела",
+        "Форма устарела или была отправлена не с этой страницы, поэтому ничего не изменено.",
+        "Откройте страницу заново и повторите действие.",
+    )),
+}  # fmt: skip
+
+
+@router.get(PAGE, include_in_schema=False)
+async def account_second_factor_page(request: Request) -> Response:
+    async def step() -> Response:
+        service = container_of(request).account_second_factor
+        outcome = await service.page(request.cookies.get(SESSION_COOKIE), audit_context(request))
+        return _show(request, outcome)
+
+    return await page_on_error(request, step)
+
+
+@router.post(PAGE, include_in_schema=False)
+async def account_second_factor_submit(request: Request) -> Response:
+    async def step() -> Response:
+        form = {k: v[:MAX_FIELD] for k, v in (await request.form()).items() if isinstance(v, str)}
+        service = container_of(request).account_second_factor
+        outcome = await service.submit(
+            request.cookies.get(SESSION_COOKIE),
+            form.get("csrf"),
+            form.get("code", ""),
+            audit_context(request),
+        )
+        return _show(request, outcome)
+
+    return await page_on_error(request, step)
+
+
+def _show(request: Request, outcome: AccountOutcome) -> Response:
+    if isinstance(outcome, Refused):
+        status, text = REFUSALS[outcome.reason]
+        return render(request, "message.html", status=status, page=text)
+    if isinstance(outcome, LockedOut):
+        return locked_page(request, outcome.status)
+    if isinstance(outcome, CodeForm):
+        intro = (
+            "Подключите новое приложение-аутентификатор. Прежнее перестанет действовать, "
+            "когда вы введёте код из нового."
+        )
+        return render(
+            request, "second_factor.html", status=400 if outcome.error else 200, action=PAGE, pending_id=None,
+            csrf=outcome.csrf, enrolment=outcome.enrolment, error=outcome.error, intro=intro,
+        )  # fmt: skip
+    return render(request, "second_factor_codes.html", action=None, pending_id=None, codes=outcome.codes)

@@ -1,0 +1,234 @@
+"""A person's SSO sessions: the ``/account/sessions`` page and the ``/api/v1/me/sessions`` API.
+
+The page needs the live SSO cookie; its two forms (end one session, end all
+but this one) carry a CSRF token bound to the browser's session. The API needs
+a bearer access token issued to the person (``openid`` scope, from a login):
+``GET`` lists, ``DELETE …/{sid}`` ends one; errors are problem+json.
+Everything else is ``login.sessions.SessionManager``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from frmr_sso.bootstrap import Container
+from frmr_sso.errors import FrmrSsoError
+from frmr_sso.login.session import SESSION_COOKIE, SsoSession
+from frmr_sso.login.sessions import SessionManager, SessionView
+from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
+from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest, InvalidToken
+from frmr_sso.upstream.base import Connector
+from frmr_sso.web import api_docs
+from frmr_sso.web.deps import ContainerDep, container_of
+from frmr_sso.web.errors import PROBLEM, problem
+from frmr_sso.web.login_http import LoginServicesDep, audit_context, page_on_error
+from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
+from frmr_sso.web.oauth_http import audit_context as api_audit_context
+from frmr_sso.web.pages import PageText, render
+from frmr_sso.web.refusals import Refusals
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["account"])
+PAGE = "/account/sessions"
+NOT_SIGNED_IN = PageText(
+    "Вы не вошли",
+    "Список сеансов виден только в браузере, где выполнен вход через ФРМР.",
+    "Войдите через приложение вашей медицинской организации и откройте эту страницу снова.",
+)
+REFUSED = PageText(
+    "Запрос отклонён",
+    "Форма устарела или была отправлена не с этой страницы, поэтому ничего не изменено.",
+    "Откройте страницу сеансов заново и повторите действие.",
+)
+NOT_FOUND = PageText(
+    "Сеанс не найден",
+    "Такого сеанса нет среди ваших действующих сеансов: возможно, он уже завершён.",
+    "Откройте страницу сеансов заново.",
+)
+NOTICES = {"one": "Сеанс завершён.", "others": "Все сеансы, кроме текущего, завершены."}
+_PROBLEM_DOC = {"content": {PROBLEM: {"schema": {"type": "object"}}}}
+
+
+def _when(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%d.%m.%Y %H:%M")
+
+
+def _row(view: SessionView, connectors: Mapping[str, Connector]) -> dict[str, Any]:
+    connector = connectors.get(view.connector)
+    return {
+        "id": view.id,
+        "current": view.current,
+        "started": _when(view.created_at),
+        "last_seen": _when(view.last_seen),
+        "ip": view.ip,
+        "user_agent": view.user_agent,
+        "connector": connector.display_name if connector is not None else view.connector,
+        "clients": [c.name for c in view.clients],
+    }
+
+
+async def _live(request: Request, services: LoginServicesDep) -> SsoSession | None:
+    return await services.sessions.get(request.cookies.get(SESSION_COOKIE))
+
+
+@router.get(PAGE, include_in_schema=False)
+async def sessions_page(request: Request, services: LoginServicesDep) -> Response:
+    async def work() -> Response:
+        session = await _live(request, services)
+        if session is None:
+            return render(request, "message.html", status=401, page=NOT_SIGNED_IN)
+        manager = container_of(request).account_sessions
+        views = await manager.views(session.subject, current=session.id)
+        return render(
+            request,
+            "sessions.html",
+            sessions=[_row(v, container_of(request).connectors) for v in views],
+            csrf=manager.csrf_token(session.id),
+            others=any(not v.current for v in views),
+            notice=NOTICES.get(request.query_params.get("done", "")),
+        )
+
+    return await page_on_error(request, work)
+
+
+@router.post(PAGE + "/end", include_in_schema=False)
+async def end_one(request: Request, services: LoginServicesDep) -> Response:
+    return await page_on_error(request, lambda: _end(request, services, others=False))
+
+
+@router.post(PAGE + "/end-others", include_in_schema=False)
+async def end_others(request: Request, services: LoginServicesDep) -> Response:
+    return await page_on_error(request, lambda: _end(request, services, others=True))
+
+
+async def _end(request: Request, services: LoginServicesDep, *, others: bool) -> Response:
+    session = await _live(request, services)
+    if session is None:
+        return render(request, "message.html", status=401, page=NOT_SIGNED_IN)
+    manager: SessionManager = container_of(request).account_sessions
+    context = audit_context(request)
+    form = await request.form()
+    csrf, sid = form.get("csrf"), form.get("sid")
+    if not manager.csrf_ok(session.id, csrf if isinstance(csrf, str) else None):
+        await manager.refuse(session.subject, "csrf token missing or wrong", context, via="page")
+        return render(request, "message.html", status=400, page=REFUSED)
+    if others:
+        await manager.end_others(session.subject, session.id, context, via="page")
+        return RedirectResponse(PAGE + "?done=others", status_code=303)
+    if not isinstance(sid, str) or not await manager.end(session.subject, sid, context, via="page"):
+        return render(request, "message.html", status=404, page=NOT_FOUND)
+    if sid != session.id:
+        return RedirectResponse(PAGE + "?done=one", status_code=303)
+    response = render(request, "logged_out.html")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=services.secure_cookies, httponly=True)
+    return response
+
+
+# -- the cabinet's API ----------------------------------------------------------------------------
+
+API_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **_PROBLEM_DOC},
+    403: {"description": "insufficient_scope: not a person's token with openid", **_PROBLEM_DOC},
+    503: {"description": "the store is unavailable", **_PROBLEM_DOC},
+}
+
+
+async def subject_claims(token: str, container: Container) -> dict[str, Any]:
+    """Claims of a live access token of ours issued to a person (a login's ``auth_time``, ``openid``)."""
+    issuer = container.settings.issuer
+    claims = await container.verifier.verify(token, typ=AT_JWT)
+    invalid = InvalidToken("the access token is invalid or expired")
+    if claims is None or claims.get("iss") != issuer:
+        raise invalid
+    audience, jti, exp, sub = claims.get("aud"), claims.get("jti"), claims.get("exp"), claims.get("sub")
+    if audience != issuer and not (isinstance(audience, list) and issuer in audience):
+        raise invalid
+    if not isinstance(jti, str) or not isinstance(exp, int) or exp <= time.time() or not isinstance(sub, str):
+        raise invalid
+    if await is_denied(container.kv, jti):
+        raise invalid
+    if "openid" not in str(claims.get("scope", "")).split() or not isinstance(claims.get("auth_time"), int):
+        raise InsufficientScope("not a person's access token with the openid scope", scope="openid")
+    return claims
+
+
+def _bearer_problem(exc: BearerError) -> Response:
+    response = problem(exc.status_code, HTTPStatus(exc.status_code).phrase, exc.description, error=exc.error)
+    response.headers.update(exc.headers())
+    return response
+
+
+async def _api(request: Request, container: Container, work: Any) -> Response:
+    seen = Refusals(request, container, request.url.path[:64])
+    try:
+        oauth = seen.oauth = await oauth_request(request, form=False)
+        try:
+            seen.bearer = bearer_token(oauth)
+        except InvalidRequest as exc:
+            raise BearerInvalidRequest(exc.description) from None
+        claims = await subject_claims(seen.bearer, container)
+        response: Response = await work(claims, api_audit_context(request, oauth))
+        return response
+    except BearerError as exc:
+        await seen.record(exc)
+        return _bearer_problem(exc)
+    except FrmrSsoError as exc:
+        log.error("sessions API failed", extra={"error": type(exc).__name__})
+        response = problem(503, "Service unavailable", "the store is temporarily unavailable")
+        response.headers["Retry-After"] = "5"
+        return response
+
+
+@router.get(
+    "/api/v1/me/sessions",
+    response_class=Response,
+    dependencies=api_docs.BEARER_AUTH,
+    responses={
+        200: {
+            "description": "`{sessions: [{id, created_at, last_seen, auth_time, connector, ip, "
+            "user_agent, clients: [{client_id, name}], current}]}`, newest first",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **API_RESPONSES,
+    },
+)
+async def list_sessions(request: Request, container: ContainerDep) -> Response:
+    async def work(claims: dict[str, Any], _: object) -> Response:
+        views = await container.account_sessions.views(claims["sub"], current=claims.get("sid"))
+        body = {"sessions": [view.to_json() for view in views]}
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    return await _api(request, container, work)
+
+
+@router.delete(
+    "/api/v1/me/sessions/{sid}",
+    response_class=Response,
+    status_code=204,
+    dependencies=api_docs.BEARER_AUTH,
+    openapi_extra={
+        "parameters": [{"name": "sid", "in": "path", "required": True, "schema": {"type": "string"}}]
+    },
+    responses={
+        204: {"description": "the session ended: refresh tokens revoked, clients notified"},
+        404: {"description": "not a live session of the token's subject", **_PROBLEM_DOC},
+        **API_RESPONSES,
+    },
+)
+async def end_session(request: Request, container: ContainerDep) -> Response:
+    sid = str(request.path_params["sid"])
+
+    async def work(claims: dict[str, Any], context: Any) -> Response:
+        if not await container.account_sessions.end(claims["sub"], sid[:64], context, via="api"):
+            return problem(404, "Not found", "no live session of this subject has that id")
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+    return await _api(request, container, work)

@@ -1,0 +1,70 @@
+"""``POST /api/v1/admin/second-factor/reset``: forget a subject's authenticator, audited.
+
+The person enrols a new authenticator (and gets new recovery codes) at the next
+login that needs the second factor. Same bearer ``admin`` scope check and
+problem+json errors as ``/api/v1/admin/unlock`` (``web/routes/admin.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from frmr_sso.errors import FrmrSsoError
+from frmr_sso.oauth.errors import BearerError, InvalidRequest
+from frmr_sso.security.second_factor import reset_second_factor
+from frmr_sso.web import api_docs
+from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.errors import problem
+from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
+from frmr_sso.web.routes.admin import _PROBLEM_DOC, _admin_claims, _bearer_problem
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+class SecondFactorResetRequest(BaseModel):
+    subject: str = Field(min_length=1, max_length=128)
+
+
+@router.post(
+    "/second-factor/reset", response_class=Response, dependencies=api_docs.BEARER_AUTH,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": SecondFactorResetRequest.model_json_schema()}}}},
+    responses={
+        200: {"description": "`{subject, was_enrolled}`: the authenticator and recovery codes are forgotten",
+              "content": {"application/json": {"schema": {"type": "object"}}}},
+        400: {"description": "the body is not {subject}", **_PROBLEM_DOC},
+        401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **_PROBLEM_DOC},
+        403: {"description": "insufficient_scope: the token lacks admin", **_PROBLEM_DOC},
+        503: {"description": "the store is unavailable", **_PROBLEM_DOC},
+    },
+)  # fmt: skip
+async def reset(request: Request, container: ContainerDep) -> Response:
+    try:
+        oauth = await oauth_request(request, form=False)
+        try:
+            claims = await _admin_claims(bearer_token(oauth), container)
+        except InvalidRequest as exc:
+            raise BearerInvalidRequest(exc.description) from None
+        try:
+            body = SecondFactorResetRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            detail = "; ".join(str(err["msg"]) for err in exc.errors())
+            return problem(400, "Invalid request", detail or "the body is invalid")
+        by = f"admin-api:{claims.get('client_id') or claims.get('sub')}"
+        was_enrolled = await reset_second_factor(
+            container.totp, container.auditor, body.subject, audit_context(request, oauth), by=by
+        )
+    except BearerError as exc:
+        return _bearer_problem(exc)
+    except FrmrSsoError as exc:
+        log.error("second-factor reset failed", extra={"error": type(exc).__name__})
+        response = problem(503, "Service unavailable", "the store is temporarily unavailable")
+        response.headers["Retry-After"] = "5"
+        return response
+    body_out = {"subject": body.subject, "was_enrolled": was_enrolled}
+    return JSONResponse(body_out, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,107 @@
+"""``POST /api/v1/registry/lookup``: a service finds an FRMR record by SNILS or FRMR id.
+
+Needs a bearer token with ``frmr.registry.read`` (a client_credentials token
+of a client registered for it). The key travels in a JSON body,
+``{"snils": "112-233-445 95"}`` or ``{"frmr_id": "…"}``, never in the URL:
+URLs end up in access logs. The answer is the record without identity
+documents; 404 when there is none. Every lookup is audited (``registry.lookup``:
+the client, the SNILS masked or the FRMR id, found or not).
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from frmr_sso.audit.events import Event
+from frmr_sso.registry.api import LOOKUP_FIELDS, lookup_key
+from frmr_sso.registry.snils import Snils
+from frmr_sso.web import api_docs
+from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.oauth_http import audit_context, oauth_request
+from frmr_sso.web.routes.api_v1_registry_http import (
+    AUTH_ERRORS,
+    JSON_DOC,
+    PROBLEM_DOC,
+    answer,
+    invalid,
+    json_answer,
+    token_of,
+)
+
+router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
+MAX_BODY = 4096
+_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "minProperties": 1,
+                    "maxProperties": 1,
+                    "properties": {name: {"type": "string"} for name in LOOKUP_FIELDS},
+                }
+            }
+        },
+    }
+}
+
+
+async def _body(request: Request) -> bytes | Response:
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return invalid([("content-type", "send the body as application/json")], 415, "Unsupported Media Type")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return invalid([("body", f"must be at most {MAX_BODY} bytes")], 413, "Content Too Large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return invalid([("body", f"must be at most {MAX_BODY} bytes")], 413, "Content Too Large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/lookup",
+    response_class=Response,
+    dependencies=api_docs.BEARER_AUTH,
+    openapi_extra=_BODY_DOC,
+    responses={
+        200: {"description": "the record (without identity documents)", **JSON_DOC},
+        413: {"description": "the body is too large", **PROBLEM_DOC},
+        415: {"description": "the body is not application/json", **PROBLEM_DOC},
+        **AUTH_ERRORS,
+    },
+)
+async def lookup(request: Request, container: ContainerDep) -> Response:
+    async def work() -> Response:
+        oauth = await oauth_request(request, form=False)
+        claims = await container.registry_access.service(await token_of(request))
+        raw = await _body(request)
+        if isinstance(raw, Response):
+            return raw
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return invalid([("body", "must be a JSON object in UTF-8")])
+        kind, key = lookup_key(body)
+        found = False
+        try:
+            record = await container.registry_api.lookup(body)
+            found = True
+        finally:  # every lookup of a person by a service is audited, found or not
+            await container.auditor.record(
+                Event.REGISTRY_LOOKUP,
+                audit_context(request, oauth),
+                client_id=str(claims.get("client_id")),
+                snils=Snils(key) if kind == "snils" else None,
+                details={"by": kind, "found": found, **({"frmr_id": key} if kind == "frmr_id" else {})},
+            )
+        return json_answer(request, record, {"Cache-Control": "no-store"})
+
+    return await answer(work)

@@ -1,0 +1,230 @@
+"""``/api/v1/me/statements``: a worker orders signed PDF statements of their FRMR record and downloads them.
+
+A bearer access token of the worker (scopes ``openid`` and ``frmr``) names the
+FRMR record through its ``frmr_person_id`` claim. ``POST`` answers 202 with the
+statement's ``Location``; its ``status`` goes ``pending`` → ``ready`` (or
+``failed``) within seconds, and ``/{id}/pdf`` then serves the PAdES-signed PDF.
+Only one's own statements are visible. ``/api/v1/statements/certificate.pem`` is
+the public certificate a verifier trusts. Errors are ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from frmr_sso.errors import FrmrSsoError
+from frmr_sso.registry import statements_service as service
+from frmr_sso.registry.statements import TITLES, StatementKind
+from frmr_sso.storage.ports import StatementRecord
+from frmr_sso.web import api_docs
+from frmr_sso.web.cabinet_auth import Refused, worker
+from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.errors import PROBLEM, problem
+from frmr_sso.web.login_http import audit_context
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["statements"])
+BASE = "/api/v1/me/statements"
+_PROBLEM_DOC = {"content": {PROBLEM: {"schema": {"type": "object"}}}}
+_JSON_DOC = {"content": {"application/json": {"schema": {"type": "object"}}}}
+_AUTH_ERRORS: dict[int | str, Any] = {
+    401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **_PROBLEM_DOC},
+    403: {"description": "insufficient_scope: the token lacks openid or frmr", **_PROBLEM_DOC},
+    404: {"description": "no such statement of this person, or no FRMR record", **_PROBLEM_DOC},
+    503: {"description": "the store is unavailable", **_PROBLEM_DOC},
+}
+_ORDER_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["kind"],
+                    "properties": {"kind": {"type": "string", "enum": [k.value for k in StatementKind]}},
+                }
+            }
+        },
+    }
+}
+
+
+async def _frmr_id(request: Request, container: ContainerDep) -> str:
+    return (await worker(request, container)).frmr_id
+
+
+def statement_json(record: StatementRecord) -> dict[str, Any]:
+    kind = StatementKind(record.kind)
+    links = {"self": f"{BASE}/{record.id}"} | (
+        {"pdf": f"{BASE}/{record.id}/pdf"} if record.status == "ready" else {}
+    )
+    return {
+        "id": record.id,
+        "kind": kind.value,
+        "title": TITLES[kind],
+        "status": record.status,
+        "created_at": record.created_at.isoformat(),
+        "ready_at": record.ready_at.isoformat() if record.ready_at else None,
+        "size": record.size,
+        "links": links,
+    }
+
+
+def _failure(exc: FrmrSsoError) -> Response:
+    if isinstance(exc, service.UnknownStatementKind):
+        return problem(400, "Invalid request", str(exc), field="kind")
+    if isinstance(exc, service.StatementNotFound):
+        return problem(404, "Not Found", "no such statement")
+    if isinstance(exc, service.NoRegistryRecord):
+        return problem(404, "Not Found", "there is no FRMR record of this person")
+    if isinstance(exc, service.StatementNotReady):
+        response = problem(409, "Conflict", f"the statement is {exc.status}", status_of_statement=exc.status)
+        if exc.status == "pending":
+            response.headers["Retry-After"] = "2"
+        return response
+    if isinstance(exc, service.TooManyPending):
+        response = problem(429, "Too Many Requests", str(exc))
+        response.headers["Retry-After"] = "10"
+        return response
+    log.error("statements API unavailable", extra={"error": type(exc).__name__})
+    response = problem(503, "Service unavailable", "the statements store is temporarily unavailable")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+async def _kind(request: Request) -> str:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise Refused(
+            problem(400, "Invalid request", "the body must be a JSON object", field="kind")
+        ) from None
+    kind = body.get("kind") if isinstance(body, dict) else None
+    if not isinstance(kind, str):
+        raise Refused(problem(400, "Invalid request", "kind is required", field="kind"))
+    return kind
+
+
+@router.post(
+    BASE,
+    response_class=Response,
+    dependencies=api_docs.BEARER_AUTH,
+    openapi_extra=_ORDER_BODY,
+    status_code=202,
+    responses={
+        202: {"description": "ordered; Location names it", **_JSON_DOC},
+        400: {"description": "invalid kind", **_PROBLEM_DOC},
+        429: {"description": "too many in preparation", **_PROBLEM_DOC},
+        **_AUTH_ERRORS,
+    },
+)
+async def order_statement(request: Request, container: ContainerDep) -> Response:
+    try:
+        who = await worker(request, container)
+        record = await container.statements.order(
+            who.frmr_id,
+            await _kind(request),
+            context=audit_context(request),
+            subject=who.subject_id,
+            client=who.client_id,
+        )
+    except Refused as refused:
+        return refused.response
+    except FrmrSsoError as exc:
+        return _failure(exc)
+    location = f"{BASE}/{record.id}"
+    headers = {"Location": location, "Cache-Control": "no-store", "Retry-After": "2"}
+    return JSONResponse(statement_json(record), status_code=202, headers=headers)
+
+
+@router.get(
+    BASE,
+    response_class=Response,
+    dependencies=api_docs.BEARER_AUTH,
+    responses={200: {"description": "the person's statements, newest first", **_JSON_DOC}, **_AUTH_ERRORS},
+)
+async def list_statements(request: Request, container: ContainerDep) -> Response:
+    try:
+        records = await container.statements.list(await _frmr_id(request, container))
+    except Refused as refused:
+        return refused.response
+    except FrmrSsoError as exc:
+        return _failure(exc)
+    body = {"statements": [statement_json(r) for r in records]}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    BASE + "/{statement_id}",
+    response_class=Response,
+    dependencies=api_docs.BEARER_AUTH,
+    responses={200: {"description": "the statement and its status", **_JSON_DOC}, **_AUTH_ERRORS},
+)
+async def get_statement(statement_id: str, request: Request, container: ContainerDep) -> Response:
+    try:
+        record = await container.statements.get(await _frmr_id(request, container), statement_id)
+    except Refused as refused:
+        return refused.response
+    except FrmrSsoError as exc:
+        return _failure(exc)
+    headers = {"Cache-Control": "no-store"} | ({"Retry-After": "2"} if record.status == "pending" else {})
+    return JSONResponse(statement_json(record), headers=headers)
+
+
+@router.get(
+    BASE + "/{statement_id}/pdf",
+    response_class=Response,
+    dependencies=api_docs.BEARER_AUTH,
+    responses={
+        200: {
+            "description": "the signed PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        409: {"description": "not ready yet (Retry-After) or failed", **_PROBLEM_DOC},
+        **_AUTH_ERRORS,
+    },
+)
+async def statement_pdf(statement_id: str, request: Request, container: ContainerDep) -> Response:
+    try:
+        who = await worker(request, container)
+        record, pdf = await container.statements.pdf(
+            who.frmr_id,
+            statement_id,
+            context=audit_context(request),
+            subject=who.subject_id,
+            client=who.client_id,
+        )
+    except Refused as refused:
+        return refused.response
+    except FrmrSsoError as exc:
+        return _failure(exc)
+    name = f"frmr-{record.kind}-{record.id[:8]}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+@router.get(
+    "/api/v1/statements/certificate.pem",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the X.509 certificate that signs statements (PEM)",
+            "content": {"application/x-pem-file": {"schema": {"type": "string"}}},
+        },
+        503: {"description": "the store is unavailable", **_PROBLEM_DOC},
+    },
+)
+async def signing_certificate(container: ContainerDep) -> Response:
+    try:
+        identity = await container.statements.identity()
+    except FrmrSsoError as exc:
+        return _failure(exc)
+    return Response(
+        identity.certificate_pem,
+        media_type="application/x-pem-file",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )

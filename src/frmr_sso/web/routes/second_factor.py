@@ -1,0 +1,96 @@
+"""``/login/2fa``: the broker's own second factor during a login (``SecondFactorStep``).
+
+``GET /login/2fa?id=…`` shows the code form, or the enrolment (QR code, otpauth
+URI, the secret in groups) when the person has no authenticator yet;
+``POST /login/2fa`` (fields ``id``, ``csrf``, ``code``) checks a TOTP or recovery
+code; ``POST /login/2fa/continue`` finishes the login after the recovery codes
+of a new enrolment were shown. The per-IP rate limit of the ``/login/2fa``
+group applies (``web/rate_limit.py``); a lock shows ``security_pages.locked_page``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from frmr_sso.login.second_factor import PAGE_PATH
+from frmr_sso.login.second_factor_step import CodeForm, LockedOut, RecoveryCodes, StepOutcome
+from frmr_sso.login.transaction import BROWSER_COOKIE
+from frmr_sso.web.deps import container_of
+from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, respond
+from frmr_sso.web.pages import render
+from frmr_sso.web.security_pages import locked_page
+
+router = APIRouter(tags=["login"])
+MAX_FIELD = 256
+
+
+@router.get(PAGE_PATH, include_in_schema=False)
+async def second_factor_page(request: Request, services: LoginServicesDep) -> Response:
+    async def step() -> Response:
+        outcome = await container_of(request).second_factor.page(
+            request.query_params.get("id", "")[:MAX_FIELD],
+            request.cookies.get(BROWSER_COOKIE),
+            audit_context(request),
+        )
+        return show(request, services, outcome)
+
+    return await page_on_error(request, step)
+
+
+@router.post(PAGE_PATH, include_in_schema=False)
+async def second_factor_submit(request: Request, services: LoginServicesDep) -> Response:
+    async def step() -> Response:
+        form = await _form(request)
+        outcome = await container_of(request).second_factor.submit(
+            form.get("id"),
+            form.get("csrf"),
+            form.get("code", ""),
+            request.cookies.get(BROWSER_COOKIE),
+            audit_context(request),
+        )
+        return show(request, services, outcome)
+
+    return await page_on_error(request, step)
+
+
+@router.post(PAGE_PATH + "/continue", include_in_schema=False)
+async def second_factor_continue(request: Request, services: LoginServicesDep) -> Response:
+    async def step() -> Response:
+        form = await _form(request)
+        outcome = await container_of(request).second_factor.proceed(
+            form.get("id"), form.get("csrf"), request.cookies.get(BROWSER_COOKIE), audit_context(request)
+        )
+        return show(request, services, outcome)
+
+    return await page_on_error(request, step)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+
+
+def show(request: Request, services: LoginServices, outcome: StepOutcome) -> Response:
+    if isinstance(outcome, CodeForm):
+        return render(
+            request,
+            "second_factor.html",
+            status=400 if outcome.error else 200,
+            action=PAGE_PATH,
+            pending_id=outcome.pending_id,
+            csrf=outcome.csrf,
+            enrolment=outcome.enrolment,
+            error=outcome.error,
+        )
+    if isinstance(outcome, RecoveryCodes):
+        return render(
+            request,
+            "second_factor_codes.html",
+            action=PAGE_PATH + "/continue",
+            pending_id=outcome.pending_id,
+            csrf=outcome.csrf,
+            codes=outcome.codes,
+        )
+    if isinstance(outcome, LockedOut):
+        return locked_page(request, outcome.status)
+    return respond(request, services, outcome)

@@ -1,0 +1,130 @@
+"""TOTP credentials and recovery codes on both backends: enrol, spend once under races, reset."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frmr_sso.security import totp
+from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.second_factor import TotpCredentials, Verdict
+from frmr_sso.storage.ports import KeyValueStore, TotpCredentialRecord
+from frmr_sso.storage.sql import SqlSecondFactorRepository, SqlSubjectRepository
+from frmr_sso.storage.sql.second_factor import recovery_codes, totp_credentials
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+KEY = totp.recovery_key("integration-secret")
+
+
+@pytest.fixture
+def repo(engine: AsyncEngine) -> SqlSecondFactorRepository:
+    return SqlSecondFactorRepository(engine)
+
+
+@pytest.fixture
+async def subject(engine: AsyncEngine) -> str:
+    return (await SqlSubjectRepository(engine).get_or_create_by_esia_oid("1000299660")).id
+
+
+def _credential(subject: str, sealed: str = "sealed-1", step: int | None = 10) -> TotpCredentialRecord:
+    return TotpCredentialRecord(subject, sealed, NOW, step)
+
+
+async def test_enrol_stores_the_credential_and_hashed_codes(
+    repo: SqlSecondFactorRepository, subject: str, engine: AsyncEngine
+) -> None:
+    assert await repo.get(subject) is None
+    await repo.enrol(_credential(subject), ["h1", "h2", "h3"])
+    assert await repo.get(subject) == _credential(subject)
+    assert await repo.remaining_recovery_codes(subject) == 3
+    async with engine.connect() as conn:
+        stored = (await conn.execute(sa.select(recovery_codes.c.code_hash))).scalars().all()
+    assert sorted(stored) == ["h1", "h2", "h3"]
+
+
+async def test_enrol_again_replaces_secret_and_codes(repo: SqlSecondFactorRepository, subject: str) -> None:
+    await repo.enrol(_credential(subject), ["h1", "h2"])
+    assert await repo.use_recovery_code(subject, "h1", at=NOW)
+    await repo.enrol(_credential(subject, "sealed-2", None), ["h3"])
+    found = await repo.get(subject)
+    assert found is not None
+    assert (found.secret_encrypted, found.last_used_step) == ("sealed-2", None)
+    assert await repo.remaining_recovery_codes(subject) == 1
+    assert not await repo.use_recovery_code(subject, "h2", at=NOW)
+
+
+async def test_the_step_moves_only_forward(repo: SqlSecondFactorRepository, subject: str) -> None:
+    await repo.enrol(_credential(subject, step=None), [])
+    assert await repo.advance_step(subject, 10)
+    assert not await repo.advance_step(subject, 10)
+    assert not await repo.advance_step(subject, 9)
+    assert await repo.advance_step(subject, 11)
+    assert not await repo.advance_step("no-such-subject", 12)
+
+
+async def test_parallel_spends_of_one_step_or_code_succeed_once(
+    repo: SqlSecondFactorRepository, subject: str
+) -> None:
+    await repo.enrol(_credential(subject, step=None), ["h1"])
+    steps = await asyncio.gather(*(repo.advance_step(subject, 42) for _ in range(10)))
+    codes = await asyncio.gather(*(repo.use_recovery_code(subject, "h1", at=NOW) for _ in range(10)))
+    assert steps.count(True) == 1
+    assert codes.count(True) == 1
+    assert await repo.remaining_recovery_codes(subject) == 0
+
+
+async def test_reset_forgets_credential_and_codes(
+    repo: SqlSecondFactorRepository, subject: str, engine: AsyncEngine
+) -> None:
+    await repo.enrol(_credential(subject), ["h1"])
+    assert await repo.reset(subject)
+    assert not await repo.reset(subject)
+    assert await repo.get(subject) is None
+    async with engine.connect() as conn:
+        left = (await conn.execute(sa.select(sa.func.count()).select_from(recovery_codes))).scalar_one()
+    assert left == 0
+
+
+async def test_credentials_seal_the_secret_and_refuse_replays(
+    repo: SqlSecondFactorRepository, subject: str, engine: AsyncEngine, kv: KeyValueStore
+) -> None:
+    cipher = FieldCipher("integration-secret-key-0123456789", purpose="totp")
+    credentials = TotpCredentials(repo, kv, cipher, recovery_key=KEY, namespace="it")
+    secret = totp.new_secret()
+    step = totp.current_step(time.time())
+    codes = await credentials.enrol(subject, secret, step)
+    async with engine.connect() as conn:
+        column = (await conn.execute(sa.select(totp_credentials.c.secret_encrypted))).scalar_one()
+    assert secret not in column
+    assert cipher.decrypt_text(column, associated_data=subject) == secret
+
+    assert (
+        await credentials.verify(subject, totp.code_at(secret, step)) is Verdict.REPLAY
+    )  # the enrolling code
+    fresh = totp.code_at(secret, step + 1)
+    verdicts = await asyncio.gather(*(credentials.verify(subject, fresh) for _ in range(8)))
+    assert verdicts.count(Verdict.TOTP) == 1
+    assert set(verdicts) == {Verdict.TOTP, Verdict.REPLAY}
+    assert await credentials.verify(subject, codes[0]) is Verdict.RECOVERY
+    assert await credentials.verify(subject, codes[0]) is Verdict.WRONG
+    assert await credentials.remaining_recovery_codes(subject) == 9
+
+
+async def test_the_client_flag_is_stored(engine: AsyncEngine) -> None:
+    from frmr_sso.storage.ports import ClientRecord
+    from frmr_sso.storage.sql import SqlClientRepository
+
+    clients = SqlClientRepository(engine)
+    await clients.add(
+        ClientRecord("strict", "Strict", ("https://s.test/cb",), True, require_second_factor=True)
+    )
+    await clients.add(ClientRecord("plain", "Plain", ("https://p.test/cb",), True))
+    strict, plain = await clients.get("strict"), await clients.get("plain")
+    assert strict is not None
+    assert plain is not None
+    assert (strict.require_second_factor, plain.require_second_factor) == (True, False)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from frmr_sso.cabinet.mount import DEMO_CABINET_SECRET, cabinet_config, demo_cabinet_client, mount_cabinet
+from frmr_sso.config import load_settings
+
+PRODUCTION = {"mode": "production", "secret_key": "p" * 40, "issuer": "https://sso.example.test"}
+
+
+def test_production_serves_the_cabinet_only_with_its_own_secret() -> None:
+    assert cabinet_config(load_settings(**PRODUCTION)) is None
+    assert mount_cabinet(FastAPI(), load_settings(**PRODUCTION)) is None
+    config = cabinet_config(load_settings(**PRODUCTION, cabinet_client_secret="cabinet-secret-from-vault"))
+    assert config is not None
+    assert config.client_secret == "cabinet-secret-from-vault"
+    assert config.base_url == "https://sso.example.test/cabinet"
+    assert config.secure_cookies is True
+    assert "cabinet-secret-from-vault" not in repr(config)
+
+
+def test_the_demo_seeds_a_client_whose_redirects_follow_the_issuer() -> None:
+    settings = load_settings(mode="demo", issuer="http://127.0.0.1:8123")
+    config = cabinet_config(settings)
+    assert config is not None
+    assert (config.client_secret, config.secure_cookies) == (DEMO_CABINET_SECRET, False)
+    spec = demo_cabinet_client(settings).validated()
+    assert spec.redirect_uris == ("http://127.0.0.1:8123/cabinet/callback",)
+    assert spec.post_logout_redirect_uris == ("http://127.0.0.1:8123/cabinet/logged-out",)
+    assert set(spec.scopes) == {"openid", "profile", "frmr", "offline_access"}
+    assert spec.public is False
+
+
+def test_the_cabinet_is_mounted_under_its_path() -> None:
+    app = FastAPI()
+    cabinet = mount_cabinet(app, load_settings(mode="demo"))
+    assert cabinet is not None
+    assert any(getattr(route, "path", None) == "/cabinet" for route in app.routes)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from frmr_sso.cabinet.views import label, show, visible
+
+
+def test_values_are_shown_the_russian_way() -> None:
+    assert show("2012-09-01") == "01.09.2012"
+    assert show("2026-11-26T14:54:00+00:00") == "26.11.2026 14:54"
+    assert show(None) == "—"
+    assert show(True) == "да"
+    assert show("F", "gender") == "женский"
+    assert show(4, "position_type") == "внешнее совместительство"
+    assert show(0.5, "progress") == "50 %"
+    assert show(["врач-терапевт", "врач-кардиолог"]) == "врач-терапевт, врач-кардиолог"
+
+
+def test_labels_are_russian_and_unknown_fields_still_show() -> None:
+    assert label("birth_date") == "Дата рождения"
+    assert label("name") == "ФИО"
+    assert label("name", "frmr_organizations") == "Название"
+    assert label("brand_new_field") == "brand new field"
+
+
+def test_internal_fields_are_not_shown() -> None:
+    shown = dict(visible({"id": "x", "links": {}, "last_name": "Иванова", "photo_url": "u"}))
+    assert shown == {"last_name": "Иванова"}
