@@ -35,7 +35,7 @@ def serve(app: Any, *, port: int | None = None, host: str = "127.0.0.1") -> Iter
     port = port or free_port(host)
     config = uvicorn.Config(  # like `frmr-sso serve`: the app alone reads X-Forwarded-For
         app, host=host, port=port, log_config=None, lifespan="on", loop="asyncio", proxy_headers=False,
-        access_log=False,
+        access_log=False,  # as `frmr-sso serve`: frmr_sso.access logs requests without query strings
     )
     server = _ThreadServer(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)

@@ -19,6 +19,7 @@ here within ``OPEN_CACHE_SECONDS``. A guessed secret never takes this path.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from frmr_sso.storage.ports import KeyValueStore
 
 LOCKED = 1_000_000_000  # counter value of a lock; in-flight attempts only ever add a few
 OPEN_CACHE_SECONDS = 1.0
+SETTLE_SECONDS = 2.0  # how long an attempt waits for the round's running checks to settle
+SETTLE_POLL_SECONDS = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +56,31 @@ class Lockout:
         self.namespace = namespace
         self.checks_granted = 0  # secret checks this process allowed (tests, metrics)
         self.open_cache_seconds = OPEN_CACHE_SECONDS
+        self.settle_seconds = SETTLE_SECONDS
         self._open_until: dict[str, float] = {}
 
     def _k(self, kind: str, key: str) -> str:
         return f"lockout:{self.namespace}:{kind}:{key}"
 
     async def attempt(self, key: str) -> Attempt | Locked:
-        number = await self._kv.incr(self._k("n", key), self.policy.reset_after)
-        if number > self.policy.max_failures:
+        """A slot to check one secret, or the lock in force.
+
+        When every slot of the round is taken but no lock is in force yet, those checks are
+        still running: wait (up to ``settle_seconds``) for them to settle. A success among
+        them opens a new round, so a burst of right secrets is not refused; failures start
+        the lock, which this attempt then reports. Only slots ``1..max_failures`` ever check.
+        """
+        deadline = time.monotonic() + self.settle_seconds
+        while True:
+            number = await self._kv.incr(self._k("n", key), self.policy.reset_after)
+            if number <= self.policy.max_failures:
+                break
             status = await self.status(key)
-            if not status.locked:  # the last slots are still being checked: refuse, briefly
-                status = LockStatus(locked=True, seconds_left=1.0)
-            return Locked(key, status)
+            if status.locked:
+                return Locked(key, status)
+            if time.monotonic() >= deadline:  # still unsettled: refuse, briefly
+                return Locked(key, LockStatus(locked=True, seconds_left=1.0))
+            await asyncio.sleep(SETTLE_POLL_SECONDS)
         self.checks_granted += 1
         after_lock = number == 1 and await self._kv.get_and_delete(self._k("was", key)) is not None
         return Attempt(key, number, after_lock)

@@ -94,7 +94,7 @@ async def test_a_full_run_writes_no_secret(rig: Rig, server_logs: CapturedLogs) 
     assert "Wrong-Parol-2026!" not in refused.text
 
     lines = server_logs.lines[start_mark:]
-    assert any('"logger": "uvicorn.access"' in line for line in lines), "nothing was captured"
+    assert any('"logger": "frmr_sso.access"' in line for line in lines), "nothing was captured"
     assert any("/callback/esia" in line for line in lines)
     found = leaks(lines, [*seen, "Wrong-Secret-2026!", "Wrong-Parol-2026!"])
     assert not found, "\n".join(found)

@@ -75,6 +75,44 @@ async def test_waits_escalate_and_expiry_is_reported(kv: KeyValueStore) -> None:
     assert isinstance(await lockout.attempt("s"), Attempt)
 
 
+async def test_a_burst_of_right_secrets_waits_for_its_round_and_passes(kv: KeyValueStore) -> None:
+    lockout = Lockout(kv, POLICY, "burst")
+    checks: list[int] = []
+
+    async def right_secret() -> Attempt | Locked:
+        attempt = await lockout.attempt("client-a")
+        if isinstance(attempt, Attempt):
+            checks.append(attempt.number)
+            await asyncio.sleep(0.01)  # the secret check (scrypt) takes a while
+            await lockout.succeeded("client-a")
+        return attempt
+
+    results = await asyncio.gather(*(right_secret() for _ in range(40)))
+    assert all(isinstance(r, Attempt) for r in results)  # none refused as if locked
+    assert len(checks) == 40 and max(checks) <= POLICY.max_failures
+    assert (await lockout.status("client-a")).locked is False
+
+
+async def test_attempts_beyond_the_round_report_the_lock_their_round_starts(kv: KeyValueStore) -> None:
+    lockout = Lockout(kv, POLICY, "settle")
+    checks: list[int] = []
+
+    async def slow_wrong() -> Attempt | Locked:
+        attempt = await lockout.attempt("c")
+        if isinstance(attempt, Locked):
+            return attempt
+        checks.append(attempt.number)
+        await asyncio.sleep(0.05)
+        await lockout.failed(attempt)
+        return attempt
+
+    results = await asyncio.gather(*(slow_wrong() for _ in range(12)))
+    assert sorted(checks) == [1, 2, 3, 4, 5]
+    refused = [r for r in results if isinstance(r, Locked)]
+    assert len(refused) == 7
+    assert all(55 <= r.status.seconds_left <= 60 for r in refused)  # the real lock, not a guess
+
+
 async def test_a_success_clears_the_failures(kv: KeyValueStore) -> None:
     lockout = Lockout(kv, POLICY, "ok")
     for _ in range(4):
