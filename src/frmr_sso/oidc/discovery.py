@@ -17,7 +17,7 @@ from frmr_sso.config import Settings
 from frmr_sso.oidc.claims import SCOPE_CLAIMS
 from frmr_sso.oidc.jwks import SUPPORTED_ALGORITHMS
 
-SCOPES_SUPPORTED = ("openid", "profile", "snils", "frmr", "offline_access")
+SCOPES_SUPPORTED = ("openid", "profile", "snils", "frmr", "offline_access", "frmr.registry.read")
 CLAIMS_SUPPORTED = (
     "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
     *(claim for claims in SCOPE_CLAIMS.values() for claim in claims),

@@ -38,8 +38,6 @@ async def test_length_of_service_merges_the_part_time_job(
     assert body["total"]["periods"] == [{"begin": "2010-09-01", "end": "2022-08-31"}]
     therapist = next(p for p in body["by_post"] if p["post_id"] == "109")
     assert (therapist["years"], therapist["months"], therapist["days"]) == (10, 0, 0)
-    alias = await http.get("/api/v1/me/service-length", params={"on": "2022-08-31"}, headers=doctor)
-    assert alias.json() == body
 
 
 async def test_accreditation_status_counts_hours_and_credits_of_the_cycle(

@@ -5,8 +5,7 @@ days (``registry/service_length.py`` states the rule and its sources).
 ``GET /api/v1/me/accreditation-status``: the five-year cycle of the latest
 accreditation, hours and credits counted in it, the end date and the status
 (``registry/accreditation.py``). ``?on=YYYY-MM-DD`` computes as of another day
-(default: today, UTC). The cabinet's older paths ``/api/v1/me/service-length``
-and ``/api/v1/me/accreditation`` answer the same.
+(default: today, UTC).
 """
 
 from __future__ import annotations
@@ -140,11 +139,4 @@ router.add_api_route(
 )
 router.add_api_route(
     "/api/v1/me/accreditation-status", accreditation_status, methods=["GET"], responses=_STATUS_OK, **_DOCS
-)
-# the paths the cabinet reads (frmr_sso/cabinet/pages.py)
-router.add_api_route(
-    "/api/v1/me/service-length", length_of_service, methods=["GET"], include_in_schema=False, **_DOCS
-)
-router.add_api_route(
-    "/api/v1/me/accreditation", accreditation_status, methods=["GET"], include_in_schema=False, **_DOCS
 )
