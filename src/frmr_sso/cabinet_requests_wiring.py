@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
 from frmr_sso.config import Settings
-from frmr_sso.registry.cabinet_service import ChangeRequestService, PersonReader
+from frmr_sso.registry.cabinet_base import PersonReader
+from frmr_sso.registry.cabinet_service import ChangeRequestService
 from frmr_sso.registry.contact_codes import ContactCodes
 from frmr_sso.registry.notify import DevOutbox, Notifier, UnavailableNotifier
 from frmr_sso.registry.support_service import SupportService

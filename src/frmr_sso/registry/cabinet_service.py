@@ -1,90 +1,26 @@
 """The change-request use case: submit, list, confirm a contact, review (approve / reject).
 
-The caller is either a ``Worker`` (a bearer token naming an FRMR record) who sees
-only their own requests and documents, or a reviewer (a registry administrator)
-who sees every request. Each state change is stored together with its audit
-record (``ChangeRequestRepository``); observers (metrics) hear of it afterwards.
-
-    ChangeRequestError
-    ├── NotFound            no such request (or not the worker's: the same answer)
-    ├── Conflict            the request is not in a state that allows the step
-    ├── CodeRefused         wrong or expired one-time code; ``lock`` when locked out
-    └── (form_fields.Invalid, uploads.UploadRejected: bad input, each naming its field)
+Callers and errors are in ``cabinet_base``. Each state change is stored together with its
+audit record (``ChangeRequestRepository``); observers (metrics) hear of it afterwards.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from frmr_sso.audit.events import FAILURE, INFO, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.registry import change_requests as cr
+from frmr_sso.registry.cabinet_base import CodeRefused, Conflict, NotFound, PersonReader, Worker, audit_record
 from frmr_sso.registry.change_apply import apply_change, check_record_ids
 from frmr_sso.registry.contact_codes import ContactCodes
 from frmr_sso.registry.form_fields import FieldError, Invalid
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.notify import Channel
 from frmr_sso.registry.uploads import Upload
-from frmr_sso.security.lockout import LockStatus
 from frmr_sso.storage.ports import AuditRecord, ChangeRequestRepository
-
-MAX_USER_AGENT = 512
-
-
-class ChangeRequestError(Exception):
-    pass
-
-
-class NotFound(ChangeRequestError):
-    pass
-
-
-class Conflict(ChangeRequestError):
-    pass
-
-
-class CodeRefused(ChangeRequestError):
-    def __init__(self, lock: LockStatus | None) -> None:
-        super().__init__("the code is wrong or expired")
-        self.lock = lock
-
-
-@dataclass(frozen=True, slots=True)
-class Worker:
-    subject_id: str
-    frmr_id: str
-    client_id: str | None = None
-
-
-class PersonReader(Protocol):
-    async def get(self, frmr_id: str) -> FrmrPerson | None: ...
-
-
-def audit_record(
-    event: Event,
-    context: AuditContext,
-    *,
-    outcome: str = INFO,
-    now: datetime,
-    subject_id: str | None = None,
-    client_id: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> AuditRecord:
-    """The record ``Auditor.record`` would write, for a repository to append in its own transaction."""
-    return AuditRecord(
-        event_type=event.value,
-        outcome=outcome,
-        occurred_at=now,
-        ip=context.ip,
-        user_agent=context.user_agent[:MAX_USER_AGENT] if context.user_agent else None,
-        request_id=context.request_id,
-        client_id=client_id,
-        subject_id=subject_id,
-        details={k: v for k, v in (details or {}).items() if v is not None},
-    )
 
 
 class ChangeRequestService:

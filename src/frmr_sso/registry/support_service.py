@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from frmr_sso.audit.events import SUCCESS, AuditContext, Event
-from frmr_sso.registry.cabinet_service import audit_record
+from frmr_sso.registry.cabinet_base import audit_record
 from frmr_sso.registry.support import TRANSITIONS, SupportRequest, SupportStatus, validate_form
 from frmr_sso.registry.uploads import Upload
 from frmr_sso.storage.ports import AuditRecord, SupportRequestRepository

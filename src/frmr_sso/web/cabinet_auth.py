@@ -24,7 +24,7 @@ from frmr_sso.bootstrap import Container
 from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
 from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest, InvalidToken
 from frmr_sso.oidc.userinfo import load_snapshot
-from frmr_sso.registry.cabinet_service import Worker
+from frmr_sso.registry.cabinet_base import Worker
 from frmr_sso.web.errors import problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
 

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from frmr_sso.audit.events import AuditContext
 from frmr_sso.errors import FrmrSsoError
-from frmr_sso.registry.cabinet_service import CodeRefused, Conflict, NotFound
+from frmr_sso.registry.cabinet_base import CodeRefused, Conflict, NotFound
 from frmr_sso.registry.form_fields import FieldError, Invalid
 from frmr_sso.registry.notify import NotifierUnavailable
 from frmr_sso.registry.service_length import InvalidPeriod

@@ -10,7 +10,8 @@ import pytest
 
 from frmr_sso.audit.events import AuditContext, Auditor
 from frmr_sso.registry import change_requests as cr
-from frmr_sso.registry.cabinet_service import ChangeRequestService, Conflict, NotFound, Worker
+from frmr_sso.registry.cabinet_base import Conflict, NotFound, Worker
+from frmr_sso.registry.cabinet_service import ChangeRequestService
 from frmr_sso.registry.contact_codes import ContactCodes
 from frmr_sso.registry.form_fields import Invalid
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType

@@ -1,0 +1,52 @@
+"""The key-value port: ephemeral values with a time to live, and the clock records default to.
+
+``KeyValueStore`` holds login transactions, codes, sessions and counters. Every
+operation is atomic on each implementation: ``set_if_absent``, ``get_and_delete``
+and ``incr`` must stay exact when many requests race on the same key.
+
+``utcnow`` is the timezone-aware UTC clock every port speaks in and that the
+durable records of the sibling modules use for their default timestamps.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class KeyValueStore(Protocol):
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        """Store ``value``; ``ttl`` in seconds, ``None`` keeps it until deleted."""
+
+    async def set_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
+        """Store only when the key is absent; True when this call stored it."""
+
+    async def get_and_delete(self, key: str) -> str | None:
+        """Read and remove in one step: at most one caller ever sees the value."""
+
+    async def delete(self, key: str) -> bool: ...
+
+    async def incr(self, key: str, ttl: float) -> int:
+        """Add one; a counter created (or found without expiry) gets ``ttl`` seconds to live."""
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds left, or None when the key is absent or never expires."""
+
+    async def set_add(self, key: str, member: str, ttl: float) -> None:
+        """Add ``member`` to the set at ``key``; the set then lives at least ``ttl`` more seconds."""
+
+    async def set_remove(self, key: str, member: str) -> bool:
+        """Take ``member`` out of the set; True when it was there. An emptied set is gone."""
+
+    async def set_members(self, key: str) -> frozenset[str]:
+        """The members of the set at ``key`` (empty when absent or expired); ``delete`` drops it."""
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

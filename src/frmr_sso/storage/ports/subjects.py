@@ -1,0 +1,65 @@
+"""Subject ports: the broker's own people (one per ESIA account) and their second factor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRecord:
+    id: str
+    esia_oid: str
+    snils_hash: str | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class SubjectRepository(Protocol):
+    async def get(self, subject_id: str) -> SubjectRecord | None: ...
+
+    async def get_by_esia_oid(self, esia_oid: str) -> SubjectRecord | None: ...
+
+    async def get_or_create_by_esia_oid(
+        self, esia_oid: str, *, snils_hash: str | None = None
+    ) -> SubjectRecord:
+        """The one subject for this ESIA oid, created on first sight even under concurrent calls.
+
+        ``snils_hash`` is stored only on creation; StorageConflict when another
+        subject already holds it.
+        """
+
+    async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool: ...
+
+
+# -- the broker's second factor (see frmr_sso.login.second_factor) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TotpCredentialRecord:
+    """A subject's confirmed TOTP secret, sealed (``FieldCipher`` purpose ``totp``, bound to the subject)."""
+
+    subject_id: str
+    secret_encrypted: str
+    confirmed_at: datetime
+    last_used_step: int | None = None
+
+
+class SecondFactorRepository(Protocol):
+    async def get(self, subject_id: str) -> TotpCredentialRecord | None: ...
+
+    async def enrol(self, credential: TotpCredentialRecord, recovery_code_hashes: Sequence[str]) -> None:
+        """In one transaction: the subject's previous credential and recovery codes go, these come."""
+
+    async def advance_step(self, subject_id: str, step: int) -> bool:
+        """Record ``step`` as the last accepted one; False (nothing written) when it is not newer."""
+
+    async def use_recovery_code(self, subject_id: str, code_hash: str, *, at: datetime) -> bool:
+        """Spend one unused code (one conditional UPDATE); False when unknown or already used."""
+
+    async def remaining_recovery_codes(self, subject_id: str) -> int: ...
+
+    async def reset(self, subject_id: str) -> bool:
+        """Delete the credential and its recovery codes; False when there was none."""
