@@ -1,4 +1,4 @@
-"""ASGI apps that bench/run.py serves with uvicorn (one worker each):
+"""ASGI apps that bench/servers.py serves with uvicorn (one worker each):
 
 * ``apps:broker`` — frmr-sso's ``create_app`` on settings from the ``FRMR_SSO_*`` environment;
 * ``apps:mock_esia`` — the mock ESIA (RS256 mode) with the broker registered as ``FRMR01``:

@@ -1,7 +1,7 @@
 """Scale figures: SNILS lookup and login time as the registry and the audit log grow, Redis memory per
 SSO session. Run through ``bench/scale/run.sh``; never part of CI (minutes of data generation).
 
-On a throw-away PostgreSQL and Redis (started with bench/run.py's helpers, durable settings off as
+On a throw-away PostgreSQL and Redis (started with bench/stack.py's helpers, durable settings off as
 in scripts/test.sh), with the broker (uvicorn, 1 worker, core 0) and the mock ESIA (core 1):
 
 1. stages (persons, audit records): (0, 0), (100 000, 0), (1 000 000, 0), (1 000 000, 1 000 000),
@@ -38,8 +38,9 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import generate  # noqa: E402 - bench/scale on the path first
 import login_driver  # noqa: E402
-import run as bench  # noqa: E402 - bench/run.py: servers and stores
 import sessions  # noqa: E402
+import stack as bench  # noqa: E402 - bench/stack.py: processes, PostgreSQL, Redis, ports
+import tokens  # noqa: E402 - bench/tokens.py: http
 
 STAGES = ((0, 0), (100_000, 0), (1_000_000, 0), (1_000_000, 1_000_000), (1_000_000, 10_000_000))
 DOCTOR, PASSWORD = "+79990000001", "Vrach-2026-Demo!"
@@ -214,8 +215,8 @@ def start_servers(stack: bench.Stack, database_url: str, redis_url: str) -> tupl
             "FRMR_SSO_RATE_LIMIT_TOKEN_PER_MINUTE": "0",
         },
     )
-    bench.wait_until("frmr-sso", lambda: bench.http("GET", f"{broker}/health/ready") is not None, frmr)
-    bench.wait_until("mock ESIA", lambda: bench.http("GET", f"{esia}/health") is not None, mock)
+    bench.wait_until("frmr-sso", lambda: tokens.http("GET", f"{broker}/health/ready") is not None, frmr)
+    bench.wait_until("mock ESIA", lambda: tokens.http("GET", f"{esia}/health") is not None, mock)
     return broker, esia
 
 

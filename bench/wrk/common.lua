@@ -1,4 +1,4 @@
--- Shared by every bench/wrk script: one machine-readable result line for bench/run.py.
+-- Shared by every bench/wrk script: one machine-readable result line for bench/load.py.
 -- BENCH <requests> <duration_us> <p50_us> <p90_us> <p99_us> <non2xx_3xx> <socket_errors>
 function done(summary, latency, requests)
   local e = summary.errors
