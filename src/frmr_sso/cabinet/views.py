@@ -19,7 +19,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 TEMPLATES = Path(__file__).parent / "templates"
-STYLE = (TEMPLATES / "_style.css").read_text(encoding="utf-8")
+# One stylesheet source: the broker's base rules, then the cabinet's own additions.
+_BASE_STYLE = Path(__file__).parents[1] / "web" / "templates" / "_style.css"
+STYLE = _BASE_STYLE.read_text(encoding="utf-8") + (TEMPLATES / "_style.css").read_text(encoding="utf-8")
 _STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode("ascii")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

@@ -9,16 +9,19 @@ describe the bodies, the answers and the client authentication for
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from fastapi import Security
 from fastapi.params import Depends
+from fastapi.responses import Response
 from fastapi.security import HTTPBearer
 from fastapi.security.http import HTTPBase
 
 from frmr_sso.web.oauth_http import FORM_TYPE
 
 Schema = dict[str, Any]
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
 CLIENT_BASIC = HTTPBase(
     scheme="basic",
@@ -48,6 +51,13 @@ CLIENT_FIELDS: dict[str, Schema] = {
     "client_id": {"type": "string", "description": "client_secret_post, or a public client"},
     "client_secret": {"type": "string", "description": "client_secret_post only"},
 }
+
+
+def bearer_route(route: Callable[..., Any], path: str, **options: Any) -> Callable[[_Endpoint], _Endpoint]:
+    """``route`` (``router.get``, ``router.post``) at ``path`` for an API endpoint that takes a bearer
+    access token and builds its own ``Response``."""
+    decorate = route(path, response_class=Response, dependencies=BEARER_AUTH, **options)
+    return cast("Callable[[_Endpoint], _Endpoint]", decorate)
 
 
 def _string(description: str, enum: list[str] | None = None) -> Schema:

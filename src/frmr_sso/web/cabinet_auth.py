@@ -51,21 +51,26 @@ async def _claims(request: Request, container: Container, *, optional: bool = Fa
             token = bearer_token(await oauth_request(request, form=False))
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
-        issuer = container.settings.issuer
-        claims = await container.verifier.verify(token, typ=AT_JWT)
-        invalid = InvalidToken("the access token is invalid or expired")
-        if claims is None or claims.get("iss") != issuer:
-            raise invalid
-        audience, jti, exp = claims.get("aud"), claims.get("jti"), claims.get("exp")
-        if audience != issuer and not (isinstance(audience, list) and issuer in audience):
-            raise invalid
-        if not isinstance(jti, str) or not isinstance(exp, int) or exp <= time.time():
-            raise invalid
-        if await is_denied(container.kv, jti):
-            raise invalid
-        return claims
+        return await access_claims(token, container)
     except BearerError as exc:
         raise bearer_refusal(exc) from None
+
+
+async def access_claims(token: str, container: Container) -> dict[str, Any]:
+    """The claims of a live access token this broker issued for itself; ``InvalidToken`` otherwise."""
+    issuer = container.settings.issuer
+    claims = await container.verifier.verify(token, typ=AT_JWT)
+    invalid = InvalidToken("the access token is invalid or expired")
+    if claims is None or claims.get("iss") != issuer:
+        raise invalid
+    audience, jti, exp = claims.get("aud"), claims.get("jti"), claims.get("exp")
+    if audience != issuer and not (isinstance(audience, list) and issuer in audience):
+        raise invalid
+    if not isinstance(jti, str) or not isinstance(exp, int) or exp <= time.time():
+        raise invalid
+    if await is_denied(container.kv, jti):
+        raise invalid
+    return claims
 
 
 def _scopes(claims: dict[str, Any]) -> set[str]:

@@ -127,5 +127,14 @@ async def json_body(request: Request, limit: int = 16 * 1024) -> dict[str, Any]:
     return value
 
 
+async def json_fields(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """``json_body`` holding only the ``allowed`` fields; ``Invalid`` naming each unknown one otherwise."""
+    body = await json_body(request)
+    unknown = [FieldError(str(k)[:64], "unknown field") for k in body if k not in allowed]
+    if unknown:
+        raise Invalid(unknown)
+    return body
+
+
 def no_store(headers: dict[str, str] | None = None) -> dict[str, str]:
     return {"Cache-Control": "no-store", **(headers or {})}

@@ -8,8 +8,6 @@ client_credentials token of a client registered for it). Errors are
 from __future__ import annotations
 
 import logging
-import time
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,10 +15,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from frmr_sso.errors import FrmrSsoError
-from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
-from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest, InvalidToken
+from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest
 from frmr_sso.security.services import LockKind
 from frmr_sso.web import api_docs
+from frmr_sso.web.cabinet_auth import access_claims, bearer_refusal
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.errors import PROBLEM, problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
@@ -54,27 +52,14 @@ class UnlockRequest(BaseModel):
 
 
 async def _admin_claims(token: str, container: ContainerDep) -> dict[str, Any]:
-    issuer = container.settings.issuer
-    claims = await container.verifier.verify(token, typ=AT_JWT)
-    invalid = InvalidToken("the access token is invalid or expired")
-    if claims is None or claims.get("iss") != issuer:
-        raise invalid
-    audience, jti, exp = claims.get("aud"), claims.get("jti"), claims.get("exp")
-    if audience != issuer and not (isinstance(audience, list) and issuer in audience):
-        raise invalid
-    if not isinstance(jti, str) or not isinstance(exp, int) or exp <= time.time():
-        raise invalid
-    if await is_denied(container.kv, jti):
-        raise invalid
+    claims = await access_claims(token, container)
     if ADMIN_SCOPE not in str(claims.get("scope", "")).split():
         raise InsufficientScope(f"the access token lacks the {ADMIN_SCOPE} scope", scope=ADMIN_SCOPE)
     return claims
 
 
 def _bearer_problem(exc: BearerError) -> Response:
-    response = problem(exc.status_code, HTTPStatus(exc.status_code).phrase, exc.description, error=exc.error)
-    response.headers.update(exc.headers())
-    return response
+    return bearer_refusal(exc).response
 
 
 @router.post(

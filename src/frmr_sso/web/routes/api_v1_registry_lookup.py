@@ -66,10 +66,9 @@ async def _body(request: Request) -> bytes | Response:
     return b"".join(chunks)
 
 
-@router.post(
+@api_docs.bearer_route(
+    router.post,
     "/lookup",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     openapi_extra=_BODY_DOC,
     responses={
         200: {"description": "the record (without identity documents)", **JSON_DOC},

@@ -30,7 +30,7 @@ from frmr_sso.web.cabinet_http import (
     PROBLEM_DOC,
     context_of,
     guarded,
-    json_body,
+    json_fields,
     no_store,
 )
 from frmr_sso.web.deps import ContainerDep
@@ -130,10 +130,9 @@ def _quote(name: str) -> str:
     return quote(name, safe="")
 
 
-@router.post(
+@api_docs.bearer_route(
+    router.post,
     BASE,
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     openapi_extra=_SUBMIT_BODY,
     status_code=201,
     responses={
@@ -168,10 +167,9 @@ async def submit_change_request(request: Request, container: ContainerDep) -> Re
     return await guarded(work)
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     BASE,
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     responses={200: {"description": "`{change_requests: [...]}`, newest first", **JSON_DOC}, **AUTH_ERRORS},
 )
 async def my_change_requests(request: Request, container: ContainerDep) -> Response:
@@ -182,10 +180,9 @@ async def my_change_requests(request: Request, container: ContainerDep) -> Respo
     return await guarded(work)
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     BASE + "/{request_id}",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     responses={200: {"description": "the request", **JSON_DOC}, **_ERRORS},
 )
 async def my_change_request(request_id: str, request: Request, container: ContainerDep) -> Response:
@@ -197,10 +194,9 @@ async def my_change_request(request_id: str, request: Request, container: Contai
     return await guarded(work)
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     BASE + "/{request_id}/documents/{document_id}",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     responses={
         200: {
             "description": "the document as uploaded (attachment)",
@@ -222,10 +218,9 @@ async def my_document(
     return await guarded(work)
 
 
-@router.post(
+@api_docs.bearer_route(
+    router.post,
     "/api/v1/me/contacts/confirm",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     openapi_extra=_CONFIRM_BODY,
     responses={
         200: {"description": "the request, «Одобрено»: the new contact is in the record", **JSON_DOC},
@@ -237,10 +232,7 @@ async def my_document(
 async def confirm_contact(request: Request, container: ContainerDep) -> Response:
     async def work() -> Response:
         me = await worker(request, container)
-        body = await json_body(request)
-        unknown = [FieldError(str(k)[:64], "unknown field") for k in body if k not in ("request_id", "code")]
-        if unknown:
-            raise Invalid(unknown)
+        body = await json_fields(request, ("request_id", "code"))
         confirmed = await container.cabinet_requests.change_requests.confirm_contact(
             me,
             body.get("request_id"),

@@ -27,7 +27,7 @@ from frmr_sso.web.cabinet_http import (
     PROBLEM_DOC,
     context_of,
     guarded,
-    json_body,
+    json_fields,
     no_store,
 )
 from frmr_sso.web.deps import ContainerDep
@@ -87,10 +87,9 @@ def _status(request: Request) -> Status | None:
         ) from None
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     BASE,
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     openapi_extra=_STATUS_PARAM,
     responses={200: {"description": "`{change_requests: [...]}`", **JSON_DOC}, **_ERRORS},
 )
@@ -104,10 +103,9 @@ async def review_queue(request: Request, container: ContainerDep) -> Response:
     return await guarded(work)
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     BASE + "/{request_id}",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     responses={200: {"description": "the request", **JSON_DOC}, **_ERRORS},
 )
 async def review_one(request_id: str, request: Request, container: ContainerDep) -> Response:
@@ -119,10 +117,9 @@ async def review_one(request_id: str, request: Request, container: ContainerDep)
     return await guarded(work)
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     BASE + "/{request_id}/documents/{document_id}",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     responses={
         200: {
             "description": "the document (attachment)",
@@ -144,10 +141,9 @@ async def review_document(
     return await guarded(work)
 
 
-@router.post(
+@api_docs.bearer_route(
+    router.post,
     BASE + "/{request_id}/approve",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     responses=_DECIDED,
 )
 async def approve(request_id: str, request: Request, container: ContainerDep) -> Response:
@@ -161,20 +157,16 @@ async def approve(request_id: str, request: Request, container: ContainerDep) ->
     return await guarded(work)
 
 
-@router.post(
+@api_docs.bearer_route(
+    router.post,
     BASE + "/{request_id}/reject",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     openapi_extra=_REJECT_BODY,
     responses=_DECIDED,
 )
 async def reject(request_id: str, request: Request, container: ContainerDep) -> Response:
     async def work() -> Response:
         by = await reviewer(request, container)
-        body = await json_body(request)
-        unknown = [FieldError(str(k)[:64], "unknown field") for k in body if k != "reason"]
-        if unknown:
-            raise Invalid(unknown)
+        body = await json_fields(request, ("reason",))
         decided = await container.cabinet_requests.change_requests.reject(
             request_id[:64], body.get("reason"), by=by, context=context_of(request)
         )

@@ -11,6 +11,7 @@ the public certificate a verifier trusts. Errors are ``application/problem+json`
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,20 +23,19 @@ from frmr_sso.registry.statements import TITLES, StatementKind
 from frmr_sso.storage.ports import StatementRecord
 from frmr_sso.web import api_docs
 from frmr_sso.web.cabinet_auth import Refused, worker
+from frmr_sso.web.cabinet_http import JSON_DOC, PROBLEM_DOC
 from frmr_sso.web.deps import ContainerDep
-from frmr_sso.web.errors import PROBLEM, problem
+from frmr_sso.web.errors import problem
 from frmr_sso.web.login_http import audit_context
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["statements"])
 BASE = "/api/v1/me/statements"
-_PROBLEM_DOC = {"content": {PROBLEM: {"schema": {"type": "object"}}}}
-_JSON_DOC = {"content": {"application/json": {"schema": {"type": "object"}}}}
 _AUTH_ERRORS: dict[int | str, Any] = {
-    401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **_PROBLEM_DOC},
-    403: {"description": "insufficient_scope: the token lacks openid or frmr", **_PROBLEM_DOC},
-    404: {"description": "no such statement of this person, or no FRMR record", **_PROBLEM_DOC},
-    503: {"description": "the store is unavailable", **_PROBLEM_DOC},
+    401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **PROBLEM_DOC},
+    403: {"description": "insufficient_scope: the token lacks openid or frmr", **PROBLEM_DOC},
+    404: {"description": "no such statement of this person, or no FRMR record", **PROBLEM_DOC},
+    503: {"description": "the store is unavailable", **PROBLEM_DOC},
 }
 _ORDER_BODY = {
     "requestBody": {
@@ -96,6 +96,15 @@ def _failure(exc: FrmrSsoError) -> Response:
     return response
 
 
+async def _guarded(work: Callable[[], Awaitable[Response]]) -> Response:
+    try:
+        return await work()
+    except Refused as refused:
+        return refused.response
+    except FrmrSsoError as exc:
+        return _failure(exc)
+
+
 async def _kind(request: Request) -> str:
     try:
         body = await request.json()
@@ -109,21 +118,20 @@ async def _kind(request: Request) -> str:
     return kind
 
 
-@router.post(
+@api_docs.bearer_route(
+    router.post,
     BASE,
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     openapi_extra=_ORDER_BODY,
     status_code=202,
     responses={
-        202: {"description": "ordered; Location names it", **_JSON_DOC},
-        400: {"description": "invalid kind", **_PROBLEM_DOC},
-        429: {"description": "too many in preparation", **_PROBLEM_DOC},
+        202: {"description": "ordered; Location names it", **JSON_DOC},
+        400: {"description": "invalid kind", **PROBLEM_DOC},
+        429: {"description": "too many in preparation", **PROBLEM_DOC},
         **_AUTH_ERRORS,
     },
 )
 async def order_statement(request: Request, container: ContainerDep) -> Response:
-    try:
+    async def work() -> Response:
         who = await worker(request, container)
         record = await container.statements.order(
             who.frmr_id,
@@ -132,64 +140,55 @@ async def order_statement(request: Request, container: ContainerDep) -> Response
             subject=who.subject_id,
             client=who.client_id,
         )
-    except Refused as refused:
-        return refused.response
-    except FrmrSsoError as exc:
-        return _failure(exc)
-    location = f"{BASE}/{record.id}"
-    headers = {"Location": location, "Cache-Control": "no-store", "Retry-After": "2"}
-    return JSONResponse(statement_json(record), status_code=202, headers=headers)
+        location = f"{BASE}/{record.id}"
+        headers = {"Location": location, "Cache-Control": "no-store", "Retry-After": "2"}
+        return JSONResponse(statement_json(record), status_code=202, headers=headers)
+
+    return await _guarded(work)
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     BASE,
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
-    responses={200: {"description": "the person's statements, newest first", **_JSON_DOC}, **_AUTH_ERRORS},
+    responses={200: {"description": "the person's statements, newest first", **JSON_DOC}, **_AUTH_ERRORS},
 )
 async def list_statements(request: Request, container: ContainerDep) -> Response:
-    try:
+    async def work() -> Response:
         records = await container.statements.list(await _frmr_id(request, container))
-    except Refused as refused:
-        return refused.response
-    except FrmrSsoError as exc:
-        return _failure(exc)
-    body = {"statements": [statement_json(r) for r in records]}
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+        body = {"statements": [statement_json(r) for r in records]}
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    return await _guarded(work)
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     BASE + "/{statement_id}",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
-    responses={200: {"description": "the statement and its status", **_JSON_DOC}, **_AUTH_ERRORS},
+    responses={200: {"description": "the statement and its status", **JSON_DOC}, **_AUTH_ERRORS},
 )
 async def get_statement(statement_id: str, request: Request, container: ContainerDep) -> Response:
-    try:
+    async def work() -> Response:
         record = await container.statements.get(await _frmr_id(request, container), statement_id)
-    except Refused as refused:
-        return refused.response
-    except FrmrSsoError as exc:
-        return _failure(exc)
-    headers = {"Cache-Control": "no-store"} | ({"Retry-After": "2"} if record.status == "pending" else {})
-    return JSONResponse(statement_json(record), headers=headers)
+        headers = {"Cache-Control": "no-store"} | ({"Retry-After": "2"} if record.status == "pending" else {})
+        return JSONResponse(statement_json(record), headers=headers)
+
+    return await _guarded(work)
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     BASE + "/{statement_id}/pdf",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     responses={
         200: {
             "description": "the signed PDF",
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
         },
-        409: {"description": "not ready yet (Retry-After) or failed", **_PROBLEM_DOC},
+        409: {"description": "not ready yet (Retry-After) or failed", **PROBLEM_DOC},
         **_AUTH_ERRORS,
     },
 )
 async def statement_pdf(statement_id: str, request: Request, container: ContainerDep) -> Response:
-    try:
+    async def work() -> Response:
         who = await worker(request, container)
         record, pdf = await container.statements.pdf(
             who.frmr_id,
@@ -198,13 +197,11 @@ async def statement_pdf(statement_id: str, request: Request, container: Containe
             subject=who.subject_id,
             client=who.client_id,
         )
-    except Refused as refused:
-        return refused.response
-    except FrmrSsoError as exc:
-        return _failure(exc)
-    name = f"frmr-{record.kind}-{record.id[:8]}.pdf"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    return Response(pdf, media_type="application/pdf", headers=headers)
+        name = f"frmr-{record.kind}-{record.id[:8]}.pdf"
+        headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+        return Response(pdf, media_type="application/pdf", headers=headers)
+
+    return await _guarded(work)
 
 
 @router.get(
@@ -215,7 +212,7 @@ async def statement_pdf(statement_id: str, request: Request, container: Containe
             "description": "the X.509 certificate that signs statements (PEM)",
             "content": {"application/x-pem-file": {"schema": {"type": "string"}}},
         },
-        503: {"description": "the store is unavailable", **_PROBLEM_DOC},
+        503: {"description": "the store is unavailable", **PROBLEM_DOC},
     },
 )
 async def signing_certificate(container: ContainerDep) -> Response:

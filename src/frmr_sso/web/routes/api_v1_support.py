@@ -167,10 +167,9 @@ def _status(request: Request) -> SupportStatus | None:
         raise Invalid([FieldError("status", "must be one of: new, answered, closed")]) from None
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     DESK,
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     tags=["admin"],
     responses={
         200: {"description": "`{support_requests: [...]}` with overdue flags, oldest first", **JSON_DOC},
@@ -194,10 +193,9 @@ async def support_desk(request: Request, container: ContainerDep) -> Response:
     return await guarded(work)
 
 
-@router.get(
+@api_docs.bearer_route(
+    router.get,
     DESK + "/{number}/screenshot",
-    response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
     tags=["admin"],
     responses={
         200: {"description": "the screenshot", "content": {"image/png": {}, "image/jpeg": {}}},
