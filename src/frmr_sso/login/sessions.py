@@ -117,6 +117,14 @@ class SessionManager:
         await self.terminate([ended], context, by=subject, via=via)
         return True
 
+    async def end_compromised(self, session_id: str, context: AuditContext, *, by: str) -> bool:
+        """End a session whose token leaked (a refresh token reused outside its grace window):
+        all its refresh families revoked, its clients told by back-channel logout."""
+        ended = await self._sessions.end_by_id(session_id)
+        if ended is not None:
+            await self.terminate([ended], context, by=by, via="token")
+        return ended is not None
+
     async def end_others(self, subject: str, current: str, context: AuditContext, *, via: str) -> int:
         ended = []
         for session in await self._sessions.sessions_of(subject):

@@ -67,8 +67,9 @@ class Refusals:
         event = Event.BEARER_REFUSED if bearer else Event.TOKEN_REFUSED
         try:
             if isinstance(exc, RefreshReused) and exc.revoked and exc.family.session_id:
-                ended = await self.container.sessions.end_by_id(exc.family.session_id)
-                details["session_ended"] = bool(ended)
+                details["session_ended"] = await self.container.account_sessions.end_compromised(
+                    exc.family.session_id, self._context(), by="refresh_reuse"
+                )
             client_id = await self._client_id()
             await auditor.record(
                 event, self._context(), outcome=FAILURE, client_id=client_id, details=details

@@ -137,5 +137,8 @@ async def test_refresh_token_reuse_revokes_the_family_and_ends_the_session(rig: 
     refusals = [e for e in await rig.audit_events() if e.request_id == reuse.headers["x-request-id"]]
     [refused] = [e for e in refusals if e.event_type == "token.refused"]
     assert (refused.client_id, refused.details["session_ended"]) == (WEB_ID, True)
+    [ended] = [e for e in refusals if e.event_type == "session.ended"]
+    assert (ended.details["by"], ended.details["via"]) == ("refresh_reuse", "token")
+    assert WEB_ID in ended.details["clients"]
     assert (await refresh(third)).json()["error"] == "invalid_grant"
     assert not await session_alive(rig)

@@ -46,11 +46,12 @@ async def revoke(request: Request, container: ContainerDep) -> Response:
 
     async def work() -> Response:
         oauth = seen.oauth = await oauth_request(request)
+        context = audit_context(request, oauth)
         client = seen.client = await authenticate_client(
-            container.clients, oauth, security=container.security, context=audit_context(request, oauth)
+            container.clients, oauth, security=container.security, context=context
         )
         _check_hint(oauth.form)
-        await container.revocation.revoke(client, oauth.form, audit_context(request, oauth))
+        await container.revocation.revoke(client, oauth.form, context)
         return Response(status_code=200, headers=NO_STORE_HEADERS)
 
     return await protocol_call(work, seen.record)

@@ -44,11 +44,12 @@ async def token(request: Request, container: ContainerDep) -> Response:
 
     async def work() -> Response:
         oauth = seen.oauth = await oauth_request(request)
+        context = audit_context(request, oauth)
         client = seen.client = await authenticate_client(
-            container.clients, oauth, security=container.security, context=audit_context(request, oauth)
+            container.clients, oauth, security=container.security, context=context
         )
         await container.keys.refresh_if_stale()
-        issued = await container.tokens.token(client, oauth.form, audit_context(request, oauth))
+        issued = await container.tokens.token(client, oauth.form, context)
         return json_response(issued.body(), issued.headers())
 
     return await protocol_call(work, seen.record)
