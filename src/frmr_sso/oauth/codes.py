@@ -1,15 +1,22 @@
 """Authorization codes in the key-value store (RFC 6749 §4.1.2, §10.5).
 
 A code is 256 random bits; the store keys it by its SHA-256, so a dump of the
-store holds no usable code. Redemption is exactly one atomic ``get_and_delete``:
-of any number of concurrent redemptions at most one gets the grant.
+store holds no usable code.
 
 RFC 6749 §4.1.2: "If an authorization code is used more than once, the
 authorization server MUST deny the request and SHOULD revoke (when possible)
-all tokens previously issued based on that authorization code." After a
-successful redemption the token endpoint leaves a small *redeemed* marker
-naming what it issued (refresh family, access token id); a later attempt
-with the same code finds the marker and revokes those tokens.
+all tokens previously issued based on that authorization code." So a code is
+never just deleted: redemption is exactly one atomic ``take_and_mark`` that
+takes the grant and leaves in its place a *redeemed* mark naming what the token
+endpoint is about to issue for it (access token id, refresh family id, chosen
+before the redemption). Of any number of concurrent redemptions at most one
+gets the grant; every other one, at any moment after, finds the mark and can
+revoke those tokens. There is no moment in which the code is gone and its mark
+not yet written.
+
+A replay may come while the first exchange is still creating the refresh
+family; ``mark_family_replayed`` and ``family_replayed`` close that window
+(see ``TokenService.exchange_code``).
 """
 
 from __future__ import annotations
@@ -25,9 +32,11 @@ from frmr_sso.storage.ports import KeyValueStore
 
 CODE_BYTES = 32
 REDEEMED_TTL_FACTOR = 10
-"""The redeemed marker lives this many code lifetimes: replays after that are plain invalid codes."""
+"""The redeemed mark and a replayed family's flag live this many code lifetimes."""
 _CODE_PREFIX = "oauth:code:"
-_REDEEMED_PREFIX = "oauth:code-redeemed:"
+_REDEEMED_MARK = "redeemed:"
+"""Starts every mark; a grant is a JSON object and starts with ``{``."""
+_REPLAYED_FAMILY_PREFIX = "oauth:code-replayed-family:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +98,12 @@ class CodeGrant:
 
 @dataclass(frozen=True, slots=True)
 class RedeemedCode:
-    """What was issued for a redeemed code, so a replay can revoke it."""
+    """What the exchange of a redeemed code issues, so a replay can revoke it.
+
+    Chosen before the redemption and stored by it: the exchange may still be
+    refused (another client, redirect_uri, PKCE) or issue no refresh token
+    (no ``offline_access``), and then revoking what the mark names changes nothing.
+    """
 
     client_id: str
     access_token_jti: str
@@ -115,19 +129,31 @@ async def issue(kv: KeyValueStore, grant: CodeGrant, ttl: float) -> str:
     return code
 
 
-async def redeem(kv: KeyValueStore, code: str) -> CodeGrant | None:
-    """The grant of ``code``, removed in the same step; None when unknown, expired or used."""
-    raw = await kv.get_and_delete(_CODE_PREFIX + _digest(code))
-    return None if raw is None else CodeGrant.from_json(raw)
+async def redeem(
+    kv: KeyValueStore, code: str, issued: RedeemedCode, code_ttl: float
+) -> CodeGrant | RedeemedCode | None:
+    """Redeem ``code`` for what ``issued`` names, in one atomic KV operation.
 
-
-async def mark_redeemed(kv: KeyValueStore, code: str, issued: RedeemedCode, code_ttl: float) -> None:
-    """Remember what ``code`` was exchanged for; call only after ``redeem`` returned its grant."""
+    Returns the grant when this call redeemed the code (the mark ``issued`` now
+    stands in its place for ``REDEEMED_TTL_FACTOR`` code lifetimes), the mark
+    of an earlier redemption when the code was already used (a replay), or None
+    when the code is unknown or expired (or its mark has expired too).
+    """
+    mark = _REDEEMED_MARK + issued.to_json()
     ttl = code_ttl * REDEEMED_TTL_FACTOR
-    await kv.set_if_absent(_REDEEMED_PREFIX + _digest(code), issued.to_json(), ttl=ttl)
+    raw = await kv.take_and_mark(_CODE_PREFIX + _digest(code), mark, ttl, prefix=_REDEEMED_MARK)
+    if raw is None:
+        return None
+    if raw.startswith(_REDEEMED_MARK):
+        return RedeemedCode.from_json(raw.removeprefix(_REDEEMED_MARK))
+    return CodeGrant.from_json(raw)
 
 
-async def find_redeemed(kv: KeyValueStore, code: str) -> RedeemedCode | None:
-    """The marker of an already redeemed ``code``: a replay. Off the hot path (failed redemptions only)."""
-    raw = await kv.get(_REDEEMED_PREFIX + _digest(code))
-    return None if raw is None else RedeemedCode.from_json(raw)
+async def mark_family_replayed(kv: KeyValueStore, family_id: str, code_ttl: float) -> None:
+    """Record that a replay of its code revoked ``family_id``: set before the replay's revocation."""
+    await kv.set(_REPLAYED_FAMILY_PREFIX + family_id, "1", ttl=code_ttl * REDEEMED_TTL_FACTOR)
+
+
+async def family_replayed(kv: KeyValueStore, family_id: str) -> bool:
+    """Whether a replay revoked ``family_id``; asked by the first exchange once the family exists."""
+    return await kv.get(_REPLAYED_FAMILY_PREFIX + family_id) is not None

@@ -119,33 +119,56 @@ class TokenService:
     async def exchange_code(
         self, client: Client, form: Params, context: AuditContext = NO_CONTEXT
     ) -> TokenResponse:
+        """RFC 6749 §4.1.3, with the replay defence of §4.1.2.
+
+        The ids of what this exchange will issue (access token ``jti``, refresh
+        family) are chosen first; the redemption stores them as the code's mark
+        in the same atomic step that takes the grant, so a replay at any later
+        moment finds them and revokes them (``_revoke_replayed``). A code refused
+        after its redemption (another client, redirect_uri, PKCE) stays used.
+
+        The refresh family lives in SQL, so one window remains: a replay after
+        the redemption but before this exchange has inserted the family finds
+        no row to revoke. So the replay first sets a *family replayed* flag in the
+        key-value store and only then revokes the family in SQL, and this
+        exchange reads the flag after its insert has committed:
+
+        - flag set before that read: this exchange sees it, revokes the family
+          itself and answers invalid_grant (the replay won);
+        - flag set after that read: the replay's SQL revocation comes later
+          still, after the insert committed, so it finds the family and revokes it.
+
+        Either way the family ends revoked, and the access token is on the deny
+        list from the replay's first step on, whenever it gets signed.
+        """
         _allow(client, "authorization_code")
         code = form.require("code", max_length=MAX_CODE)
         redirect_uri = form.require("redirect_uri", max_length=2048)
         verifier = form.get("code_verifier", max_length=128)
         if verifier is not None and not pkce.is_well_formed(verifier):
             raise InvalidRequest("code_verifier is malformed")
-        grant = await codes.redeem(self._kv, code)
-        if grant is None:
-            await self._revoke_replayed(code, context)
+        now = self._clock()
+        jti = new_jti()
+        family_id = str(uuid.uuid4()) if client.allows_grant("refresh_token") else None
+        issued = RedeemedCode(client.client_id, jti, int(now) + self.lifetimes.access_token, family_id)
+        grant = await codes.redeem(self._kv, code, issued, self.lifetimes.code)
+        if not isinstance(grant, CodeGrant):
+            if grant is not None:
+                await self._revoke_replayed(grant, context)
             raise InvalidGrant("authorization code is invalid, expired or already used")
         if grant.client_id != client.client_id:
             raise InvalidGrant("authorization code was issued to another client")
         if grant.redirect_uri != redirect_uri:
             raise InvalidGrant("redirect_uri does not match the authorization request")
         _check_pkce(client, grant, verifier)
-        now = self._clock()
         scope = grant.scope
-        with_refresh = OFFLINE_ACCESS in scope and client.allows_grant("refresh_token")
-        if not with_refresh:
+        if family_id is None or OFFLINE_ACCESS not in scope:  # no refresh token; the mark names it anyway
+            family_id = None
             scope = tuple(token for token in scope if token != OFFLINE_ACCESS)
-        family_id = str(uuid.uuid4()) if with_refresh else None
-        jti = new_jti()
-        issued = RedeemedCode(client.client_id, jti, int(now) + self.lifetimes.access_token, family_id)
-        await codes.mark_redeemed(self._kv, code, issued, self.lifetimes.code)
         refresh_token = None
         if family_id is not None:
             refresh_token = await self.refresh_tokens.start(family_id, grant, scope, _utc(now))
+            await self._lost_to_replay(family_id, now)
         login = Login.of_grant(grant)
         await self._save_snapshot(jti, login, scope)
         issued_response = self.issuance.for_login(
@@ -244,14 +267,16 @@ class TokenService:
         if OPENID in scope:
             await save_snapshot(self._kv, jti, login.claims, scope, ttl=self.lifetimes.access_token)
 
-    async def _revoke_replayed(self, code: str, context: AuditContext) -> None:
-        """RFC 6749 §4.1.2: revoke what a replayed code was exchanged for."""
-        issued = await codes.find_redeemed(self._kv, code)
-        if issued is None:
-            return
+    async def _revoke_replayed(self, issued: RedeemedCode, context: AuditContext) -> None:
+        """RFC 6749 §4.1.2: revoke what a replayed code was exchanged for.
+
+        The flag goes into the key-value store before the SQL revocation: the
+        ordering ``exchange_code`` relies on when the family is not inserted yet.
+        """
         now = self._clock()
         await deny(self._kv, issued.access_token_jti, exp=issued.access_token_exp, now=now)
         if issued.refresh_family_id is not None:
+            await codes.mark_family_replayed(self._kv, issued.refresh_family_id, self.lifetimes.code)
             await self.refresh_tokens.revoke(issued.refresh_family_id, reason=REPLAY_REASON, now=_utc(now))
         log.warning("authorization code replayed: its tokens revoked", extra={"client_id": issued.client_id})
         if self._auditor is not None:
@@ -262,6 +287,13 @@ class TokenService:
                 client_id=issued.client_id,
                 details={"jti": issued.access_token_jti, "family_id": issued.refresh_family_id},
             )
+
+    async def _lost_to_replay(self, family_id: str, now: float) -> None:
+        """After the family's insert: a replay that came meanwhile wins, and the family is revoked here."""
+        if await codes.family_replayed(self._kv, family_id):
+            await self.refresh_tokens.revoke(family_id, reason=REPLAY_REASON, now=_utc(now))
+            log.warning("authorization code replayed during its exchange: its tokens revoked")
+            raise InvalidGrant("authorization code was used again during its exchange")
 
 
 def _allow(client: Client, grant_type: str) -> None:

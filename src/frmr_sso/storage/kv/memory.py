@@ -66,6 +66,15 @@ class MemoryKV:
         del self._data[key]
         return item[0]
 
+    async def take_and_mark(self, key: str, mark: str, ttl: float, *, prefix: str) -> str | None:
+        _check_mark(mark, prefix)
+        item = self._live(key)
+        if item is None:
+            return None
+        if not item[0].startswith(prefix):
+            self._put(key, mark, self._expiry(ttl))
+        return item[0]
+
     async def delete(self, key: str) -> bool:
         had_set = self._live_set(key) is not None and self._sets.pop(key, None) is not None
         return (self._live(key) is not None and self._data.pop(key, None) is not None) or had_set
@@ -127,3 +136,9 @@ class MemoryKV:
     async def close(self) -> None:
         self._data.clear()
         self._sets.clear()
+
+
+def _check_mark(mark: str, prefix: str) -> None:
+    """A mark without the prefix could be taken again: refused, as the Redis adapter does."""
+    if not prefix or not mark.startswith(prefix):
+        raise ValueError("a mark must start with its non-empty prefix")

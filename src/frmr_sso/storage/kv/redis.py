@@ -1,4 +1,9 @@
-"""Redis key-value store: SET NX/PX, GETDEL, sets, and Lua increment- and add-with-expiry."""
+"""Redis key-value store: SET NX/PX, GETDEL, sets, and Lua scripts for what must be one step.
+
+The scripts (increment-with-expiry, add-with-expiry, take-and-mark) run
+atomically in Redis: no other command sees the key between their reads and
+their writes, whichever instance of the broker sends them.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,16 @@ if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 1
+"""
+_TAKE_AND_MARK = """
+local old = redis.call('GET', KEYS[1])
+if not old then
+  return false
+end
+if string.sub(old, 1, string.len(ARGV[2])) ~= ARGV[2] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+end
+return old
 """
 
 
@@ -51,6 +66,7 @@ class RedisKV:
         self._prefix = prefix
         self._incr: Any = client.register_script(_INCR_WITH_EXPIRY)
         self._sadd: Any = client.register_script(_SADD_WITH_EXPIRY)
+        self._take_and_mark: Any = client.register_script(_TAKE_AND_MARK)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "frmr_sso:", max_connections: int = 100) -> RedisKV:
@@ -85,6 +101,13 @@ class RedisKV:
     async def get_and_delete(self, key: str) -> str | None:
         with _unavailable("taking"):
             return _text(await self._redis.getdel(self._k(key)))
+
+    async def take_and_mark(self, key: str, mark: str, ttl: float, *, prefix: str) -> str | None:
+        if not prefix or not mark.startswith(prefix):
+            raise ValueError("a mark must start with its non-empty prefix")
+        with _unavailable("taking"):
+            found = await self._take_and_mark(keys=[self._k(key)], args=[mark, prefix, _ms(ttl)])
+        return _text(found)
 
     async def delete(self, key: str) -> bool:
         with _unavailable("deleting"):

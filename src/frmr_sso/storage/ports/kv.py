@@ -1,8 +1,8 @@
 """The key-value port: ephemeral values with a time to live, and the clock records default to.
 
 ``KeyValueStore`` holds login transactions, codes, sessions and counters. Every
-operation is atomic on each implementation: ``set_if_absent``, ``get_and_delete``
-and ``incr`` must stay exact when many requests race on the same key.
+operation is atomic on each implementation: ``set_if_absent``, ``get_and_delete``,
+``take_and_mark`` and ``incr`` must stay exact when many requests race on the same key.
 
 ``utcnow`` is the timezone-aware UTC clock every port speaks in and that the
 durable records of the sibling modules use for their default timestamps.
@@ -25,6 +25,19 @@ class KeyValueStore(Protocol):
 
     async def get_and_delete(self, key: str) -> str | None:
         """Read and remove in one step: at most one caller ever sees the value."""
+
+    async def take_and_mark(self, key: str, mark: str, ttl: float, *, prefix: str) -> str | None:
+        """Take the value of ``key`` and leave ``mark`` in its place, in one step.
+
+        A one-time value that must leave a trace of its use (an authorization
+        code and what it was exchanged for): of any number of concurrent calls
+        at most one takes the value, and every later one finds the mark. Every
+        mark starts with ``prefix`` (``mark`` must, and ``prefix`` is not empty).
+        Returns what the key held: None when absent or expired (nothing is
+        created), a value starting with ``prefix`` when already marked (left as
+        it is), or else the value taken, now replaced by ``mark`` for ``ttl``
+        seconds.
+        """
 
     async def delete(self, key: str) -> bool: ...
 

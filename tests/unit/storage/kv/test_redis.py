@@ -14,6 +14,8 @@ async def test_an_unreachable_redis_is_a_storage_error_not_a_driver_error() -> N
             await kv.get("anything")
         with pytest.raises(StorageError):
             await kv.incr("counter", 10)
+        with pytest.raises(StorageError):
+            await kv.take_and_mark("code", "used:1", 10, prefix="used:")
         assert await kv.ping() is False
     finally:
         await kv.close()
