@@ -120,7 +120,11 @@ async def build_container(settings: Settings) -> Container:
     except BaseException:
         await http.aclose()
         raise
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     kv = open_kv(settings.redis_url)
     keys = build_key_ring(settings, engine)
     verifier = KeyLookupVerifier(keys.verification_key, issuer=settings.issuer)
@@ -154,9 +158,14 @@ async def build_container(settings: Settings) -> Container:
 
     security = build_security(settings, kv, auditor)
     gate, credentials = build_second_factor(settings, engine, kv, auditor)
+    account_sessions = SessionManager(
+        sessions=sessions, clients=clients.get, revoke_session=revoke_session, backchannel=backchannel,
+        auditor=auditor, csrf_key=_derived_key(settings, b"frmr-sso/account-sessions-csrf"),
+    )
     login = LoginService(
         LoginSettings(issuer=settings.issuer, code_ttl=settings.code_ttl, snils_key=_snils_key(settings)),
-        clients=clients.get, connectors=connectors, sessions=sessions, registry=registry,
+        clients=clients.get, connectors=connectors, sessions=sessions, session_manager=account_sessions,
+        registry=registry,
         transactions=LoginTransactions(kv, ttl=settings.login_transaction_ttl),
         subjects=subjects, kv=kv, auditor=auditor, second_factor=gate,
     )
@@ -201,17 +210,14 @@ async def build_container(settings: Settings) -> Container:
         security=security,
         second_factor=SecondFactorStep(
             pending=gate.pending, credentials=credentials, security=security, clients=clients.get,
-            sessions=sessions, complete=login.complete, auditor=auditor,
+            complete=login.complete, auditor=auditor,
         ),
         totp=credentials,
         account_second_factor=AccountSecondFactor(
             sessions=sessions, credentials=credentials, security=security, kv=kv, auditor=auditor,
             sealer=FieldCipher.from_settings(settings, purpose="second-factor-account"),
         ),
-        account_sessions=SessionManager(
-            sessions=sessions, clients=clients.get, revoke_session=revoke_session, backchannel=backchannel,
-            auditor=auditor, csrf_key=_derived_key(settings, b"frmr-sso/account-sessions-csrf"),
-        ),
+        account_sessions=account_sessions,
         cabinet_requests=build_cabinet_requests(
             settings, engine, kv, auditor=auditor, registry=registry, observe=metrics.observe
         ),

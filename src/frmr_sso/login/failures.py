@@ -1,7 +1,12 @@
-"""Why a login failed → the outcome the person sees, and the one audit event that records it."""
+"""Why a login failed → the outcome the person sees, and the one audit event that records it.
+
+A page about the upstream names it: ESIA's pages speak of ESIA and Госуслуги, any
+other connector's carry its ``display_name`` (``FailurePage.upstream``).
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from frmr_sso.audit.events import FAILURE, AuditContext, Auditor, Event
@@ -11,7 +16,7 @@ from frmr_sso.login.transaction import LoginTransaction
 from frmr_sso.oauth.authorization import AuthorizationRequest, error_redirect
 from frmr_sso.oauth.errors import AccessDenied, OAuthError
 from frmr_sso.storage.errors import StorageConflict
-from frmr_sso.upstream.base import UpstreamIdentity
+from frmr_sso.upstream.base import Connector, UpstreamIdentity
 from frmr_sso.upstream.errors import (
     AccountNotConfirmed,
     UpstreamDenied,
@@ -21,6 +26,11 @@ from frmr_sso.upstream.errors import (
 )
 
 DENIED = "the login was cancelled or refused at the identity provider"
+
+
+def upstream_label(connector: Connector) -> str | None:
+    """What a failure page calls the upstream: None for ESIA (its own wording), else its display name."""
+    return None if connector.kind == "esia" else connector.display_name
 
 
 class FailureMapper:
@@ -36,42 +46,44 @@ class FailureMapper:
         return FailurePage(Failure.INVALID_REQUEST, 400, detail=exc.description)
 
     async def upstream(
-        self, exc: UpstreamFailure, req: AuthorizationRequest, context: AuditContext
+        self, exc: UpstreamFailure, req: AuthorizationRequest, context: AuditContext, *, connector: Connector
     ) -> Outcome:
         details: dict[str, Any] = {"connector": exc.connector, "reason": exc.reason}
         details["esia_code"] = exc.esia_code
+        page = partial(FailurePage, upstream=upstream_label(connector))
         event = Event.UPSTREAM_PROTOCOL_ERROR
-        outcome: Outcome = FailurePage(Failure.UPSTREAM_ERROR, 502)
+        outcome: Outcome = page(Failure.UPSTREAM_ERROR, 502)
         if isinstance(exc, UpstreamUnavailable):
             details["retry_after"] = exc.retry_after
             event = Event.UPSTREAM_UNAVAILABLE
-            outcome = FailurePage(Failure.UPSTREAM_UNAVAILABLE, 503, retry_after=exc.retry_after)
+            outcome = page(Failure.UPSTREAM_UNAVAILABLE, 503, retry_after=exc.retry_after)
         elif isinstance(exc, UpstreamDenied):
             event = Event.UPSTREAM_DENIED
             outcome = Redirect(error_redirect(req.redirect_error(AccessDenied, DENIED), issuer=self._issuer))
         elif isinstance(exc, AccountNotConfirmed):
-            event, outcome = Event.ACCOUNT_NOT_CONFIRMED, FailurePage(Failure.NOT_CONFIRMED, 403)
+            event, outcome = Event.ACCOUNT_NOT_CONFIRMED, page(Failure.NOT_CONFIRMED, 403)
         elif isinstance(exc, UpstreamSnilsError):
-            event, outcome = Event.SNILS_INVALID, FailurePage(Failure.SNILS_INVALID, 403)
+            event, outcome = Event.SNILS_INVALID, page(Failure.SNILS_INVALID, 403)
         await self._audit.record(event, context, outcome=FAILURE, client_id=req.client_id, details=details)
         return outcome
 
     async def identity(
         self, exc: Exception, req: AuthorizationRequest, tx: LoginTransaction, identity: UpstreamIdentity,
-        context: AuditContext,
+        context: AuditContext, *, connector: Connector,
     ) -> Outcome:
         details: dict[str, Any] = {"connector": tx.connector}
+        page = partial(FailurePage, upstream=upstream_label(connector))
         if isinstance(exc, NotConfirmed):
-            event, outcome = Event.ACCOUNT_NOT_CONFIRMED, FailurePage(Failure.NOT_CONFIRMED, 403)
+            event, outcome = Event.ACCOUNT_NOT_CONFIRMED, page(Failure.NOT_CONFIRMED, 403)
         elif isinstance(exc, NoFrmrRecord):
             restart = restart_url(self._issuer, tx.request, tx.connector)
             event = Event.NO_FRMR_RECORD
-            outcome = FailurePage(Failure.NO_FRMR_DATA, 403, restart_url=restart)
+            outcome = page(Failure.NO_FRMR_DATA, 403, restart_url=restart)
         elif isinstance(exc, InsufficientRights):
             details["scopes"] = list(exc.scopes)
             event, outcome = Event.INSUFFICIENT_RIGHTS, FailurePage(Failure.INSUFFICIENT_RIGHTS, 403)
         elif isinstance(exc, StorageConflict):
-            event, outcome = Event.SUBJECT_CONFLICT, FailurePage(Failure.ACCOUNT_CONFLICT, 409)
+            event, outcome = Event.SUBJECT_CONFLICT, page(Failure.ACCOUNT_CONFLICT, 409)
         else:
             raise exc
         await self._audit.record(

@@ -56,6 +56,9 @@ class FailurePage:
     """«Обновить данные»: the same authorization request again, through the same connector."""
     detail: str | None = None
     """A protocol error description (never personal data) for the invalid-request page."""
+    upstream: str | None = None
+    """The display name of the upstream the failure is about, when it is not ESIA: the page names it
+    instead of ESIA and Госуслуги (None: an ESIA connector, whose wording stays)."""
 
 
 Outcome = Redirect | ChooseUpstream | FailurePage

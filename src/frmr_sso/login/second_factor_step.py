@@ -12,7 +12,9 @@
 
 Wrong codes count per subject and per IP (``Security.check``, kind ``subject``):
 slots are reserved before a code is checked, so parallel guesses never exceed
-the limit. Every step is an audit event.
+the limit. Every step is an audit event. The browser's previous session (a
+step-up, or another login in the same browser) lives on until the code is
+right; then ``LoginService.complete`` ends it as any login does.
 """
 
 from __future__ import annotations
@@ -81,10 +83,6 @@ class Completer(Protocol):
     ) -> Awaitable[Redirect]: ...
 
 
-class SessionEnder(Protocol):
-    async def end_by_id(self, session_id: str) -> object: ...
-
-
 def enrolment(secret: str, claims: dict[str, Any]) -> Enrolment:
     name = " ".join(str(claims[k]) for k in ("family_name", "given_name") if claims.get(k)) or "ФРМР"
     uri = totp.provisioning_uri(secret, name)
@@ -99,12 +97,11 @@ class SecondFactorStep:
         credentials: TotpCredentials,
         security: Security,
         clients: ClientLookup,
-        sessions: SessionEnder,
         complete: Completer,
         auditor: Auditor,
     ) -> None:
         self._pending, self._credentials, self._security = pending, credentials, security
-        self._clients, self._sessions, self._complete, self._audit = clients, sessions, complete, auditor
+        self._clients, self._complete, self._audit = clients, complete, auditor
 
     async def page(self, pending_id: str | None, browser: str | None, context: AuditContext) -> StepOutcome:
         pending = await self._pending.get(pending_id, browser)
@@ -187,12 +184,13 @@ class SecondFactorStep:
         client = None if pending is None else await self._clients(pending.request["client_id"])
         if pending is None or client is None:
             return await self._stale(context, "finish")
-        if pending.replacing_session is not None:
-            await self._sessions.end_by_id(pending.replacing_session)
         draft = with_second_factor(pending.draft())
         req = AuthorizationRequest.from_dict(pending.request, client)
         details: dict[str, Any] = {"second_factor": method, "step_up": pending.replacing_session is not None}
-        return await self._complete(req, draft, context=context, snils=_snils(draft), details=details)
+        replacing, snils = pending.replacing_session, _snils(draft)
+        return await self._complete(
+            req, draft, context=context, replacing=replacing, snils=snils, details=details
+        )
 
     async def _accepted(self, pending: PendingLogin, method: str, context: AuditContext) -> None:
         subject, client_id = pending.subject, pending.request["client_id"]

@@ -9,6 +9,11 @@
     /callback/{name} ─ no transaction for state+browser ──▶ FailurePage(stale_login)
                      ─ upstream / mapping failure ────────▶ FailurePage(...) or Redirect(access_denied)
                      ─ success: subject, session, code ───▶ Redirect(code, frmr_sso_session)
+
+A login always creates a new session; the one the browser had ends through
+``SessionManager.end_replaced`` (see there: revoked, audited, announced by
+back-channel logout), right after the new one exists, or after the second
+factor when one is asked.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from frmr_sso.login.failures import FailureMapper
 from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcome, Redirect, UpstreamChoice
 from frmr_sso.login.second_factor import CONFIRMED_ACR, SecondFactorGate
 from frmr_sso.login.session import SessionStore, SsoSession
+from frmr_sso.login.sessions import SessionManager
 from frmr_sso.login.transaction import LoginTransactions, is_browser_binding, new_browser_binding
 from frmr_sso.oauth import codes
 from frmr_sso.oauth.authorization import (
@@ -61,6 +67,7 @@ class LoginService:
         connectors: Mapping[str, Connector],
         transactions: LoginTransactions,
         sessions: SessionStore,
+        session_manager: SessionManager,
         registry: mapping.PersonLookup,
         subjects: SubjectRepository,
         kv: KeyValueStore,
@@ -70,7 +77,7 @@ class LoginService:
     ) -> None:
         self.settings = settings
         self._clients, self._connectors = clients, connectors
-        self._transactions, self._sessions = transactions, sessions
+        self._transactions, self._sessions, self._manager = transactions, sessions, session_manager
         self._registry, self._subjects, self._kv = registry, subjects, kv
         self._audit, self._clock = auditor, clock
         self._second_factor = second_factor
@@ -122,10 +129,10 @@ class LoginService:
                 snils_hash=mapping.snils_hash(identity.snils, self.settings.snils_key),
             )
         except UpstreamFailure as exc:
-            return await self._failures.upstream(exc, req, context)
+            return await self._failures.upstream(exc, req, context, connector=connector)
         except (mapping.MappingFailure, StorageConflict) as exc:
             assert identity is not None  # both follow a completed upstream login
-            return await self._failures.identity(exc, req, tx, identity, context)
+            return await self._failures.identity(exc, req, tx, identity, context, connector=connector)
         await self._subjects.touch_login(subject.id)
         now = int(self._clock())
         today = datetime.fromtimestamp(now, UTC).date()
@@ -135,26 +142,37 @@ class LoginService:
             claims=mapping.claims_snapshot(identity, person, today),
             ip=context.ip, user_agent=context.user_agent,
         )
+        previous = await self._sessions.get(session_cookie)
+        replacing = previous.id if previous else None
         gate = self._second_factor
         if gate is not None and gate.policy.required(req, person.roles):
-            previous = await self._sessions.get(session_cookie)
-            replacing = previous.id if previous else None
             return await gate.begin(req, draft, browser=browser_cookie, context=context, replacing=replacing)
         snils = identity.snils
-        return await self.complete(req, draft, context=context, replacing=session_cookie, snils=snils)
+        return await self.complete(req, draft, context=context, replacing=replacing, snils=snils)
 
     async def complete(
         self, req: AuthorizationRequest, draft: SsoSession, *, context: AuditContext,
         replacing: str | None = None, snils: Snils | None = None, details: Mapping[str, Any] | None = None,
     ) -> Redirect:
-        """Create the session of a finished login (also after the second factor) and send the code."""
-        session, cookie = await self._sessions.create(draft, replacing=replacing)
+        """Create the session of a finished login (also after the second factor) and send the code.
+
+        ``replacing`` is the id of the browser's live session (its cookie checked by the caller),
+        whoever it belongs to: it ends through ``SessionManager.end_replaced`` once the new session
+        exists, so its refresh families are revoked and its clients told by back-channel logout,
+        for another person (a shared workstation) and for the same person alike, whose old sid is
+        gone all the same.
+        """
+        session, cookie = await self._sessions.create(draft)
+        replaced = None
+        if replacing is not None:
+            replaced = await self._manager.end_replaced(replacing, session, context)
         code = await self._issue(req, session)
+        extra = {"replaced": replaced.id} if replaced is not None else {}
         await self._audit.record(
             Event.LOGIN_SUCCESS, context, outcome=SUCCESS, client_id=req.client_id,
             subject_id=session.subject, snils=snils,
             details={"connector": session.connector, "amr": list(session.amr), "session": session.id,
-                     **(details or {})},
+                     **extra, **(details or {})},
         )
         location = authorization_response(req, code, issuer=self.settings.issuer)
         return Redirect(location, session_cookie=cookie)
@@ -195,7 +213,7 @@ class LoginService:
                 redirect_uri=self.callback_uri(connector.name),
             )
         except UpstreamFailure as exc:
-            return await self._failures.upstream(exc, req, context)
+            return await self._failures.upstream(exc, req, context, connector=connector)
         await self._audit.record(
             Event.LOGIN_STARTED, context, client_id=req.client_id, details={"connector": connector.name}
         )

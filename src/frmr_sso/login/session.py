@@ -5,7 +5,9 @@ refresh families). The browser holds ``frmr_sso_session = <sid>.<secret>``;
 the store keeps only the secret's SHA-256. The session ends when idle for
 ``idle_ttl`` seconds or ``absolute_ttl`` seconds after the login, whichever
 comes first; every use moves the idle deadline. Each login creates a new
-session (a new id and secret) and ends the one the browser had: no fixation.
+session (a new id and secret): no fixation. The one the browser had is ended by
+the login use case through ``login.sessions.SessionManager.end_replaced``, like
+every other ending (refresh families, audit, back-channel logout), never here.
 
 The claims snapshot holds personal data, so it is stored sealed
 (``security.crypto.FieldCipher``, bound to the session id).
@@ -89,14 +91,12 @@ class SessionStore:
         self._kv, self._sealer, self._clock = kv, sealer, clock
         self.idle_ttl, self.absolute_ttl = idle_ttl, absolute_ttl
 
-    async def create(self, session: SsoSession, *, replacing: str | None = None) -> tuple[SsoSession, str]:
+    async def create(self, session: SsoSession) -> tuple[SsoSession, str]:
         """Store a new session (new id, ``created_at`` now); returns it and the cookie value.
 
-        ``replacing`` is the browser's previous session (its cookie, or its id once the caller has
-        checked the cookie), which ends here.
+        Other sessions stay as they are: ending the browser's previous one is the caller's
+        (``SessionManager.end_replaced``), so it is revoked, audited and announced.
         """
-        if replacing is not None:
-            await (self.end(replacing) if "." in replacing else self.end_by_id(replacing))
         now = int(self._clock())
         session = replace(
             session, id=str(uuid.uuid4()), created_at=now, last_seen=now, clients=(),

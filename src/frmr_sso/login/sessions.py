@@ -1,12 +1,15 @@
-"""A person's own SSO sessions: list them and end one, or all but the current one.
+"""Ending SSO sessions: a person's own (list them, end one or all but the current one), a leaked
+one, and the one a new login in the same browser replaces.
 
 Used by the ``/account/sessions`` page (the browser's live SSO cookie, a CSRF
-token on every form) and by ``/api/v1/me/sessions`` (a bearer access token of
-the subject). Ending a session is what logout does to it: the session goes,
-its refresh-token families are revoked, its clients get back-channel logout
-tokens, and one audit record says who ended which session. A session that is
-not the caller's, or no longer live, is refused the same way (nothing changes,
-audited), so one subject cannot probe another's session ids.
+token on every form), by ``/api/v1/me/sessions`` (a bearer access token of
+the subject), by the token endpoint (a reused refresh token) and by the login
+use case (``end_replaced``). Ending a session is what logout does to it: the
+session goes, its refresh-token families are revoked, its clients get
+back-channel logout tokens, and one ``session.ended`` audit record says who
+ended which session and how (``via``). A session that is not the caller's, or
+no longer live, is refused the same way (nothing changes, audited), so one
+subject cannot probe another's session ids.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from frmr_sso.login.session import SessionStore, SsoSession
 from frmr_sso.oauth.ports import ClientLookup
 
 RevokeSession = Callable[[str, datetime], Awaitable[int]]
+REPLACED = "replaced"
+"""``via`` of a session ended because a new login in the same browser replaced it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +130,28 @@ class SessionManager:
             await self.terminate([ended], context, by=by, via="token")
         return ended is not None
 
+    async def end_replaced(
+        self, session_id: str, new: SsoSession, context: AuditContext
+    ) -> SsoSession | None:
+        """End the session ``session_id`` that the login of ``new`` replaces in the same browser.
+
+        Every login gets a new session id (no fixation), so the browser's previous
+        session is over whoever logged in: another person at a shared workstation,
+        or the same person again (``prompt=login``, ``max_age``, a step-up to the
+        second factor). Its sid is gone either way, so it ends like any other
+        ending: its refresh-token families are revoked (``/logout`` and the sessions
+        page treat them as part of the session, and a gone sid could not be ended
+        there any more), its clients get back-channel logout tokens and may sign in
+        again silently against the new session, and ``session.ended`` records
+        ``by`` the new login's subject, ``via`` ``replaced`` and the new session as
+        ``replaced_by``. Call it once ``new`` exists, so a login that fails before
+        leaves the browser's session as it was. None when nothing was live.
+        """
+        ended = await self._sessions.end_by_id(session_id) if session_id != new.id else None
+        if ended is not None:
+            await self.terminate([ended], context, by=new.subject, via=REPLACED, replaced_by=new.id)
+        return ended
+
     async def end_others(self, subject: str, current: str, context: AuditContext, *, via: str) -> int:
         ended = []
         for session in await self._sessions.sessions_of(subject):
@@ -133,23 +160,30 @@ class SessionManager:
         await self.terminate(ended, context, by=subject, via=via)
         return len(ended)
 
-    async def terminate(self, ended: list[SsoSession], context: AuditContext, *, by: str, via: str) -> None:
+    async def terminate(
+        self,
+        ended: list[SsoSession],
+        context: AuditContext,
+        *,
+        by: str,
+        via: str,
+        replaced_by: str | None = None,
+    ) -> None:
         """After the store ended ``ended``: revoke their refresh families, audit, tell their clients."""
         now = datetime.fromtimestamp(self._clock(), UTC)
         for session in ended:
             revoked = await self._revoke(session.id, now)
+            details: dict[str, object] = {
+                "session": session.id,
+                "by": by,
+                "via": via,
+                "refresh_families": revoked,
+                "clients": list(session.clients),
+            }
+            if replaced_by is not None:
+                details["replaced_by"] = replaced_by
             await self._audit.record(
-                Event.SESSION_ENDED,
-                context,
-                outcome=SUCCESS,
-                subject_id=session.subject,
-                details={
-                    "session": session.id,
-                    "by": by,
-                    "via": via,
-                    "refresh_families": revoked,
-                    "clients": list(session.clients),
-                },
+                Event.SESSION_ENDED, context, outcome=SUCCESS, subject_id=session.subject, details=details
             )
         await self._backchannel.notify(ended, context)
 

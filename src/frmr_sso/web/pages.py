@@ -1,5 +1,9 @@
 """Russian HTML pages of the login: rendering, failure texts and the security headers.
 
+A failure about the upstream names it: the ESIA texts speak of ESIA and
+Госуслуги; for any other connector (``FailurePage.upstream``, its display name)
+the same page speaks of "служба входа «<display name>»" (``failure_text``).
+
 Every page carries the request id (what support asks for) and is sent with a
 strict CSP (no scripts, the one inline stylesheet allowed by its hash,
 ``frame-ancestors 'none'``), ``no-store`` and ``nosniff``.
@@ -110,11 +114,55 @@ FAILURE_TEXTS: dict[Failure, PageText] = {
         "Попробуйте позже или обратитесь в службу поддержки.",
     ),
 }
+UPSTREAM_TEXTS: dict[Failure, PageText] = {
+    Failure.UPSTREAM_UNAVAILABLE: PageText(
+        "Служба входа «{name}» временно недоступна",
+        "Служба входа «{name}» сейчас не отвечает. Это техническая неполадка, ваши данные в порядке.",
+        "Подождите немного и начните вход заново из приложения.",
+    ),
+    Failure.UPSTREAM_ERROR: PageText(
+        "Не удалось получить данные от службы входа «{name}»",
+        "Ответ службы входа «{name}» не прошёл проверку, поэтому вход остановлен.",
+        _BACK + " Если ошибка повторяется, сообщите в поддержку код запроса.",
+    ),
+    Failure.NOT_CONFIRMED: PageText(
+        "Учётная запись не подтверждена",
+        "Для входа в ФРМР нужна подтверждённая учётная запись службы входа «{name}».",
+        "Узнайте в службе входа «{name}», как подтвердить учётную запись, затем начните вход заново.",
+    ),
+    Failure.SNILS_INVALID: PageText(
+        "СНИЛС не указан или указан с ошибкой",
+        "В учётной записи службы входа «{name}» нет СНИЛС или он не прошёл проверку, а по нему ищется "
+        "запись в ФРМР.",
+        "Проверьте СНИЛС в профиле службы входа «{name}», затем начните вход заново.",
+    ),
+    Failure.NO_FRMR_DATA: PageText(
+        "В ФРМР нет данных о вас",
+        "Вход через «{name}» выполнен, но в Федеральном регистре медицинских работников нет данных "
+        "с вашим СНИЛС.",
+        FAILURE_TEXTS[Failure.NO_FRMR_DATA].advice,
+    ),
+    Failure.ACCOUNT_CONFLICT: PageText(
+        "СНИЛС связан с другой учётной записью",
+        "Ваш СНИЛС уже связан с другой учётной записью, поэтому вход через «{name}» остановлен.",
+        FAILURE_TEXTS[Failure.ACCOUNT_CONFLICT].advice,
+    ),
+}
+"""The texts of ``FAILURE_TEXTS`` that name ESIA or Госуслуги, for another upstream (``{name}``)."""
 LOGOUT_REFUSED = PageText(
     "Выход не выполнен",
     "Приложение отправило запрос на выход, который нельзя выполнить.",
     "Закройте браузер, чтобы завершить сеанс, и сообщите в поддержку приложения код запроса.",
 )
+
+
+def failure_text(failure: Failure, upstream: str | None = None) -> PageText:
+    """The page of ``failure``; naming ``upstream`` (a display name) instead of ESIA when given."""
+    text = UPSTREAM_TEXTS.get(failure) if upstream else None
+    if text is None:
+        return FAILURE_TEXTS[failure]
+    title, lead, advice = (part.format(name=upstream) for part in (text.title, text.lead, text.advice))
+    return PageText(title, lead, advice, text.alert)
 
 
 def request_id(request: Request) -> str:
@@ -132,7 +180,7 @@ def failure_page(request: Request, page: FailurePage) -> HTMLResponse:
         request,
         "message.html",
         status=page.status,
-        page=FAILURE_TEXTS[page.failure],
+        page=failure_text(page.failure, page.upstream),
         retry_after=page.retry_after,
         restart_url=page.restart_url,
         detail=page.detail,

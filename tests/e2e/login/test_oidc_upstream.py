@@ -301,3 +301,63 @@ async def test_outages_reported_through_the_browser_do_not_open_the_breaker(
     async with oidc_rig.web() as client:
         url, state, *_ = start(oidc_rig, client)
         assert_code_redirect(oidc_rig, await oidc_rig.oidc_login(url), WEB_REDIRECT, state)
+
+
+def assert_names_the_partner(page: httpx.Response) -> None:
+    """A page about the OIDC upstream names it, never ESIA or Госуслуги (ESIA's own pages do)."""
+    assert f"«{PARTNER_NAME}»" in page.text
+    assert "ЕСИА" not in page.text
+    assert "Госуслуг" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("setup", "status", "title"),
+    [
+        (
+            {"id_token_claims": {"aud": "another-rp"}},
+            502,
+            f"Не удалось получить данные от службы входа «{PARTNER_NAME}»",
+        ),
+        ({"claims": {"person": {"inn": "500100732259"}}}, 403, SNILS_PAGE),
+        ({"claims": {"confirmed": False}}, 403, "Учётная запись не подтверждена"),
+        ({"claims": {"person": {"snils": "123-456-789 64"}}}, 403, "В ФРМР нет данных о вас"),
+    ],
+    ids=["protocol-error", "no-snils", "not-confirmed", "no-frmr-record"],
+)
+async def test_failure_pages_name_the_oidc_upstream_not_esia(
+    oidc_rig: Rig, op: OpenIdProvider, setup: dict[str, Any], status: int, title: str
+) -> None:
+    op.id_token_claims.update(setup.get("id_token_claims", {}))
+    op.claims.update(setup.get("claims", {}))
+    async with oidc_rig.web() as client:
+        url, *_ = start(oidc_rig, client)
+    page = await oidc_rig.oidc_login(url)
+    await assert_refused(oidc_rig, page, status, title)
+    assert_names_the_partner(page)
+
+
+async def test_the_unavailable_page_names_the_oidc_upstream_not_esia(
+    oidc_rig: Rig, op: OpenIdProvider
+) -> None:
+    async with oidc_rig.web() as client:
+        url, *_ = start(oidc_rig, client)
+    to_op = await oidc_rig.browser.get(url)
+    assert to_op.status_code == 302, to_op.text
+    answer = {"state": query(to_op.headers["location"])["state"], "iss": op.issuer}
+    answer["error"] = "temporarily_unavailable"
+    page = await oidc_rig.browser.get(f"{oidc_rig.broker}/callback/{PARTNER}?{urlencode(answer)}")
+    assert_page(page, 503, f"Служба входа «{PARTNER_NAME}» временно недоступна")
+    assert_names_the_partner(page)
+    assert "Повторите попытку через" in page.text
+
+
+async def test_next_to_the_oidc_upstream_esia_failures_keep_their_wording(both_rig: Rig) -> None:
+    """The ESIA connector's pages are unchanged by the OIDC one beside it."""
+    async with both_rig.web() as client:
+        url, *_ = start(both_rig, client, idp_hint="esia")
+    to_esia = await both_rig.browser.get(url)
+    assert to_esia.status_code == 302, to_esia.text
+    answer = {"state": query(to_esia.headers["location"])["state"], "error": "temporarily_unavailable"}
+    page = await both_rig.browser.get(f"{both_rig.broker}/callback/esia?{urlencode(answer)}")
+    assert_page(page, 503, "ЕСИА временно недоступна", "Госуслуги (ЕСИА) сейчас не отвечают")
+    assert PARTNER_NAME not in page.text

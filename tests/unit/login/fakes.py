@@ -1,4 +1,6 @@
-"""In-memory doubles for the login use case: a scripted connector, registry, subjects, audit."""
+"""In-memory doubles for the login use case: a scripted connector, registry, subjects, audit, and a
+session manager whose back-channel logout posts to a mock transport (every client registered with
+``BACKCHANNEL_URI``)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
+
 from frmr_sso.audit.events import AuditContext, Auditor
+from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.outcomes import Outcome, Redirect
 from frmr_sso.login.service import LoginService, LoginSettings
 from frmr_sso.login.session import SessionStore
+from frmr_sso.login.sessions import SessionManager
 from frmr_sso.login.transaction import LoginTransactions
+from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.request import OAuthRequest
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
 from frmr_sso.registry.snils import Snils
@@ -22,9 +29,10 @@ from frmr_sso.storage.errors import StorageConflict
 from frmr_sso.storage.kv.memory import MemoryKV
 from frmr_sso.storage.ports import AuditRecord, SubjectRecord
 from frmr_sso.upstream.base import ConnectorKind, UpstreamIdentity
-from tests.support.oauth import ISSUER, SPA_REDIRECT, lookup
+from tests.support.oauth import ISSUER, SPA_REDIRECT, TestSigner, lookup
 
 DOCTOR_SNILS = Snils.parse("112-233-445 95")
+BACKCHANNEL_URI = "https://rp.test/backchannel"
 IDENTITY = UpstreamIdentity(
     connector="esia",
     subject="1000299654",
@@ -147,15 +155,52 @@ class Harness:
     subjects: FakeSubjects
     audit: ListAudit
     sessions: SessionStore
+    manager: SessionManager
+    revoked: list[str] = field(default_factory=list)
+    """Session ids whose refresh families the manager revoked."""
+    logout_tokens: list[str] = field(default_factory=list)
+    """Back-channel logout tokens posted to ``BACKCHANNEL_URI``."""
+
+
+async def with_backchannel(client_id: str) -> Client | None:
+    """The test clients, each registered with ``BACKCHANNEL_URI``."""
+    found = await lookup(client_id)
+    return None if found is None else replace(found, backchannel_logout_uri=BACKCHANNEL_URI)
+
+
+def session_manager(
+    sessions: SessionStore, auditor: Auditor, clock: Clock, revoked: list[str], tokens: list[str]
+) -> SessionManager:
+    async def revoke(session_id: str, at: datetime) -> int:
+        revoked.append(session_id)
+        return 1
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert str(request.url) == BACKCHANNEL_URI
+        tokens.append(parse_qs(request.content.decode())["logout_token"][0])
+        return httpx.Response(200)
+
+    backchannel = BackchannelLogout(
+        issuer=ISSUER, signer=TestSigner(), clients=with_backchannel, auditor=auditor,
+        http=httpx.AsyncClient(transport=httpx.MockTransport(answer)), clock=clock,
+    )  # fmt: skip
+    return SessionManager(
+        sessions=sessions, clients=lookup, revoke_session=revoke, backchannel=backchannel,
+        auditor=auditor, csrf_key=b"c" * 32, clock=clock,
+    )  # fmt: skip
 
 
 def harness(*connectors: FakeConnector, registry: FakeRegistry | None = None) -> Harness:
     clock = Clock()
     kv = MemoryKV(clock=clock)
     audit, subjects = ListAudit(), FakeSubjects()
+    auditor = Auditor(audit)
     sessions = SessionStore(
         kv, FieldCipher("k" * 32, purpose="sso-session"), idle_ttl=1800, absolute_ttl=36000, clock=clock
     )
+    revoked: list[str] = []
+    tokens: list[str] = []
+    manager = session_manager(sessions, auditor, clock, revoked, tokens)
     by_name = {c.name: c for c in (connectors or (FakeConnector(),))}
     service = LoginService(
         LoginSettings(issuer=ISSUER, code_ttl=60, snils_key=b"s" * 32),
@@ -163,13 +208,14 @@ def harness(*connectors: FakeConnector, registry: FakeRegistry | None = None) ->
         connectors=by_name,
         transactions=LoginTransactions(kv, ttl=600, clock=clock),
         sessions=sessions,
+        session_manager=manager,
         registry=registry or FakeRegistry(PERSON),
         subjects=subjects,
         kv=kv,
-        auditor=Auditor(audit),
+        auditor=auditor,
         clock=clock,
     )
-    return Harness(service, kv, clock, by_name, subjects, audit, sessions)
+    return Harness(service, kv, clock, by_name, subjects, audit, sessions, manager, revoked, tokens)
 
 
 def spa_request(**extra: str) -> OAuthRequest:

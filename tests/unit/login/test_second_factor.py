@@ -78,8 +78,8 @@ def gated(*roles: str) -> tuple[Harness, SecondFactorStep]:
     h.service = LoginService(
         h.service.settings, clients=h.service._clients, connectors=h.connectors,
         transactions=LoginTransactions(h.kv, ttl=600, clock=h.clock), sessions=h.sessions,
-        registry=FakeRegistry(replace(PERSON, roles=roles)), subjects=h.subjects, kv=h.kv, auditor=auditor,
-        clock=h.clock, second_factor=gate,
+        session_manager=h.manager, registry=FakeRegistry(replace(PERSON, roles=roles)), subjects=h.subjects,
+        kv=h.kv, auditor=auditor, clock=h.clock, second_factor=gate,
     )  # fmt: skip
     credentials = TotpCredentials(
         FakeSecondFactors(),
@@ -95,7 +95,7 @@ def gated(*roles: str) -> tuple[Harness, SecondFactorStep]:
     )  # fmt: skip
     step = SecondFactorStep(
         pending=pending, credentials=credentials, security=security, clients=h.service._clients,
-        sessions=h.sessions, complete=h.service.complete, auditor=auditor,
+        complete=h.service.complete, auditor=auditor,
     )  # fmt: skip
     return h, step
 
@@ -149,8 +149,10 @@ async def test_enrolment_then_code_then_session_with_mfa() -> None:
     done = await step.proceed(pending_id, page.csrf, browser, CONTEXT)
     assert isinstance(done, Redirect)
     assert done.session_cookie is not None
-    grant = await codes.redeem(h.kv, query(done.location)["code"])
-    assert grant is not None
+    grant = await codes.redeem(
+        h.kv, query(done.location)["code"], codes.RedeemedCode("t", "jti", 0), code_ttl=60
+    )
+    assert isinstance(grant, codes.CodeGrant)
     assert grant.acr == MFA_ACR
     assert grant.amr == ("pwd", "sms", "otp")
     assert await step.proceed(pending_id, page.csrf, browser, CONTEXT) == FailurePage(

@@ -32,8 +32,8 @@ async def test_success_issues_a_code_with_the_frmr_snapshot_and_a_session() -> N
     assert finished.location.startswith(SPA_REDIRECT)
     assert params["state"] == "client-state"
     assert params["iss"] == ISSUER
-    grant = await codes.redeem(h.kv, params["code"])
-    assert grant is not None
+    grant = await codes.redeem(h.kv, params["code"], codes.RedeemedCode("t", "jti", 0), code_ttl=60)
+    assert isinstance(grant, codes.CodeGrant)
     assert grant.claims["snils"] == "112-233-445 95"
     assert grant.claims["frmr_person_id"] == "FRMR-0000001"
     assert grant.claims["frmr_organizations"][0]["oid"] == "1.2.3"
@@ -52,8 +52,10 @@ async def test_the_code_carries_only_the_claims_of_the_granted_scope() -> None:
     h = harness()
     _, finished = await login(h, scope="openid frmr")
     assert isinstance(finished, Redirect)
-    grant = await codes.redeem(h.kv, query(finished.location)["code"])
-    assert grant is not None
+    grant = await codes.redeem(
+        h.kv, query(finished.location)["code"], codes.RedeemedCode("t", "jti", 0), code_ttl=60
+    )
+    assert isinstance(grant, codes.CodeGrant)
     assert "snils" not in grant.claims
     assert "family_name" not in grant.claims
     assert grant.claims["frmr_person_id"] == "FRMR-0000001"

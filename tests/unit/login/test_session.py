@@ -68,12 +68,15 @@ async def test_idle_session_ends() -> None:
     assert await sessions.get(cookie) is None
 
 
-async def test_a_new_login_rotates_the_session() -> None:
+async def test_each_session_is_new_and_creating_one_ends_no_other() -> None:
+    """Ending the browser's previous session is SessionManager.end_replaced (tests/unit/login/
+    test_replaced_sessions.py), so it is revoked, audited and announced; the store never ends it silently."""
     sessions, _, _ = store()
     first, old_cookie = await sessions.create(DRAFT)
-    second, new_cookie = await sessions.create(DRAFT, replacing=old_cookie)
+    second, new_cookie = await sessions.create(DRAFT)
     assert first.id != second.id
-    assert await sessions.get(old_cookie) is None
+    assert old_cookie != new_cookie
+    assert await sessions.get(old_cookie) is not None
     assert await sessions.get(new_cookie) is not None
 
 
@@ -151,10 +154,3 @@ async def test_peek_needs_a_well_formed_id_and_does_not_move_the_idle_deadline()
     assert await sessions.get(cookie) is None
     assert await sessions.peek("../../etc") is None
     assert await sessions.peek(session.id.upper()) is None
-
-
-async def test_replacing_by_id_ends_the_previous_session() -> None:
-    sessions, _, _ = store()
-    first, cookie = await sessions.create(DRAFT)
-    await sessions.create(DRAFT, replacing=first.id)
-    assert await sessions.get(cookie) is None
