@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -13,20 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frmr_sso.cli_audit import add_audit_parser, run_audit
 from frmr_sso.cli_second_factor import add_second_factor_parser, run_second_factor
 from frmr_sso.cli_unlock import add_unlock_parser, run_unlock
-from frmr_sso.config import ConfigurationError, Settings, load_settings
+from frmr_sso.config import ConfigurationError, Settings, check_metrics_port, load_settings
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.storage.errors import StorageConflict, StorageError
+
+log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
     description = "FRMR identity broker (ESIA → OpenID Connect)"
     parser = argparse.ArgumentParser(prog="frmr-sso", description=description)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the broker (settings from FRMR_SSO_* variables)")
+    serve = sub.add_parser("serve", help="run the broker, one process (settings from FRMR_SSO_* variables)")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
-    serve.add_argument("--workers", type=int, default=1)
     demo = sub.add_parser("demo", help="run broker and mock ESIA on embedded stores with demo data")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
@@ -84,24 +86,44 @@ def _batch_size(text: str) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    """One process, one event loop: more cores means more instances (see the README's "Several instances")."""
     import uvicorn
 
     from frmr_sso.app import create_app
     from frmr_sso.logs import configure_logging
+    from frmr_sso.web.metrics_port import MetricsPortDispatcher, bind_sockets
     from frmr_sso.web.shutdown import DrainingServer
 
+    host, port = args.host or settings.host, args.port or settings.port
+    try:
+        check_metrics_port(port, settings.metrics_port)  # --port may have moved the public port onto it
+    except ValueError as exc:
+        print(f"frmr-sso: invalid configuration: {exc}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     app = create_app(settings)
+    asgi: Callable[..., Awaitable[None]] = app
+    sockets = None
+    if settings.metrics_port is not None:
+        metrics_host = settings.metrics_host or host
+        try:
+            sockets = bind_sockets([(host, port), (metrics_host, settings.metrics_port)])
+        except OSError as exc:
+            print(f"frmr-sso: {exc}", file=sys.stderr)
+            return 1
+        asgi = MetricsPortDispatcher(app, settings.metrics_port)
+        log.info("listening on http://%s:%d, /metrics on http://%s:%d",
+                 host, port, metrics_host, settings.metrics_port)
     config = uvicorn.Config(
-        app,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        asgi,
+        host=host,
+        port=port,
         log_config=None,
         access_log=False,  # frmr_sso.access logs each request, without its query string
         proxy_headers=False,
         timeout_graceful_shutdown=settings.shutdown_timeout,
     )
-    DrainingServer(config, app.state.draining, settings.shutdown_drain_seconds).run()
+    DrainingServer(config, app.state.draining, settings.shutdown_drain_seconds).run(sockets=sockets)
     return 0
 
 

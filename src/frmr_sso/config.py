@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET_KEY = "demo-only-secret-key-do-not-use-in-production"  # noqa: S105
@@ -28,7 +28,14 @@ class Settings(BaseSettings):
     issuer: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # /metrics on a port of its own: the public port then answers 404 for it (see web/metrics_port.py).
+    # Unset: /metrics is served on the public port. The host defaults to the public one.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str | None = None
     database_url: str = "sqlite+aiosqlite:///./var/frmr_sso.db"
+    # PostgreSQL connections per process: kept open, and opened beyond them under load (SQLite ignores both).
+    database_pool_size: int = Field(default=10, ge=1, le=100)
+    database_max_overflow: int = Field(default=10, ge=0, le=100)
     redis_url: str | None = None
     secret_key: SecretStr = SecretStr("")
     clients_file: Path | None = None
@@ -79,10 +86,19 @@ class Settings(BaseSettings):
     def is_demo(self) -> bool:
         return self.mode == "demo"
 
+    @field_validator("metrics_port", "metrics_host", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``FRMR_SSO_METRICS_PORT=`` (an empty variable, as ``${VAR:-}`` leaves it) means unset."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.lockout_base_wait > self.lockout_max_wait:
             raise ValueError("FRMR_SSO_LOCKOUT_BASE_WAIT must not exceed FRMR_SSO_LOCKOUT_MAX_WAIT")
+        check_metrics_port(self.port, self.metrics_port)
+        if self.metrics_host is not None and self.metrics_port is None:
+            raise ValueError("FRMR_SSO_METRICS_HOST is set but FRMR_SSO_METRICS_PORT is not")
         if self.is_demo:
             if not self.secret_key.get_secret_value():
                 self.secret_key = SecretStr(DEMO_SECRET_KEY)
@@ -97,6 +113,12 @@ class Settings(BaseSettings):
         if not self.issuer.startswith("https://"):
             raise ValueError("FRMR_SSO_ISSUER must be an https:// URL in production mode")
         return self
+
+
+def check_metrics_port(port: int, metrics_port: int | None) -> None:
+    """The two listeners are told apart by port alone, so they must differ (whatever the hosts)."""
+    if metrics_port is not None and metrics_port == port:
+        raise ValueError(f"FRMR_SSO_METRICS_PORT must differ from the public port ({port})")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import ipaddress
 import json
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from frmr_sso.config import MIN_SECRET_LENGTH, Settings
+from frmr_sso.config import MIN_SECRET_LENGTH, Settings, load_settings
 from frmr_sso.upstream.config import parse_upstreams
 from frmr_sso.upstream.esia_signer import RsaSecretSigner
 from frmr_sso.upstream.signers import RsaSignerConfig, load_signer
@@ -177,3 +178,22 @@ def test_dev_key_script_writes_a_pair_the_broker_and_mock_load(tmp_path: Path) -
     entry = load_yaml(DEPLOY / "compose" / "mock-esia-clients.yaml")["clients"][0]
     client = client_from_dict({**entry, "public_key": str(tmp_path / script.PUBLIC_NAME)})
     assert client.public_key == signer.public_key_pem().strip()
+
+
+@pytest.mark.parametrize("broker", BROKERS)
+def test_brokers_serve_metrics_on_a_port_nginx_does_not_proxy(
+    services: dict[str, dict[str, Any]], broker: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in environment_of(services[broker]).items():
+        if key.startswith("FRMR_SSO_"):
+            monkeypatch.setenv(key, literal(value))
+    monkeypatch.setenv("FRMR_SSO_PORT", "8000")  # the image's (Dockerfile ENV)
+    settings = load_settings()  # refuses a metrics port equal to the public one
+    assert settings.metrics_port is not None, f"{broker}: FRMR_SSO_METRICS_PORT"
+    conf = (DEPLOY / "nginx" / "nginx.conf").read_text(encoding="utf-8")
+    assert f"{broker}:8000" in conf
+    assert f":{settings.metrics_port}" not in conf, "nginx never proxies the metrics port"
+    assert re.search(r"location\s*=\s*/metrics\s*\{\s*return\s+404;", conf)
+    healthcheck = " ".join(services[broker]["healthcheck"]["test"])
+    assert "127.0.0.1:8000/health/ready" in healthcheck
+    assert "ports" not in services[broker], "nothing published: the metrics stay in the compose network"

@@ -228,3 +228,34 @@ def test_migrate_job_runs_frmr_sso_migrate(k8s: list[tuple[str, dict[str, Any]]]
     assert job["spec"].get("backoffLimit", 6) <= 6
     (deployment,) = of_kind(k8s, "Deployment")
     assert container["image"] == containers_of(deployment)[0]["image"], "migrate with the image it serves"
+
+
+def test_metrics_have_their_own_port_which_nothing_routes_to(
+    k8s: list[tuple[str, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployment = one_of_kind(k8s, "Deployment")
+    (container,) = containers_of(deployment)
+    maps = {c["metadata"]["name"]: c["data"] for c in of_kind(k8s, "ConfigMap")}
+    for source in container["envFrom"]:
+        for key, value in maps[source["configMapRef"]["name"]].items():
+            monkeypatch.setenv(key, value)
+    settings = load_settings(secret_key="x" * MIN_SECRET_LENGTH)
+    assert settings.metrics_port is not None, "FRMR_SSO_METRICS_PORT is set in the ConfigMap"
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["metrics"] == settings.metrics_port
+    assert ports["http"] != settings.metrics_port
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == str(settings.metrics_port)
+    assert annotations["prometheus.io/path"] == "/metrics"
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        assert container[probe]["httpGet"]["port"] == "http", f"{probe} checks the public listener"
+
+    service = one_of_kind(k8s, "Service")
+    targets = {p["targetPort"] for p in service["spec"]["ports"]}
+    assert targets == {"http"}, "the Service (and so the Ingress) never reaches the metrics port"
+    ingress = one_of_kind(k8s, "Ingress")
+    service_ports = {p["name"]: p["targetPort"] for p in service["spec"]["ports"]}
+    for rule in ingress["spec"]["rules"]:
+        for path in rule["http"]["paths"]:
+            assert service_ports[path["backend"]["service"]["port"]["name"]] == "http"

@@ -9,8 +9,9 @@ STRONG = "x" * 48
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("FRMR_SSO_MODE", "FRMR_SSO_SECRET_KEY", "FRMR_SSO_ISSUER"):
-        monkeypatch.delenv(name, raising=False)
+    for name in ("MODE", "SECRET_KEY", "ISSUER", "PORT", "METRICS_PORT", "METRICS_HOST", "DATABASE_POOL_SIZE",
+                 "DATABASE_MAX_OVERFLOW"):
+        monkeypatch.delenv(f"FRMR_SSO_{name}", raising=False)
 
 
 def test_demo_mode_fills_in_the_demo_secret() -> None:
@@ -45,3 +46,56 @@ def test_settings_come_from_prefixed_environment(monkeypatch: pytest.MonkeyPatch
 def test_invalid_values_are_reported_by_name() -> None:
     with pytest.raises(ConfigurationError, match="port"):
         load_settings(mode="demo", port=70000)
+
+
+def test_metrics_port_is_unset_by_default() -> None:
+    settings = load_settings(mode="demo")
+    assert (settings.metrics_port, settings.metrics_host) == (None, None)
+
+
+def test_metrics_port_and_host_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRMR_SSO_METRICS_PORT", "9000")
+    monkeypatch.setenv("FRMR_SSO_METRICS_HOST", "10.0.0.5")
+    settings = load_settings(mode="demo")
+    assert (settings.metrics_port, settings.metrics_host) == (9000, "10.0.0.5")
+
+
+def test_an_empty_metrics_port_variable_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FRMR_SSO_METRICS_PORT", "")
+    assert load_settings(mode="demo").metrics_port is None
+
+
+def test_metrics_port_must_differ_from_the_public_port() -> None:
+    with pytest.raises(ConfigurationError, match=r"FRMR_SSO_METRICS_PORT must differ .*\(8080\)") as error:
+        load_settings(mode="demo", port=8080, metrics_port=8080)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("port", [0, 65536, "metrics"])
+def test_metrics_port_must_be_a_port(port: object) -> None:
+    with pytest.raises(ConfigurationError, match="metrics_port"):
+        load_settings(mode="demo", metrics_port=port)
+
+
+def test_metrics_host_needs_a_metrics_port() -> None:
+    with pytest.raises(ConfigurationError, match="FRMR_SSO_METRICS_HOST is set but FRMR_SSO_METRICS_PORT"):
+        load_settings(mode="demo", metrics_host="127.0.0.1")
+
+
+def test_database_pool_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings(mode="demo")
+    assert (settings.database_pool_size, settings.database_max_overflow) == (10, 10)
+    monkeypatch.setenv("FRMR_SSO_DATABASE_POOL_SIZE", "25")
+    monkeypatch.setenv("FRMR_SSO_DATABASE_MAX_OVERFLOW", "0")
+    settings = load_settings(mode="demo")
+    assert (settings.database_pool_size, settings.database_max_overflow) == (25, 0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("database_pool_size", 0), ("database_pool_size", 101), ("database_max_overflow", -1),
+     ("database_max_overflow", 101)],
+)
+def test_database_pool_bounds_are_enforced(field: str, value: int) -> None:
+    with pytest.raises(ConfigurationError, match=field):
+        load_settings(mode="demo", **{field: value})

@@ -4,7 +4,10 @@ SQLite (the embedded default) gets write-ahead logging so readers never wait
 for the writer, enforced foreign keys and a busy timeout, and SQLAlchemy emits
 ``BEGIN`` itself: the sqlite3 driver's legacy mode would run SELECTs outside the
 transaction and leave ``BEGIN IMMEDIATE`` impossible. PostgreSQL gets a bounded,
-pre-pinged pool and sessions in UTC.
+pre-pinged pool and sessions in UTC: ``pool_size`` connections kept open and up to
+``max_overflow`` more under load (``FRMR_SSO_DATABASE_POOL_SIZE``/``_MAX_OVERFLOW``, per
+process: an instance never holds more than their sum, so the database's ``max_connections``
+must cover that times the number of instances, plus the administrative commands).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""``/metrics`` in the Prometheus text format (prometheus-client)."""
+"""``/metrics`` in the Prometheus text format (prometheus-client).
+
+Served on the public port, or only on ``FRMR_SSO_METRICS_PORT`` when that is set
+(``web/metrics_port.py`` keeps the two apart).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.metrics_port import METRICS_PATH
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/metrics")
+@router.get(METRICS_PATH)
 async def metrics(container: ContainerDep) -> Response:
     return Response(
         container.metrics.exposition(),
