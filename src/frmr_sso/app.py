@@ -12,11 +12,10 @@ from fastapi import FastAPI
 from frmr_sso.bootstrap import build_container
 from frmr_sso.cabinet.mount import cabinet_running, mount_cabinet
 from frmr_sso.config import Settings
-from frmr_sso.web.cors import ProtocolCors
+from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.errors import install_error_handlers
-from frmr_sso.web.metrics import MetricsMiddleware
+from frmr_sso.web.lean_routes import BrokerApp
 from frmr_sso.web.rate_limit import RateLimitMiddleware
-from frmr_sso.web.request_id import RequestIdMiddleware
 from frmr_sso.web.routes import (
     account_second_factor,
     account_sessions,
@@ -42,7 +41,6 @@ from frmr_sso.web.routes import (
     token,
     userinfo,
 )
-from frmr_sso.web.security_headers import SecurityHeadersMiddleware
 from frmr_sso.web.shutdown import Draining
 
 # Metrics are Prometheus (/metrics). FastAPI releases with a built-in OpenTelemetry hook look at
@@ -52,6 +50,8 @@ NO_OTEL: dict[str, Any] = (
     if "telemetry" in inspect.signature(FastAPI.__init__).parameters
     else {}
 )
+
+LEAN_ROUTERS = (discovery.router, token.router, introspect.router, userinfo.router)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -65,16 +65,13 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await container.aclose()
 
-    app = FastAPI(
+    app = BrokerApp(
         title="frmr-sso", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
         **NO_OTEL,
     )
     app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
     app.add_middleware(RateLimitMiddleware)
-    app.add_middleware(ProtocolCors)
-    app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware)  # around the request id's fallback 500 too
-    app.add_middleware(MetricsMiddleware)  # outermost: the whole request's duration, by route
+    app.add_middleware(EdgeMiddleware)  # outermost: metrics, security headers, request id, CORS
     install_error_handlers(app)
     for router in (health.router, discovery.router, token.router, introspect.router, revoke.router,
                    userinfo.router, authorize.router, callback.router, logout.router, metrics.router):
@@ -93,5 +90,6 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(cabinet_router)
     if settings.is_demo:  # the dev outbox of one-time codes, never in production
         app.include_router(api_v1_requests_admin.dev_router)
+    app.serve_directly(LEAN_ROUTERS)  # the hot protocol endpoints, without FastAPI's layers
     cabinet = mount_cabinet(app, settings)  # the personal cabinet, a client of this app over HTTP
     return app

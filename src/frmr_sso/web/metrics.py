@@ -6,7 +6,7 @@ failure reason as a label, so each user-facing failure of DESIGN.md is both a
 distinct audit record and a distinct metric label. Tokens by grant, refresh
 reuse and lockouts are counted from the same records. Rate-limit rejections
 come from ``web/rate_limit.py``, upstream calls from ``upstream/transport.py``
-(through the breaker's ``listener``), request latency from ``MetricsMiddleware``
+(through the breaker's ``listener``), request latency from ``web/edge.py``
 by route template (never the raw path: bounded label sets). The breaker state
 is read when scraped. ``/metrics`` touches neither database nor key-value
 store, so it answers in bounded time when both are down.
@@ -14,13 +14,12 @@ store, so it answers in bounded time when both are down.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from frmr_sso.audit.events import Event
 from frmr_sso.storage.ports import AuditRecord
@@ -143,38 +142,7 @@ class Metrics:
 
 
 def route_label(scope: Scope) -> str:
+    """The matched route's template, never the raw path: a bounded label set."""
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else UNMATCHED
-
-
-class MetricsMiddleware:
-    """Pure ASGI: the request's duration by route template (``/callback/{connector}``), method, status."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        container = getattr(scope["app"].state, "container", None) if scope["type"] == "http" else None
-        if container is None:
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            method = scope["method"] if scope["method"] in _METHODS else "other"
-            container.metrics.requests.labels(route_label(scope), method, f"{status // 100}xx").observe(
-                time.perf_counter() - started
-            )
-
-
-_METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})

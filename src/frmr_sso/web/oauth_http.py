@@ -35,7 +35,7 @@ from frmr_sso.oauth.errors import (
 from frmr_sso.oauth.registry import ClientService, client_credentials
 from frmr_sso.oauth.request import OAuthRequest, Params
 from frmr_sso.security.services import Security
-from frmr_sso.web.client_ip import client_ip
+from frmr_sso.web.client_ip import resolve_client_ip
 from frmr_sso.web.client_lockout import authenticate_locked_out
 
 log = logging.getLogger(__name__)
@@ -51,14 +51,22 @@ RETRY_AFTER = "5"
 
 
 def media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return _media_type(request.headers.get("content-type", ""))
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
 
 
 async def read_form(request: Request) -> Params:
     """The form body; InvalidRequest for another media type, an oversized or undecodable body."""
-    if media_type(request) != FORM_TYPE:
+    return await _read_form(request, request_headers(request))
+
+
+async def _read_form(request: Request, headers: Mapping[str, str]) -> Params:
+    if _media_type(headers.get("content-type", "")) != FORM_TYPE:
         raise InvalidRequest(f"the request body must be {FORM_TYPE}")
-    body = await _read_body(request, MAX_FORM_BYTES)
+    body = await _read_body(request, headers, MAX_FORM_BYTES)
     try:
         pairs = parse_qsl(
             body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS, errors="strict"
@@ -68,8 +76,8 @@ async def read_form(request: Request) -> Params:
     return Params(pairs)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
+async def _read_body(request: Request, headers: Mapping[str, str], limit: int) -> bytes:
+    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise InvalidRequest("the request body is too large")
     chunks: list[bytes] = []
@@ -82,17 +90,30 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def request_headers(request: Request) -> dict[str, str]:
+    """The request's headers by lower-case name, the first of a repeated one (as ``dict(request.headers)``),
+    decoded straight from the ASGI scope rather than through Starlette's ``Headers``."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in request.scope["headers"]:
+        name = raw_name.decode("latin-1")
+        if name not in headers:
+            headers[name] = raw_value.decode("latin-1")
+    return headers
+
+
 async def oauth_request(request: Request, *, form: bool = True) -> OAuthRequest:
     """The neutral request of the core; with ``form`` the body must be a form (POST endpoints)."""
-    body = await read_form(request) if form else Params()
+    headers = request_headers(request)  # ASGI servers give lower-case names
+    body = await _read_form(request, headers) if form else Params()
     container = getattr(request.app.state, "container", None) if "app" in request.scope else None
     trusted = container.settings.trusted_proxies if container is not None else ()
+    peer = request.client.host if request.client else None
     return OAuthRequest(
         method=request.method.upper(),
-        query=Params(request.query_params),
+        query=Params(request.query_params) if request.scope.get("query_string") else Params(),
         form=body,
-        headers=dict(request.headers),  # Starlette's header names are lower case already
-        client_ip=client_ip(request, trusted),
+        headers=headers,
+        client_ip=resolve_client_ip(peer, headers.get("x-forwarded-for"), trusted),
     )
 
 

@@ -10,6 +10,7 @@ as a Russian page on the browser endpoints. A KV outage lets requests through
 from __future__ import annotations
 
 import logging
+import re
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,13 +32,14 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("/account/2fa", "second_factor"),
 )
 JSON_GROUPS = frozenset({"token"})
+_GROUP_OF = dict(GROUPS)
+_PREFIXES = re.compile("(" + "|".join(re.escape(prefix) for prefix, _ in GROUPS) + r")(?:/|\Z)")
 
 
 def endpoint_group(path: str) -> str | None:
-    for prefix, group in GROUPS:
-        if path == prefix or path.startswith(prefix + "/"):
-            return group
-    return None
+    """The group of the first of ``GROUPS`` that is ``path`` or a prefix of it (up to a ``/``)."""
+    found = _PREFIXES.match(path)
+    return _GROUP_OF[found.group(1)] if found else None
 
 
 def too_many_json(retry_after: int) -> Response:

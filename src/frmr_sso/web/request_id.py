@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frmr_sso.logs import request_id_var
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("frmr_sso.access")
 error_log = logging.getLogger("frmr_sso.error")
 
@@ -51,7 +51,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers") or ()).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _SAFE_ID.match(incoming) else new_request_id()
+        request_id = incoming if SAFE_REQUEST_ID.match(incoming) else new_request_id()
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()

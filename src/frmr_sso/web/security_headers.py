@@ -14,6 +14,8 @@ already set is kept as it is.
 
 from __future__ import annotations
 
+import re
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,10 +28,12 @@ ALWAYS = {
     "referrer-policy": "no-referrer",
 }
 NO_STORE_PATHS = ("/authorize", "/callback", "/token", "/logout", "/account", "/api/v1/me", "/login")
+_NO_STORE = re.compile("(?:" + "|".join(re.escape(prefix) for prefix in NO_STORE_PATHS) + r")(?:/|\Z)")
 
 
 def no_store_path(path: str) -> bool:
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in NO_STORE_PATHS)
+    """``path`` is one of ``NO_STORE_PATHS`` or below one."""
+    return _NO_STORE.match(path) is not None
 
 
 class SecurityHeadersMiddleware:

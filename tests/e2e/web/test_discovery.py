@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.e2e.web.provider import SERVICE_ID, SERVICE_SECRET, Provider, basic
@@ -61,3 +63,42 @@ async def test_access_token_verifies_against_jwks(http: httpx.AsyncClient, provi
     assert claims["client_id"] == SERVICE_ID
     assert claims["exp"] - claims["iat"] == 300
     assert {"jti", "scope"} <= set(claims)
+
+
+async def test_discovery_and_jwks_answer_if_none_match_with_304(http: httpx.AsyncClient) -> None:
+    for path in ("/.well-known/openid-configuration", "/jwks"):
+        first = await http.get(path)
+        etag = first.headers["etag"]
+        assert re.fullmatch(r'"[0-9a-f]{32}"', etag)
+        assert (await http.get(path)).headers["etag"] == etag  # the same body, the same tag
+        for sent in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+            again = await http.get(path, headers={"If-None-Match": sent})
+            assert again.status_code == 304, (path, sent)
+            assert again.content == b""
+            assert again.headers["etag"] == etag
+            assert again.headers["cache-control"] == first.headers["cache-control"]
+            assert again.headers["x-content-type-options"] == "nosniff"
+        changed = await http.get(path, headers={"If-None-Match": '"other"'})
+        assert changed.status_code == 200
+        assert changed.content == first.content
+
+
+async def test_protocol_answers_carry_the_edge_headers(http: httpx.AsyncClient) -> None:
+    """Request id, security headers and ``Vary: Origin`` on the directly dispatched endpoints."""
+    service = basic(SERVICE_ID, SERVICE_SECRET)
+    token = await http.post(
+        "/token", data={"grant_type": "client_credentials"},
+        headers={**service, "X-Request-ID": "bench-0123456789"},
+    )
+    form = {"token": token.json()["access_token"]}
+    introspection = await http.post("/introspect", data=form, headers=service)
+    jwks = await http.get("/jwks")
+    assert token.headers["x-request-id"] == "bench-0123456789"
+    for response, vary in ((token, True), (introspection, False), (jwks, True)):
+        assert response.status_code == 200
+        assert response.headers["x-request-id"]
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert (response.headers.get("vary") == "Origin") is vary
+    assert token.headers["cache-control"] == "no-store"
+    assert token.headers["pragma"] == "no-cache"

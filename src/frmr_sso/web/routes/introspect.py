@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from frmr_sso.oauth.errors import NO_STORE_HEADERS
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import container_of
 from frmr_sso.web.oauth_http import (
     audit_context,
     authenticate_client,
@@ -31,7 +31,8 @@ router = APIRouter(tags=["oauth"])
         {400: "invalid_request", 401: "invalid_client (public clients too)", 503: "temporarily_unavailable"},
     ),
 )
-async def introspect(request: Request, container: ContainerDep) -> Response:
+async def introspect(request: Request) -> Response:
+    container = container_of(request)
     seen = Refusals(request, container, "/introspect")
 
     async def work() -> Response:

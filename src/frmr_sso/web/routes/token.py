@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import container_of
 from frmr_sso.web.oauth_http import (
     audit_context,
     authenticate_client,
@@ -39,7 +39,8 @@ router = APIRouter(tags=["oauth"])
         },
     ),
 )
-async def token(request: Request, container: ContainerDep) -> Response:
+async def token(request: Request) -> Response:
+    container = container_of(request)
     seen = Refusals(request, container, "/token")
 
     async def work() -> Response:

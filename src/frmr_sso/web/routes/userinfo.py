@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from frmr_sso.oauth.errors import NO_STORE_HEADERS, InvalidRequest
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import container_of
 from frmr_sso.web.oauth_http import (
     FORM_TYPE,
     BearerInvalidRequest,
@@ -35,7 +35,8 @@ FORM_DOCS = api_docs.form_body(
 )
 
 
-async def _answer(request: Request, container: ContainerDep) -> Response:
+async def _answer(request: Request) -> Response:
+    container = container_of(request)
     seen = Refusals(request, container, "/userinfo")
 
     async def work() -> Response:
@@ -52,8 +53,8 @@ async def _answer(request: Request, container: ContainerDep) -> Response:
 
 
 @router.get("/userinfo", response_class=Response, dependencies=api_docs.BEARER_AUTH, responses=RESPONSES)
-async def userinfo_get(request: Request, container: ContainerDep) -> Response:
-    return await _answer(request, container)
+async def userinfo_get(request: Request) -> Response:
+    return await _answer(request)
 
 
 @router.post(
@@ -63,5 +64,5 @@ async def userinfo_get(request: Request, container: ContainerDep) -> Response:
     responses=RESPONSES,
     openapi_extra=FORM_DOCS,
 )
-async def userinfo_post(request: Request, container: ContainerDep) -> Response:
-    return await _answer(request, container)
+async def userinfo_post(request: Request) -> Response:
+    return await _answer(request)

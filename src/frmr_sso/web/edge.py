@@ -1,0 +1,162 @@
+"""The broker's outermost ASGI layer: request metrics, security headers, request id and CORS in one.
+
+It does what ``MetricsMiddleware``, ``SecurityHeadersMiddleware``, ``RequestIdMiddleware`` and
+the protocol endpoints' CORS did stacked in that order (the first three remain for the small
+apps that use one of them), with one ``send`` wrapper instead of four: a layer costs a
+coroutine frame and a closure call per message on every request, a visible share of the
+protocol endpoints' budget (bench/README.md).
+
+Per request, in this order (the order of the three layers it replaces, outermost first):
+
+* **metrics**: the request's duration by route template (``/callback/{connector}``, never the
+  raw path), method and status class, once the app has answered or failed; no app state yet
+  (before the lifespan) means nothing is recorded;
+* **security headers** on every response start, the fallback 500 below included: see
+  ``web/security_headers.py``; a header the route already set is kept;
+* **request id**: an incoming ``X-Request-ID`` is kept only when it looks like one of ours,
+  else a new one; it goes into the log context, ``scope["state"]`` and the ``X-Request-ID``
+  answer header. An exception escaping the app is logged (redacted) and answered with a 500
+  ``application/problem+json`` naming only the request id, or re-raised when the answer has
+  already started;
+* **CORS** (``web/cors.py``) on ``CORS_PATHS``: a request with ``Origin`` passes through
+  Starlette's ``CORSMiddleware`` (preflight answers, ``Access-Control-*`` headers), one
+  without gets ``Vary: Origin`` on the app's answer, as that middleware would add.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from frmr_sso.logs import request_id_var
+from frmr_sso.web.cors import CORS_PATHS, protocol_cors, vary_origin
+from frmr_sso.web.metrics import route_label
+from frmr_sso.web.pages import CSP
+from frmr_sso.web.request_id import SAFE_REQUEST_ID, access_log, error_log, new_request_id, problem_body
+from frmr_sso.web.security_headers import ALWAYS, NON_HTML_CSP, no_store_path
+
+_ALWAYS = tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in ALWAYS.items())
+_CSP = b"content-security-policy"
+_HTML_CSP = CSP.encode("latin-1")
+_OTHER_CSP = NON_HTML_CSP.encode("latin-1")
+_NO_STORE = ((b"cache-control", b"no-store"), (b"pragma", b"no-cache"))
+_CONTENT_TYPE = b"content-type"
+_HTML = b"text/html"
+_REQUEST_ID = b"x-request-id"
+_ORIGIN = b"origin"
+_METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+_CLASSES = ("0xx", "1xx", "2xx", "3xx", "4xx", "5xx")
+
+
+def security_headers(headers: list[tuple[bytes, bytes]], no_store: bool) -> list[tuple[bytes, bytes]]:
+    """``headers`` (raw, lower-case names) with the broker's security headers the route left out."""
+    present = set()
+    content_type = None
+    for name, value in headers:
+        present.add(name)
+        if content_type is None and name == _CONTENT_TYPE:
+            content_type = value
+    html = content_type is not None and content_type.startswith(_HTML)
+    for pair in _ALWAYS:
+        if pair[0] not in present:
+            headers.append(pair)
+    if _CSP not in present:
+        headers.append((_CSP, _HTML_CSP if html else _OTHER_CSP))
+    if html or no_store:
+        for pair in _NO_STORE:
+            if pair[0] not in present:
+                headers.append(pair)
+    return headers
+
+
+def _status_class(status: int) -> str:
+    index = status // 100
+    return _CLASSES[index] if 0 <= index < len(_CLASSES) else f"{index}xx"
+
+
+class EdgeMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.cors = protocol_cors(app)
+        self._observers: dict[tuple[str, str, str], Any] = {}
+        self._observers_of: object = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        container = getattr(scope["app"].state, "container", None)
+        started = time.perf_counter()
+        incoming = ""
+        origin = False
+        for name, value in scope.get("headers") or ():
+            if name == _REQUEST_ID:
+                incoming = value.decode("latin-1")  # the last one, as a dict of the headers keeps
+            elif name == _ORIGIN:
+                origin = True
+        cors = scope["path"] in CORS_PATHS
+        vary = cors and not origin
+        request_id = incoming if incoming and SAFE_REQUEST_ID.match(incoming) else new_request_id()
+        id_header = (_REQUEST_ID, request_id.encode("latin-1"))
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        no_store = no_store_path(str(scope.get("path", "")))
+        status = 0
+
+        async def send_edge(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [*message.get("headers", ())]
+                if vary:
+                    headers = vary_origin(headers)
+                headers.append(id_header)
+                message["headers"] = security_headers(headers, no_store)
+            await send(message)
+
+        try:
+            await (self.cors if cors and origin else self.app)(scope, receive, send_edge)
+        except Exception as exc:
+            error_log.error("unhandled error", exc_info=exc)
+            if status:
+                raise
+            media_type, body = problem_body(request_id)
+            vary = False  # the CORS layer never saw this answer
+            await send_edge(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", media_type.encode()), (b"cache-control", b"no-store")],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+        finally:
+            elapsed = time.perf_counter() - started
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
+            request_id_var.reset(token)
+            if container is not None:
+                self._observe(container.metrics, scope, status or 500, elapsed)
+
+    def _observe(self, metrics: Any, scope: Scope, status: int, seconds: float) -> None:
+        """The histogram child of (route, method, status class), looked up once per combination."""
+        if metrics is not self._observers_of:
+            self._observers = {}
+            self._observers_of = metrics
+        method = scope["method"] if scope["method"] in _METHODS else "other"
+        key = (route_label(scope), method, _status_class(status))
+        child = self._observers.get(key)
+        if child is None:
+            child = self._observers[key] = metrics.requests.labels(*key)
+        child.observe(seconds)

@@ -1,0 +1,110 @@
+"""Directly dispatched routes: the app's middlewares still apply, FastAPI's dependencies do not run."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from frmr_sso.web.edge import EdgeMiddleware
+from frmr_sso.web.lean_routes import BrokerApp, lean_table
+from frmr_sso.web.metrics import Metrics
+
+
+def _app(calls: list[str]) -> tuple[BrokerApp, Metrics]:
+    def documented() -> None:  # stands for the OpenAPI security scheme the routes declare
+        calls.append("dependency")
+
+    router = APIRouter()
+
+    @router.post("/token", response_class=Response, dependencies=[Depends(documented)])
+    async def token(request: Request) -> Response:
+        calls.append("token")
+        return JSONResponse({"route": request.scope["route"].path})
+
+    @router.get("/jwks", response_class=Response, dependencies=[Depends(documented)])
+    async def jwks(request: Request) -> Response:
+        calls.append("jwks")
+        return JSONResponse({})
+
+    app = BrokerApp()
+    app.include_router(router)
+    app.add_middleware(EdgeMiddleware)
+    app.serve_directly([router])
+    metrics = Metrics()
+    app.state.container = SimpleNamespace(metrics=metrics)
+    return app, metrics
+
+
+def _client(app: BrokerApp) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_a_direct_route_skips_the_dependencies_but_keeps_the_middlewares() -> None:
+    calls: list[str] = []
+    app, metrics = _app(calls)
+    async with _client(app) as client:
+        response = await client.post("/token")
+    assert response.status_code == 200
+    assert response.json() == {"route": "/token"}
+    assert calls == ["token"]
+    assert response.headers["x-request-id"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["vary"] == "Origin"
+    labels = {"route": "/token", "method": "POST", "status": "2xx"}
+    assert metrics.registry.get_sample_value("frmr_sso_http_request_duration_seconds_count", labels) == 1
+
+
+async def test_other_methods_and_paths_take_fastapis_path() -> None:
+    calls: list[str] = []
+    app, _ = _app(calls)
+    async with _client(app) as client:
+        wrong_method = await client.get("/token")
+        head = await client.head("/jwks")
+        slash = await client.get("/jwks/")
+    assert wrong_method.status_code == 405  # FastAPI's answer, with the edge's headers
+    assert wrong_method.headers["allow"] == "POST"
+    assert wrong_method.headers["x-request-id"]
+    assert head.status_code == 405
+    assert slash.status_code == 307  # the router's redirect to /jwks
+    assert calls == []
+
+
+async def test_an_error_in_a_direct_route_is_the_edges_problem_answer() -> None:
+    router = APIRouter()
+
+    @router.get("/jwks", response_class=Response)
+    async def jwks(request: Request) -> Response:
+        raise RuntimeError("boom")
+
+    app = BrokerApp()
+    app.include_router(router)
+    app.add_middleware(EdgeMiddleware)
+    app.serve_directly([router])
+    async with _client(app) as client:
+        response = await client.get("/jwks")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["request_id"] == response.headers["x-request-id"]
+
+
+def test_only_request_only_fixed_path_routes_qualify() -> None:
+    router = APIRouter()
+
+    @router.get("/item/{name}")
+    async def item(name: str) -> dict[str, str]:
+        return {}
+
+    with pytest.raises(TypeError, match="fixed-path"):
+        lean_table([router])
+    other = APIRouter()
+
+    @other.get("/two")
+    async def two(request: Request, extra: int = 0) -> dict[str, str]:
+        return {}
+
+    with pytest.raises(TypeError, match="takes the request alone"):
+        lean_table([other])
