@@ -35,7 +35,14 @@ from frmr_sso.logs import request_id_var
 from frmr_sso.web.cors import CORS_PATHS, protocol_cors, vary_origin
 from frmr_sso.web.metrics import route_label
 from frmr_sso.web.pages import CSP
-from frmr_sso.web.request_id import SAFE_REQUEST_ID, access_log, error_log, new_request_id, problem_body
+from frmr_sso.web.request_id import (
+    SAFE_REQUEST_ID,
+    access_log,
+    error_log,
+    new_request_id,
+    problem_body,
+    send_fallback_error,
+)
 from frmr_sso.web.security_headers import ALWAYS, NON_HTML_CSP, no_store_path
 
 _ALWAYS = tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in ALWAYS.items())
@@ -123,16 +130,8 @@ class EdgeMiddleware:
             error_log.error("unhandled error", exc_info=exc)
             if status:
                 raise
-            media_type, body = problem_body(request_id)
             vary = False  # the CORS layer never saw this answer
-            await send_edge(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [(b"content-type", media_type.encode()), (b"cache-control", b"no-store")],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await send_fallback_error(send_edge, send, *problem_body(request_id))
         finally:
             elapsed = time.perf_counter() - started
             if access_log.isEnabledFor(logging.INFO):

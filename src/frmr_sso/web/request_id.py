@@ -41,6 +41,17 @@ def problem_body(request_id: str) -> tuple[str, bytes]:
     return "application/problem+json", json.dumps(body).encode()
 
 
+async def send_fallback_error(send_start: Send, send_body: Send, media_type: str, body: bytes) -> None:
+    """The 500 answered for an exception that escaped the app before it started its answer.
+
+    ``send_start`` is the wrapped ``send`` (it adds the request id and headers to the start message);
+    the body goes straight to ``send_body``.
+    """
+    headers = [(b"content-type", media_type.encode()), (b"cache-control", b"no-store")]
+    await send_start({"type": "http.response.start", "status": 500, "headers": headers})
+    await send_body({"type": "http.response.body", "body": body})
+
+
 class RequestIdMiddleware:
     def __init__(self, app: ASGIApp, error_body: ErrorBody = problem_body) -> None:
         self.app = app
@@ -70,15 +81,7 @@ class RequestIdMiddleware:
             error_log.error("unhandled error", exc_info=exc)
             if status:
                 raise
-            media_type, body = self.error_body(request_id)
-            await send_with_id(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [(b"content-type", media_type.encode()), (b"cache-control", b"no-store")],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await send_fallback_error(send_with_id, send, *self.error_body(request_id))
         finally:
             access_log.info(
                 "request",

@@ -17,6 +17,7 @@ from frmr_sso.oauth.client_specs import ClientSpec
 from frmr_sso.oauth.registry import ClientService
 from frmr_sso.storage.sql import SqlClientRepository
 from frmr_sso.storage.sql.engine import create_engine
+from tests.e2e.login.support import AsyncOAuth2Client
 from tests.support.servers import serve
 
 RP_ID, RP_SECRET, RP_REDIRECT = "bcl-rp", "bcl-rp-secret-value", "http://127.0.0.1:9997/callback"
@@ -82,3 +83,15 @@ def verify_logout_token(token: str, jwks: dict[str, Any], *, issuer: str, audien
         options={"require": ["iss", "aud", "iat", "exp", "jti", "sub", "sid", "events"]},
     )
     return claims
+
+
+def rp_client() -> AsyncOAuth2Client:
+    """The relying party with a back-channel logout URI, as an OAuth client (offline access, PKCE)."""
+    return AsyncOAuth2Client(
+        client_id=RP_ID,
+        client_secret=RP_SECRET,
+        redirect_uri=RP_REDIRECT,
+        scope="openid profile offline_access",
+        token_endpoint_auth_method="client_secret_basic",
+        code_challenge_method="S256",
+    )

@@ -10,6 +10,7 @@ from tests.e2e.login.backchannel_support import (
     RP_REDIRECT,
     RP_SECRET,
     register_rp,
+    rp_client,
     running_receiver,
     verify_logout_token,
 )
@@ -17,23 +18,11 @@ from tests.e2e.login.support import (
     DOCTOR,
     DOCTOR_PASSWORD,
     SPA_REDIRECT,
-    AsyncOAuth2Client,
     Rig,
     assert_code_redirect,
     assert_page,
     start,
 )
-
-
-def rp_client() -> AsyncOAuth2Client:
-    return AsyncOAuth2Client(
-        client_id=RP_ID,
-        client_secret=RP_SECRET,
-        redirect_uri=RP_REDIRECT,
-        scope="openid profile offline_access",
-        token_endpoint_auth_method="client_secret_basic",
-        code_challenge_method="S256",
-    )
 
 
 async def login_rp_and_spa(rig: Rig) -> dict[str, str]:

@@ -20,6 +20,7 @@ from tests.e2e.login.backchannel_support import (
     RP_SECRET,
     Receiver,
     register_rp,
+    rp_client,
     running_receiver,
     verify_logout_token,
 )
@@ -37,16 +38,6 @@ from tests.support.esia_mock import submit
 NURSE, NURSE_PASSWORD = "+79990000004", "Totp-Vrach-2026!"
 NURSE_TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # mock_esia/data/accounts.yaml; FRMR-record 345-678-901 23
 
-
-def rp_client() -> AsyncOAuth2Client:
-    return AsyncOAuth2Client(
-        client_id=RP_ID,
-        client_secret=RP_SECRET,
-        redirect_uri=RP_REDIRECT,
-        scope="openid profile offline_access",
-        token_endpoint_auth_method="client_secret_basic",
-        code_challenge_method="S256",
-    )
 
 
 async def fetch(
