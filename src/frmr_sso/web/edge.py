@@ -25,7 +25,6 @@ Per request, in this order (the order of the three layers it replaces, outermost
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -37,8 +36,8 @@ from frmr_sso.web.metrics import route_label
 from frmr_sso.web.pages import CSP
 from frmr_sso.web.request_id import (
     SAFE_REQUEST_ID,
-    access_log,
     error_log,
+    log_request,
     new_request_id,
     problem_body,
     send_fallback_error,
@@ -134,16 +133,7 @@ class EdgeMiddleware:
             await send_fallback_error(send_edge, send, *problem_body(request_id))
         finally:
             elapsed = time.perf_counter() - started
-            if access_log.isEnabledFor(logging.INFO):
-                access_log.info(
-                    "request",
-                    extra={
-                        "method": scope.get("method"),
-                        "path": scope.get("path"),
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                    },
-                )
+            log_request(scope, status, elapsed)
             request_id_var.reset(token)
             if container is not None:
                 self._observe(container.metrics, scope, status or 500, elapsed)

@@ -41,6 +41,14 @@ def problem_body(request_id: str) -> tuple[str, bytes]:
     return "application/problem+json", json.dumps(body).encode()
 
 
+def log_request(scope: Scope, status: int, seconds: float) -> None:
+    """The access-log line of one request: method, path without the query string, status, duration."""
+    if access_log.isEnabledFor(logging.INFO):
+        extra = {"method": scope.get("method"), "path": scope.get("path"), "status": status,
+                 "duration_ms": round(seconds * 1000, 2)}
+        access_log.info("request", extra=extra)
+
+
 async def send_fallback_error(send_start: Send, send_body: Send, media_type: str, body: bytes) -> None:
     """The 500 answered for an exception that escaped the app before it started its answer.
 
@@ -83,13 +91,5 @@ class RequestIdMiddleware:
                 raise
             await send_fallback_error(send_with_id, send, *self.error_body(request_id))
         finally:
-            access_log.info(
-                "request",
-                extra={
-                    "method": scope.get("method"),
-                    "path": scope.get("path"),
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            log_request(scope, status, time.perf_counter() - started)
             request_id_var.reset(token)
