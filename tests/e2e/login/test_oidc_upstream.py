@@ -282,19 +282,23 @@ async def test_a_snils_linked_through_esia_is_a_conflict_through_the_oidc_upstre
     assert (record.request_id, record.snils_masked) == (page.headers["x-request-id"], "***-***-445 95")
 
 
+async def error_callback(rig: Rig, op: OpenIdProvider, error: str) -> httpx.Response:
+    """Start a login, then bring the broker's callback an ``error`` in the OP's name (anyone can)."""
+    async with rig.web() as client:
+        url, *_ = start(rig, client)
+    to_op = await rig.browser.get(url)
+    assert to_op.status_code == 302, to_op.text
+    answer = {"state": query(to_op.headers["location"])["state"], "iss": op.issuer, "error": error}
+    return await rig.browser.get(f"{rig.broker}/callback/{PARTNER}?{urlencode(answer)}")
+
+
 async def test_outages_reported_through_the_browser_do_not_open_the_breaker(
     oidc_rig: Rig, op: OpenIdProvider
 ) -> None:
     """``error=temporarily_unavailable`` on the callback is the unavailable page, but anyone can write it
     for a login they started, so it does not count: the default breaker (5 failures) stays closed."""
     for _ in range(6):
-        async with oidc_rig.web() as client:
-            url, *_ = start(oidc_rig, client)
-        to_op = await oidc_rig.browser.get(url)
-        assert to_op.status_code == 302, to_op.text
-        forged = {"state": query(to_op.headers["location"])["state"], "iss": op.issuer}
-        forged["error"] = "temporarily_unavailable"
-        page = await oidc_rig.browser.get(f"{oidc_rig.broker}/callback/{PARTNER}?{urlencode(forged)}")
+        page = await error_callback(oidc_rig, op, "temporarily_unavailable")
         assert_page(page, 503, "временно недоступна")
     events = await oidc_rig.audit_events()
     assert [e.details["reason"] for e in failures(events)] == ["temporarily_unavailable"] * 6
@@ -339,13 +343,7 @@ async def test_failure_pages_name_the_oidc_upstream_not_esia(
 async def test_the_unavailable_page_names_the_oidc_upstream_not_esia(
     oidc_rig: Rig, op: OpenIdProvider
 ) -> None:
-    async with oidc_rig.web() as client:
-        url, *_ = start(oidc_rig, client)
-    to_op = await oidc_rig.browser.get(url)
-    assert to_op.status_code == 302, to_op.text
-    answer = {"state": query(to_op.headers["location"])["state"], "iss": op.issuer}
-    answer["error"] = "temporarily_unavailable"
-    page = await oidc_rig.browser.get(f"{oidc_rig.broker}/callback/{PARTNER}?{urlencode(answer)}")
+    page = await error_callback(oidc_rig, op, "temporarily_unavailable")
     assert_page(page, 503, f"Служба входа «{PARTNER_NAME}» временно недоступна")
     assert_names_the_partner(page)
     assert "Повторите попытку через" in page.text
