@@ -1,29 +1,42 @@
 # frmr-sso developer entry points. CI runs `make test` (see .ci/run).
-#   make venv   create .venv and install the project with dev extras
+#   make venv   create .venv and install exactly the lock (requirements/dev.txt), then the project
+#   make lock   re-resolve requirements/*.txt from pyproject.toml's ranges (then run make test)
 #   make run    broker on 127.0.0.1:8000 + mock ESIA on 127.0.0.1:8001 (embedded stores)
 #   make test   lint, then the whole suite on SQLite+memory and on PostgreSQL+Redis
 #               (extra pytest arguments: make test ARGS='-x tests/unit')
 #   make lint   ruff + mypy
 #   make clean  remove the venv, caches and build output
 
-PYTHON ?= python3
+# The Python the lock was resolved for (.python-version); make refuses any other minor version.
+PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv run test lint clean
+.PHONY: venv install lock run test lint clean
 
 venv: $(STAMP)
+install: $(STAMP)
 
-# Reinstall only when pyproject.toml is newer than the stamp.
-$(STAMP): pyproject.toml
+# Every package comes from the lock with its hash (--require-hashes); the project itself is installed
+# without dependencies and without build isolation, so its build backend is the locked hatchling too.
+$(STAMP): requirements/dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $@
 
+# Deliberate upgrade: resolves the newest releases the ranges in pyproject.toml allow. uv comes from its
+# own locked file; the new lock is taken only if `make test` passes with it.
+LOCK_FLAGS := --generate-hashes --python-version 3.11 --no-emit-index-url --no-emit-find-links --upgrade
+lock:
+	test -x .lockenv/bin/uv || { $(PYTHON) -m venv .lockenv && .lockenv/bin/pip install --quiet --require-hashes -r requirements/uv.txt; }
+	.lockenv/bin/uv pip compile $(LOCK_FLAGS) pyproject.toml requirements/build.in -o requirements/runtime.txt
+	.lockenv/bin/uv pip compile $(LOCK_FLAGS) --extra dev pyproject.toml requirements/build.in -o requirements/dev.txt
+
 run: venv
-	$(BIN)/frmr-sso demo
+	$(BIN)/frmr-sso demo $(ARGS)
 
 test: venv
 	bash scripts/test.sh $(ARGS)
@@ -34,5 +47,5 @@ lint: venv
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) var build dist .pytest_cache .mypy_cache .ruff_cache artefacts
+	rm -rf $(VENV) .lockenv var build dist .pytest_cache .mypy_cache .ruff_cache artefacts
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune -exec rm -rf {} +
