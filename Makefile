@@ -1,6 +1,7 @@
 # frmr-sso developer entry points. CI runs `make test` (see .ci/run).
 #   make venv   create .venv and install exactly the lock (requirements/dev.txt), then the project
-#   make lock   re-resolve requirements/*.txt from pyproject.toml's ranges (then run make test)
+#   make lock   bring requirements/*.txt in line with pyproject.toml, keeping every pin that still fits
+#   make lock-upgrade  re-resolve to the newest releases the ranges allow (then make test decides)
 #   make run    broker on 127.0.0.1:8000 + mock ESIA on 127.0.0.1:8001 (embedded stores)
 #   make test   lint, then the whole suite on SQLite+memory and on PostgreSQL+Redis
 #               (extra pytest arguments: make test ARGS='-x tests/unit')
@@ -13,7 +14,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv install lock run test lint clean
+.PHONY: venv install lock lock-upgrade run test lint clean
 
 venv: $(STAMP)
 install: $(STAMP)
@@ -21,16 +22,20 @@ install: $(STAMP)
 # Every package comes from the lock with its hash (--require-hashes); the project itself is installed
 # without dependencies and without build isolation, so its build backend is the locked hatchling too.
 $(STAMP): requirements/dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "make: Python 3.11 is required (the lock is resolved for it); set PYTHON=...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
 	touch $@
 
-# Deliberate upgrade: resolves the newest releases the ranges in pyproject.toml allow. uv comes from its
-# own locked file; the new lock is taken only if `make test` passes with it.
-LOCK_FLAGS := --generate-hashes --python-version 3.11 --no-emit-index-url --no-emit-find-links --upgrade
-lock:
+# The lock is requirements/{runtime,dev}.txt, resolved by uv (itself locked in requirements/uv.txt) with
+# hashes and without any index URL or local path. `make lock` after a change to pyproject.toml adds or drops
+# what changed and keeps every other pin; `make lock-upgrade` is the deliberate upgrade, taken only if
+# `make test` passes with it.
+LOCK_FLAGS := --generate-hashes --python-version 3.11 --no-emit-index-url --no-emit-find-links
+lock-upgrade: LOCK_FLAGS += --upgrade
+lock lock-upgrade:
 	test -x .lockenv/bin/uv || { $(PYTHON) -m venv .lockenv && .lockenv/bin/pip install --quiet --require-hashes -r requirements/uv.txt; }
 	.lockenv/bin/uv pip compile $(LOCK_FLAGS) pyproject.toml requirements/build.in -o requirements/runtime.txt
 	.lockenv/bin/uv pip compile $(LOCK_FLAGS) --extra dev pyproject.toml requirements/build.in -o requirements/dev.txt
