@@ -3,8 +3,10 @@
 #   make lock   bring requirements/*.txt in line with pyproject.toml, keeping every pin that still fits
 #   make lock-upgrade  re-resolve to the newest releases the ranges allow (then make test decides)
 #   make run    broker on 127.0.0.1:8000 + mock ESIA on 127.0.0.1:8001 (embedded stores)
-#   make test   lint, then the whole suite on SQLite+memory and on PostgreSQL+Redis
+#   make test   lint and the whole suite on SQLite+memory and on PostgreSQL+Redis, all at once
 #               (extra pytest arguments: make test ARGS='-x tests/unit')
+#   make test-fast  the suite on SQLite+memory only, no lint, no servers (everyday work)
+#   make run    extra arguments for `frmr-sso demo`: make run ARGS="--port 18000 --esia-port 18001"
 #   make lint   ruff + mypy
 #   make clean  remove the venv, caches and build output
 
@@ -14,7 +16,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv install lock lock-upgrade run test lint clean
+.PHONY: venv install lock lock-upgrade run test test-fast lint clean
 
 venv: $(STAMP)
 install: $(STAMP)
@@ -45,6 +47,9 @@ run: venv
 
 test: venv
 	bash scripts/test.sh $(ARGS)
+
+test-fast: venv
+	SKIP_LINT=1 BACKENDS=embedded bash scripts/test.sh $(ARGS)
 
 # mypy without arguments checks the packages listed in pyproject.toml (frmr_sso and mock_esia).
 lint: venv

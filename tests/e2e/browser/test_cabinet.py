@@ -6,13 +6,12 @@ in through the mock ESIA forms (the SMS code read from ``/_dev/outbox``), sees
 the profile, submits a change request with a small PDF, orders a statement and
 downloads it; the downloaded PDF's signature is verified against the service
 certificate the broker publishes. Screenshots of each step go to the artefacts
-folder (``$FRMR_SSO_TEST_ARTIFACTS`` or ``artefacts/``).
+folder (``$FRMR_SSO_TEST_ARTEFACTS`` or ``artefacts/``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -32,7 +31,7 @@ from tests.e2e.login.support import DOCTOR, DOCTOR_PASSWORD, Rig, login_rig
 from tests.support.documents import pdf as minimal_pdf
 from tests.support.pdf_signatures import check_signature, pdf_text
 
-SHOTS = Path(os.environ.get("FRMR_SSO_TEST_ARTIFACTS") or ARTEFACTS) / "cabinet"
+SHOTS = ARTEFACTS / "cabinet"
 
 
 @pytest.fixture
