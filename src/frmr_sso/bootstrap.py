@@ -250,7 +250,10 @@ def build_second_factor(
         SqlSecondFactorRepository(engine), kv, FieldCipher.from_settings(settings, purpose="totp"),
         recovery_key=totp.recovery_key(settings.secret_key.get_secret_value()), namespace=namespace(settings),
     )
-    return SecondFactorGate(policy, pending, issuer=settings.issuer, auditor=auditor), credentials
+    gate = SecondFactorGate(
+        policy, pending, issuer=settings.issuer, auditor=auditor, enrolled=credentials.enrolled
+    )
+    return gate, credentials
 
 
 def _snils_key(settings: Settings) -> bytes:

@@ -145,7 +145,7 @@ class LoginService:
         previous = await self._sessions.get(session_cookie)
         replacing = previous.id if previous else None
         gate = self._second_factor
-        if gate is not None and gate.policy.required(req, person.roles):
+        if gate is not None and await gate.required(req, subject.id, person.roles):
             return await gate.begin(req, draft, browser=browser_cookie, context=context, replacing=replacing)
         snils = identity.snils
         return await self.complete(req, draft, context=context, replacing=replacing, snils=snils)
