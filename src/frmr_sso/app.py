@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from frmr_sso.bootstrap import build_container
 from frmr_sso.cabinet.mount import cabinet_running, mount_cabinet
+from frmr_sso.cabinet.runtime import MOUNT as CABINET_MOUNT
 from frmr_sso.config import Settings
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.errors import install_error_handlers
@@ -38,10 +39,12 @@ from frmr_sso.web.routes import (
     metrics,
     revoke,
     second_factor,
+    start,
     token,
     userinfo,
 )
 from frmr_sso.web.shutdown import Draining
+from frmr_sso.web.site import SiteInfo
 
 # Metrics are Prometheus (/metrics). FastAPI releases with a built-in OpenTelemetry hook look at
 # os.environ on every request to see whether it is configured; turned off where it exists.
@@ -76,6 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (health.router, discovery.router, token.router, introspect.router, revoke.router,
                    userinfo.router, authorize.router, callback.router, logout.router, metrics.router):
         app.include_router(router)
+    app.include_router(start.router)
     app.include_router(admin.router)
     app.include_router(audit_api.router)
     app.include_router(second_factor.router)
@@ -92,4 +96,6 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(api_v1_requests_admin.dev_router)
     app.serve_directly(LEAN_ROUTERS)  # the hot protocol endpoints, without FastAPI's layers
     cabinet = mount_cabinet(app, settings)  # the personal cabinet, a client of this app over HTTP
+    # What every page's footer, the start page and the privacy notice say about the service.
+    app.state.site = SiteInfo.from_settings(settings, cabinet_mount=CABINET_MOUNT if cabinet else None)
     return app

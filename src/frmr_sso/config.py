@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     cabinet_client_id: str = "frmr-cabinet"
     cabinet_client_secret: SecretStr = SecretStr("")
     cabinet_internal_url: str | None = None
+    # Who runs the service and how people reach its support: every page's footer, the start page and the
+    # personal-data notice (/privacy) show them.
+    operator_name: str = Field(
+        default="Федеральный регистр медицинских работников", min_length=1, max_length=300
+    )
+    support_email: str | None = Field(default=None, max_length=200)
+    support_phone: str | None = Field(default=None, max_length=50)
     # Graceful shutdown: after SIGTERM /health/ready answers 503 "draining" while requests are still
     # served for shutdown_drain_seconds; then no new connections, and in-flight requests get up to
     # shutdown_timeout seconds to finish.
