@@ -105,6 +105,15 @@ class TotpCredentials:
     async def remaining_recovery_codes(self, subject: str) -> int:
         return await self._repo.remaining_recovery_codes(subject)
 
+    async def replace_recovery_codes(self, subject: str) -> list[str] | None:
+        """Ten new recovery codes, returned in clear once; every earlier one stops working.
+
+        None when the subject has no authenticator (there is nothing the codes could stand in for).
+        """
+        codes = totp.new_recovery_codes()
+        hashes = [totp.hash_recovery_code(self._recovery_key, c) for c in codes]
+        return codes if await self._repo.replace_recovery_codes(subject, hashes) else None
+
     async def reset(self, subject: str) -> bool:
         return await self._repo.reset(subject)
 

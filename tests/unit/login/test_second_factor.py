@@ -61,6 +61,12 @@ class FakeSecondFactors:
     async def remaining_recovery_codes(self, subject_id: str) -> int:
         return sum(v is None for v in self.codes.get(subject_id, {}).values())
 
+    async def replace_recovery_codes(self, subject_id: str, recovery_code_hashes: Sequence[str]) -> bool:
+        if subject_id not in self.credentials:
+            return False
+        self.codes[subject_id] = dict.fromkeys(recovery_code_hashes)
+        return True
+
     async def reset(self, subject_id: str) -> bool:
         self.codes.pop(subject_id, None)
         return self.credentials.pop(subject_id, None) is not None

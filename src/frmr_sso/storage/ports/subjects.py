@@ -61,5 +61,9 @@ class SecondFactorRepository(Protocol):
 
     async def remaining_recovery_codes(self, subject_id: str) -> int: ...
 
+    async def replace_recovery_codes(self, subject_id: str, recovery_code_hashes: Sequence[str]) -> bool:
+        """In one transaction: every earlier recovery code goes, these come; False (nothing written)
+        when the subject has no credential."""
+
     async def reset(self, subject_id: str) -> bool:
         """Delete the credential and its recovery codes; False when there was none."""

@@ -115,6 +115,27 @@ async def test_credentials_seal_the_secret_and_refuse_replays(
     assert await credentials.remaining_recovery_codes(subject) == 9
 
 
+async def test_new_recovery_codes_replace_the_old_set_and_keep_the_secret(
+    repo: SqlSecondFactorRepository, subject: str, kv: KeyValueStore
+) -> None:
+    cipher = FieldCipher("integration-secret-key-0123456789", purpose="totp")
+    credentials = TotpCredentials(repo, kv, cipher, recovery_key=KEY, namespace="it")
+    assert await credentials.replace_recovery_codes(subject) is None  # nothing enrolled: nothing written
+    assert await repo.remaining_recovery_codes(subject) == 0
+    secret = totp.new_secret()
+    old = await credentials.enrol(subject, secret, totp.current_step(time.time()))
+    assert await credentials.verify(subject, old[0]) is Verdict.RECOVERY
+    before = await repo.get(subject)
+    new = await credentials.replace_recovery_codes(subject)
+    assert new is not None
+    assert len(new) == 10
+    assert not set(new) & set(old)
+    assert await repo.get(subject) == before  # the authenticator stays
+    assert await credentials.remaining_recovery_codes(subject) == 10
+    assert await credentials.verify(subject, old[1]) is Verdict.WRONG  # the earlier set stopped working
+    assert await credentials.verify(subject, new[0]) is Verdict.RECOVERY
+
+
 async def test_the_client_flag_is_stored(engine: AsyncEngine) -> None:
     from frmr_sso.storage.ports import ClientRecord
     from frmr_sso.storage.sql import SqlClientRepository
