@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     cabinet_client_id: str = "frmr-cabinet"
     cabinet_client_secret: SecretStr = SecretStr("")
     cabinet_internal_url: str | None = None
+    # The time zone the cabinet's pages and the statements show times in (IANA name), labelled «МСК» etc.
+    time_zone: str = "Europe/Moscow"
     # Graceful shutdown: after SIGTERM /health/ready answers 503 "draining" while requests are still
     # served for shutdown_drain_seconds; then no new connections, and in-flight requests get up to
     # shutdown_timeout seconds to finish.
@@ -85,6 +87,17 @@ class Settings(BaseSettings):
     @property
     def is_demo(self) -> bool:
         return self.mode == "demo"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
     @field_validator("metrics_port", "metrics_host", mode="before")
     @classmethod

@@ -36,6 +36,7 @@ def cabinet_config(settings: Settings) -> CabinetConfig | None:
         internal_url=settings.cabinet_internal_url,
         idle_ttl=settings.session_idle_ttl,
         absolute_ttl=settings.session_absolute_ttl,
+        time_zone=settings.time_zone,
     )
 
 
