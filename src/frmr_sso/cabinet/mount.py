@@ -48,6 +48,7 @@ def demo_cabinet_client(settings: Settings) -> ClientSpec:
         secret=DEMO_CABINET_SECRET,
         redirect_uris=(f"{base}/callback",),
         post_logout_redirect_uris=(f"{base}/logged-out",),
+        backchannel_logout_uri=f"{base}/backchannel-logout",
         grant_types=("authorization_code", "refresh_token"),
         scopes=tuple(SCOPE.split()),
     )

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Context, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -142,6 +143,9 @@ LABELS = {
     "accreditation_ends": "Аккредитация действует до",
     "days_left": "Осталось дней",
     "requirement_met": "Требование выполнено",
+    "hours_needed": "Осталось часов (только курсы)",
+    "hours_with_credits_needed": "Осталось часов (вместе с баллами)",
+    "credits_needed": "Осталось зачётных единиц (ЗЕТ)",
     "expected_progress": "Нужно к этой дате",
     "required": "Требуется",
     "hours_only": "Часов (только курсы)",
@@ -224,7 +228,14 @@ def _show_filter(context: Context, value: Any, key: str = "") -> str:
     return show(value, key, context.get("zone"))
 
 
-_env.filters.update(label=label, show=_show_filter, visible=visible, duration=duration)
+def _duration(data: Any) -> str:
+    """«12 лет 3 мес. 5 дн.» of an object with ``years``, ``months`` and ``days``."""
+    if not isinstance(data, dict):
+        return "—"
+    return duration(*(int(data.get(k) or 0) for k in ("years", "months", "days")))
+
+
+_env.filters.update(label=label, show=_show_filter, visible=visible, duration=_duration)
 _env.tests.update(mapping=lambda v: isinstance(v, dict), sequence=lambda v: isinstance(v, list))
 
 
