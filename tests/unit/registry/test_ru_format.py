@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from frmr_sso.registry.labels import ENUMS, _KIND_TABLES, enum_label, technical_reason
+from frmr_sso.registry.labels import _KIND_TABLES, ENUMS, enum_label, technical_reason
 from frmr_sso.registry.ru_format import decimal, duration, local_time, plural, zone
 
 NB = "\u00a0"
