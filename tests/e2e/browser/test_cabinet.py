@@ -187,8 +187,11 @@ def test_every_page_speaks_russian_and_fits_a_phone(chrome: webdriver.Chrome, ri
             text = _text(chrome)
             assert not _bare_codes(text), (url, _bare_codes(text))
             name = url.removeprefix(rig.broker).strip("/").replace("/", "-").split("?")[0]
-            chrome.save_screenshot(str(SHOTS / f"{backend}-{width}-{name}.png"))
             overflow = chrome.execute_script(_OVERFLOW)
+            height = chrome.execute_script("return document.documentElement.scrollHeight")
+            chrome.set_window_size(width, min(4000, max(900, int(height) + 100)))  # the whole page
+            chrome.save_screenshot(str(SHOTS / f"{backend}-{width}-{name}.png"))
+            chrome.set_window_size(width, 900)
             assert not overflow, (url, width)
     chrome.get(f"{rig.broker}/cabinet/service-length")
     total = chrome.find_element(By.CSS_SELECTOR, "[data-service-total]").text.replace("\u00a0", " ")
@@ -205,3 +208,23 @@ def test_every_page_speaks_russian_and_fits_a_phone(chrome: webdriver.Chrome, ri
     chrome.get(f"{rig.broker}/cabinet/sessions")
     assert "МСК" in _text(chrome)
     assert "Mozilla" not in _text(chrome)
+
+
+def test_ending_the_login_elsewhere_ends_the_cabinet_at_once(
+    chrome: webdriver.Chrome, rig: Rig, backend: str
+) -> None:
+    _sign_in(chrome, rig)
+    chrome.get(f"{rig.broker}/cabinet/education")
+    assert "Сеченова" in _text(chrome)  # the section is now kept in the cabinet's session
+    cookie = chrome.get_cookie("frmr_cabinet_session")
+    assert cookie is not None
+    with httpx.Client(base_url=rig.broker, cookies={cookie["name"]: cookie["value"]}) as other_tab:
+        assert other_tab.get("/cabinet/education").status_code == 200
+        chrome.get(f"{rig.broker}/account/sessions")
+        chrome.find_element(By.CSS_SELECTOR, "form[action$='/sessions/end'] button[type=submit]").click()
+        _wait_text(chrome, "Сеанс завершён", "Вы вышли", "Вы не вошли")  # the broker tells the cabinet
+        after = other_tab.get("/cabinet/education")
+    assert after.status_code == 303  # the cabinet's session is gone: sign in again, nothing kept is shown
+    assert after.headers["location"] == "/cabinet/login?next=education"
+    assert "Сеченова" not in after.text
+    _shot(chrome, backend, "5-after-backchannel-logout")
