@@ -192,7 +192,7 @@ async def build_container(settings: Settings) -> Container:
         statements=StatementService(
             SqlStatementRepository(engine), registry,
             FieldCipher.from_settings(settings, purpose="statement-signing-key"),
-            signer_name=f"ФРМР {settings.issuer}", auditor=auditor,
+            signer_name=f"ФРМР {settings.issuer}", auditor=auditor, time_zone=settings.time_zone,
         ),
         audit=audit,
         metrics=metrics,

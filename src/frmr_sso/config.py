@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     )
     support_email: str | None = Field(default=None, max_length=200)
     support_phone: str | None = Field(default=None, max_length=50)
+    # The time zone the cabinet's pages and the statements show times in (IANA name), labelled «МСК» etc.
+    time_zone: str = "Europe/Moscow"
     # Graceful shutdown: after SIGTERM /health/ready answers 503 "draining" while requests are still
     # served for shutdown_drain_seconds; then no new connections, and in-flight requests get up to
     # shutdown_timeout seconds to finish.
@@ -92,6 +94,17 @@ class Settings(BaseSettings):
     @property
     def is_demo(self) -> bool:
         return self.mode == "demo"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
     @field_validator("metrics_port", "metrics_host", mode="before")
     @classmethod

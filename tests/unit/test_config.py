@@ -99,3 +99,10 @@ def test_database_pool_defaults_and_environment(monkeypatch: pytest.MonkeyPatch)
 def test_database_pool_bounds_are_enforced(field: str, value: int) -> None:
     with pytest.raises(ConfigurationError, match=field):
         load_settings(mode="demo", **{field: value})
+
+
+def test_the_time_zone_is_moscow_unless_set_and_must_be_known() -> None:
+    assert load_settings(mode="demo").time_zone == "Europe/Moscow"
+    assert load_settings(mode="demo", time_zone="Asia/Yekaterinburg").time_zone == "Asia/Yekaterinburg"
+    with pytest.raises(ConfigurationError, match="time_zone"):
+        load_settings(mode="demo", time_zone="Mars/Olympus")

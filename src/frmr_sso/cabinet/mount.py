@@ -36,6 +36,7 @@ def cabinet_config(settings: Settings) -> CabinetConfig | None:
         internal_url=settings.cabinet_internal_url,
         idle_ttl=settings.session_idle_ttl,
         absolute_ttl=settings.session_absolute_ttl,
+        time_zone=settings.time_zone,
     )
 
 
@@ -47,6 +48,7 @@ def demo_cabinet_client(settings: Settings) -> ClientSpec:
         secret=DEMO_CABINET_SECRET,
         redirect_uris=(f"{base}/callback",),
         post_logout_redirect_uris=(f"{base}/logged-out",),
+        backchannel_logout_uri=f"{base}/backchannel-logout",
         grant_types=("authorization_code", "refresh_token"),
         scopes=tuple(SCOPE.split()),
     )

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from frmr_sso.cabinet.api import BrokerApi
 from frmr_sso.cabinet.oidc_client import OidcClient
 from frmr_sso.cabinet.session import CabinetSession, CabinetSessions
+from frmr_sso.registry.ru_format import DEFAULT_ZONE
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import KeyValueStore
@@ -32,6 +33,7 @@ class CabinetConfig:
     scope: str = SCOPE
     idle_ttl: int = 30 * 60
     absolute_ttl: int = 10 * 3600
+    time_zone: str = DEFAULT_ZONE
 
     @property
     def base_url(self) -> str:

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from frmr_sso.login.outcomes import Failure, FailurePage
+from frmr_sso.registry.labels import technical_reason
 from frmr_sso.web.site import DEFAULT_SITE
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -191,7 +192,7 @@ def failure_page(request: Request, page: FailurePage) -> HTMLResponse:
         page=failure_text(page.failure, page.upstream),
         retry_after=page.retry_after,
         restart_url=page.restart_url,
-        detail=page.detail,
+        detail=technical_reason(page.detail),
         support_reference=f"ФРМР-{rid}" if page.failure is Failure.NO_FRMR_DATA else None,
     )
     if page.retry_after is not None:
