@@ -98,4 +98,6 @@ def create_app(settings: Settings) -> FastAPI:
     cabinet = mount_cabinet(app, settings)  # the personal cabinet, a client of this app over HTTP
     # What every page's footer, the start page and the privacy notice say about the service.
     app.state.site = SiteInfo.from_settings(settings, cabinet_mount=CABINET_MOUNT if cabinet else None)
+    if cabinet is not None:
+        cabinet.state.site = app.state.site
     return app

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse
 from frmr_sso.cabinet.field_labels import HIDDEN, LABELS, NESTED_LABELS
 from frmr_sso.registry.labels import enum_label
 from frmr_sso.registry.ru_format import decimal, duration, local_time, zone
+from frmr_sso.web.site import DEFAULT_SITE
 from frmr_sso.web.user_agents import device_name
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -96,8 +97,11 @@ def visible(data: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in data.items() if k not in HIDDEN | labelled and not k.endswith("_url")]
 
 
+# The broker's templates come second: the footer (operator, support, privacy) is the same on every page.
 _env = Environment(
-    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
+    loader=ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(_BASE_STYLE.parent)]),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
 )
 
 
@@ -133,6 +137,7 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         nav=NAV,
         base=request.scope.get("root_path", ""),
         zone=_zone_of(request),
+        site=getattr(request.app.state, "site", DEFAULT_SITE),
         **context,
     )
     return HTMLResponse(html, status_code=status, headers=dict(SECURITY_HEADERS))

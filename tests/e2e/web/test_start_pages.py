@@ -53,7 +53,9 @@ async def test_the_privacy_notice_names_the_operator_the_law_and_the_consent(sta
         assert text in page.text
 
 
-@pytest.mark.parametrize("path", ["/", "/privacy", "/logout", "/account/sessions", "/login/2fa?id=x"])
+@pytest.mark.parametrize(
+    "path", ["/", "/privacy", "/logout", "/account/sessions", "/login/2fa?id=x", "/cabinet/"]
+)
 async def test_every_page_has_the_footer_with_operator_and_support(staffed: Provider, path: str) -> None:
     page = await get(staffed, path)
     assert page.headers["content-type"].startswith("text/html")
