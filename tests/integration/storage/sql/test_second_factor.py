@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.security import totp
-from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.crypto import FieldCipher, derive_key
 from frmr_sso.security.second_factor import TotpCredentials, Verdict
 from frmr_sso.storage.ports import KeyValueStore, TotpCredentialRecord
 from frmr_sso.storage.sql import SqlSecondFactorRepository, SqlSubjectRepository
 from frmr_sso.storage.sql.second_factor import recovery_codes, totp_credentials
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-KEY = totp.recovery_key("integration-secret")
+KEY = derive_key("integration-secret", "recovery-codes")
 
 
 @pytest.fixture
