@@ -243,8 +243,7 @@ def build_second_factor(
     credentials = TotpCredentials(
         SqlSecondFactorRepository(engine), kv, keys.cipher("totp"),
         recovery_key=keys.derive_key("recovery-codes"),
-        # recovery codes keyed under a previous secret or by earlier versions still count
-        older_recovery_keys=(*keys.opening_keys("recovery-codes")[1:], *keys.legacy_keys("recovery-codes")),
+        older_recovery_keys=keys.earlier_keys("recovery-codes"),  # codes given out before still count
         namespace=namespace(settings),
     )
     return SecondFactorGate(policy, pending, issuer=settings.issuer, auditor=auditor), credentials
@@ -253,10 +252,9 @@ def build_second_factor(
 def _login_settings(settings: Settings) -> LoginSettings:
     """With the HMAC key that turns a SNILS into the subject's lookup hash (never stored in clear)."""
     keys = SecretKeys.from_settings(settings)
-    earlier = (*keys.opening_keys("snils-hash")[1:], *keys.legacy_keys("snils-hash"))
     return LoginSettings(
         issuer=settings.issuer, code_ttl=settings.code_ttl,
-        snils_key=keys.derive_key("snils-hash"), earlier_snils_keys=earlier,
+        snils_key=keys.derive_key("snils-hash"), earlier_snils_keys=keys.earlier_keys("snils-hash"),
     )
 
 

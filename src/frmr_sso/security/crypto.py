@@ -88,6 +88,11 @@ class SecretKeys:
         label = f"frmr-sso/{purpose}".encode()
         return tuple(hashlib.sha256(label + b"\x00" + secret).digest() for secret in self._secrets)
 
+    def earlier_keys(self, purpose: str) -> tuple[bytes, ...]:
+        """Every key but the current one a stored keyed hash of ``purpose`` may have been made with:
+        under a previous secret, then the earlier derivation under each accepted secret."""
+        return (*self.opening_keys(purpose)[1:], *self.legacy_keys(purpose))
+
     def cipher(self, purpose: str) -> FieldCipher:
         return FieldCipher(self, purpose=purpose)
 
