@@ -127,6 +127,8 @@ class FakeSubjects:
                 raise StorageConflict("the SNILS is linked to another account")
             now = datetime.now(UTC)
             self.by_oid[esia_oid] = SubjectRecord(str(uuid.uuid4()), esia_oid, snils_hash, now, None)
+        elif snils_hash is not None and self.by_oid[esia_oid].snils_hash in earlier_snils_hashes:
+            self.by_oid[esia_oid] = replace(self.by_oid[esia_oid], snils_hash=snils_hash)
         return self.by_oid[esia_oid]
 
     async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool:
