@@ -42,11 +42,13 @@ def build_cabinet_requests(
     ns = namespace(settings)
     outbox = DevOutbox(kv) if settings.is_demo else None
     notifier: Notifier = outbox if outbox is not None else UnavailableNotifier()
+    keys = SecretKeys.from_settings(settings)
     codes = ContactCodes(
         kv,
         notifier,
         Lockout(kv, policies(settings)[0], f"{ns}:contact-code"),
-        key=SecretKeys.from_settings(settings).derive_key("contact-code"),
+        key=keys.derive_key("contact-code"),
+        older_keys=keys.earlier_keys("contact-code"),  # codes sent before a key change still count
     )
     return CabinetRequests(
         change_requests=ChangeRequestService(
