@@ -94,6 +94,9 @@ def test_previous_secret_keys_come_from_the_settings() -> None:
     expected = (SecretKeys(NEW).derive_key("totp"), SecretKeys(OLD).derive_key("totp"))
     assert keys.opening_keys("totp") == expected  # the current secret first, a repeated one once
     assert not SecretKeys.from_settings(load_settings(mode="demo", secret_key=NEW)).has_previous
+    old_session = FieldCipher(OLD, purpose="sso-session").encrypt(b"claims", associated_data="sid")
+    sessions = FieldCipher.from_settings(settings, purpose="sso-session")  # how the broker's KV values open
+    assert sessions.decrypt(old_session, associated_data="sid") == b"claims"
 
 
 def test_legacy_keys_are_the_earlier_sha256_derivation() -> None:
