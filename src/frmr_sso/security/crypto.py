@@ -83,7 +83,7 @@ class SecretKeys:
 
     def legacy_keys(self, purpose: str) -> tuple[bytes, ...]:
         """``SHA-256("frmr-sso/<purpose>" 0x00 secret)`` per accepted secret: how the keys of
-        keyed hashes stored by earlier versions (recovery codes, SNILS) were made. Only for
+        keyed hashes stored by earlier versions (recovery codes, SNILS, contact codes) were made. Only for
         recognising those hashes; nothing new is keyed this way."""
         label = f"frmr-sso/{purpose}".encode()
         return tuple(hashlib.sha256(label + b"\x00" + secret).digest() for secret in self._secrets)
