@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.cli_audit import add_audit_parser, run_audit
 from frmr_sso.cli_second_factor import add_second_factor_parser, run_second_factor
+from frmr_sso.cli_secrets import add_secrets_parser, run_secrets
 from frmr_sso.cli_unlock import add_unlock_parser, run_unlock
 from frmr_sso.config import ConfigurationError, Settings, check_metrics_port, load_settings
 from frmr_sso.errors import FrmrSsoError
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     add_second_factor_parser(sub)
     _add_registry_parser(sub)
     add_audit_parser(sub)
+    add_secrets_parser(sub)
     return parser
 
 
@@ -304,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         return _registry_import(settings, args)
     if args.command == "audit":
         return run_audit(settings, args)
+    if args.command == "secrets":
+        return run_secrets(settings, args)
     return 2
 
 

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=10, ge=0, le=100)
     redis_url: str | None = None
     secret_key: SecretStr = SecretStr("")
+    # Earlier secret keys (JSON list): values sealed under them still open until `secrets reseal` moves them.
+    previous_secret_keys: list[SecretStr] = Field(default_factory=list)
     clients_file: Path | None = None
     upstreams_file: Path | None = None
     trusted_proxies: list[str] = Field(default_factory=list)

@@ -69,6 +69,7 @@ class Event(StrEnum):
     CLIENT_ADDED = "admin.client_added"
     CLIENT_REMOVED = "admin.client_removed"
     REGISTRY_IMPORTED = "admin.registry_imported"
+    SECRETS_RESEALED = "admin.secrets_resealed"
     REGISTRY_LOOKUP = "registry.lookup"
     SESSION_ENDED = "session.ended"
     SESSION_END_REFUSED = "session.end_refused"

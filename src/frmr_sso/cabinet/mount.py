@@ -32,6 +32,7 @@ def cabinet_config(settings: Settings) -> CabinetConfig | None:
         client_id=settings.cabinet_client_id,
         client_secret=secret,
         secret_key=settings.secret_key.get_secret_value(),
+        previous_secret_keys=tuple(s.get_secret_value() for s in settings.previous_secret_keys),
         redis_url=settings.redis_url,
         internal_url=settings.cabinet_internal_url,
         idle_ttl=settings.session_idle_ttl,

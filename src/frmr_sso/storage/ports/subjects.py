@@ -23,12 +23,14 @@ class SubjectRepository(Protocol):
     async def get_by_esia_oid(self, esia_oid: str) -> SubjectRecord | None: ...
 
     async def get_or_create_by_esia_oid(
-        self, esia_oid: str, *, snils_hash: str | None = None
+        self, esia_oid: str, *, snils_hash: str | None = None, earlier_snils_hashes: Sequence[str] = ()
     ) -> SubjectRecord:
         """The one subject for this ESIA oid, created on first sight even under concurrent calls.
 
-        ``snils_hash`` is stored only on creation; StorageConflict when another
-        subject already holds it.
+        ``snils_hash`` is stored on creation; StorageConflict when another subject
+        already holds it or one of ``earlier_snils_hashes`` (the same SNILS keyed
+        under a previous secret key). A found subject holding one of those is
+        re-keyed to ``snils_hash``.
         """
 
     async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool: ...
