@@ -6,6 +6,7 @@
 #   make test   lint, then the whole suite on SQLite+memory and on PostgreSQL+Redis
 #               (extra pytest arguments: make test ARGS='-x tests/unit')
 #   make lint   ruff + mypy
+#   make sbom   CycloneDX SBOM (JSON) of the runtime lock, requirements/runtime.txt (SBOM=path to change where)
 #   make clean  remove the venv, caches and build output
 
 # The Python the lock was resolved for (.python-version); make refuses any other minor version.
@@ -14,7 +15,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv install lock lock-upgrade run test lint clean
+.PHONY: venv install lock lock-upgrade run test lint sbom clean
 
 venv: $(STAMP)
 install: $(STAMP)
@@ -50,6 +51,14 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# The SBOM lists every package of the runtime lock with its version and hashes; the root component
+# (name, version, licence) comes from pyproject.toml. Reproducible: no timestamp, no random serial number.
+SBOM ?= build/sbom.cdx.json
+sbom: venv
+	mkdir -p $(dir $(SBOM))
+	$(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --output-reproducible --of JSON \
+		-o $(SBOM) requirements/runtime.txt
 
 clean:
 	rm -rf $(VENV) .lockenv var build dist .pytest_cache .mypy_cache .ruff_cache artefacts

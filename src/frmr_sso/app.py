@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from frmr_sso.bootstrap import build_container
 from frmr_sso.cabinet.mount import cabinet_running, mount_cabinet
 from frmr_sso.config import Settings
+from frmr_sso.version import package_version
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.errors import install_error_handlers
 from frmr_sso.web.lean_routes import BrokerApp
@@ -66,7 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
             await container.aclose()
 
     app = BrokerApp(
-        title="frmr-sso", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+        title="frmr-sso", version=package_version(), lifespan=lifespan, docs_url=None, redoc_url=None,
         **NO_OTEL,
     )
     app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
