@@ -55,7 +55,8 @@ def test_a_token_request_has_its_span_and_those_of_its_sql_and_redis_calls(
     redis = [s for s in mine if (s.attributes or {}).get("db.system") == "redis"]
     if backend == "postgresql+redis":
         assert redis, [s.name for s in mine]  # rate limit and lockout counters
-        assert all(str((s.attributes or {}).get("db.statement", "")).count("?") for s in redis if s.name != "PING")
+        statements = [str((s.attributes or {}).get("db.statement", "")) for s in redis]
+        assert all(" ?" in text for text in statements if " " in text)  # arguments never recorded
     else:
         assert not redis  # the embedded key-value store makes no network calls
 
