@@ -45,7 +45,7 @@ class RequestSpans:
             for name, value in scope.get("headers") or ()
             if name in _TRACE_HEADERS
         }
-        parent = _PROPAGATOR.extract(carrier) if carrier else None
+        parent = _PROPAGATOR.extract(carrier)  # the caller's trace, or a root span: never an ambient one
         method = scope["method"]
         status = 0
 
