@@ -8,6 +8,7 @@
 #   make test-fast  the suite on SQLite+memory only, no lint, no servers (everyday work)
 #   make run    extra arguments for `frmr-sso demo`: make run ARGS="--port 18000 --esia-port 18001"
 #   make lint   ruff + mypy
+#   make sbom   CycloneDX SBOM (JSON) of the runtime lock, requirements/runtime.txt (SBOM=path to change where)
 #   make clean  remove the venv, caches and build output
 
 # The Python the lock was resolved for (.python-version); make refuses any other minor version.
@@ -16,7 +17,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv install lock lock-upgrade run test test-fast lint clean
+.PHONY: venv install lock lock-upgrade run test test-fast lint sbom clean
 
 venv: $(STAMP)
 install: $(STAMP)
@@ -55,6 +56,14 @@ test-fast: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# The SBOM lists every package of the runtime lock with its version and hashes; the root component
+# (name, version, licence) comes from pyproject.toml. Reproducible: no timestamp, no random serial number.
+SBOM ?= build/sbom.cdx.json
+sbom: venv
+	mkdir -p $(dir $(SBOM))
+	$(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --output-reproducible --of JSON \
+		-o $(SBOM) requirements/runtime.txt
 
 clean:
 	rm -rf $(VENV) .lockenv var build dist .pytest_cache .mypy_cache .ruff_cache artefacts

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -58,6 +59,9 @@ from frmr_sso.upstream.base import Connector
 from frmr_sso.upstream.config import build_connectors, load_upstreams
 from frmr_sso.web.metrics import Metrics
 
+if TYPE_CHECKING:
+    from frmr_sso.tracing.provider import Tracing
+
 log = logging.getLogger(__name__)
 UPSTREAM_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 ID_TOKEN_TTL_FLOOR = 3600  # id_tokens live up to an hour; their key must outlive them
@@ -109,7 +113,7 @@ class Container:
         await self.engine.dispose()
 
 
-async def build_container(settings: Settings) -> Container:
+async def build_container(settings: Settings, *, tracing: Tracing | None = None) -> Container:
     if settings.is_demo:
         await asyncio.to_thread(upgrade, settings.database_url)
     http = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, follow_redirects=False)
@@ -124,6 +128,8 @@ async def build_container(settings: Settings) -> Container:
         max_overflow=settings.database_max_overflow,
     )
     kv = open_kv(settings.redis_url)
+    if tracing is not None:  # spans for upstream calls, SQL statements and Redis commands
+        tracing.instrument(http=http, engine=engine, kv=kv)
     keys = build_key_ring(settings, engine)
     verifier = KeyLookupVerifier(keys.verification_key, issuer=settings.issuer)
     refresh_repository = SqlRefreshTokenRepository(engine)

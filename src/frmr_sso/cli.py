@@ -19,6 +19,7 @@ from frmr_sso.config import ConfigurationError, Settings, check_metrics_port, lo
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.storage.errors import StorageConflict, StorageError
+from frmr_sso.version import package_version
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 def _parser() -> argparse.ArgumentParser:
     description = "FRMR identity broker (ESIA → OpenID Connect)"
     parser = argparse.ArgumentParser(prog="frmr-sso", description=description)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the broker, one process (settings from FRMR_SSO_* variables)")
     serve.add_argument("--host", default=None)

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     # require_second_factor, and when acr_values asks for the "+mfa" level.
     second_factor_roles: list[str] = Field(default_factory=lambda: ["registry_admin"])
     second_factor_pending_ttl: int = Field(default=300, ge=60, le=3600)
+    # OpenTelemetry tracing (frmr_sso/tracing/), on when the standard variable names the collector; the
+    # OTLP exporter reads the other OTEL_EXPORTER_OTLP_* and OTEL_* variables itself.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
 
     @property
     def is_demo(self) -> bool:
@@ -108,11 +113,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("metrics_port", "metrics_host", mode="before")
+    @field_validator("metrics_port", "metrics_host", "otel_exporter_otlp_endpoint", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """``FRMR_SSO_METRICS_PORT=`` (an empty variable, as ``${VAR:-}`` leaves it) means unset."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("otel_exporter_otlp_endpoint")
+    @classmethod
+    def _collector_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be the collector's http:// or https:// URL (OTLP over HTTP)")
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

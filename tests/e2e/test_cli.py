@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,12 @@ def _run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
     return subprocess.run(
         [FRMR_SSO, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def test_version_is_the_package_metadata(tmp_path: Path) -> None:
+    result = _run("--version", env=_env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"frmr-sso {version('frmr-sso')}\n"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("MODE", "SECRET_KEY", "ISSUER", "PORT", "METRICS_PORT", "METRICS_HOST", "DATABASE_POOL_SIZE",
                  "DATABASE_MAX_OVERFLOW"):
         monkeypatch.delenv(f"FRMR_SSO_{name}", raising=False)
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
 
 
 def test_demo_mode_fills_in_the_demo_secret() -> None:
@@ -106,3 +107,17 @@ def test_the_time_zone_is_moscow_unless_set_and_must_be_known() -> None:
     assert load_settings(mode="demo", time_zone="Asia/Yekaterinburg").time_zone == "Asia/Yekaterinburg"
     with pytest.raises(ConfigurationError, match="time_zone"):
         load_settings(mode="demo", time_zone="Mars/Olympus")
+
+
+def test_tracing_is_off_unless_the_collector_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(mode="demo").otel_exporter_otlp_endpoint is None
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+    assert load_settings(mode="demo").otel_exporter_otlp_endpoint is None
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")
+    assert load_settings(mode="demo").otel_exporter_otlp_endpoint == "http://collector:4318"
+
+
+def test_a_collector_address_that_is_not_http_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")
+    with pytest.raises(ConfigurationError, match=r"OTEL_EXPORTER_OTLP_ENDPOINT: .*http:// or https://"):
+        load_settings(mode="demo")
