@@ -60,7 +60,7 @@ def authorization(case: Case, tokens: Credentials) -> str | None:
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=10,
     deadline=timedelta(seconds=10),
     suppress_health_check=list(HealthCheck),
     derandomize=True,
