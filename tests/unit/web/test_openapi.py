@@ -88,3 +88,13 @@ def test_browser_endpoints_document_their_error_pages() -> None:
         responses = paths[path][method]["responses"]
         assert "400" in responses, (method, path)
         assert "text/html" in responses["400"]["content"], (method, path)
+
+
+def test_rate_limited_endpoints_document_429() -> None:
+    from frmr_sso.web.rate_limit import endpoint_group
+
+    paths = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))["paths"]
+    limited = [(method, path) for path, item in paths.items() if endpoint_group(path) for method in item]
+    assert {("post", "/token"), ("get", "/authorize"), ("get", "/callback/{connector}")} <= set(limited)
+    for method, path in limited:
+        assert "429" in paths[path][method]["responses"], (method, path)
