@@ -27,13 +27,14 @@ TARGET = ROOT / "openapi.yaml"
 def openapi_document() -> dict[str, Any]:
     from frmr_sso.app import create_app
     from frmr_sso.config import load_settings
+    from frmr_sso.web.api_docs import document_bearer_refusals
     from frmr_sso.web.browser_docs import document_browser_endpoints
 
     settings = load_settings(mode="demo", issuer="http://127.0.0.1:8000")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Duplicate Operation ID", category=UserWarning)
         app = create_app(settings)
-        document = document_browser_endpoints(app, app.openapi())
+        document = document_bearer_refusals(document_browser_endpoints(app, app.openapi()))
     return normalized(document)
 
 

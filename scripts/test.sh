@@ -31,13 +31,21 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# --- (a) Debian packages: redis-server, chromium + chromedriver for the browser tests, and nginx
-# for the several-instances test (tests/e2e/cluster runs its own nginx on a free loopback port) ---
+# --- (a) Debian packages: redis-server, chromium + chromedriver for the browser tests, nginx for the
+# several-instances test (tests/e2e/cluster runs its own nginx on a free loopback port), poppler-utils for
+# the statements' layout check, Apache with mod_auth_openidc as a relying party (tests/e2e/outside) ---
 ensure_packages() {
     local missing=() command package
-    for pair in redis-server:redis-server chromium:chromium chromedriver:chromium-driver nginx:nginx; do
+    # command-or-file:package; a path names a file the package installs (the Apache module has no command)
+    for pair in redis-server:redis-server chromium:chromium chromedriver:chromium-driver nginx:nginx \
+        pdftotext:poppler-utils apache2:apache2 \
+        /usr/lib/apache2/modules/mod_auth_openidc.so:libapache2-mod-auth-openidc; do
         command=${pair%%:*} package=${pair#*:}
-        command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+        if [[ $command == /* ]]; then
+            [[ -e $command ]] || missing+=("$package")
+        else
+            command -v "$command" >/dev/null 2>&1 || missing+=("$package")
+        fi
     done
     [[ ${#missing[@]} -eq 0 ]] && return 0
     echo "== installing with apt-get: ${missing[*]}"
@@ -54,7 +62,7 @@ ensure_packages() {
     if [[ -n $added ]]; then as_root rm -f "$policy"; fi
     hash -r
     local tool
-    for tool in redis-server chromedriver nginx; do command -v "$tool" >/dev/null 2>&1 || rc=1; done
+    for tool in redis-server chromedriver nginx pdftotext apache2; do command -v "$tool" >/dev/null 2>&1 || rc=1; done
     if [[ $rc -ne 0 ]]; then
         echo "test.sh: could not install ${missing[*]}" >&2
         return 1

@@ -136,3 +136,28 @@ USERINFO_RESPONSE: Schema = {
     "additionalProperties": True,
     "description": "sub and the claims of the token's scopes: profile, snils, frmr (OIDC Core §5.3.2)",
 }
+
+BEARER_INVALID_REQUEST = (
+    "invalid_request (RFC 6750 §3.1): a malformed bearer token, or the token sent in more than one way"
+)
+
+
+def document_bearer_refusals(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with the bearer check's 400 on every operation behind ``accessToken``.
+
+    The check (``oauth_http.bearer_token``) runs before any route's own work, so every such
+    operation can answer ``invalid_request``, in the media type of its 401 (the same refusal
+    path); a route that documents a 400 of its own gets the bearer case added to its description.
+    """
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not any(BEARER.scheme_name in requirement for requirement in operation.get("security", ())):
+                continue
+            responses = operation["responses"]
+            own = responses.get("400")
+            if own is None:
+                content = responses["401"].get("content", {})
+                responses["400"] = {"description": BEARER_INVALID_REQUEST, "content": content}
+            elif "invalid_request" not in own["description"]:
+                own["description"] = f"{own['description']}; or {BEARER_INVALID_REQUEST}"
+    return document

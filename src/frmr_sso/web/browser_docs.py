@@ -31,6 +31,20 @@ def _query(
 _HTML = {"text/html": {"schema": {"type": "string"}}}
 _REDIRECT = {"description": "Redirect (Location) to the upstream login or back to the client"}
 
+
+def _page(description: str) -> Operation:
+    return {"description": description, "content": _HTML}
+
+
+_UPSTREAM_PAGES: dict[str, Operation] = {
+    "403": _page("Error page: the upstream account is not confirmed, its SNILS is invalid, no FRMR record, "
+                 "or the person lacks the rights the client asked for"),
+    "409": _page("Error page: the SNILS belongs to another account of this provider"),
+    "429": _page("Too many requests from this address (Retry-After)"),
+    "502": _page("Error page: the upstream answered wrongly"),
+    "503": _page("Error page: the upstream or this provider's store is unavailable (Retry-After)"),
+}
+
 AUTHORIZE: Operation = {
     "tags": ["login"],
     "summary": "Authorization request (OIDC Core §3.1.2)",
@@ -55,10 +69,11 @@ AUTHORIZE: Operation = {
         "302": {
             "description": "To the upstream login, or to redirect_uri with code (or error), state and iss"
         },
-        "400": {
-            "description": "Error page: unknown client or redirect_uri (never redirected)",
-            "content": _HTML,
-        },
+        "200": _page("The chooser of upstream identity providers"),
+        "400": _page("Error page: unknown client or redirect_uri, or an unreadable body (never redirected)"),
+        "403": _page("Error page: the person of the browser's session lacks the rights the client asked for"),
+        "429": _UPSTREAM_PAGES["429"],
+        "503": _page("Error page: no upstream identity provider can be used now"),
     },
 }
 CALLBACK: Operation = {
@@ -73,6 +88,8 @@ CALLBACK: Operation = {
     "responses": {
         "302": _REDIRECT,
         "200": {"description": "A page: second factor, or a failure with a request id", "content": _HTML},
+        "400": _page("Error page: no login under way for this state in this browser (expired or replayed)"),
+        **_UPSTREAM_PAGES,
     },
 }
 LOGOUT: Operation = {
@@ -87,6 +104,10 @@ LOGOUT: Operation = {
     "responses": {
         "302": {"description": "To post_logout_redirect_uri"},
         "200": {"description": "Confirmation or logged-out page", "content": _HTML},
+        "400": _page(
+            "Error page: the logout request is refused (id_token_hint, client or post_logout_redirect_uri "
+            "not valid together), or an unreadable body"
+        ),
     },
 }
 BROWSER_OPERATIONS: dict[str, Operation] = {

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException
 
 from frmr_sso.audit.events import AuditContext
 from frmr_sso.bootstrap import Container
@@ -104,9 +105,13 @@ def respond(
 
 async def page_on_error(request: Request, step: Callable[[], Awaitable[Response]]) -> Response:
     """Run a login step; an unexpected failure (a store down) is a Russian page with the request id,
-    not the JSON problem API clients get."""
+    not the JSON problem API clients get. A body the framework cannot parse (multipart without a
+    boundary, …) is the invalid-request page with the framework's status."""
     try:
         return await step()
+    except HTTPException as exc:
+        status = exc.status_code if 400 <= exc.status_code < 500 else 400
+        return failure_page(request, FailurePage(Failure.INVALID_REQUEST, status, detail=str(exc.detail)))
     except Exception:
         log.exception("a login step failed")
         return failure_page(request, FailurePage(Failure.INTERNAL_ERROR, 500))

@@ -63,3 +63,38 @@ def test_protocol_endpoints_document_their_form_bodies_and_client_auth() -> None
         assert "application/x-www-form-urlencoded" in operation["requestBody"]["content"], path
         assert operation["security"] == [{"clientSecretBasic": []}], path
     assert document["components"]["securitySchemes"]["accessToken"]["scheme"] == "bearer"
+
+
+def test_every_bearer_operation_documents_the_bearer_refusals() -> None:
+    """The bearer check answers 400 invalid_request (malformed token) and 401 before any route's work."""
+    paths = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))["paths"]
+    bearer = [
+        (f"{method.upper()} {path}", operation["responses"])
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if {"accessToken": []} in operation.get("security", [])
+    ]
+    assert len(bearer) > 40
+    for label, responses in bearer:
+        assert {"400", "401", "403"} <= set(responses), label
+        assert "invalid_request" in responses["400"]["description"], label
+        assert responses["400"]["content"] == responses["401"]["content"], label
+
+
+def test_browser_endpoints_document_their_error_pages() -> None:
+    paths = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))["paths"]
+    for path, method in (("/authorize", "get"), ("/authorize", "post"), ("/callback/{connector}", "get"),
+                         ("/logout", "get"), ("/logout", "post")):
+        responses = paths[path][method]["responses"]
+        assert "400" in responses, (method, path)
+        assert "text/html" in responses["400"]["content"], (method, path)
+
+
+def test_rate_limited_endpoints_document_429() -> None:
+    from frmr_sso.web.rate_limit import endpoint_group
+
+    paths = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))["paths"]
+    limited = [(method, path) for path, item in paths.items() if endpoint_group(path) for method in item]
+    assert {("post", "/token"), ("get", "/authorize"), ("get", "/callback/{connector}")} <= set(limited)
+    for method, path in limited:
+        assert "429" in paths[path][method]["responses"], (method, path)

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+SUBJECT_ID_LENGTH = 36
+"""A subject id is a UUID in its 36-character text form; the stores hold no longer one."""
+
 
 @dataclass(frozen=True, slots=True)
 class SubjectRecord:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest
 from frmr_sso.security.services import LockKind
+from frmr_sso.storage.ports.subjects import SUBJECT_ID_LENGTH
 from frmr_sso.web import api_docs
 from frmr_sso.web.cabinet_auth import access_claims, bearer_refusal
 from frmr_sso.web.deps import ContainerDep
@@ -34,7 +35,7 @@ class UnlockRequest(BaseModel):
     """Exactly one of ``client``, ``subject`` or ``ip``."""
 
     client: str | None = Field(default=None, min_length=1, max_length=128)
-    subject: str | None = Field(default=None, min_length=1, max_length=128)
+    subject: str | None = Field(default=None, min_length=1, max_length=SUBJECT_ID_LENGTH)
     ip: str | None = Field(default=None, min_length=1, max_length=64)
 
     @model_validator(mode="after")

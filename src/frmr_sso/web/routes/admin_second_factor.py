@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.security.second_factor import reset_second_factor
+from frmr_sso.storage.ports.subjects import SUBJECT_ID_LENGTH
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.errors import problem
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
 class SecondFactorResetRequest(BaseModel):
-    subject: str = Field(min_length=1, max_length=128)
+    subject: str = Field(min_length=1, max_length=SUBJECT_ID_LENGTH)
 
 
 @router.post(

@@ -28,7 +28,12 @@ router = APIRouter(tags=["oauth"])
     responses=api_docs.responses(
         "RFC 7662 §2.2: {active: false} for any token that is not active",
         api_docs.INTROSPECTION_RESPONSE,
-        {400: "invalid_request", 401: "invalid_client (public clients too)", 503: "temporarily_unavailable"},
+        {
+            400: "invalid_request",
+            401: "invalid_client (public clients too)",
+            429: "too_many_requests: the address's rate limit (Retry-After)",
+            503: "temporarily_unavailable",
+        },
     ),
 )
 async def introspect(request: Request) -> Response:

@@ -35,6 +35,7 @@ router = APIRouter(tags=["oauth"])
         {
             400: "invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope",
             401: "invalid_client (WWW-Authenticate: Basic)",
+            429: "too_many_requests: the address's rate limit (Retry-After)",
             503: "temporarily_unavailable",
         },
     ),
