@@ -1,4 +1,4 @@
-"""The mock ESIA password policy (DESIGN.md): every broken rule, as a Russian message.
+"""The mock ESIA password policy (ESIA's published rules): every broken rule, as a Russian message.
 
 ``policy_violations`` is pure and cheap; ``new_password_problems`` adds the
 "not reused" rule, which checks the candidate against the current hash and the

@@ -2,7 +2,7 @@
 
 Errors are HTTP 400 JSON ``{"error", "error_description", "state"}``, the state
 echoed whenever one was sent. Client authentication failures are 400 too, not
-401: ESIA.md gives 400 for every token error. Checks, in order:
+401: ESIA answers 400 for every token error. Checks, in order:
 
 1. form body, parameters not duplicated, oversized or malformed — 007003;
 2. ``grant_type`` absent — 007014; not ``authorization_code``/``refresh_token`` — 007009;

@@ -1,6 +1,6 @@
 """Continuing education toward periodic accreditation: the five-year cycle and the worker's status.
 
-The requirement (ESIA.md, "FRMR record"): within the five years that follow the
+The requirement (the FRMR record's continuing education rule): within the five years that follow the
 last accreditation, at least 144 hours of qualification courses, or at least 74
 hours of courses plus 70 credits (ЗЕТ) of portal activities.
 

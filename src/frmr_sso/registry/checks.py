@@ -5,7 +5,7 @@ that never quotes the value (it may be personal data).
 
 - INN (ИНН): 10 digits for an organisation, 12 for a person; control digits are
   ``sum(weight·digit) mod 11 mod 10`` with the weights of the tax service.
-- RF passport: series 4 digits, number 6 digits, issuing unit ``NNN-NNN`` (ESIA.md).
+- RF passport: series 4 digits, number 6 digits, issuing unit ``NNN-NNN``.
 - OKTMO (ОКТМО): 8 or 11 digits.
 """
 

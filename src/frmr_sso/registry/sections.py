@@ -1,4 +1,4 @@
-"""The FRMR record's sections besides employment, after the registry's own REST model (ESIA.md).
+"""The FRMR record's sections besides employment, after the registry's own REST model.
 
 Every item carries a ``record_id``: the FRMR record's own id when the source
 gives one, otherwise a digest of the item's content (``record_ids.py``), so

@@ -1,4 +1,4 @@
-"""SNILS (СНИЛС): parse, validate, format and mask, per ESIA.md "SNILS".
+"""SNILS (СНИЛС): parse, validate, format and mask.
 
 Eleven digits shown as ``NNN-NNN-NNN CC``. The control number ``CC`` is
 S = 9·d1 + 8·d2 + … + 1·d9 reduced mod 101 (100 becomes 0). Numbers whose first

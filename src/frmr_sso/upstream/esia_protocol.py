@@ -1,4 +1,4 @@
-"""ESIA's wire rules (ESIA.md): the signed request string, the timestamp, and its error codes.
+"""ESIA's wire rules (docs/esia.md): the signed request string, the timestamp, and its error codes.
 
 ``client_secret`` is the signer's output over the plain concatenation
 ``client_id + scope + scope_org + timestamp + state + redirect_uri`` (``+ code``
@@ -67,7 +67,7 @@ TIMESTAMP_FORMAT = "%Y.%m.%d %H:%M:%S %z"
 SIGNED_FIELDS = ("client_id", "scope", "scope_org", "timestamp", "state", "redirect_uri")
 UNAVAILABLE_CODES = frozenset({"ESIA-007007", "ESIA-007008"})
 CLIENT_REJECTED = frozenset({"ESIA-007002", "ESIA-007053", "ESIA-008010"})
-KNOWN_CODES = frozenset(  # ESIA.md; other codes get one reason so metric labels stay bounded
+KNOWN_CODES = frozenset(  # docs/esia.md; other codes get one reason so metric labels stay bounded
     f"ESIA-{n}"
     for n in (
         "007002",

@@ -2,7 +2,7 @@
 process, as in the tests, never share counters).
 
 Every audit record is counted by event and outcome; login outcomes also get the
-failure reason as a label, so each user-facing failure of DESIGN.md is both a
+failure reason as a label, so each user-facing failure (README, docs/operations.md) is both a
 distinct audit record and a distinct metric label. Tokens by grant, refresh
 reuse and lockouts are counted from the same records. Rate-limit rejections
 come from ``web/rate_limit.py``, upstream calls from ``upstream/transport.py``

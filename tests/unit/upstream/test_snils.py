@@ -1,4 +1,4 @@
-"""SNILS parsing and checksum (ESIA.md "SNILS")."""
+"""SNILS parsing and checksum (the Pension Fund's checksum rule)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_sums_of_100_and_101_give_00() -> None:
 def test_numbers_up_to_001_001_998_are_not_checked() -> None:
     assert is_valid_snils("001-001-998 00")
     assert is_valid_snils("001-001-998 57")
-    assert is_valid_snils("000-000-600 06")  # the example in ESIA.md
+    assert is_valid_snils("000-000-600 06")  # the example of ESIA's documentation
     assert not is_valid_snils("001-001-999 00")  # the first checked number needs its control digits
     assert is_valid_snils(with_control("001001999"))
 
