@@ -25,6 +25,7 @@ from frmr_sso.login.service import LoginService, LoginSettings
 from frmr_sso.login.session import SessionStore
 from frmr_sso.login.sessions import SessionManager
 from frmr_sso.login.transaction import LoginTransactions
+from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.introspection import IntrospectionService
 from frmr_sso.oauth.jwt_verify import KeyLookupVerifier
 from frmr_sso.oauth.registry import ClientService
@@ -77,6 +78,7 @@ class Container:
     discovery: ProviderMetadata
     tokens: TokenService
     verifier: KeyLookupVerifier
+    bearer: BearerValidator
     introspection: IntrospectionService
     revocation: RevocationService
     registry: SqlRegistryRepository
@@ -128,6 +130,7 @@ async def build_container(settings: Settings) -> Container:
     kv = open_kv(settings.redis_url)
     keys = build_key_ring(settings, engine)
     verifier = KeyLookupVerifier(keys.verification_key, issuer=settings.issuer)
+    bearer = BearerValidator(issuer=settings.issuer, verifier=verifier, kv=kv)
     refresh_repository = SqlRefreshTokenRepository(engine)
     audit = SqlAuditRepository(engine)
     metrics = Metrics()
@@ -179,14 +182,15 @@ async def build_container(settings: Settings) -> Container:
         discovery=ProviderMetadata.build(settings),
         tokens=tokens,
         verifier=verifier,
+        bearer=bearer,
         introspection=IntrospectionService(
-            issuer=settings.issuer, refresh_tokens=tokens.refresh_tokens, kv=kv, verifier=verifier
+            issuer=settings.issuer, refresh_tokens=tokens.refresh_tokens, bearer=bearer
         ),
         revocation=RevocationService(
-            refresh_tokens=tokens.refresh_tokens, kv=kv, verifier=verifier, auditor=auditor
+            refresh_tokens=tokens.refresh_tokens, kv=kv, bearer=bearer, auditor=auditor
         ),
         registry=registry,
-        registry_access=RegistryAccess(issuer=settings.issuer, verifier=verifier, kv=kv),
+        registry_access=RegistryAccess(bearer=bearer, kv=kv),
         registry_api=RegistryApi(registry),
         subjects=subjects,
         statements=StatementService(
@@ -199,7 +203,7 @@ async def build_container(settings: Settings) -> Container:
         auditor=auditor,
         audit_writer=audit_writer,
         connectors=connectors,
-        userinfo=UserInfoService(issuer=settings.issuer, verifier=verifier, kv=kv),
+        userinfo=UserInfoService(bearer=bearer, kv=kv),
         sessions=sessions,
         login=login,
         logout=LogoutService(

@@ -6,6 +6,7 @@ import jwt
 import pytest
 
 from frmr_sso.oauth.access_tokens import deny
+from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.errors import InsufficientScope, InvalidToken
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.tokens import TokenService
@@ -16,8 +17,8 @@ from tests.support.oauth import ISSUER, SERVICE, WEB, TestSigner
 
 
 @pytest.fixture
-def userinfo(kv: KeyValueStore, signer: TestSigner, clock: Clock) -> UserInfoService:
-    return UserInfoService(issuer=ISSUER, verifier=signer.verifier(), kv=kv, clock=clock)
+def userinfo(kv: KeyValueStore, bearer: BearerValidator) -> UserInfoService:
+    return UserInfoService(bearer=bearer, kv=kv)
 
 
 def jti_of(token: str) -> str:
