@@ -49,6 +49,7 @@ def demo_cabinet_client(settings: Settings) -> ClientSpec:
         post_logout_redirect_uris=(f"{base}/logged-out",),
         grant_types=("authorization_code", "refresh_token"),
         scopes=tuple(SCOPE.split()),
+        first_party=True,
     )
 
 

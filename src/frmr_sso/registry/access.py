@@ -17,32 +17,49 @@ Every token is checked by ``oauth.bearer.BearerValidator``: ``InvalidToken``
 
 from __future__ import annotations
 
-from frmr_sso.oauth.bearer import AccessClaims, BearerValidator
+from dataclasses import dataclass
+
+from frmr_sso.oauth.bearer import AccessClaims, BearerValidator, check
 from frmr_sso.oauth.errors import InsufficientScope
+from frmr_sso.oauth.resources import DOCUMENTS_API, FRMR_DOCUMENTS, api_audience
 from frmr_sso.oauth.scope import OPENID
 from frmr_sso.oidc.userinfo import load_snapshot
+from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.storage.ports import KeyValueStore
 
 WORKER_SCOPE = "frmr"
 REGISTRY_READ_SCOPE = "frmr.registry.read"
+WORKER_SCOPES = frozenset({OPENID, WORKER_SCOPE})
+DOCUMENTS = "documents"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerAccess:
+    """A worker's token at ``/api/v1/me``: whose record, and which of its sections it may read."""
+
+    frmr_id: str
+    sections: tuple[str, ...]
 
 
 class RegistryAccess:
     def __init__(self, *, bearer: BearerValidator, kv: KeyValueStore) -> None:
         self._bearer, self._kv = bearer, kv
 
-    async def worker(self, token: str, *, scopes: frozenset[str] = frozenset()) -> str:
-        """The FRMR id of the worker a token with ``openid frmr`` (and ``scopes``) was issued for."""
-        claims = await self._bearer.require(token, scopes={OPENID, WORKER_SCOPE, *scopes})
-        return await self.worker_of(claims)
-
-    async def worker_of(self, claims: AccessClaims) -> str:
+    async def worker(self, token: str, *, section: str | None = None) -> WorkerAccess:
+        """The worker an end-user token with ``openid frmr`` was issued for; the documents section
+        (asked for by ``section`` or within the whole record) needs ``frmr.documents`` and its audience."""
+        claims = await self._bearer.require(token, scopes=WORKER_SCOPES)
+        documents_api = api_audience(self._bearer.issuer, DOCUMENTS_API)
+        if section == DOCUMENTS:
+            check(claims, scopes=WORKER_SCOPES | {FRMR_DOCUMENTS}, audience=documents_api)
+        with_documents = claims.has(FRMR_DOCUMENTS) and documents_api in claims.audiences
+        sections = SECTIONS if with_documents else tuple(s for s in SECTIONS if s != DOCUMENTS)
         snapshot = await load_snapshot(self._kv, claims.jti)
         frmr_id = None if snapshot is None else snapshot.get("frmr_person_id")
         if not isinstance(frmr_id, str):
             needed = f"{OPENID} {WORKER_SCOPE}"
             raise InsufficientScope("the access token was not issued for a medical worker", scope=needed)
-        return frmr_id
+        return WorkerAccess(frmr_id, sections)
 
     async def service(self, token: str) -> AccessClaims:
         """The claims of a token holding ``frmr.registry.read``."""

@@ -90,7 +90,8 @@ def revocation(
 
 @pytest.fixture
 def introspection(service: TokenService, bearer: BearerValidator, clock: Clock) -> IntrospectionService:
-    return IntrospectionService(issuer=ISSUER, refresh_tokens=service.refresh_tokens, bearer=bearer, clock=clock)
+    refresh_tokens = service.refresh_tokens
+    return IntrospectionService(issuer=ISSUER, refresh_tokens=refresh_tokens, bearer=bearer, clock=clock)
 
 
 def grant(**changes: Any) -> CodeGrant:

@@ -78,6 +78,7 @@ async def test_revoked_expired_foreign_or_snapshotless_tokens_are_invalid(
 
     now = int(clock())
     base = {"iss": ISSUER, "sub": "sub-1", "aud": ISSUER, "scope": "openid", "iat": now, "exp": now + 60}
+    base["client_id"] = "demo-web"  # RFC 9068 §2.2: every access token names its client
     await save_snapshot(kv, "known", SNAPSHOT, ("openid",), ttl=60)
     foreign_aud = signer.sign({**base, "jti": "known", "aud": "https://other.test"}, typ="at+jwt")
     wrong_typ = signer.sign({**base, "jti": "known"}, typ="JWT")
