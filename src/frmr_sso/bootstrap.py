@@ -7,6 +7,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -137,14 +138,6 @@ async def build_container(settings: Settings) -> Container:
     audit_writer = BatchingAuditWriter(audit)
     auditor = Auditor(audit_writer, observers=[metrics.observe])
     metrics.watch_connectors(connectors)
-    tokens = TokenService(
-        issuer=settings.issuer,
-        signer=keys,
-        refresh_tokens=refresh_repository,
-        kv=kv,
-        lifetimes=TokenLifetimes.from_settings(settings),
-        auditor=auditor,
-    )
     clients = ClientService(SqlClientRepository(engine))
     registry, subjects = SqlRegistryRepository(engine), SqlSubjectRepository(engine)
     sessions = SessionStore(
@@ -164,6 +157,15 @@ async def build_container(settings: Settings) -> Container:
     account_sessions = SessionManager(
         sessions=sessions, clients=clients.get, revoke_session=revoke_session, backchannel=backchannel,
         auditor=auditor, csrf_key=_derived_key(settings, b"frmr-sso/account-sessions-csrf"),
+    )
+    tokens = TokenService(
+        issuer=settings.issuer,
+        signer=keys,
+        refresh_tokens=refresh_repository,
+        kv=kv,
+        lifetimes=TokenLifetimes.from_settings(settings),
+        auditor=auditor,
+        end_session=partial(account_sessions.end_compromised, by="refresh_reuse"),
     )
     login = LoginService(
         LoginSettings(issuer=settings.issuer, code_ttl=settings.code_ttl, snils_key=_snils_key(settings)),

@@ -53,11 +53,13 @@ class Rotated:
 
 
 class RefreshReused(InvalidGrant):
-    """A consumed token came back outside the grace window; ``revoked``: this call revoked the family."""
+    """A consumed token came back outside the grace window; ``revoked``: this call revoked the family;
+    ``session_ended``: the refresh use case then ended the SSO session the family came from."""
 
     def __init__(self, description: str, *, family: RefreshFamilyRecord, revoked: bool) -> None:
         super().__init__(description)
         self.family, self.revoked = family, revoked
+        self.session_ended = False
 
 
 def is_active(token: RefreshTokenRecord, family: RefreshFamilyRecord, now: datetime) -> bool:
