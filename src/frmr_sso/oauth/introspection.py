@@ -19,7 +19,7 @@ from typing import Any
 from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import InvalidClient, InvalidToken
-from frmr_sso.oauth.refresh import RefreshTokens, is_active
+from frmr_sso.oauth.refresh import RefreshTokens, expires_at, is_active
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.revocation import MAX_TOKEN
 from frmr_sso.oauth.scope import format_scope
@@ -75,5 +75,5 @@ class IntrospectionService:
             "sub": family.subject,
             "iss": self._issuer,
             "iat": int(record.created_at.timestamp()),
-            "exp": int(min(record.idle_expires_at, family.absolute_expires_at).timestamp()),
+            "exp": int(expires_at(record, family).timestamp()),
         }
