@@ -8,18 +8,18 @@ present) must hold, and the ``typ`` must match when asked (RFC 9068 §4:
 "at+jwt" or "application/at+jwt").
 
 It reads only the tokens this provider signs, so it is strict where a general
-JOSE library must be lenient, and it is on the hot path of introspection and
-UserInfo, so it parses each token once (pyjwt parsed it twice, checking the
-base64url alphabet in a Python loop): the compact form must be three
-unpadded base64url segments (one C regex), the header may hold only ``alg``,
-``kid`` and ``typ`` (no ``crit``, ``jku``, ``b64`` …), and the signature is
-checked with ``cryptography`` directly before the payload is decoded. Headers
-that verified are remembered (a handful: one per key and ``typ``).
+JOSE library must be lenient. Base64url and the signature check are the JOSE
+module's (``frmr_sso.jose``); the parsing stays here, written for speed, as it
+is on the hot path of every API, introspection and UserInfo
+(``bench/jose_hot_path.py`` compares it with ``jose.parse_compact``): the
+compact form must be three unpadded base64url segments (one C regex), the
+header may hold only ``alg``, ``kid`` and ``typ`` (so no ``crit``, ``jku``,
+``b64`` …), the signature is checked before the payload is decoded, and
+headers that verified are remembered (a handful: one per key and ``typ``).
 """
 
 from __future__ import annotations
 
-import binascii
 import json
 import re
 import time
@@ -27,10 +27,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import jwt
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from frmr_sso.jose import b64url_decode, signature_valid
 
 KeyLookup = Callable[[str], Awaitable[jwt.PyJWK | None]]
 
@@ -38,23 +36,11 @@ _SEGMENT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _HEADER_MEMBERS = frozenset({"alg", "kid", "typ"})
 _MAX_TOKEN = 16 * 1024
 _MAX_HEADERS = 64
-_SHA256 = hashes.SHA256()
-_PKCS1 = padding.PKCS1v15()
-_ECDSA = ec.ECDSA(_SHA256)
-_ES256_BYTES = 64
 
 
 def _media_type(value: object) -> str:
     text = str(value).lower()
     return text.removeprefix("application/")
-
-
-def b64url_decode(segment: str) -> bytes:
-    """Strict base64url without padding (the caller has checked the alphabet)."""
-    if len(segment) % 4 == 1:
-        raise ValueError("impossible base64 length")
-    padded = segment.replace("-", "+").replace("_", "/") + "=" * (-len(segment) % 4)
-    return binascii.a2b_base64(padded, strict_mode=True)
 
 
 def _header(segment: str) -> tuple[str, str, str] | None:
@@ -69,20 +55,6 @@ def _header(segment: str) -> tuple[str, str, str] | None:
     if not isinstance(alg, str) or not isinstance(kid, str) or not isinstance(typ, str):
         return None
     return alg, kid, typ
-
-
-def _signature_holds(key: Any, alg: str, signing_input: bytes, signature: bytes) -> bool:
-    try:
-        if alg == "RS256" and isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, signing_input, _PKCS1, _SHA256)
-            return True
-        if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey) and len(signature) == _ES256_BYTES:
-            r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-            key.verify(encode_dss_signature(r, s), signing_input, _ECDSA)
-            return True
-    except InvalidSignature:
-        return False
-    return False
 
 
 def _time(value: object) -> float | None:
@@ -127,7 +99,7 @@ class KeyLookupVerifier:
         except ValueError:
             return None
         signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
-        if not _signature_holds(key.key, alg, signing_input, signature):
+        if not signature_valid(key.key, alg, signing_input, signature):
             return None
         if header_segment not in self._headers and len(self._headers) < _MAX_HEADERS:
             self._headers[header_segment] = header

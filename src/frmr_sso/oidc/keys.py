@@ -17,7 +17,6 @@ its JWKS; until then the previous key keeps signing. A rotation given an
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import time
@@ -27,12 +26,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from frmr_sso.audit.events import INFO, AuditContext, Auditor, Event
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.jose import b64url_encode, json_segment, signature_of
 from frmr_sso.oidc.jwks import (
     SUPPORTED_ALGORITHMS,
     PrivateKey,
@@ -52,18 +49,6 @@ UNKNOWN_KID_REFRESH_INTERVAL = 5.0  # seconds; bounds reloads forced by tokens w
 
 class SigningKeyUnavailable(FrmrSsoError):
     """No usable signing key for the algorithm: ``ensure_keys`` was not run, or it was removed."""
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _signature(key: PrivateKey, signing_input: bytes) -> bytes:
-    """RS256: PKCS#1 v1.5 over SHA-256. ES256: the raw r || s of RFC 7518 §3.4, not DER."""
-    if isinstance(key, rsa.RSAPrivateKey):
-        return key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
-    r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,16 +94,16 @@ class KeyRing:
     # -- hot path: memory only ------------------------------------------------------------
 
     def sign(self, claims: dict[str, Any], *, alg: str = "RS256", typ: str = "JWT") -> str:
-        """The compact JWS; the header segment of each (key, typ) is encoded once."""
+        """The compact JWS: ``jose.sign_compact`` with each (key, typ) header segment encoded once and
+        kept, as every token endpoint answer signs here (``bench/jose_hot_path.py`` compares both)."""
         signer = self._signer(alg)
         header = self._headers.get((signer.kid, alg, typ))
         if header is None:
-            header = _b64(
-                json.dumps({"alg": alg, "kid": signer.kid, "typ": typ}, separators=(",", ":")).encode()
-            )
+            header = json_segment({"alg": alg, "kid": signer.kid, "typ": typ})
             self._headers = {**self._headers, (signer.kid, alg, typ): header}
-        signing_input = header + "." + _b64(json.dumps(claims, separators=(",", ":")).encode())
-        return signing_input + "." + _b64(_signature(signer.key, signing_input.encode("ascii")))
+        signing_input = header + "." + json_segment(claims)
+        signature = signature_of(signer.key, alg, signing_input.encode("ascii"))
+        return signing_input + "." + b64url_encode(signature)
 
     def signing_kid(self, alg: str = "RS256") -> str:
         return self._signer(alg).kid

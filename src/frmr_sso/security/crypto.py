@@ -11,7 +11,6 @@ rows fails like any other tampering: with ``DecryptionError``.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
 
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from frmr_sso.config import Settings
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.jose.b64 import b64url_decode, b64url_encode
 
 VERSION = "v1"
 NONCE_BYTES = 12
@@ -44,15 +44,6 @@ def derive_key(secret: str | bytes, purpose: str) -> bytes:
     return hkdf.derive(material)
 
 
-def _b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64decode(text: str) -> bytes:
-    padded = text + "=" * (-len(text) % 4)
-    return base64.b64decode(padded, altchars=b"-_", validate=True)
-
-
 class FieldCipher:
     """Seals and opens one kind of field; cheap to call, safe to share between tasks."""
 
@@ -70,14 +61,14 @@ class FieldCipher:
         data = plaintext.encode() if isinstance(plaintext, str) else plaintext
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._aead.encrypt(nonce, data, self._aad(associated_data))
-        return f"{VERSION}.{_b64encode(nonce + sealed)}"
+        return f"{VERSION}.{b64url_encode(nonce + sealed)}"
 
     def decrypt(self, token: str, *, associated_data: bytes | str = b"") -> bytes:
         version, dot, body = token.partition(".")
         if version != VERSION or not dot:
             raise DecryptionError(f"unsupported {self.purpose} ciphertext format")
         try:
-            raw = _b64decode(body)
+            raw = b64url_decode(body)
         except (binascii.Error, ValueError):
             raise DecryptionError(f"malformed {self.purpose} ciphertext") from None
         if len(raw) < NONCE_BYTES + _TAG_BYTES:
