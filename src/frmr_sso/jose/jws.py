@@ -132,8 +132,8 @@ def signature_valid(key: Any, alg: str, signing_input: bytes, signature: bytes) 
 
 
 def sign_compact(claims: dict[str, Any], key: Any, *, alg: str, header: dict[str, Any]) -> str:
-    """A compact JWS of ``claims``: ``header`` (with ``alg`` set) and the signature by ``key``."""
-    signing_input = json_segment({**header, "alg": alg}) + "." + json_segment(claims)
+    """A compact JWS of ``claims``: ``alg`` and ``header`` and the signature by ``key``."""
+    signing_input = json_segment({"alg": alg, **header}) + "." + json_segment(claims)
     return signing_input + "." + b64url_encode(signature_of(key, alg, signing_input.encode("ascii")))
 
 

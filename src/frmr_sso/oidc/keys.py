@@ -29,7 +29,7 @@ import jwt
 
 from frmr_sso.audit.events import INFO, AuditContext, Auditor, Event
 from frmr_sso.errors import FrmrSsoError
-from frmr_sso.jose import b64url_encode, json_segment, signature_of
+from frmr_sso.jose import sign_compact
 from frmr_sso.oidc.jwks import (
     SUPPORTED_ALGORITHMS,
     PrivateKey,
@@ -84,7 +84,6 @@ class KeyRing:
         self.refresh_interval, self.rsa_bits = refresh_interval, rsa_bits
         self.algorithms = tuple(check_algorithm(alg) for alg in algorithms)
         self._state = _State()
-        self._headers: dict[tuple[str, str, str], str] = {}
         self._private: dict[str, PrivateKey] = {}
         self._loaded_at = float("-inf")
         self._ensured = False
@@ -94,16 +93,9 @@ class KeyRing:
     # -- hot path: memory only ------------------------------------------------------------
 
     def sign(self, claims: dict[str, Any], *, alg: str = "RS256", typ: str = "JWT") -> str:
-        """The compact JWS: ``jose.sign_compact`` with each (key, typ) header segment encoded once and
-        kept, as every token endpoint answer signs here (``bench/jose_hot_path.py`` compares both)."""
+        """The compact JWS of ``claims`` by the active key of ``alg`` (``jose.sign_compact``)."""
         signer = self._signer(alg)
-        header = self._headers.get((signer.kid, alg, typ))
-        if header is None:
-            header = json_segment({"alg": alg, "kid": signer.kid, "typ": typ})
-            self._headers = {**self._headers, (signer.kid, alg, typ): header}
-        signing_input = header + "." + json_segment(claims)
-        signature = signature_of(signer.key, alg, signing_input.encode("ascii"))
-        return signing_input + "." + b64url_encode(signature)
+        return sign_compact(claims, signer.key, alg=alg, header={"kid": signer.kid, "typ": typ})
 
     def signing_kid(self, alg: str = "RS256") -> str:
         return self._signer(alg).kid
@@ -218,7 +210,6 @@ class KeyRing:
             else:
                 live.append(record)
         self._state = await self._build_state(live, now)
-        self._headers = {}
         self._loaded_at = time.monotonic()
 
     async def _build_state(self, records: list[SigningKeyRecord], now: datetime) -> _State:
