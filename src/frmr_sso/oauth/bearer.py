@@ -1,10 +1,11 @@
 """The one check of this broker's access tokens at every protected resource (RFC 6750, RFC 9068).
 
 ``BearerValidator.validate`` is the whole sequence, in this order and nowhere
-else: the JWT verifies with ``typ`` at+jwt under one of our published keys
-(``JwtVerifier``), ``iss`` is ours, ``jti``, ``sub``, ``client_id`` and an
-integer ``exp`` are present and ``exp`` is in the future, and the ``jti`` is not
-on the revocation denylist; anything else is ``InvalidToken`` (401).
+else: the JWT verifies with ``typ`` at+jwt under one of our published keys, with
+our ``iss`` and live times (``JwtVerifier``, ``oauth.jwt_verify``), ``jti``,
+``sub``, ``client_id`` and an integer ``exp`` are present and ``exp`` is in the
+future, and the ``jti`` is not on the revocation denylist; anything else is
+``InvalidToken`` (401).
 
 ``require`` adds what one API asks for, as authlib's
 ``BearerTokenValidator.validate_token`` does: every scope in ``scopes``
@@ -106,8 +107,8 @@ class BearerValidator:
 
     async def validate(self, token: str) -> AccessClaims:
         """A live access token of this broker, whatever API it is for; ``InvalidToken`` otherwise."""
-        raw = await self._verifier.verify(token, typ=AT_JWT)
-        claims = None if raw is None or raw.get("iss") != self._issuer else typed(raw)
+        raw = await self._verifier.verify(token, typ=AT_JWT)  # signature, iss, exp, iat, typ
+        claims = None if raw is None else typed(raw)
         if claims is None or claims.exp <= self._clock() or await is_denied(self._kv, claims.jti):
             raise InvalidToken(INVALID)
         return claims
