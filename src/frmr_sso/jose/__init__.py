@@ -17,7 +17,15 @@ from __future__ import annotations
 
 from frmr_sso.jose.b64 import b64url_decode, b64url_encode, json_segment
 from frmr_sso.jose.digests import s256_challenge, token_hash
-from frmr_sso.jose.jws import Jws, JwsError, parse_compact, sign_compact, signature_of, signature_valid
+from frmr_sso.jose.jws import (
+    Jws,
+    JwsError,
+    parse_compact,
+    sign_compact,
+    signature_of,
+    signature_valid,
+    unverified_header,
+)
 
 __all__ = [
     "Jws",
@@ -31,4 +39,5 @@ __all__ = [
     "signature_of",
     "signature_valid",
     "token_hash",
+    "unverified_header",
 ]

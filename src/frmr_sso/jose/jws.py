@@ -93,6 +93,15 @@ def parse_compact(token: str) -> Jws:
     return Jws(header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
 
 
+def unverified_header(token: str) -> dict[str, Any] | None:
+    """The header of a compact JWS, nothing checked but its encoding (to say what a refused token
+    claimed); None when the first segment is not a base64url JSON object."""
+    try:
+        return _json_object(token.split(".", 1)[0], "header")
+    except JwsError:
+        return None
+
+
 def signature_of(key: Any, alg: str, signing_input: bytes) -> bytes:
     """The JWS signature of ``signing_input`` (RFC 7518 §3; ES*: the raw ``r || s``, not DER)."""
     if alg[:2] in ("RS", "PS") and isinstance(key, rsa.RSAPrivateKey):

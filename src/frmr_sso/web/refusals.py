@@ -21,10 +21,10 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import jwt
 from starlette.requests import Request
 
 from frmr_sso.audit.events import FAILURE, AuditContext, Event
+from frmr_sso.jose import unverified_header
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import BearerError, OAuthError, TemporarilyUnavailable
 from frmr_sso.oauth.refresh import RefreshReused
@@ -116,8 +116,6 @@ def _claimed_alg(token: str | None) -> str | None:
     """The ``alg`` a bearer token's header names (unverified: it says what was tried)."""
     if not token:
         return None
-    try:
-        alg = jwt.get_unverified_header(token).get("alg")
-    except jwt.InvalidTokenError:
-        return None
+    header = unverified_header(token)
+    alg = None if header is None else header.get("alg")
     return alg[:MAX_ALG] if isinstance(alg, str) else None
