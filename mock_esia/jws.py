@@ -15,8 +15,6 @@ skip the key.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import secrets
 from dataclasses import dataclass
@@ -26,6 +24,9 @@ import gostcrypto
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from frmr_sso.jose import b64url_decode as jose_b64url_decode
+from frmr_sso.jose import b64url_encode
 
 RS256 = "RS256"
 GOST256 = "GOST3410_2012_256"
@@ -38,18 +39,17 @@ _SIGNATURE_ONLY: Any = {
 }
 
 
+b64url = b64url_encode
+
+
 class InvalidToken(Exception):
     """The token is malformed, unsigned, or its signature does not verify."""
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
 def b64url_decode(text: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
+        return jose_b64url_decode(text)
+    except ValueError as exc:
         raise InvalidToken("bad base64url") from exc
 
 

@@ -18,8 +18,6 @@ the mock checks the broker instead of agreeing with it by construction.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from functools import lru_cache
 
@@ -28,6 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from frmr_sso.jose import b64url_decode
 from mock_esia.clients import RegisteredClient
 
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
@@ -49,8 +48,8 @@ def decode_client_secret(secret: str) -> bytes | None:
     if padding_needed == 3 or (secret != unpadded and len(secret) % 4):
         return None
     try:
-        return base64.urlsafe_b64decode(unpadded + "=" * padding_needed)
-    except (binascii.Error, ValueError):
+        return b64url_decode(unpadded)  # ESIA takes the value with or without its "=" padding
+    except ValueError:
         return None
 
 

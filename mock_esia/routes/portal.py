@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -10,6 +9,7 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from frmr_sso.jose import b64url_decode
 from mock_esia.pages import error_page, redirect, render, single_query, state_of
 from mock_esia.portal import DemoRelyingParty, demo_accounts
 
@@ -65,5 +65,5 @@ async def callback(request: Request) -> Response:
 
 def _claims(jwt: str) -> dict[str, Any]:
     payload = jwt.split(".")[1]
-    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    decoded: dict[str, Any] = json.loads(b64url_decode(payload))
     return decoded

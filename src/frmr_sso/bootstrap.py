@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 import httpx
@@ -25,6 +26,7 @@ from frmr_sso.login.service import LoginService, LoginSettings
 from frmr_sso.login.session import SessionStore
 from frmr_sso.login.sessions import SessionManager
 from frmr_sso.login.transaction import LoginTransactions
+from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.introspection import IntrospectionService
 from frmr_sso.oauth.jwt_verify import KeyLookupVerifier
 from frmr_sso.oauth.registry import ClientService
@@ -79,6 +81,7 @@ class Container:
     discovery: ProviderMetadata
     tokens: TokenService
     verifier: KeyLookupVerifier
+    bearer: BearerValidator
     introspection: IntrospectionService
     revocation: RevocationService
     registry: SqlRegistryRepository
@@ -132,20 +135,13 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         tracing.instrument(http=http, engine=engine, kv=kv)
     keys = build_key_ring(settings, engine)
     verifier = KeyLookupVerifier(keys.verification_key, issuer=settings.issuer)
+    bearer = BearerValidator(issuer=settings.issuer, verifier=verifier, kv=kv)
     refresh_repository = SqlRefreshTokenRepository(engine)
     audit = SqlAuditRepository(engine)
     metrics = Metrics()
     audit_writer = BatchingAuditWriter(audit)
     auditor = Auditor(audit_writer, observers=[metrics.observe])
     metrics.watch_connectors(connectors)
-    tokens = TokenService(
-        issuer=settings.issuer,
-        signer=keys,
-        refresh_tokens=refresh_repository,
-        kv=kv,
-        lifetimes=TokenLifetimes.from_settings(settings),
-        auditor=auditor,
-    )
     clients = ClientService(SqlClientRepository(engine))
     registry, subjects = SqlRegistryRepository(engine), SqlSubjectRepository(engine)
     sessions = SessionStore(
@@ -166,6 +162,15 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         sessions=sessions, clients=clients.get, revoke_session=revoke_session, backchannel=backchannel,
         auditor=auditor, csrf_key=SecretKeys.from_settings(settings).derive_key("account-sessions-csrf"),
     )
+    tokens = TokenService(
+        issuer=settings.issuer,
+        signer=keys,
+        refresh_tokens=refresh_repository,
+        kv=kv,
+        lifetimes=TokenLifetimes.from_settings(settings),
+        auditor=auditor,
+        end_session=partial(account_sessions.end_compromised, by="refresh_reuse"),
+    )
     login = LoginService(
         _login_settings(settings),
         clients=clients.get, connectors=connectors, sessions=sessions, session_manager=account_sessions,
@@ -183,14 +188,15 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         discovery=ProviderMetadata.build(settings),
         tokens=tokens,
         verifier=verifier,
+        bearer=bearer,
         introspection=IntrospectionService(
-            issuer=settings.issuer, refresh_tokens=tokens.refresh_tokens, kv=kv, verifier=verifier
+            issuer=settings.issuer, refresh_tokens=tokens.refresh_tokens, bearer=bearer
         ),
         revocation=RevocationService(
-            refresh_tokens=tokens.refresh_tokens, kv=kv, verifier=verifier, auditor=auditor
+            refresh_tokens=tokens.refresh_tokens, kv=kv, bearer=bearer, auditor=auditor
         ),
         registry=registry,
-        registry_access=RegistryAccess(issuer=settings.issuer, verifier=verifier, kv=kv),
+        registry_access=RegistryAccess(bearer=bearer, kv=kv),
         registry_api=RegistryApi(registry),
         subjects=subjects,
         statements=StatementService(
@@ -203,7 +209,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         auditor=auditor,
         audit_writer=audit_writer,
         connectors=connectors,
-        userinfo=UserInfoService(issuer=settings.issuer, verifier=verifier, kv=kv),
+        userinfo=UserInfoService(bearer=bearer, kv=kv),
         sessions=sessions,
         login=login,
         logout=LogoutService(

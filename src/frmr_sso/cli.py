@@ -63,6 +63,8 @@ def _add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     add.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
     add.add_argument("--backchannel-logout-uri", default=None)
     add.add_argument("--require-second-factor", action="store_true", help="logins ask for the broker TOTP")
+    add.add_argument("--first-party", action="store_true",
+                     help="the broker's own app (the cabinet): may hold account.sessions and frmr.documents")
     clients_sub.add_parser("list", help="registered clients (never their secrets)")
     remove = clients_sub.add_parser("remove", help="delete a client")
     remove.add_argument("client_id")
@@ -194,7 +196,7 @@ def _clients(settings: Settings, args: argparse.Namespace) -> int:
             grant_types=tuple(args.grant_types) or ("authorization_code",), scopes=requested,
             post_logout_redirect_uris=tuple(args.post_logout_uris), id_token_alg=args.id_token_alg,
             backchannel_logout_uri=args.backchannel_logout_uri,
-            require_second_factor=args.require_second_factor,
+            require_second_factor=args.require_second_factor, first_party=args.first_party,
         )
         client = await service.add(spec)
         details = {"public": client.public, "grant_types": list(spec.grant_types)}

@@ -1,8 +1,7 @@
 """The auditors' read side: who may read, what they ask for, what they get.
 
-- ``authorize_reader``: an RFC 9068 access token of this broker (``typ`` at+jwt,
-  our issuer and audience, not expired, not revoked) whose scope holds
-  ``audit.read``; InvalidToken (401) or InsufficientScope (403) otherwise.
+- ``authorize_reader``: a live access token of this broker (``oauth.bearer``)
+  whose scope holds ``audit.read``; InvalidToken (401) or InsufficientScope (403) otherwise.
 - ``parse_query``: the filters ``subject_id``, ``client_id``, ``event_type``,
   ``ip``, ``from``, ``to`` (ISO 8601; without an offset read as UTC; ``to`` is
   exclusive) and the page ``after_id`` and ``limit`` (1..1000); an
@@ -14,17 +13,14 @@
 from __future__ import annotations
 
 import ipaddress
-import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from frmr_sso.errors import FrmrSsoError
-from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
-from frmr_sso.oauth.errors import InsufficientScope, InvalidToken
-from frmr_sso.oauth.ports import JwtVerifier
-from frmr_sso.storage.ports import AuditFilter, AuditRecord, KeyValueStore
+from frmr_sso.oauth.bearer import AccessClaims, BearerValidator
+from frmr_sso.storage.ports import AuditFilter, AuditRecord
 
 AUDIT_READ = "audit.read"
 DEFAULT_LIMIT = 100
@@ -55,26 +51,8 @@ class AuditQuery:
     limit: int = DEFAULT_LIMIT
 
 
-async def authorize_reader(
-    token: str,
-    *,
-    verifier: JwtVerifier,
-    kv: KeyValueStore,
-    issuer: str,
-    clock: Callable[[], float] = time.time,
-) -> dict[str, Any]:
-    claims = await verifier.verify(token, typ=AT_JWT)
-    invalid = InvalidToken("the access token is invalid or expired")
-    if claims is None or claims.get("iss") != issuer:
-        raise invalid
-    audience, jti, exp = claims.get("aud"), claims.get("jti"), claims.get("exp")
-    if audience != issuer and not (isinstance(audience, list) and issuer in audience):
-        raise invalid
-    if not isinstance(jti, str) or not isinstance(exp, int) or exp <= clock() or await is_denied(kv, jti):
-        raise invalid
-    if AUDIT_READ not in str(claims.get("scope", "")).split():
-        raise InsufficientScope(f"the access token lacks the {AUDIT_READ} scope", scope=AUDIT_READ)
-    return claims
+async def authorize_reader(token: str, bearer: BearerValidator) -> AccessClaims:
+    return await bearer.require(token, scopes={AUDIT_READ})
 
 
 def _time(name: str, value: str) -> datetime:

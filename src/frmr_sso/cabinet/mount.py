@@ -52,6 +52,7 @@ def demo_cabinet_client(settings: Settings) -> ClientSpec:
         backchannel_logout_uri=f"{base}/backchannel-logout",
         grant_types=("authorization_code", "refresh_token"),
         scopes=tuple(SCOPE.split()),
+        first_party=True,
     )
 
 

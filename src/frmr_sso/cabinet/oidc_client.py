@@ -12,8 +12,6 @@ public issuer (same paths), for deployments where the broker is reached inside.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import hmac
 import json
 import secrets
@@ -26,6 +24,7 @@ import httpx
 import jwt
 
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.jose.digests import s256_challenge
 
 ID_TOKEN_ALGORITHMS = ["RS256", "ES256"]
 LEEWAY = 60
@@ -75,11 +74,6 @@ class Tokens:
         )
 
 
-def _challenge(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
 class OidcClient:
     def __init__(
         self,
@@ -123,7 +117,7 @@ class OidcClient:
             "scope": self.scope,
             "state": state,
             "nonce": nonce,
-            "code_challenge": _challenge(verifier),
+            "code_challenge": s256_challenge(verifier),
             "code_challenge_method": "S256",
         }
         return LoginStart(f"{meta['authorization_endpoint']}?{urlencode(query)}", state, nonce, verifier)

@@ -24,7 +24,7 @@ def new_jti() -> str:
 def access_token_claims(
     *,
     issuer: str,
-    audience: str,
+    audience: str | list[str],
     subject: str,
     client_id: str,
     scope: str,

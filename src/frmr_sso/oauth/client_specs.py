@@ -5,6 +5,11 @@ or a ready ``secret_hash``. Validation follows RFC 6749 (§2.1 client types,
 §3.1.2 absolute redirect URIs without a fragment, §3.3 scope tokens) and names
 the client and the field of every problem, all at once.
 
+Only a client with ``first_party: true`` (the broker's own personal cabinet; a
+confidential client) may be registered for the scopes of the account and
+sensitive sections (``oauth.resources.FIRST_PARTY_SCOPES``), so no other client
+is ever granted them.
+
 The YAML file (``FRMR_SSO_CLIENTS_FILE``) is a list of clients, or a mapping
 with a ``clients`` list; the keys are the ``ClientSpec`` field names.
 """
@@ -21,6 +26,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.oauth.resources import FIRST_PARTY_SCOPES
 from frmr_sso.oidc.jwks import SUPPORTED_ALGORITHMS
 from frmr_sso.security.secrets import MalformedSecretHash, parse_secret_hash
 from frmr_sso.storage.ports import ClientRecord
@@ -30,7 +36,7 @@ MIN_SECRET_LENGTH = 12
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")  # RFC 6749 §3.3 NQCHAR
 _LISTS = ("redirect_uris", "grant_types", "scopes", "post_logout_redirect_uris")
-_FLAGS = ("public", "require_second_factor", "backchannel_logout_session_required")
+_FLAGS = ("public", "require_second_factor", "backchannel_logout_session_required", "first_party")
 
 
 class ClientSpecError(FrmrSsoError):
@@ -57,6 +63,7 @@ class ClientSpec:
     backchannel_logout_uri: str | None = None
     require_second_factor: bool = False
     backchannel_logout_session_required: bool = False  # always met: logout tokens carry sid
+    first_party: bool = False  # the broker's own app (the cabinet): may hold the scopes of FIRST_PARTY_SCOPES
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, label: str) -> ClientSpec:
@@ -97,6 +104,7 @@ class ClientSpec:
             found.append(("backchannel_logout_uri", why))
         if not self.scopes or not all(_SCOPE_TOKEN.fullmatch(scope) for scope in self.scopes):
             found.append(("scopes", "one or more scope tokens without spaces, quotes or backslashes"))
+        found += _first_party_problems(self)
         if self.id_token_alg not in SUPPORTED_ALGORITHMS:
             found.append(("id_token_alg", f"must be one of {', '.join(SUPPORTED_ALGORITHMS)}"))
         return [f"client {self.client_id!r}: {name}: {why}" for name, why in found]
@@ -137,6 +145,16 @@ def _grant_problems(spec: ClientSpec) -> list[tuple[str, str]]:
     if spec.public and "client_credentials" in grants:
         found.append(("grant_types", "a public client cannot use client_credentials"))
     return found
+
+
+def _first_party_problems(spec: ClientSpec) -> list[tuple[str, str]]:
+    """The account and sensitive sections' scopes belong to first-party, confidential clients only."""
+    reserved = sorted(set(spec.scopes) & FIRST_PARTY_SCOPES)
+    if reserved and not spec.first_party:
+        return [("scopes", f"{' '.join(reserved)} only for a client with first_party: true")]
+    if spec.first_party and spec.public:
+        return [("first_party", "a first-party client is confidential (has a secret)")]
+    return []
 
 
 def _secret_problems(spec: ClientSpec) -> list[tuple[str, str]]:

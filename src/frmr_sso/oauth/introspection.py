@@ -16,15 +16,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
+from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.clients import Client
-from frmr_sso.oauth.errors import InvalidClient
-from frmr_sso.oauth.ports import JwtVerifier
-from frmr_sso.oauth.refresh import RefreshTokens, is_active
+from frmr_sso.oauth.errors import InvalidClient, InvalidToken
+from frmr_sso.oauth.refresh import RefreshTokens, expires_at, is_active
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.revocation import MAX_TOKEN
 from frmr_sso.oauth.scope import format_scope
-from frmr_sso.storage.ports import KeyValueStore
 
 INACTIVE: dict[str, Any] = {"active": False}
 _ACCESS_TOKEN_MEMBERS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "auth_time", "acr")
@@ -36,12 +34,11 @@ class IntrospectionService:
         *,
         issuer: str,
         refresh_tokens: RefreshTokens,
-        kv: KeyValueStore,
-        verifier: JwtVerifier,
+        bearer: BearerValidator,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._issuer = issuer
-        self._refresh, self._kv, self._verifier, self._clock = refresh_tokens, kv, verifier, clock
+        self._refresh, self._bearer, self._clock = refresh_tokens, bearer, clock
 
     async def introspect(self, client: Client, form: Params) -> dict[str, Any]:
         """The RFC 7662 §2.2 response body; send it with ``Cache-Control: no-store``."""
@@ -54,13 +51,9 @@ class IntrospectionService:
         return await self._refresh_token(client, token)
 
     async def _access_token(self, token: str) -> dict[str, Any]:
-        claims = await self._verifier.verify(token, typ=AT_JWT)
-        if claims is None or claims.get("iss") != self._issuer:
-            return dict(INACTIVE)
-        jti, exp = claims.get("jti"), claims.get("exp")
-        if not isinstance(jti, str) or not isinstance(exp, int) or exp <= self._clock():
-            return dict(INACTIVE)
-        if await is_denied(self._kv, jti):
+        try:
+            claims = (await self._bearer.validate(token)).raw
+        except InvalidToken:
             return dict(INACTIVE)
         body: dict[str, Any] = {"active": True, "token_type": "Bearer"}
         body.update((name, claims[name]) for name in _ACCESS_TOKEN_MEMBERS if name in claims)
@@ -82,5 +75,5 @@ class IntrospectionService:
             "sub": family.subject,
             "iss": self._issuer,
             "iat": int(record.created_at.timestamp()),
-            "exp": int(min(record.idle_expires_at, family.absolute_expires_at).timestamp()),
+            "exp": int(expires_at(record, family).timestamp()),
         }

@@ -15,6 +15,7 @@ from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.codes import CodeGrant
 from frmr_sso.oauth.errors import NO_STORE_HEADERS
 from frmr_sso.oauth.ports import JwtSigner
+from frmr_sso.oauth.resources import token_audience
 from frmr_sso.oauth.scope import OPENID, Scope, format_scope
 from frmr_sso.oidc.claims import claims_for_scope
 from frmr_sso.oidc.id_token import id_token_claims
@@ -82,6 +83,11 @@ class TokenIssuer:
         self.issuer, self.audience, self.ttl = issuer, audience, access_token_ttl
         self._signer, self._alg = signer, access_token_alg
 
+    def _audience(self, scope: Scope) -> str | list[str]:
+        if self.audience != self.issuer:
+            return self.audience
+        return token_audience(self.issuer, scope)
+
     def for_login(
         self,
         client: Client,
@@ -100,7 +106,7 @@ class TokenIssuer:
         iat, scope_text = int(now), format_scope(scope)
         claims = access_token_claims(
             issuer=self.issuer,
-            audience=self.audience,
+            audience=self._audience(scope),
             subject=login.subject,
             client_id=client.client_id,
             scope=scope_text,
@@ -140,7 +146,7 @@ class TokenIssuer:
         scope_text = format_scope(scope)
         claims = access_token_claims(
             issuer=self.issuer,
-            audience=self.audience,
+            audience=self._audience(scope),
             subject=client.client_id,
             client_id=client.client_id,
             scope=scope_text,

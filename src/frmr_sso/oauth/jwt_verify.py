@@ -8,40 +8,27 @@ present) must hold, and the ``typ`` must match when asked (RFC 9068 §4:
 "at+jwt" or "application/at+jwt").
 
 It reads only the tokens this provider signs, so it is strict where a general
-JOSE library must be lenient, and it is on the hot path of introspection and
-UserInfo, so it parses each token once (pyjwt parsed it twice, checking the
-base64url alphabet in a Python loop): the compact form must be three
-unpadded base64url segments (one C regex), the header may hold only ``alg``,
-``kid`` and ``typ`` (no ``crit``, ``jku``, ``b64`` …), and the signature is
-checked with ``cryptography`` directly before the payload is decoded. Headers
-that verified are remembered (a handful: one per key and ``typ``).
+JOSE library must be lenient: parsing and the signature are the JOSE module's
+(``jose.parse_compact``, ``jose.signature_valid``), and the header may hold only
+``alg``, ``kid`` and ``typ`` (so no ``crit``, ``jku``, ``b64`` …). It is on the
+hot path of every API, introspection and UserInfo; ``bench/jose_hot_path.py``
+measures it against pyjwt (the RSA operation is most of the time).
 """
 
 from __future__ import annotations
 
-import binascii
-import json
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import jwt
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from frmr_sso.jose import JwsError, parse_compact, signature_valid
 
 KeyLookup = Callable[[str], Awaitable[jwt.PyJWK | None]]
 
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _HEADER_MEMBERS = frozenset({"alg", "kid", "typ"})
 _MAX_TOKEN = 16 * 1024
-_MAX_HEADERS = 64
-_SHA256 = hashes.SHA256()
-_PKCS1 = padding.PKCS1v15()
-_ECDSA = ec.ECDSA(_SHA256)
-_ES256_BYTES = 64
 
 
 def _media_type(value: object) -> str:
@@ -49,40 +36,14 @@ def _media_type(value: object) -> str:
     return text.removeprefix("application/")
 
 
-def b64url_decode(segment: str) -> bytes:
-    """Strict base64url without padding (the caller has checked the alphabet)."""
-    if len(segment) % 4 == 1:
-        raise ValueError("impossible base64 length")
-    padded = segment.replace("-", "+").replace("_", "/") + "=" * (-len(segment) % 4)
-    return binascii.a2b_base64(padded, strict_mode=True)
-
-
-def _header(segment: str) -> tuple[str, str, str] | None:
-    """(alg, kid, typ) of a header segment, or None when it is not one of ours."""
-    try:
-        header = json.loads(b64url_decode(segment))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(header, dict) or not header.keys() <= _HEADER_MEMBERS:
+def _ours(header: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(alg, kid, typ) of a header, or None when it is not one of ours."""
+    if not header.keys() <= _HEADER_MEMBERS:
         return None
     alg, kid, typ = header.get("alg"), header.get("kid"), header.get("typ", "")
     if not isinstance(alg, str) or not isinstance(kid, str) or not isinstance(typ, str):
         return None
     return alg, kid, typ
-
-
-def _signature_holds(key: Any, alg: str, signing_input: bytes, signature: bytes) -> bool:
-    try:
-        if alg == "RS256" and isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, signing_input, _PKCS1, _SHA256)
-            return True
-        if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey) and len(signature) == _ES256_BYTES:
-            r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-            key.verify(encode_dss_signature(r, s), signing_input, _ECDSA)
-            return True
-    except InvalidSignature:
-        return False
-    return False
 
 
 def _time(value: object) -> float | None:
@@ -105,13 +66,15 @@ class KeyLookupVerifier:
         self._issuer = issuer
         self._algorithms = frozenset(algorithms)
         self._clock = clock
-        self._headers: dict[str, tuple[str, str, str]] = {}
 
     async def verify(self, token: str, *, typ: str | None = None) -> dict[str, Any] | None:
-        if len(token) > _MAX_TOKEN or not _SEGMENT.fullmatch(token):
+        if len(token) > _MAX_TOKEN:
             return None
-        header_segment, payload_segment, signature_segment = token.split(".")
-        header = self._headers.get(header_segment) or _header(header_segment)
+        try:
+            jws = parse_compact(token)
+        except JwsError:
+            return None
+        header = _ours(jws.header)
         if header is None:
             return None
         alg, kid, token_typ = header
@@ -122,22 +85,9 @@ class KeyLookupVerifier:
         key = await self._lookup(kid)
         if key is None or key.algorithm_name != alg:
             return None
-        try:
-            signature = b64url_decode(signature_segment)
-        except ValueError:
+        if not signature_valid(key.key, alg, jws.signing_input, jws.signature):
             return None
-        signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
-        if not _signature_holds(key.key, alg, signing_input, signature):
-            return None
-        if header_segment not in self._headers and len(self._headers) < _MAX_HEADERS:
-            self._headers[header_segment] = header
-        try:
-            claims = json.loads(b64url_decode(payload_segment))
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if not isinstance(claims, dict) or not self._claims_hold(claims):
-            return None
-        return claims
+        return jws.claims if self._claims_hold(jws.claims) else None
 
     def _claims_hold(self, claims: dict[str, Any]) -> bool:
         """``iss`` ours; ``exp`` in the future; ``iat`` (and ``nbf``) not in it. No leeway: our own clock."""

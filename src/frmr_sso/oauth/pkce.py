@@ -6,10 +6,10 @@ code is always ``BASE64URL(SHA256(ASCII(code_verifier)))`` (RFC 7636 §4.2).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
+
+from frmr_sso.jose.digests import s256_challenge
 
 S256 = "S256"
 # RFC 7636 §4.1 and §4.2: 43 to 128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~"
@@ -19,11 +19,6 @@ _UNRESERVED_43_128 = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 def is_well_formed(value: str) -> bool:
     """True for a syntactically valid code_verifier or code_challenge."""
     return _UNRESERVED_43_128.fullmatch(value) is not None
-
-
-def s256_challenge(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def verify(verifier: str, challenge: str, method: str = S256) -> bool:

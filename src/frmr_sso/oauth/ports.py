@@ -26,6 +26,7 @@ class JwtSigner(Protocol):
 class JwtVerifier(Protocol):
     async def verify(self, token: str, *, typ: str | None = None) -> dict[str, Any] | None:
         """The claims of ``token`` when its signature verifies under one of our published keys,
-        it has not expired and (when given) its header ``typ`` matches; None otherwise.
+        its ``iss`` is this provider, it has not expired and (when given) its header ``typ``
+        matches; None otherwise.
         """
         ...

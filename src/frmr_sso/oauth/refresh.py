@@ -53,20 +53,37 @@ class Rotated:
 
 
 class RefreshReused(InvalidGrant):
-    """A consumed token came back outside the grace window; ``revoked``: this call revoked the family."""
+    """A consumed token came back outside the grace window; ``revoked``: this call revoked the family;
+    ``session_ended``: the refresh use case then ended the SSO session the family came from."""
 
     def __init__(self, description: str, *, family: RefreshFamilyRecord, revoked: bool) -> None:
         super().__init__(description)
         self.family, self.revoked = family, revoked
+        self.session_ended = False
+
+
+# -- the rule: when a refresh token is live. Stated here once; the SQL of
+# ``storage.sql.refresh_tokens`` is its translation and is checked against it on both backends.
 
 
 def is_active(token: RefreshTokenRecord, family: RefreshFamilyRecord, now: datetime) -> bool:
-    return (
-        token.used_at is None
-        and family.revoked_at is None
-        and token.idle_expires_at > now
-        and family.absolute_expires_at > now
-    )
+    """Live: never used, its family not revoked, and ``now`` before the token's ``expires_at``."""
+    return token.used_at is None and family.revoked_at is None and expires_at(token, family) > now
+
+
+def expires_at(token: RefreshTokenRecord, family: RefreshFamilyRecord) -> datetime:
+    """A token dies at its idle expiry or its family's absolute expiry, whichever comes first."""
+    return min(token.idle_expires_at, family.absolute_expires_at)
+
+
+def idle_expiry(wanted: datetime, family: RefreshFamilyRecord) -> datetime:
+    """A new token's idle expiry: ``wanted`` (now + idle TTL), capped at the family's absolute expiry."""
+    return min(wanted, family.absolute_expires_at)
+
+
+def consumable(token: RefreshTokenRecord, family: RefreshFamilyRecord, client_id: str, now: datetime) -> bool:
+    """A refresh by ``client_id`` may consume ``token``: live, and its family is that client's."""
+    return family.client_id == client_id and is_active(token, family, now)
 
 
 class RefreshTokens:
@@ -176,5 +193,5 @@ class RefreshTokens:
             family_id=family.id,
             parent_hash=parent_hash,
             created_at=now,
-            idle_expires_at=min(now + self._idle, family.absolute_expires_at),
+            idle_expires_at=idle_expiry(now + self._idle, family),
         )

@@ -24,9 +24,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from frmr_sso.audit.events import SUCCESS, AuditContext, Auditor, Event
-from frmr_sso.oauth.access_tokens import AT_JWT, deny
+from frmr_sso.oauth.access_tokens import deny
+from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.clients import Client
-from frmr_sso.oauth.ports import JwtVerifier
+from frmr_sso.oauth.errors import InvalidToken
 from frmr_sso.oauth.refresh import RefreshTokens
 from frmr_sso.oauth.request import Params
 from frmr_sso.storage.ports import KeyValueStore
@@ -42,11 +43,11 @@ class RevocationService:
         *,
         refresh_tokens: RefreshTokens,
         kv: KeyValueStore,
-        verifier: JwtVerifier,
+        bearer: BearerValidator,
         clock: Callable[[], float] = time.time,
         auditor: Auditor | None = None,
     ) -> None:
-        self._refresh, self._kv, self._verifier, self._clock = refresh_tokens, kv, verifier, clock
+        self._refresh, self._kv, self._bearer, self._clock = refresh_tokens, kv, bearer, clock
         self._auditor = auditor
 
     async def revoke(self, client: Client, form: Params, context: AuditContext | None = None) -> None:
@@ -69,15 +70,14 @@ class RevocationService:
             )
 
     async def _revoke_access_token(self, client: Client, token: str) -> _Revoked | None:
-        claims = await self._verifier.verify(token, typ=AT_JWT)
-        if claims is None or claims.get("client_id") != client.client_id:
+        try:
+            claims = await self._bearer.validate(token)
+        except InvalidToken:
             return None
-        jti, exp = claims.get("jti"), claims.get("exp")
-        if not isinstance(jti, str) or not isinstance(exp, int):
+        if claims.client_id != client.client_id:
             return None
-        await deny(self._kv, jti, exp=exp, now=self._clock())
-        subject = claims.get("sub")
-        return (subject if isinstance(subject, str) else None), {"token_type": "access_token", "jti": jti}
+        await deny(self._kv, claims.jti, exp=claims.exp, now=self._clock())
+        return claims.subject, {"token_type": "access_token", "jti": claims.jti}
 
     async def _revoke_refresh_token(self, client: Client, token: str) -> _Revoked | None:
         found = await self._refresh.find(token)

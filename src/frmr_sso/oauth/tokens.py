@@ -13,6 +13,10 @@ With an ``Auditor`` every grant writes one audit record (``token.issued`` or
 ``token.refresh_rotated``: grant, client, subject, ``jti``, never a token) through
 the batching writer without waiting for its commit; a refresh reuse
 (``token.refresh_reused``) and a replayed code (``token.code_replayed``) wait.
+
+A refresh token reused outside its grace window revokes its family
+(``oauth.refresh``) and, through ``end_session``, ends the SSO session of the
+login it came from, whether or not anything is audited.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.config import Settings
+from frmr_sso.errors import FrmrSsoError
 from frmr_sso.oauth import codes, pkce
 from frmr_sso.oauth.access_tokens import deny, new_jti
 from frmr_sso.oauth.clients import Client
@@ -52,6 +57,10 @@ MAX_REFRESH_TOKEN = 128
 MAX_SCOPE = 1024
 REPLAY_REASON = "authorization_code_replayed"
 NO_CONTEXT = AuditContext()
+
+EndSession = Callable[[str, AuditContext], Awaitable[bool]]
+"""Ends the SSO session ``sid`` whose refresh token leaked (its families revoked, its clients told);
+True when a live session ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +96,11 @@ class TokenService:
         access_token_alg: str = "RS256",  # noqa: S107 - an algorithm name
         clock: Callable[[], float] = time.time,
         auditor: Auditor | None = None,
+        end_session: EndSession | None = None,
     ) -> None:
         self.lifetimes = lifetimes
         self._kv, self._clock, self._auditor = kv, clock, auditor
+        self._end_session = end_session
         self.issuance = TokenIssuer(
             issuer=issuer,
             audience=audience or issuer,
@@ -200,15 +211,17 @@ class TokenService:
                 client.client_id, token, _utc(now), requested_scope=requested
             )
         except RefreshReused as reused:
+            await self._reused(reused, context)
             if self._auditor is not None:
                 family = reused.family
+                details = {"family_id": family.id, "family_revoked": reused.revoked}
                 await self._auditor.record(
                     Event.REFRESH_REUSED,
                     context,
                     outcome=FAILURE,
                     client_id=client.client_id,
                     subject_id=family.subject,
-                    details={"family_id": family.id, "family_revoked": reused.revoked},
+                    details={**details, "session_ended": reused.session_ended},
                 )
             raise
         scope = narrow(requested or rotated.family.scope, client.scopes)
@@ -224,6 +237,16 @@ class TokenService:
         }
         await self._issued(Event.REFRESH_ROTATED, context, client, login.subject, details)
         return issued
+
+    async def _reused(self, reused: RefreshReused, context: AuditContext) -> None:
+        """RFC 9700 §4.14.2: the token leaked, so may have the SSO session it came from: end it too."""
+        session_id = reused.family.session_id
+        if not reused.revoked or session_id is None or self._end_session is None:
+            return
+        try:
+            reused.session_ended = await self._end_session(session_id, context)
+        except FrmrSsoError as exc:  # the family is revoked; the client gets invalid_grant regardless
+            log.error("the session of a reused refresh token was not ended", extra={"error": str(exc)})
 
     async def client_credentials(
         self, client: Client, form: Params, context: AuditContext = NO_CONTEXT

@@ -8,31 +8,10 @@ protocol claim.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-_HASHES: dict[str, Callable[[bytes], Any]] = {
-    "256": hashlib.sha256,
-    "384": hashlib.sha384,
-    "512": hashlib.sha512,
-}
-
-
-def token_hash(value: str, alg: str) -> str:
-    """``at_hash`` / ``c_hash`` (OIDC Core §3.1.3.6, §3.3.2.11).
-
-    "Its value is the base64url encoding of the left-most half of the hash of the
-    octets of the ASCII representation of the access_token value, where the hash
-    algorithm used is the hash algorithm used in the alg Header Parameter of the
-    ID Token's JOSE Header." EdDSA (Ed25519) uses SHA-512.
-    """
-    digest_of = hashlib.sha512 if alg == "EdDSA" else _HASHES.get(alg[-3:])
-    if digest_of is None:
-        raise ValueError(f"no hash defined for the algorithm {alg!r}")
-    digest: bytes = digest_of(value.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+from frmr_sso.jose.digests import token_hash
 
 
 def id_token_claims(

@@ -6,7 +6,6 @@ per key and can be recomputed by anyone holding the JWK.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from typing import Any
@@ -14,6 +13,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from frmr_sso.jose.b64 import b64url_encode
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 SUPPORTED_ALGORITHMS = ("RS256", "ES256")
@@ -62,7 +63,7 @@ def jwk_thumbprint(jwk: dict[str, Any]) -> str:
     members = _THUMBPRINT_MEMBERS[jwk["kty"]]
     canonical = json.dumps({name: jwk[name] for name in members}, separators=(",", ":"), sort_keys=True)
     digest = hashlib.sha256(canonical.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return b64url_encode(digest)
 
 
 def public_jwk(key: PrivateKey, alg: str) -> dict[str, Any]:

@@ -17,7 +17,6 @@ its JWKS; until then the previous key keeps signing. A rotation given an
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 import time
@@ -27,12 +26,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from frmr_sso.audit.events import INFO, AuditContext, Auditor, Event
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.jose import sign_compact
 from frmr_sso.oidc.jwks import (
     SUPPORTED_ALGORITHMS,
     PrivateKey,
@@ -52,18 +49,6 @@ UNKNOWN_KID_REFRESH_INTERVAL = 5.0  # seconds; bounds reloads forced by tokens w
 
 class SigningKeyUnavailable(FrmrSsoError):
     """No usable signing key for the algorithm: ``ensure_keys`` was not run, or it was removed."""
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _signature(key: PrivateKey, signing_input: bytes) -> bytes:
-    """RS256: PKCS#1 v1.5 over SHA-256. ES256: the raw r || s of RFC 7518 §3.4, not DER."""
-    if isinstance(key, rsa.RSAPrivateKey):
-        return key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
-    r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +84,6 @@ class KeyRing:
         self.refresh_interval, self.rsa_bits = refresh_interval, rsa_bits
         self.algorithms = tuple(check_algorithm(alg) for alg in algorithms)
         self._state = _State()
-        self._headers: dict[tuple[str, str, str], str] = {}
         self._private: dict[str, PrivateKey] = {}
         self._loaded_at = float("-inf")
         self._ensured = False
@@ -109,16 +93,9 @@ class KeyRing:
     # -- hot path: memory only ------------------------------------------------------------
 
     def sign(self, claims: dict[str, Any], *, alg: str = "RS256", typ: str = "JWT") -> str:
-        """The compact JWS; the header segment of each (key, typ) is encoded once."""
+        """The compact JWS of ``claims`` by the active key of ``alg`` (``jose.sign_compact``)."""
         signer = self._signer(alg)
-        header = self._headers.get((signer.kid, alg, typ))
-        if header is None:
-            header = _b64(
-                json.dumps({"alg": alg, "kid": signer.kid, "typ": typ}, separators=(",", ":")).encode()
-            )
-            self._headers = {**self._headers, (signer.kid, alg, typ): header}
-        signing_input = header + "." + _b64(json.dumps(claims, separators=(",", ":")).encode())
-        return signing_input + "." + _b64(_signature(signer.key, signing_input.encode("ascii")))
+        return sign_compact(claims, signer.key, alg=alg, header={"kid": signer.kid, "typ": typ})
 
     def signing_kid(self, alg: str = "RS256") -> str:
         return self._signer(alg).kid
@@ -233,7 +210,6 @@ class KeyRing:
             else:
                 live.append(record)
         self._state = await self._build_state(live, now)
-        self._headers = {}
         self._loaded_at = time.monotonic()
 
     async def _build_state(self, records: list[SigningKeyRecord], now: datetime) -> _State:

@@ -9,67 +9,58 @@
 - ``frmr.registry.read``: a service (client_credentials) looks persons up by
   SNILS or FRMR id.
 
-Every token must be an RFC 9068 JWT of this broker (``typ`` at+jwt, our issuer
-and audience, unexpired, not revoked): ``InvalidToken`` (401) otherwise, and
-``InsufficientScope`` (403) when the scope is missing.
+Every token is checked by ``oauth.bearer.BearerValidator``: ``InvalidToken``
+(401) for anything but a live access token of this broker, ``InsufficientScope``
+(403) when a scope is missing. The identity documents section needs
+``frmr.documents`` besides (``oauth.resources``).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
-from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
-from frmr_sso.oauth.errors import InsufficientScope, InvalidToken
-from frmr_sso.oauth.ports import JwtVerifier
+from frmr_sso.oauth.bearer import AccessClaims, BearerValidator, check
+from frmr_sso.oauth.errors import InsufficientScope
+from frmr_sso.oauth.resources import DOCUMENTS_API, FRMR_DOCUMENTS, api_audience
 from frmr_sso.oauth.scope import OPENID
 from frmr_sso.oidc.userinfo import load_snapshot
+from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.storage.ports import KeyValueStore
 
 WORKER_SCOPE = "frmr"
 REGISTRY_READ_SCOPE = "frmr.registry.read"
+WORKER_SCOPES = frozenset({OPENID, WORKER_SCOPE})
+DOCUMENTS = "documents"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerAccess:
+    """A worker's token at ``/api/v1/me``: whose record, and which of its sections it may read."""
+
+    frmr_id: str
+    sections: tuple[str, ...]
 
 
 class RegistryAccess:
-    def __init__(
-        self, *, issuer: str, verifier: JwtVerifier, kv: KeyValueStore, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._issuer, self._verifier, self._kv, self._clock = issuer, verifier, kv, clock
+    def __init__(self, *, bearer: BearerValidator, kv: KeyValueStore) -> None:
+        self._bearer, self._kv = bearer, kv
 
-    async def claims(self, token: str) -> dict[str, Any]:
-        """The claims of a valid access token of this broker; InvalidToken otherwise."""
-        claims = await self._verifier.verify(token, typ=AT_JWT)
-        invalid = InvalidToken("the access token is invalid or expired")
-        if claims is None or claims.get("iss") != self._issuer:
-            raise invalid
-        audience, jti, exp = claims.get("aud"), claims.get("jti"), claims.get("exp")
-        if audience != self._issuer and not (isinstance(audience, list) and self._issuer in audience):
-            raise invalid
-        if not isinstance(jti, str) or not isinstance(exp, int) or exp <= self._clock():
-            raise invalid
-        if await is_denied(self._kv, jti):
-            raise invalid
-        return claims
-
-    async def worker(self, token: str) -> str:
-        """The FRMR id of the worker an end-user token with ``openid frmr`` was issued for."""
-        claims = await self.claims(token)
-        scope = str(claims.get("scope", "")).split()
-        needed = f"{OPENID} {WORKER_SCOPE}"
-        if WORKER_SCOPE not in scope or OPENID not in scope:
-            raise InsufficientScope(f"the access token lacks the scopes {needed}", scope=needed)
-        snapshot = await load_snapshot(self._kv, str(claims["jti"]))
+    async def worker(self, token: str, *, section: str | None = None) -> WorkerAccess:
+        """The worker an end-user token with ``openid frmr`` was issued for; the documents section
+        (asked for by ``section`` or within the whole record) needs ``frmr.documents`` and its audience."""
+        claims = await self._bearer.require(token, scopes=WORKER_SCOPES)
+        documents_api = api_audience(self._bearer.issuer, DOCUMENTS_API)
+        if section == DOCUMENTS:
+            check(claims, scopes=WORKER_SCOPES | {FRMR_DOCUMENTS}, audience=documents_api)
+        with_documents = claims.has(FRMR_DOCUMENTS) and documents_api in claims.audiences
+        sections = SECTIONS if with_documents else tuple(s for s in SECTIONS if s != DOCUMENTS)
+        snapshot = await load_snapshot(self._kv, claims.jti)
         frmr_id = None if snapshot is None else snapshot.get("frmr_person_id")
         if not isinstance(frmr_id, str):
+            needed = f"{OPENID} {WORKER_SCOPE}"
             raise InsufficientScope("the access token was not issued for a medical worker", scope=needed)
-        return frmr_id
+        return WorkerAccess(frmr_id, sections)
 
-    async def service(self, token: str) -> dict[str, Any]:
+    async def service(self, token: str) -> AccessClaims:
         """The claims of a token holding ``frmr.registry.read``."""
-        claims = await self.claims(token)
-        if REGISTRY_READ_SCOPE not in str(claims.get("scope", "")).split():
-            raise InsufficientScope(
-                f"the access token lacks the {REGISTRY_READ_SCOPE} scope", scope=REGISTRY_READ_SCOPE
-            )
-        return claims
+        return await self._bearer.require(token, scopes={REGISTRY_READ_SCOPE})

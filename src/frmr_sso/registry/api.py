@@ -100,8 +100,8 @@ class RegistryApi:
             raise NotFound("no FRMR record")
         return person
 
-    async def me(self, frmr_id: str) -> dict[str, Any]:
-        return person_json(await self._own(frmr_id))
+    async def me(self, frmr_id: str, *, sections: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
+        return person_json(await self._own(frmr_id), sections=sections)
 
     async def section(self, frmr_id: str, section: str, *, limit: int, cursor: str | None) -> Page:
         if section not in SECTIONS:

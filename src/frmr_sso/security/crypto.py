@@ -15,7 +15,6 @@ rows fails like any other tampering: with ``DecryptionError``.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import os
@@ -28,6 +27,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from frmr_sso.config import Settings
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.jose.b64 import b64url_decode, b64url_encode
 
 VERSION = "v1"
 NONCE_BYTES = 12
@@ -97,15 +97,6 @@ class SecretKeys:
         return FieldCipher(self, purpose=purpose)
 
 
-def _b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64decode(text: str) -> bytes:
-    padded = text + "=" * (-len(text) % 4)
-    return base64.b64decode(padded, altchars=b"-_", validate=True)
-
-
 class FieldCipher:
     """Seals and opens one kind of field; cheap to call, safe to share between tasks."""
 
@@ -124,7 +115,7 @@ class FieldCipher:
         data = plaintext.encode() if isinstance(plaintext, str) else plaintext
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._aeads[0].encrypt(nonce, data, self._aad(associated_data))
-        return f"{VERSION}.{_b64encode(nonce + sealed)}"
+        return f"{VERSION}.{b64url_encode(nonce + sealed)}"
 
     def decrypt(self, token: str, *, associated_data: bytes | str = b"") -> bytes:
         """The plaintext, opened under the current secret or any previous one."""
@@ -143,7 +134,7 @@ class FieldCipher:
         if version != VERSION or not dot:
             raise DecryptionError(f"unsupported {self.purpose} ciphertext format")
         try:
-            raw = _b64decode(body)
+            raw = b64url_decode(body)
         except (binascii.Error, ValueError):
             raise DecryptionError(f"malformed {self.purpose} ciphertext") from None
         if len(raw) < NONCE_BYTES + _TAG_BYTES:

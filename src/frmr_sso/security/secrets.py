@@ -16,7 +16,6 @@ are kept, so failed guesses neither fill it nor get cheaper.
 from __future__ import annotations
 
 import asyncio
-import base64
 import binascii
 import hashlib
 import hmac
@@ -24,6 +23,8 @@ import os
 import secrets
 import threading
 from collections import OrderedDict
+
+from frmr_sso.jose.b64 import b64url_decode, b64url_encode
 
 SCHEME = "scrypt"
 LOG2_N, BLOCK_SIZE, PARALLELISM = 14, 8, 1
@@ -41,14 +42,6 @@ def generate_client_secret(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
-
-
 def _scrypt(secret: str, salt: bytes, log2_n: int, r: int, p: int) -> bytes:
     n = 1 << log2_n
     return hashlib.scrypt(
@@ -61,7 +54,8 @@ def hash_secret(secret: str) -> str:
         raise ValueError("a client secret must not be empty")
     salt = os.urandom(SALT_BYTES)
     digest = _scrypt(secret, salt, LOG2_N, BLOCK_SIZE, PARALLELISM)
-    return f"{SCHEME}$ln={LOG2_N},r={BLOCK_SIZE},p={PARALLELISM}${_b64(salt)}${_b64(digest)}"
+    params = f"ln={LOG2_N},r={BLOCK_SIZE},p={PARALLELISM}"
+    return f"{SCHEME}${params}${b64url_encode(salt)}${b64url_encode(digest)}"
 
 
 def parse_secret_hash(encoded: str) -> tuple[int, int, int, bytes, bytes]:
@@ -70,7 +64,7 @@ def parse_secret_hash(encoded: str) -> tuple[int, int, int, bytes, bytes]:
         scheme, params, salt_text, digest_text = encoded.split("$")
         values = dict(item.split("=", 1) for item in params.split(","))
         log2_n, r, p = int(values["ln"]), int(values["r"]), int(values["p"])
-        salt, digest = _unb64(salt_text), _unb64(digest_text)
+        salt, digest = b64url_decode(salt_text), b64url_decode(digest_text)
     except (ValueError, KeyError, binascii.Error):
         raise MalformedSecretHash("a secret hash must read scrypt$ln=…,r=…,p=…$salt$digest") from None
     if scheme != SCHEME or set(values) != {"ln", "r", "p"}:

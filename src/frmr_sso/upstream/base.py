@@ -16,8 +16,6 @@ an upstream refresh token (ESIA with ``access_type: offline``) also implement
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -101,11 +99,6 @@ def new_nonce() -> str:
 
 def new_code_verifier() -> str:
     return secrets.token_urlsafe(48)  # 64 characters of the RFC 7636 alphabet
-
-
-def s256_challenge(code_verifier: str) -> str:
-    digest = hashlib.sha256(code_verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def is_uuid(value: str) -> bool:

@@ -7,6 +7,8 @@ at the token endpoint). Two signers are provided, both framework-free:
 * ``RsaSecretSigner`` — RSASSA-PKCS1-v1_5 over SHA-256 (test stands, mock ESIA);
 * ``GostSecretSigner`` — GOST R 34.10-2012 (256 bit) over Streebog-256 (production).
 
+The GOST primitives and their byte order are ``jose.gost``.
+
 GOST byte order (the part every implementation gets wrong once):
 
 * the digest is Streebog-256 of the message as ``gostcrypto`` returns it; GOST R
@@ -20,7 +22,6 @@ GOST byte order (the part every implementation gets wrong once):
 
 from __future__ import annotations
 
-import base64
 import secrets
 from typing import Protocol
 
@@ -28,8 +29,8 @@ import gostcrypto
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-DEFAULT_GOST_CURVE = "id-tc26-gost-3410-2012-256-paramSetB"  # = CryptoPro-A, the usual ESIA key
-GOST_SIZE = 32
+from frmr_sso.jose.b64 import b64url_encode
+from frmr_sso.jose.gost import DEFAULT_GOST_CURVE, GOST_SIZE, gost_curve, gost_sign_digest, streebog256
 
 
 class ClientSecretSigner(Protocol):
@@ -41,32 +42,15 @@ class ClientSecretSigner(Protocol):
 
 
 def b64url(data: bytes, *, padded: bool = False) -> str:
-    text = base64.urlsafe_b64encode(data).decode("ascii")
-    return text if padded else text.rstrip("=")
+    """base64url of ``data``; ``padded`` for an ESIA stand that wants the ``=`` padding back."""
+    text = b64url_encode(data)
+    return text + "=" * (-len(text) % 4) if padded else text
 
 
-def streebog256(message: bytes) -> bytes:
-    return bytes(gostcrypto.gosthash.new("streebog256", data=message).digest())
 
 
-def gost_curve(name: str) -> dict[str, int]:
-    try:
-        curve: dict[str, int] = gostcrypto.gostsignature.CURVES_R_1323565_1_024_2019[name]
-    except KeyError:
-        raise ValueError(f"unknown GOST curve {name}") from None
-    if "256" not in name:
-        raise ValueError(f"{name} is not a 256-bit curve")
-    return curve
 
 
-def gost_sign_digest(
-    private_key: bytes, digest: bytes, curve: dict[str, int], *, rand_k: bytes | None = None
-) -> bytes:
-    """Raw ``s || r`` over a Streebog-256 ``digest`` (``rand_k`` only for known-answer tests)."""
-    signer = gostcrypto.gostsignature.new(gostcrypto.gostsignature.MODE_256, curve)
-    extra = {"rand_k": bytearray(rand_k)} if rand_k is not None else {}
-    r_s = bytes(signer.sign(bytearray(private_key), bytearray(digest[::-1]), **extra))
-    return r_s[GOST_SIZE:] + r_s[:GOST_SIZE]
 
 
 class RsaSecretSigner:
@@ -139,28 +123,5 @@ class GostSecretSigner:
         return b64url(signature, padded=self._padded)
 
 
-def gost_verify_digest(public_key: bytes, digest: bytes, signature: bytes, curve: dict[str, int]) -> bool:
-    """Check a raw ``s || r`` over a Streebog-256 ``digest`` with the public key ``X || Y``.
-
-    The inverse of ``gost_sign_digest``; used for ESIA's GOST3410_2012_256 tokens.
-    """
-    if len(public_key) != 2 * GOST_SIZE or len(signature) != 2 * GOST_SIZE:
-        return False
-    if not gost_point_on_curve(public_key, curve):
-        return False
-    verifier = gostcrypto.gostsignature.new(gostcrypto.gostsignature.MODE_256, curve)
-    r_s = signature[GOST_SIZE:] + signature[:GOST_SIZE]
-    try:
-        return bool(verifier.verify(bytearray(public_key), bytearray(digest[::-1]), bytearray(r_s)))
-    except (gostcrypto.gostsignature.GOSTSignatureError, ValueError):
-        return False
 
 
-def gost_point_on_curve(public_key: bytes, curve: dict[str, int]) -> bool:
-    """``X || Y`` is a point of the short Weierstrass curve (a JWKS could publish anything)."""
-    p = curve["p"]
-    x = int.from_bytes(public_key[:GOST_SIZE], "big")
-    y = int.from_bytes(public_key[GOST_SIZE:], "big")
-    if not (0 <= x < p and 0 <= y < p):
-        return False
-    return (y * y - (x * x * x + curve["a"] * x + curve["b"])) % p == 0

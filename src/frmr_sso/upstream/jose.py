@@ -1,97 +1,63 @@
-"""Compact JWS from upstream providers: parse, pick the key, verify the signature, check the times.
+"""Compact JWS from upstream providers: pick the published key, verify the signature, check the times.
 
-Standard algorithms (RS/PS/ES 256–512, EdDSA) are verified by PyJWT's
-algorithm objects against the JWK; ``GOST3410_2012_256`` (ESIA production, see
-``mock_esia/jws.py`` for the wire format) by ``esia_signer.gost_verify_digest``:
-Streebog-256 of ``b64url(header).b64url(payload)``, signature ``s || r``,
-key ``{"kty": "GOST3410", "crv", "x", "y"}``. The header's ``alg`` must be
-one the connector accepts (never ``none``, never HMAC: the key is public), and
-the key must declare the same algorithm or none. The token is parsed here, not
-by PyJWT, so both families share one strict path.
+Parsing and signature checks are the JOSE module's (``frmr_sso.jose``): strict base64url, an
+unknown ``crit`` header refused, RS/PS/ES 256–512, EdDSA and ``GOST3410_2012_256`` (ESIA
+production, see ``mock_esia/jws.py`` for the wire format: Streebog-256 of the signing input,
+signature ``s || r``, key ``{"kty": "GOST3410", "crv", "x", "y"}``). A JWK becomes a key through
+PyJWT's JWK reader, a GOST one here. The header's ``alg`` must be one the connector accepts (never
+``none``, never HMAC: the key is public), and the key must declare the same algorithm or none.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import jwt
 from jwt.exceptions import InvalidKeyError, PyJWTError
 
+from frmr_sso.jose import Jws, JwsError, b64url_decode, parse_compact, signature_valid
+from frmr_sso.jose.gost import GOST_SIZE, gost_curve
+from frmr_sso.jose.jws import ALGORITHMS, GOST256, GostPublicKey
 from frmr_sso.upstream.errors import UpstreamProtocolError
-from frmr_sso.upstream.esia_signer import GOST_SIZE, gost_curve, gost_verify_digest, streebog256
 from frmr_sso.upstream.jwks import JwksCache
 
-GOST256 = "GOST3410_2012_256"
-STANDARD_ALGORITHMS = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-)
-
-
-@dataclass(frozen=True)
-class Jws:
-    header: dict[str, Any]
-    claims: dict[str, Any]
-    signing_input: bytes
-    signature: bytes
-
-    @property
-    def alg(self) -> str:
-        return str(self.header.get("alg"))
+STANDARD_ALGORITHMS = ALGORITHMS - {GOST256}
+__all__ = ["GOST256", "STANDARD_ALGORITHMS", "Jws", "check_times", "parse_jws", "public_key", "verify_jws"]
 
 
 def _reject(message: str, reason: str, connector: str) -> UpstreamProtocolError:
     return UpstreamProtocolError(message, connector=connector, reason=reason)
 
 
-def _b64decode(text: str) -> bytes:
-    if "=" in text:
-        raise ValueError("padded base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def parse_jws(token: str, *, connector: str = "") -> Jws:
-    parts = token.split(".") if isinstance(token, str) else []
     try:
-        if len(parts) != 3 or not parts[0] or not parts[1]:
-            raise ValueError("not three parts")
-        header, claims = json.loads(_b64decode(parts[0])), json.loads(_b64decode(parts[1]))
-        signature = _b64decode(parts[2])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise _reject("a token is not a compact JWS", "malformed_token", connector) from None
-    if not isinstance(header, dict) or not isinstance(claims, dict):
-        raise _reject("a token is not a JSON object", "malformed_token", connector)
-    return Jws(header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+        return parse_compact(token)
+    except JwsError as exc:
+        reason = "critical_header" if "critical" in str(exc) else "malformed_token"
+        raise _reject(f"a token is not a compact JWS we accept: {exc}", reason, connector) from None
 
 
-def _gost_public_key(jwk: Mapping[str, Any]) -> tuple[bytes, dict[str, int]]:
-    curve = gost_curve(str(jwk.get("crv")))
-    x, y = _b64decode(str(jwk.get("x", ""))), _b64decode(str(jwk.get("y", "")))
-    if len(x) != GOST_SIZE or len(y) != GOST_SIZE:
-        raise ValueError("GOST key coordinates are 32 bytes each")
-    return x + y, curve
-
-
-def _verify_gost(jws: Jws, jwk: Mapping[str, Any]) -> bool:
+def public_key(jwk: Mapping[str, Any], alg: str) -> Any:
+    """The key of a published JWK for ``verify``; ValueError when it is not one."""
+    if alg == GOST256:
+        x, y = b64url_decode(str(jwk.get("x", ""))), b64url_decode(str(jwk.get("y", "")))
+        if len(x) != GOST_SIZE or len(y) != GOST_SIZE:
+            raise ValueError("GOST key coordinates are 32 bytes each")
+        return GostPublicKey(x + y, gost_curve(str(jwk.get("crv"))))
     try:
-        public_key, curve = _gost_public_key(jwk)
-    except (ValueError, binascii.Error):
+        return jwt.PyJWK(dict(jwk), alg).key
+    except (PyJWTError, InvalidKeyError, NotImplementedError, TypeError, KeyError) as exc:
+        raise ValueError("not a usable JWK") from exc
+
+
+def _verify(jws: Jws, jwk: Mapping[str, Any]) -> bool:
+    try:
+        key = public_key(jwk, jws.alg)
+    except ValueError:
         return False
-    return gost_verify_digest(public_key, streebog256(jws.signing_input), jws.signature, curve)
-
-
-def _verify_standard(jws: Jws, jwk: Mapping[str, Any]) -> bool:
-    try:
-        algorithm = jwt.get_algorithm_by_name(jws.alg)
-        key = algorithm.from_jwk(dict(jwk))
-        return bool(algorithm.verify(jws.signing_input, key, jws.signature))
-    except (PyJWTError, InvalidKeyError, NotImplementedError, ValueError, TypeError):
-        return False
+    return signature_valid(key, jws.alg, jws.signing_input, jws.signature)
 
 
 async def verify_jws(token: str, keys: JwksCache, *, algorithms: Collection[str], connector: str = "") -> Jws:
@@ -100,7 +66,7 @@ async def verify_jws(token: str, keys: JwksCache, *, algorithms: Collection[str]
     alg, kid = jws.header.get("alg"), jws.header.get("kid")
     if not isinstance(alg, str) or alg.lower() == "none" or not jws.signature:
         raise _reject("an unsigned token", "unsigned_token", connector)
-    if alg not in algorithms or (alg != GOST256 and alg not in STANDARD_ALGORITHMS):
+    if alg not in algorithms or alg not in ALGORITHMS:
         raise _reject(f"token algorithm {alg} not accepted", "bad_algorithm", connector)
     if kid is not None and not isinstance(kid, str):
         raise _reject("a token kid is not a string", "malformed_token", connector)
@@ -109,9 +75,9 @@ async def verify_jws(token: str, keys: JwksCache, *, algorithms: Collection[str]
         raise _reject("no published key for the token", "unknown_key", connector)
     for jwk in candidates:
         if alg == GOST256:
-            valid = await asyncio.to_thread(_verify_gost, jws, jwk)  # pure Python, tens of ms
+            valid = await asyncio.to_thread(_verify, jws, jwk)  # pure Python, tens of ms
         else:
-            valid = _verify_standard(jws, jwk)
+            valid = _verify(jws, jwk)
         if valid:
             return jws
     raise _reject("a token signature does not verify", "bad_signature", connector)

@@ -20,7 +20,8 @@ from urllib.parse import quote_plus, urlencode
 
 import httpx
 
-from frmr_sso.upstream.base import ConnectorKind, UpstreamIdentity, s256_challenge, same, snils_of
+from frmr_sso.jose.digests import s256_challenge
+from frmr_sso.upstream.base import ConnectorKind, UpstreamIdentity, same, snils_of
 from frmr_sso.upstream.breaker import CircuitBreaker
 from frmr_sso.upstream.discovery import DiscoveryCache, ProviderMetadata
 from frmr_sso.upstream.errors import (

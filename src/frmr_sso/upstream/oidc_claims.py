@@ -13,13 +13,12 @@ provider is taken to vouch for every account it issues tokens for.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from frmr_sso.jose.digests import token_hash
 from frmr_sso.upstream.base import same
 from frmr_sso.upstream.errors import UpstreamProtocolError
 from frmr_sso.upstream.jose import Jws, check_times
@@ -44,7 +43,6 @@ PROTOCOL_CLAIMS = frozenset(
     }
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_HASHES = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
 
 
 @dataclass(frozen=True)
@@ -56,13 +54,6 @@ class ClaimsMapping:
 
 def _reject(connector: str, message: str, reason: str) -> UpstreamProtocolError:
     return UpstreamProtocolError(message, connector=connector, reason=reason)
-
-
-def token_hash(value: str, alg: str) -> str:
-    """The left half of the access token's hash, base64url: ``at_hash`` per Core §3.1.3.6."""
-    digest_of = hashlib.sha512 if alg == "EdDSA" else _HASHES.get(alg[-3:], hashlib.sha256)
-    digest = digest_of(value.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
 def check_id_token(

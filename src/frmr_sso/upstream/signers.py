@@ -14,13 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
-from frmr_sso.upstream.esia_signer import (
-    DEFAULT_GOST_CURVE,
-    ClientSecretSigner,
-    GostSecretSigner,
-    RsaSecretSigner,
-    gost_curve,
-)
+from frmr_sso.jose.gost import DEFAULT_GOST_CURVE, gost_curve
+from frmr_sso.upstream.esia_signer import ClientSecretSigner, GostSecretSigner, RsaSecretSigner
 
 
 class RsaSignerConfig(BaseModel):

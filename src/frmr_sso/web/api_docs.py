@@ -32,7 +32,13 @@ CLIENT_BASIC = HTTPBase(
 BEARER = HTTPBearer(
     scheme_name="accessToken",
     bearerFormat="JWT",
-    description="RFC 6750 §2.1: an access token (RFC 9068 JWT) of this provider",
+    description=(
+        "RFC 6750 §2.1: an access token (RFC 9068 JWT) of this provider. Its `aud` names the issuer "
+        "(UserInfo, the registry, audit and admin APIs) and, per first-party scope granted, that API: "
+        "`account.sessions` → `<issuer>/api/v1/me/sessions`, `frmr.documents` → "
+        "`<issuer>/api/v1/me/documents`. Only clients registered with `first_party: true` (the personal "
+        "cabinet) obtain those scopes; any other token gets 403 insufficient_scope there."
+    ),
     auto_error=False,
 )
 CLIENT_AUTH: list[Depends] = [Security(CLIENT_BASIC)]

@@ -13,22 +13,22 @@ RFC 6750 ``Bearer`` challenge).
 
 from __future__ import annotations
 
-import time
 from http import HTTPStatus
-from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from frmr_sso.bootstrap import Container
-from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
+from frmr_sso.oauth.bearer import AccessClaims
 from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest, InvalidToken
+from frmr_sso.oauth.scope import OPENID
 from frmr_sso.oidc.userinfo import load_snapshot
 from frmr_sso.registry.cabinet_base import Worker
 from frmr_sso.web.errors import problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
 
 FRMR_SCOPE, ADMIN_SCOPE, REGISTRY_ADMIN_SCOPE = "frmr", "admin", "frmr.admin"
+WORKER_SCOPES = frozenset({OPENID, FRMR_SCOPE})
 
 
 class Refused(Exception):
@@ -43,7 +43,9 @@ def bearer_refusal(exc: BearerError) -> Refused:
     return Refused(response)
 
 
-async def _claims(request: Request, container: Container, *, optional: bool = False) -> dict[str, Any] | None:
+async def _claims(
+    request: Request, container: Container, *, scopes: frozenset[str] = frozenset(), optional: bool = False
+) -> AccessClaims | None:
     if optional and "authorization" not in request.headers:
         return None
     try:
@@ -51,54 +53,30 @@ async def _claims(request: Request, container: Container, *, optional: bool = Fa
             token = bearer_token(await oauth_request(request, form=False))
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
-        return await access_claims(token, container)
+        return await container.bearer.require(token, scopes=scopes)
     except BearerError as exc:
         raise bearer_refusal(exc) from None
 
 
-async def access_claims(token: str, container: Container) -> dict[str, Any]:
-    """The claims of a live access token this broker issued for itself; ``InvalidToken`` otherwise."""
-    issuer = container.settings.issuer
-    claims = await container.verifier.verify(token, typ=AT_JWT)
-    invalid = InvalidToken("the access token is invalid or expired")
-    if claims is None or claims.get("iss") != issuer:
-        raise invalid
-    audience, jti, exp = claims.get("aud"), claims.get("jti"), claims.get("exp")
-    if audience != issuer and not (isinstance(audience, list) and issuer in audience):
-        raise invalid
-    if not isinstance(jti, str) or not isinstance(exp, int) or exp <= time.time():
-        raise invalid
-    if await is_denied(container.kv, jti):
-        raise invalid
-    return claims
-
-
-def _scopes(claims: dict[str, Any]) -> set[str]:
-    return set(str(claims.get("scope", "")).split())
-
-
-async def _worker_of(claims: dict[str, Any], container: Container) -> Worker:
-    if FRMR_SCOPE not in _scopes(claims) or "openid" not in _scopes(claims):
-        raise bearer_refusal(InsufficientScope("the access token lacks openid or frmr", scope=FRMR_SCOPE))
-    snapshot = await load_snapshot(container.kv, str(claims["jti"]))
+async def _worker_of(claims: AccessClaims, container: Container) -> Worker:
+    snapshot = await load_snapshot(container.kv, claims.jti)
     if snapshot is None:
         raise bearer_refusal(InvalidToken("the access token was not issued for an end-user"))
     frmr_id = snapshot.get("frmr_person_id")
     if not isinstance(frmr_id, str) or not frmr_id:
         raise Refused(problem(404, "Not Found", "there is no FRMR record of this person"))
-    client = claims.get("client_id")
-    return Worker(str(claims["sub"]), frmr_id, client if isinstance(client, str) else None)
+    return Worker(claims.subject, frmr_id, claims.client_id)
 
 
 async def worker(request: Request, container: Container) -> Worker:
-    claims = await _claims(request, container)
+    claims = await _claims(request, container, scopes=WORKER_SCOPES)
     assert claims is not None
     return await _worker_of(claims, container)
 
 
 async def optional_worker(request: Request, container: Container) -> Worker | None:
     """The worker when the request carries a token (which must then be valid), None without one."""
-    claims = await _claims(request, container, optional=True)
+    claims = await _claims(request, container, scopes=WORKER_SCOPES, optional=True)
     return None if claims is None else await _worker_of(claims, container)
 
 
@@ -106,9 +84,8 @@ async def reviewer(request: Request, container: Container) -> str:
     """The registry administrator's name for ``decided_by``: ``client:<id>`` or ``subject:<sub>``."""
     claims = await _claims(request, container)
     assert claims is not None
-    scopes = _scopes(claims)
-    if ADMIN_SCOPE in scopes and claims.get("sub") == claims.get("client_id"):
-        return f"client:{claims.get('client_id')}"
-    if REGISTRY_ADMIN_SCOPE in scopes:
-        return f"subject:{claims.get('sub')}"
+    if claims.has(ADMIN_SCOPE) and claims.subject == claims.client_id:
+        return f"client:{claims.client_id}"
+    if claims.has(REGISTRY_ADMIN_SCOPE):
+        return f"subject:{claims.subject}"
     raise bearer_refusal(InsufficientScope("the access token lacks admin or frmr.admin", scope=ADMIN_SCOPE))

@@ -5,8 +5,8 @@
 * ``token.bearer_refused``: a bearer token refused at ``/userinfo``, the admin or the audit API
   (forged, expired, revoked, without the scope, or sent in the query).
 
-A refresh token reused outside its grace window (its family just revoked) also ends the SSO
-session of the login it came from: the token leaked, so may have the session (RFC 9700 §4.14.2).
+A refusal of a refresh token reused outside its grace window names whether the refresh use case
+ended the SSO session it came from (``session_ended``).
 
 A record names the endpoint, the RFC error code and its description (fixed texts of the core:
 never a token, code or secret), the client when it is a registered one, the ``grant_type``, and for
@@ -21,10 +21,10 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import jwt
 from starlette.requests import Request
 
 from frmr_sso.audit.events import FAILURE, AuditContext, Event
+from frmr_sso.jose import unverified_header
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import BearerError, OAuthError, TemporarilyUnavailable
 from frmr_sso.oauth.refresh import RefreshReused
@@ -66,10 +66,8 @@ class Refusals:
             details["grant_type"] = self._form_value("grant_type")
         event = Event.BEARER_REFUSED if bearer else Event.TOKEN_REFUSED
         try:
-            if isinstance(exc, RefreshReused) and exc.revoked and exc.family.session_id:
-                details["session_ended"] = await self.container.account_sessions.end_compromised(
-                    exc.family.session_id, self._context(), by="refresh_reuse"
-                )
+            if isinstance(exc, RefreshReused):
+                details["session_ended"] = exc.session_ended  # the refresh use case ended it
             client_id = await self._client_id()
             await auditor.record(
                 event, self._context(), outcome=FAILURE, client_id=client_id, details=details
@@ -118,8 +116,6 @@ def _claimed_alg(token: str | None) -> str | None:
     """The ``alg`` a bearer token's header names (unverified: it says what was tried)."""
     if not token:
         return None
-    try:
-        alg = jwt.get_unverified_header(token).get("alg")
-    except jwt.InvalidTokenError:
-        return None
+    header = unverified_header(token)
+    alg = None if header is None else header.get("alg")
     return alg[:MAX_ALG] if isinstance(alg, str) else None

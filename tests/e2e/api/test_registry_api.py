@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
+from frmr_sso.cabinet.mount import DEMO_CABINET_SECRET
 from frmr_sso.storage.ports import AuditFilter
 from frmr_sso.storage.sql import SqlAuditRepository, create_engine
 from tests.e2e.web.provider import (
+    CABINET_ID,
     SERVICE_ID,
     SERVICE_SECRET,
     WEB_ID,
@@ -62,15 +64,21 @@ async def worker(
     broker: Provider,
     frmr_id: str | None = DOCTOR,
     scope: tuple[str, ...] = ("openid", "frmr"),
+    *,
+    cabinet: bool = False,
 ) -> dict[str, str]:
-    """A bearer header of an end-user token whose login was mapped to ``frmr_id``."""
-    code_grant = grant(scope=scope)
+    """A bearer header of an end-user token whose login was mapped to ``frmr_id``, of demo-web
+    or (``cabinet``) of the first-party cabinet."""
+    client, secret, redirect = (WEB_ID, WEB_SECRET, WEB_REDIRECT)
+    if cabinet:
+        client, secret, redirect = (CABINET_ID, DEMO_CABINET_SECRET, f"{broker.base}/cabinet/callback")
+    code_grant = grant(scope=scope, client_id=client, redirect_uri=redirect)
     claims = {k: v for k, v in code_grant.claims.items() if k != "frmr_person_id"}
     if frmr_id is not None:
         claims["frmr_person_id"] = frmr_id
     code = await broker.mint_code(dataclasses.replace(code_grant, claims=claims))
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": WEB_REDIRECT}
-    response = await http.post("/token", data=form, auth=(WEB_ID, WEB_SECRET))
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect}
+    response = await http.post("/token", data=form, auth=(client, secret))
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
@@ -93,7 +101,7 @@ def assert_problem(response: httpx.Response, status: int, field: str | None = No
 
 
 async def test_the_worker_reads_their_whole_record(http: httpx.AsyncClient, broker: Provider) -> None:
-    auth = await worker(http, broker)
+    auth = await worker(http, broker, scope=("openid", "frmr", "frmr.documents"), cabinet=True)
     response = await http.get("/api/v1/me", headers=auth)
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "private, no-cache"
@@ -143,7 +151,25 @@ async def test_a_section_comes_a_page_at_a_time(http: httpx.AsyncClient, broker:
         assert (response.headers.get("link") is None) == (url is None)
     assert seen == whole["items"]
     for name in SECTIONS:
-        assert (await http.get(f"/api/v1/me/{name}", headers=auth)).status_code == 200
+        if name != "documents":
+            assert (await http.get(f"/api/v1/me/{name}", headers=auth)).status_code == 200
+
+
+async def test_identity_documents_need_a_first_party_scope(http: httpx.AsyncClient, broker: Provider) -> None:
+    """A third-party app's frmr token reads the record without the passport data; the cabinet's reads it."""
+    third_party = await worker(http, broker)  # /authorize grants demo-web no frmr.documents
+    record = (await http.get("/api/v1/me", headers=third_party)).json()
+    assert "documents" not in record
+    assert record["employments"]
+    for path in ("/api/v1/me/documents", "/api/v1/me/documents/doc-0000001-1"):
+        refused = await http.get(path, headers=third_party)
+        assert_problem(refused, 403)
+        assert refused.json()["error"] == "insufficient_scope"
+        assert 'scope="frmr frmr.documents openid"' in refused.headers["www-authenticate"]
+    first_party = await worker(http, broker, scope=("openid", "frmr", "frmr.documents"), cabinet=True)
+    documents = await http.get("/api/v1/me/documents", headers=first_party)
+    assert documents.status_code == 200, documents.text
+    assert documents.json()["items"][0]["series"] == "4509"
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from frmr_sso.app import create_app
+from frmr_sso.cabinet.mount import DEMO_CABINET_SECRET
 from frmr_sso.config import Settings
 from frmr_sso.demo import ESIA_CLIENT_ID, certificate_hash, register_broker_at_mock
 from frmr_sso.storage.ports import AuditRecord
@@ -50,6 +51,7 @@ with warnings.catch_warnings():
 
 SPA_ID, SPA_REDIRECT = "demo-spa", "http://127.0.0.1:9998/callback"
 WEB_ID, WEB_SECRET, WEB_REDIRECT = "demo-web", "demo-web-secret", "http://127.0.0.1:9999/callback"
+CABINET_ID = "frmr-cabinet"
 SCOPE = "openid profile snils frmr"
 DOCTOR, DOCTOR_PASSWORD = "+79990000001", "Vrach-2026-Demo!"
 NO_RECORD, NO_RECORD_PASSWORD = "+79990000002", "Bez-Zapisi-2026!"
@@ -80,6 +82,17 @@ class Rig:
             scope=SCOPE,
             code_challenge_method="S256",
             token_endpoint_auth_method="none",
+        )
+
+    def cabinet(self, scope: str) -> AsyncOAuth2Client:
+        """The personal cabinet's client, first-party (the demo registers it)."""
+        return AsyncOAuth2Client(
+            client_id=CABINET_ID,
+            client_secret=DEMO_CABINET_SECRET,
+            redirect_uri=f"{self.broker}/cabinet/callback",
+            scope=scope,
+            code_challenge_method="S256",
+            token_endpoint_auth_method="client_secret_basic",
         )
 
     def web(self) -> AsyncOAuth2Client:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.e2e.login.support import (
+    CABINET_ID,
     DOCTOR,
     DOCTOR_PASSWORD,
     SPA_ID,
@@ -22,6 +23,7 @@ from tests.e2e.login.support import (
 from tests.support.forms import HtmlForm, parse_forms
 
 PAGE = "/account/sessions"
+SCOPE = "openid frmr offline_access"
 
 
 @pytest.fixture
@@ -31,14 +33,14 @@ async def second(rig: Rig) -> AsyncIterator[Rig]:
         yield dataclasses.replace(rig, browser=browser)
 
 
-async def login(rig: Rig, *, user_agent: str) -> dict[str, str]:
-    """A brokered login of the SPA in ``rig``'s browser; the SPA's tokens."""
+async def login(rig: Rig, *, user_agent: str, cabinet: bool = False, scope: str = SCOPE) -> dict[str, str]:
+    """A brokered login of the SPA (or the first-party cabinet) in ``rig``'s browser; its tokens."""
     rig.browser.headers["user-agent"] = user_agent
-    async with rig.spa() as client:
-        url, state, _, verifier = start(rig, client, scope="openid frmr offline_access")
-        location = assert_code_redirect(
-            rig, await rig.esia_login(url, DOCTOR, DOCTOR_PASSWORD), SPA_REDIRECT, state
-        )
+    async with rig.cabinet(scope) if cabinet else rig.spa() as client:
+        url, state, _, verifier = start(rig, client, scope=scope)
+        redirect = f"{rig.broker}/cabinet/callback" if cabinet else SPA_REDIRECT
+        answer = await rig.esia_login(url, DOCTOR, DOCTOR_PASSWORD)
+        location = assert_code_redirect(rig, answer, redirect, state)
         token: dict[str, str] = await client.fetch_token(
             f"{rig.broker}/token", authorization_response=location, state=state, code_verifier=verifier
         )
@@ -136,7 +138,8 @@ async def test_ending_the_current_session_signs_this_browser_out(rig: Rig, secon
 
 
 async def test_the_api_lists_and_ends_sessions_with_the_persons_access_token(rig: Rig, second: Rig) -> None:
-    mine = await login(rig, user_agent="Cabinet-Browser")
+    mine = await login(rig, user_agent="Cabinet-Browser", cabinet=True, scope=SCOPE + " account.sessions")
+    assert "account.sessions" in mine["scope"].split()
     theirs = await login(second, user_agent="Other-Browser")
     api = f"{rig.broker}/api/v1/me/sessions"
     bearer = {"Authorization": f"Bearer {mine['access_token']}"}
@@ -149,6 +152,7 @@ async def test_the_api_lists_and_ends_sessions_with_the_persons_access_token(rig
     assert [s["user_agent"] for s in current] == ["Cabinet-Browser"]
     other = next(s for s in sessions if not s["current"])
     assert other["clients"] == [{"client_id": SPA_ID, "name": "Демо: одностраничное приложение (PKCE)"}]
+    assert [c["client_id"] for c in current[0]["clients"]] == [CABINET_ID]
     missing = await rig.browser.delete(f"{api}/00000000-0000-0000-0000-000000000000", headers=bearer)
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
@@ -198,3 +202,22 @@ async def test_each_login_rotates_the_session_cookie_and_the_old_one_is_dead(rig
     for value, status, text in ((first, 401, "Вы не вошли"), (second, 200, "Этот браузер")):
         async with httpx.AsyncClient(timeout=30, cookies={"frmr_sso_session": value}) as holder:
             assert_page(await holder.get(f"{rig.broker}{PAGE}"), status, text)
+
+
+async def test_only_a_first_party_clients_token_reaches_the_sessions_api(rig: Rig, second: Rig) -> None:
+    """A third-party app's openid token (even one asking for account.sessions) gets 403 insufficient_scope."""
+    cabinet = await login(rig, user_agent="Cabinet-Browser", cabinet=True, scope=SCOPE + " account.sessions")
+    spa = await login(second, user_agent="SPA-Browser", scope=SCOPE + " account.sessions")
+    assert "account.sessions" not in spa["scope"].split()  # never granted to a client that is not first-party
+    api = f"{rig.broker}/api/v1/me/sessions"
+    listed = await rig.browser.get(api, headers={"Authorization": f"Bearer {cabinet['access_token']}"})
+    cabinet_session = next(s for s in listed.json()["sessions"] if s["current"])
+    spa_bearer = {"Authorization": f"Bearer {spa['access_token']}"}
+    for refused in (
+        await second.browser.get(api, headers=spa_bearer),
+        await second.browser.delete(f"{api}/{cabinet_session['id']}", headers=spa_bearer),
+    ):
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"] == "insufficient_scope"
+        assert 'error="insufficient_scope"' in refused.headers["www-authenticate"]
+    assert await still_signed_in(rig)  # the cabinet's session lives on

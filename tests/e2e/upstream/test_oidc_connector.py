@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
+from frmr_sso.jose.digests import s256_challenge
 from frmr_sso.upstream.base import (
     Connector,
     RefreshingConnector,
@@ -17,7 +18,6 @@ from frmr_sso.upstream.base import (
     new_code_verifier,
     new_nonce,
     new_state,
-    s256_challenge,
 )
 from frmr_sso.upstream.breaker import CircuitBreaker
 from frmr_sso.upstream.errors import (

@@ -33,6 +33,7 @@ from tests.support.servers import free_port, serve
 WEB_ID, WEB_SECRET, WEB_REDIRECT = "demo-web", "demo-web-secret", "http://127.0.0.1:9999/callback"
 SPA_ID, SPA_REDIRECT = "demo-spa", "http://127.0.0.1:9998/callback"
 SERVICE_ID, SERVICE_SECRET = "demo-service", "demo-service-secret"
+CABINET_ID = "frmr-cabinet"  # first-party; the demo seeds it
 SPECIAL_ID, SPECIAL_SECRET = "special-service", "p@ss:w/rd+&=%é ü?#~"
 CLIENTS_YAML = f"""
 - client_id: {SPECIAL_ID}

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.oauth import codes
+from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.codes import CodeGrant
 from frmr_sso.oauth.introspection import IntrospectionService
 from frmr_sso.oauth.issuance import TokenResponse
@@ -76,21 +77,21 @@ def service(make_service: Callable[..., TokenService]) -> TokenService:
 
 
 @pytest.fixture
-def revocation(
-    service: TokenService, kv: KeyValueStore, signer: TestSigner, clock: Clock
-) -> RevocationService:
-    return RevocationService(
-        refresh_tokens=service.refresh_tokens, kv=kv, verifier=signer.verifier(), clock=clock
-    )
+def bearer(kv: KeyValueStore, signer: TestSigner, clock: Clock) -> BearerValidator:
+    return BearerValidator(issuer=ISSUER, verifier=signer.verifier(), kv=kv, clock=clock)
 
 
 @pytest.fixture
-def introspection(
-    service: TokenService, kv: KeyValueStore, signer: TestSigner, clock: Clock
-) -> IntrospectionService:
-    return IntrospectionService(
-        issuer=ISSUER, refresh_tokens=service.refresh_tokens, kv=kv, verifier=signer.verifier(), clock=clock
-    )
+def revocation(
+    service: TokenService, kv: KeyValueStore, bearer: BearerValidator, clock: Clock
+) -> RevocationService:
+    return RevocationService(refresh_tokens=service.refresh_tokens, kv=kv, bearer=bearer, clock=clock)
+
+
+@pytest.fixture
+def introspection(service: TokenService, bearer: BearerValidator, clock: Clock) -> IntrospectionService:
+    refresh_tokens = service.refresh_tokens
+    return IntrospectionService(issuer=ISSUER, refresh_tokens=refresh_tokens, bearer=bearer, clock=clock)
 
 
 def grant(**changes: Any) -> CodeGrant:

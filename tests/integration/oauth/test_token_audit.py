@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import AuditContext, Auditor
 from frmr_sso.audit.writer import BatchingAuditWriter
+from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.errors import InvalidGrant
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.revocation import RevocationService
@@ -18,7 +19,7 @@ from frmr_sso.storage.ports import AuditRecord, KeyValueStore
 from frmr_sso.storage.sql import SqlAuditRepository
 from tests.integration.audit.support import verify
 from tests.integration.oauth.conftest import Clock, code_form, issue_code, refresh_form
-from tests.support.oauth import SERVICE, WEB, TestSigner
+from tests.support.oauth import SERVICE, WEB
 
 CONTEXT = AuditContext(ip="203.0.113.9", user_agent="client/1.0", request_id="req-audit-1")
 
@@ -77,7 +78,7 @@ async def test_reuse_and_revocation_are_recorded(
     kv: KeyValueStore,
     repo: SqlAuditRepository,
     writer: BatchingAuditWriter,
-    signer: TestSigner,
+    bearer: BearerValidator,
     clock: Clock,
 ) -> None:
     first = (await audited.token(WEB, code_form(await issue_code(kv)), CONTEXT)).refresh_token
@@ -88,7 +89,7 @@ async def test_reuse_and_revocation_are_recorded(
     revocation = RevocationService(
         refresh_tokens=audited.refresh_tokens,
         kv=kv,
-        verifier=signer.verifier(),
+        bearer=bearer,
         clock=clock,
         auditor=Auditor(writer),
     )

@@ -9,6 +9,7 @@ from typing import cast
 import jwt
 import pytest
 
+from frmr_sso.jose.digests import s256_challenge, token_hash
 from frmr_sso.oauth.errors import (
     InvalidGrant,
     InvalidRequest,
@@ -17,10 +18,8 @@ from frmr_sso.oauth.errors import (
     UnsupportedGrantType,
 )
 from frmr_sso.oauth.introspection import IntrospectionService
-from frmr_sso.oauth.pkce import s256_challenge
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.tokens import TokenLifetimes, TokenService
-from frmr_sso.oidc.id_token import token_hash
 from frmr_sso.storage.ports import KeyValueStore
 from tests.integration.oauth.conftest import SNAPSHOT, Clock, code_form, issue_code, login, refresh_form
 from tests.support.oauth import (

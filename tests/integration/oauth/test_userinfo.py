@@ -6,6 +6,7 @@ import jwt
 import pytest
 
 from frmr_sso.oauth.access_tokens import deny
+from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.errors import InsufficientScope, InvalidToken
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.tokens import TokenService
@@ -16,8 +17,8 @@ from tests.support.oauth import ISSUER, SERVICE, WEB, TestSigner
 
 
 @pytest.fixture
-def userinfo(kv: KeyValueStore, signer: TestSigner, clock: Clock) -> UserInfoService:
-    return UserInfoService(issuer=ISSUER, verifier=signer.verifier(), kv=kv, clock=clock)
+def userinfo(kv: KeyValueStore, bearer: BearerValidator) -> UserInfoService:
+    return UserInfoService(bearer=bearer, kv=kv)
 
 
 def jti_of(token: str) -> str:
@@ -77,6 +78,7 @@ async def test_revoked_expired_foreign_or_snapshotless_tokens_are_invalid(
 
     now = int(clock())
     base = {"iss": ISSUER, "sub": "sub-1", "aud": ISSUER, "scope": "openid", "iat": now, "exp": now + 60}
+    base["client_id"] = "demo-web"  # RFC 9068 §2.2: every access token names its client
     await save_snapshot(kv, "known", SNAPSHOT, ("openid",), ttl=60)
     foreign_aud = signer.sign({**base, "jti": "known", "aud": "https://other.test"}, typ="at+jwt")
     wrong_typ = signer.sign({**base, "jti": "known"}, typ="JWT")

@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from frmr_sso.jose.digests import s256_challenge
 from frmr_sso.oauth.authorization import (
     AuthorizationRequest,
     authorization_response,
@@ -21,7 +22,6 @@ from frmr_sso.oauth.errors import (
     UnauthorizedClient,
     UnsupportedResponseType,
 )
-from frmr_sso.oauth.pkce import s256_challenge
 from frmr_sso.oauth.request import OAuthRequest
 from tests.support.oauth import ISSUER, NATIVE, SPA, SPA_REDIRECT, WEB, WEB_REDIRECT, lookup
 

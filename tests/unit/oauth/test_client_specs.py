@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,29 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def _fields(spec: ClientSpec) -> dict[str, object]:
     return {name: getattr(spec, name) for name in spec.__dataclass_fields__}
+
+
+@pytest.mark.parametrize("scope", ["account.sessions", "frmr.documents"])
+def test_first_party_scopes_only_for_a_first_party_client(scope: str) -> None:
+    asking = replace(WEB, scopes=("openid", scope))
+    assert asking.problems() == [f"client 'emr': scopes: {scope} only for a client with first_party: true"]
+    assert replace(asking, first_party=True).problems() == []
+
+
+def test_a_first_party_client_is_confidential() -> None:
+    spa = ClientSpec(client_id="spa", name="SPA", public=True, redirect_uris=("https://spa.example/cb",))
+    assert replace(spa, first_party=True).problems() == [
+        "client 'spa': first_party: a first-party client is confidential (has a secret)"
+    ]
+
+
+def test_first_party_reads_from_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "clients.yaml"
+    path.write_text(
+        "- {client_id: cab, name: Cabinet, secret: a-long-enough-secret, first_party: true,\n"
+        "   redirect_uris: [https://cab.example/cb], scopes: [openid, account.sessions]}\n",
+        encoding="utf-8",
+    )
+    [spec] = read_clients_file(path)
+    assert spec.first_party
+    assert all(not demo.first_party for demo in DEMO_CLIENTS)

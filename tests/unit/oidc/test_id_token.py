@@ -5,7 +5,8 @@ import hashlib
 
 import pytest
 
-from frmr_sso.oidc.id_token import id_token_claims, token_hash
+from frmr_sso.jose.digests import token_hash
+from frmr_sso.oidc.id_token import id_token_claims
 
 # OpenID Connect Core 1.0, Appendix A.3 / A.4 (RS256)
 ACCESS_TOKEN = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"

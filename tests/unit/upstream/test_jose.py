@@ -12,15 +12,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from frmr_sso.upstream.errors import UpstreamProtocolError
-from frmr_sso.upstream.esia_signer import (
-    GostSecretSigner,
+from frmr_sso.jose.gost import (
     gost_curve,
     gost_point_on_curve,
     gost_sign_digest,
     gost_verify_digest,
     streebog256,
 )
+from frmr_sso.upstream.errors import UpstreamProtocolError
+from frmr_sso.upstream.esia_signer import GostSecretSigner
 from frmr_sso.upstream.jose import GOST256, check_times, parse_jws, verify_jws
 from frmr_sso.upstream.jwks import JwksCache
 from mock_esia.jws import SigningKey, encode_unsigned
@@ -149,6 +149,8 @@ async def test_es256_and_ps256_through_pyjwt() -> None:
         ("W10.e30.AAAA", "malformed_token"),  # the header is a JSON list
         ("e30=.e30.AAAA", "malformed_token"),  # padded base64url
         ("!!.e30.AAAA", "malformed_token"),
+        ("e30.eyJh!!!!IjoxfQ.AAAA", "malformed_token"),  # outside the alphabet (was decoded leniently)
+        (b64(b'{"alg":"RS256","crit":["exp"],"exp":1}') + ".e30.AAAA", "critical_header"),
     ],
 )
 async def test_refused_before_any_key_is_fetched(token: str, reason: str) -> None:

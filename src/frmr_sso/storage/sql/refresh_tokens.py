@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frmr_sso.oauth.refresh import consumable, idle_expiry
 from frmr_sso.storage.errors import translate_errors
 from frmr_sso.storage.ports import RefreshFamilyRecord, RefreshTokenRecord
 from frmr_sso.storage.sql.engine import write_transaction
@@ -79,20 +80,11 @@ def _records(row: sa.Row[Any]) -> tuple[RefreshTokenRecord, RefreshFamilyRecord]
     return token, _family(m, _FAMILY_PREFIX)
 
 
-def _consumable(
-    token: RefreshTokenRecord, family: RefreshFamilyRecord, client_id: str, now: datetime
-) -> bool:
-    return (
-        token.used_at is None
-        and token.idle_expires_at > now
-        and family.client_id == client_id
-        and family.revoked_at is None
-        and family.absolute_expires_at > now
-    )
-
-
 def _consume_statement() -> sa.Select[Any]:
     """PostgreSQL: consume the live parent and add its child in one statement; the family's row back.
+
+    Its WHERE clause is ``oauth.refresh.consumable`` and its ``least`` is ``oauth.refresh.idle_expiry``,
+    written in SQL (``tests/integration/storage/sql/test_refresh_rule.py`` checks them against each other).
 
     Built once with bind parameters (``parent``, ``client``, ``child``, ``now``, ``idle``), so each
     refresh only binds values to a cached compiled statement."""
@@ -191,7 +183,7 @@ class SqlRefreshTokenRepository:
                     return
                 found = (await conn.execute(_FIND.where(refresh_tokens.c.token_hash == parent_hash))).first()
                 token, family = _records(found) if found is not None else (None, None)
-                if token is None or family is None or not _consumable(token, family, client_id, now):
+                if token is None or family is None or not consumable(token, family, client_id, now):
                     yield None
                     return
                 consume = refresh_tokens.update().where(refresh_tokens.c.token_hash == parent_hash)
@@ -201,7 +193,7 @@ class SqlRefreshTokenRepository:
                     family_id=family.id,
                     parent_hash=parent_hash,
                     created_at=now,
-                    idle_expires_at=min(idle_expires_at, family.absolute_expires_at),
+                    idle_expires_at=idle_expiry(idle_expires_at, family),
                 )
                 await conn.execute(refresh_tokens.insert().values(**_token_row(child)))
                 yield family

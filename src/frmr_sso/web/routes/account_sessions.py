@@ -2,7 +2,8 @@
 
 The page needs the live SSO cookie; its two forms (end one session, end all
 but this one) carry a CSRF token bound to the browser's session. The API needs
-a bearer access token issued to the person (``openid`` scope, from a login):
+a bearer access token issued to the person at a login with ``openid
+account.sessions`` (a scope only first-party clients get) and this API's audience:
 ``GET`` lists, ``DELETE …/{sid}`` ends one; errors are problem+json.
 Everything else is ``login.sessions.SessionManager``.
 """
@@ -10,7 +11,6 @@ Everything else is ``login.sessions.SessionManager``.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -24,8 +24,10 @@ from frmr_sso.bootstrap import Container
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.login.session import SESSION_COOKIE, SsoSession
 from frmr_sso.login.sessions import SessionManager, SessionView
-from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
-from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest, InvalidToken
+from frmr_sso.oauth.bearer import AccessClaims
+from frmr_sso.oauth.errors import BearerError, InvalidRequest
+from frmr_sso.oauth.resources import ACCOUNT_SESSIONS, SESSIONS_API, api_audience
+from frmr_sso.oauth.scope import OPENID
 from frmr_sso.registry.ru_format import local_time, zone
 from frmr_sso.upstream.base import Connector
 from frmr_sso.web import api_docs
@@ -57,6 +59,7 @@ NOT_FOUND = PageText(
     "Откройте страницу сеансов заново.",
 )
 NOTICES = {"one": "Сеанс завершён.", "others": "Все сеансы, кроме текущего, завершены."}
+SESSIONS_SCOPES = frozenset({OPENID, ACCOUNT_SESSIONS})
 _PROBLEM_DOC = {"content": {PROBLEM: {"schema": {"type": "object"}}}}
 
 
@@ -136,28 +139,19 @@ async def _end(request: Request, services: LoginServicesDep, *, others: bool) ->
 
 API_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **_PROBLEM_DOC},
-    403: {"description": "insufficient_scope: not a person's token with openid", **_PROBLEM_DOC},
+    403: {
+        "description": "insufficient_scope: not a person's token with openid account.sessions "
+        "(a scope only first-party clients such as the cabinet obtain)",
+        **_PROBLEM_DOC,
+    },
     503: {"description": "the store is unavailable", **_PROBLEM_DOC},
 }
 
 
-async def subject_claims(token: str, container: Container) -> dict[str, Any]:
-    """Claims of a live access token of ours issued to a person (a login's ``auth_time``, ``openid``)."""
-    issuer = container.settings.issuer
-    claims = await container.verifier.verify(token, typ=AT_JWT)
-    invalid = InvalidToken("the access token is invalid or expired")
-    if claims is None or claims.get("iss") != issuer:
-        raise invalid
-    audience, jti, exp, sub = claims.get("aud"), claims.get("jti"), claims.get("exp"), claims.get("sub")
-    if audience != issuer and not (isinstance(audience, list) and issuer in audience):
-        raise invalid
-    if not isinstance(jti, str) or not isinstance(exp, int) or exp <= time.time() or not isinstance(sub, str):
-        raise invalid
-    if await is_denied(container.kv, jti):
-        raise invalid
-    if "openid" not in str(claims.get("scope", "")).split() or not isinstance(claims.get("auth_time"), int):
-        raise InsufficientScope("not a person's access token with the openid scope", scope="openid")
-    return claims
+async def subject_claims(token: str, container: Container) -> AccessClaims:
+    """A person's live access token for this API: scopes ``openid account.sessions``, its audience."""
+    audience = api_audience(container.settings.issuer, SESSIONS_API)
+    return await container.bearer.require(token, scopes=SESSIONS_SCOPES, audience=audience, person=True)
 
 
 def _bearer_problem(exc: BearerError) -> Response:
@@ -201,8 +195,8 @@ async def _api(request: Request, container: Container, work: Any) -> Response:
     },
 )
 async def list_sessions(request: Request, container: ContainerDep) -> Response:
-    async def work(claims: dict[str, Any], _: object) -> Response:
-        views = await container.account_sessions.views(claims["sub"], current=claims.get("sid"))
+    async def work(claims: AccessClaims, _: object) -> Response:
+        views = await container.account_sessions.views(claims.subject, current=claims.sid)
         body = {"sessions": [view.to_json() for view in views]}
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
@@ -226,8 +220,8 @@ async def list_sessions(request: Request, container: ContainerDep) -> Response:
 async def end_session(request: Request, container: ContainerDep) -> Response:
     sid = str(request.path_params["sid"])
 
-    async def work(claims: dict[str, Any], context: Any) -> Response:
-        if not await container.account_sessions.end(claims["sub"], sid[:64], context, via="api"):
+    async def work(claims: AccessClaims, context: Any) -> Response:
+        if not await container.account_sessions.end(claims.subject, sid[:64], context, via="api"):
             return problem(404, "Not found", "no live session of this subject has that id")
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
 

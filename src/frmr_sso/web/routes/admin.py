@@ -8,18 +8,17 @@ client_credentials token of a client registered for it). Errors are
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from frmr_sso.errors import FrmrSsoError
-from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest
+from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.security.services import LockKind
 from frmr_sso.storage.ports.subjects import SUBJECT_ID_LENGTH
 from frmr_sso.web import api_docs
-from frmr_sso.web.cabinet_auth import access_claims, bearer_refusal
+from frmr_sso.web.cabinet_auth import bearer_refusal
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.errors import PROBLEM, problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
@@ -52,13 +51,6 @@ class UnlockRequest(BaseModel):
         return "ip", str(self.ip)
 
 
-async def _admin_claims(token: str, container: ContainerDep) -> dict[str, Any]:
-    claims = await access_claims(token, container)
-    if ADMIN_SCOPE not in str(claims.get("scope", "")).split():
-        raise InsufficientScope(f"the access token lacks the {ADMIN_SCOPE} scope", scope=ADMIN_SCOPE)
-    return claims
-
-
 def _bearer_problem(exc: BearerError) -> Response:
     return bearer_refusal(exc).response
 
@@ -82,7 +74,7 @@ async def unlock(request: Request, container: ContainerDep) -> Response:
         oauth = seen.oauth = await oauth_request(request, form=False)
         try:
             seen.bearer = bearer_token(oauth)
-            claims = await _admin_claims(seen.bearer, container)
+            claims = await container.bearer.require(seen.bearer, scopes={ADMIN_SCOPE})
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
         try:
@@ -91,7 +83,7 @@ async def unlock(request: Request, container: ContainerDep) -> Response:
             detail = "; ".join(str(err["msg"]) for err in exc.errors())
             return problem(400, "Invalid request", detail or "the body is invalid")
         kind, key = body.target()
-        by = f"admin-api:{claims.get('client_id') or claims.get('sub')}"
+        by = f"admin-api:{claims.client_id}"
         was_locked = await container.security.unlock(kind, key, audit_context(request, oauth), by=by)
     except BearerError as exc:
         await seen.record(exc)

@@ -21,7 +21,7 @@ from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.errors import problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
-from frmr_sso.web.routes.admin import _PROBLEM_DOC, _admin_claims, _bearer_problem
+from frmr_sso.web.routes.admin import _PROBLEM_DOC, ADMIN_SCOPE, _bearer_problem
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -48,7 +48,7 @@ async def reset(request: Request, container: ContainerDep) -> Response:
     try:
         oauth = await oauth_request(request, form=False)
         try:
-            claims = await _admin_claims(bearer_token(oauth), container)
+            claims = await container.bearer.require(bearer_token(oauth), scopes={ADMIN_SCOPE})
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
         try:
@@ -56,7 +56,7 @@ async def reset(request: Request, container: ContainerDep) -> Response:
         except ValidationError as exc:
             detail = "; ".join(str(err["msg"]) for err in exc.errors())
             return problem(400, "Invalid request", detail or "the body is invalid")
-        by = f"admin-api:{claims.get('client_id') or claims.get('sub')}"
+        by = f"admin-api:{claims.client_id}"
         was_enrolled = await reset_second_factor(
             container.totp, container.auditor, body.subject, audit_context(request, oauth), by=by
         )

@@ -1,5 +1,10 @@
 """``/api/v1/me``: the medical worker's own FRMR record, whole and by section (token scopes ``openid frmr``).
 
+The identity documents (``/api/v1/me/documents``, and that section of the whole
+record) need ``frmr.documents`` besides, a scope only first-party clients get,
+and the token's audience ``<issuer>/api/v1/me/documents``; without them the
+section answers 403 ``insufficient_scope`` and the whole record leaves it out.
+
 ``GET /api/v1/me`` is the record with every section; ``GET /api/v1/me/{section}``
 one section a page at a time (``limit`` 1..100, ``cursor`` = the last item id of
 the previous page; the ``next`` link and ``Link: rel="next"`` give it);
@@ -48,18 +53,22 @@ _PAGE_DOC = {
 )
 async def me(request: Request, container: ContainerDep) -> Response:
     async def work() -> Response:
-        frmr_id = await container.registry_access.worker(await token_of(request))
+        access = await container.registry_access.worker(await token_of(request))
         if request.query_params:
             raise InvalidParams([(name, "unknown parameter") for name in request.query_params])
-        return json_answer(request, await container.registry_api.me(frmr_id))
+        return json_answer(request, await container.registry_api.me(access.frmr_id, sections=access.sections))
 
     return await answer(work)
+
+
+async def _worker(request: Request, container: ContainerDep, section: str) -> str:
+    return (await container.registry_access.worker(await token_of(request), section=section)).frmr_id
 
 
 def _section_routes(section: str) -> None:
     async def page(request: Request, container: ContainerDep) -> Response:
         async def work() -> Response:
-            frmr_id = await container.registry_access.worker(await token_of(request))
+            frmr_id = await _worker(request, container, section)
             limit, cursor = page_params(request.query_params)
             found = await container.registry_api.section(frmr_id, section, limit=limit, cursor=cursor)
             next_link = None
@@ -73,7 +82,7 @@ def _section_routes(section: str) -> None:
 
     async def item(request: Request, container: ContainerDep, record_id: str) -> Response:
         async def work() -> Response:
-            frmr_id = await container.registry_access.worker(await token_of(request))
+            frmr_id = await _worker(request, container, section)
             return json_answer(request, await container.registry_api.item(frmr_id, section, record_id))
 
         return await answer(work)

@@ -91,7 +91,11 @@ AUTH_ERRORS: dict[int | str, Any] = {
     304: {"description": "If-None-Match matched the current ETag"},
     400: {"description": "a parameter is invalid; `invalid-params` and `field` name it", **PROBLEM_DOC},
     401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **PROBLEM_DOC},
-    403: {"description": "insufficient_scope", **PROBLEM_DOC},
+    403: {
+        "description": "insufficient_scope: not openid frmr; for the documents section also frmr.documents "
+        "(first-party clients only)",
+        **PROBLEM_DOC,
+    },
     404: {"description": "no such record, or an item of another person's record", **PROBLEM_DOC},
     503: {"description": "the registry store is unavailable", **PROBLEM_DOC},
 }

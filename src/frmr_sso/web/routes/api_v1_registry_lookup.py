@@ -97,7 +97,7 @@ async def lookup(request: Request, container: ContainerDep) -> Response:
             await container.auditor.record(
                 Event.REGISTRY_LOOKUP,
                 audit_context(request, oauth),
-                client_id=str(claims.get("client_id")),
+                client_id=claims.client_id,
                 snils=Snils(key) if kind == "snils" else None,
                 details={"by": kind, "found": found, **({"frmr_id": key} if kind == "frmr_id" else {})},
             )

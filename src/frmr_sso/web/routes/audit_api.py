@@ -78,9 +78,7 @@ async def _authorize(request: Request, container: ContainerDep, seen: Refusals) 
         token = seen.bearer = bearer_token(seen.oauth)
     except InvalidRequest as exc:
         raise BearerInvalidRequest(exc.description) from None
-    await audit_query.authorize_reader(
-        token, verifier=container.verifier, kv=container.kv, issuer=container.settings.issuer
-    )
+    await audit_query.authorize_reader(token, container.bearer)
 
 
 async def _guarded(
