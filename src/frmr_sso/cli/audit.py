@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from contextlib import aclosing
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from frmr_sso.cli.common import fail
 from frmr_sso.config import Settings
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.storage.errors import StorageError
@@ -36,7 +36,7 @@ def _positive(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = sub.add_parser("audit", help="verify the hash-chained audit log; purge old records")
     audit_sub = audit.add_subparsers(dest="action", required=True)
     verify = audit_sub.add_parser("verify", help="recompute every hash; exit 1 at the first broken link")
@@ -46,7 +46,7 @@ def add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     purge.add_argument("--batch", type=_positive(1, MAX_BATCH), default=1000, help="records per transaction")
 
 
-def run_audit(settings: Settings, args: argparse.Namespace) -> int:
+def run(settings: Settings, args: argparse.Namespace) -> int:
     from frmr_sso.storage.sql import SqlAuditRepository
     from frmr_sso.storage.sql.engine import create_engine
 
@@ -61,10 +61,9 @@ def run_audit(settings: Settings, args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run())
     except StorageError as exc:
-        print(f"frmr-sso: {exc} (check FRMR_SSO_DATABASE_URL; has `frmr-sso migrate` run?)", file=sys.stderr)
+        return fail(f"{exc} (check FRMR_SSO_DATABASE_URL; has `frmr-sso migrate` run?)", 2)
     except FrmrSsoError as exc:
-        print(f"frmr-sso: {exc}", file=sys.stderr)
-    return 2
+        return fail(str(exc), 2)
 
 
 async def _verify(repo: SqlAuditRepository, batch: int) -> int:

@@ -1,0 +1,74 @@
+"""What the ``frmr-sso`` commands share: the engine around one action, the operator's audit record,
+plain-text tables and the one-line error."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from frmr_sso.audit.events import AuditContext
+from frmr_sso.config import Settings
+from frmr_sso.errors import FrmrSsoError
+from frmr_sso.storage.errors import StorageConflict, StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+def fail(message: str, code: int = 1) -> int:
+    """One line on stderr, prefixed with the program's name; the exit status to return."""
+    print(f"frmr-sso: {message}", file=sys.stderr)
+    return code
+
+
+def with_engine(settings: Settings, action: Callable[[AsyncEngine], Awaitable[int]]) -> int:
+    from frmr_sso.storage.sql.engine import create_engine
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            return await action(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except StorageConflict as exc:
+        return fail(str(exc))
+    except StorageError as exc:
+        return fail(f"{exc} (check FRMR_SSO_DATABASE_URL; has `frmr-sso migrate` run?)")
+    except FrmrSsoError as exc:
+        return fail(str(exc))
+
+
+async def admin_audit(
+    engine: AsyncEngine, event: str, command: str, *, client_id: str | None = None,
+    details: dict[str, object] | None = None,
+) -> None:
+    """One audit record per administrative command that changed something (the operator as user agent)."""
+    from frmr_sso.audit.events import Auditor, Event
+    from frmr_sso.storage.sql import SqlAuditRepository
+
+    auditor = Auditor(SqlAuditRepository(engine))
+    await auditor.record(Event[event], operator_context(command), client_id=client_id, details=details)
+
+
+def operator_context(command: str) -> AuditContext:
+    """The audit context of an operator's command: the command and the operator as user agent."""
+    return AuditContext(user_agent=f"frmr-sso {command} ({operator()})")
+
+
+def operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
