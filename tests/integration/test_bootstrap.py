@@ -9,7 +9,7 @@ import jwt
 from frmr_sso.bootstrap import build_container
 from frmr_sso.config import load_settings
 
-PRODUCTION = {"mode": "production", "secret_key": "p" * 40, "issuer": "https://sso.example.test"}
+PRODUCTION = {"mode": "production", "secret_key": "test-only-secret-key-7d1f3a9c2e5b8046", "issuer": "https://sso.example.test"}
 
 
 async def test_demo_container_seeds_clients_and_keys(migrated_database_url: str) -> None:

@@ -2,17 +2,22 @@
 
 One module per command group; each adds its parser and runs its command with
 the settings. ``demo`` builds its own settings; every other command reads them
-from the environment (see ``load_settings``).
+from the environment, filled in from a settings file (``env_file``). Bad
+settings or arguments: one line on stderr naming them, exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import warnings
 from collections.abc import Callable
+from pathlib import Path
 
-from frmr_sso.cli import audit, clients, keys, migrate, registry, second_factor, serve, unlock
+from frmr_sso.cli import audit, clients, config_check, keys, migrate, registry, second_factor, serve, unlock
 from frmr_sso.cli.common import fail
+from frmr_sso.cli.env_file import EnvFileError, apply_env_file, settings_file
 from frmr_sso.config import ConfigurationError, Settings, load_settings
 
 Command = Callable[[Settings, argparse.Namespace], int]
@@ -26,26 +31,39 @@ COMMANDS: dict[str, Command] = {
     "2fa": second_factor.run,
     "registry": registry.run,
     "audit": audit.run,
+    "config": config_check.run,
 }
 
 
 def _parser() -> argparse.ArgumentParser:
     description = "FRMR identity broker (ESIA → OpenID Connect)"
     parser = argparse.ArgumentParser(prog="frmr-sso", description=description)
+    parser.add_argument(
+        "--env-file", type=Path, default=None, metavar="PATH",
+        help="read FRMR_SSO_* settings from PATH (NAME=VALUE lines); the environment wins. "
+             "Default: ./var/demo.env, written by `frmr-sso demo`, when no FRMR_SSO_* variable is set",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve.add_parsers(sub)
-    for group in (migrate, clients, keys, unlock, second_factor, registry, audit):
+    for group in (migrate, clients, keys, unlock, second_factor, registry, audit, config_check):
         group.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # pyHanko (statements' PDF signatures) imports cryptography's deprecated DSA key type; an operator's
+    # command must not print that warning with its output.
+    warnings.filterwarnings("ignore", message="DSA is deprecated", module="pyhanko.sign.signers.pdf_cms")
     args = _parser().parse_args(argv)
     try:
+        path = settings_file(args.env_file, os.environ, Path.cwd())
+        if path is not None and (args.env_file is not None or args.command != "demo"):
+            apply_env_file(path, os.environ)
+        args.settings_file = path
         if args.command == "demo":
             return serve.run_demo(args)
         settings = load_settings()
-    except ConfigurationError as exc:
+    except (ConfigurationError, EnvFileError) as exc:
         return fail(str(exc), 2)
     return COMMANDS[args.command](settings, args)
 

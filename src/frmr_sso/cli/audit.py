@@ -9,18 +9,17 @@ short transaction that leaves a checkpoint (``frmr_sso.audit.retention``).
 from __future__ import annotations
 
 import argparse
-import asyncio
 from contextlib import aclosing
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from frmr_sso.cli.common import fail
+from frmr_sso.cli.common import with_engine
 from frmr_sso.config import Settings
-from frmr_sso.errors import FrmrSsoError
-from frmr_sso.storage.errors import StorageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from frmr_sso.storage.sql import SqlAuditRepository
 
@@ -48,22 +47,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from frmr_sso.storage.sql import SqlAuditRepository
-    from frmr_sso.storage.sql.engine import create_engine
 
-    async def run() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            repo = SqlAuditRepository(engine)
-            return await (_verify(repo, args.batch) if args.action == "verify" else _purge(repo, args))
-        finally:
-            await engine.dispose()
+    async def action(engine: AsyncEngine) -> int:
+        repo = SqlAuditRepository(engine)
+        return await (_verify(repo, args.batch) if args.action == "verify" else _purge(repo, args))
 
-    try:
-        return asyncio.run(run())
-    except StorageError as exc:
-        return fail(f"{exc} (check FRMR_SSO_DATABASE_URL; has `frmr-sso migrate` run?)", 2)
-    except FrmrSsoError as exc:
-        return fail(str(exc), 2)
+    return with_engine(settings, action, failure=2)
 
 
 async def _verify(repo: SqlAuditRepository, batch: int) -> int:

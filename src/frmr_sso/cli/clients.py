@@ -12,6 +12,7 @@ from frmr_sso.config import Settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from frmr_sso.oauth.client_specs import ClientSpec
     from frmr_sso.oauth.registry import ClientService
 
 
@@ -38,8 +39,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 0 done; 1 no such client to remove or the store failed; 2 bad options or a taken client_id."""
     from frmr_sso.oauth.registry import ClientService
     from frmr_sso.storage.sql import SqlClientRepository
+
+    spec: ClientSpec | None = None
+    if args.action == "add":
+        built = _spec(args, production=not settings.is_demo)
+        if isinstance(built, str):
+            return fail(built, 2)
+        spec = built
 
     async def action(engine: AsyncEngine) -> int:
         service = ClientService(SqlClientRepository(engine))
@@ -51,9 +60,31 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"client {args.client_id!r} removed")
                 return 0
             return fail(f"no client {args.client_id!r}")
-        return await _add(engine, service, args)
+        assert spec is not None
+        return await _add(engine, service, spec, generated=not args.public and args.secret is None)
 
     return with_engine(settings, action)
+
+
+def _spec(args: argparse.Namespace, *, production: bool) -> ClientSpec | str:
+    """The client of the options, or what is wrong with them (one line)."""
+    from frmr_sso.oauth.client_specs import ClientSpec, production_problems
+    from frmr_sso.security.secrets import generate_client_secret
+
+    secret = None if args.public else args.secret
+    if secret == "-":  # noqa: S105 - "read it from stdin"
+        secret = sys.stdin.readline().rstrip("\r\n")
+    requested = tuple(s for value in args.scopes for s in value.split()) or ("openid",)
+    spec = ClientSpec(
+        client_id=args.client_id, name=args.name, redirect_uris=tuple(args.redirect_uris),
+        public=args.public, secret=generate_client_secret() if not args.public and secret is None else secret,
+        grant_types=tuple(args.grant_types) or ("authorization_code",), scopes=requested,
+        post_logout_redirect_uris=tuple(args.post_logout_uris), id_token_alg=args.id_token_alg,
+        backchannel_logout_uri=args.backchannel_logout_uri,
+        require_second_factor=args.require_second_factor,
+    )
+    problems = spec.problems() + (production_problems(spec) if production else [])
+    return "; ".join(problems) if problems else spec
 
 
 async def _list(service: ClientService) -> int:
@@ -66,24 +97,14 @@ async def _list(service: ClientService) -> int:
     return 0
 
 
-async def _add(engine: AsyncEngine, service: ClientService, args: argparse.Namespace) -> int:
-    from frmr_sso.oauth.client_specs import ClientSpec
-    from frmr_sso.security.secrets import generate_client_secret
+async def _add(engine: AsyncEngine, service: ClientService, spec: ClientSpec, *, generated: bool) -> int:
+    from frmr_sso.storage.errors import StorageConflict
 
-    secret = None if args.public else args.secret
-    if secret == "-":  # noqa: S105 - "read it from stdin"
-        secret = sys.stdin.readline().rstrip("\r\n")
-    generated = not args.public and secret is None
-    requested = tuple(s for value in args.scopes for s in value.split()) or ("openid",)
-    spec = ClientSpec(
-        client_id=args.client_id, name=args.name, redirect_uris=tuple(args.redirect_uris),
-        public=args.public, secret=generate_client_secret() if generated else secret,
-        grant_types=tuple(args.grant_types) or ("authorization_code",), scopes=requested,
-        post_logout_redirect_uris=tuple(args.post_logout_uris), id_token_alg=args.id_token_alg,
-        backchannel_logout_uri=args.backchannel_logout_uri,
-        require_second_factor=args.require_second_factor,
-    )
-    client = await service.add(spec)
+    try:
+        client = await service.add(spec)
+    except StorageConflict:
+        return fail(f"client_id {spec.client_id!r} is already registered "
+                    f"(frmr-sso clients remove {spec.client_id} first to replace it)", 2)
     details = {"public": client.public, "grant_types": list(spec.grant_types)}
     await admin_audit(engine, "CLIENT_ADDED", "clients add", client_id=client.client_id, details=details)
     print(f"client {client.client_id!r} added ({'public' if client.public else 'confidential'})")

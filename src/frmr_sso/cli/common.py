@@ -24,24 +24,58 @@ def fail(message: str, code: int = 1) -> int:
     return code
 
 
-def with_engine(settings: Settings, action: Callable[[AsyncEngine], Awaitable[int]]) -> int:
+def with_engine(
+    settings: Settings, action: Callable[[AsyncEngine], Awaitable[int]], *, failure: int = 1
+) -> int:
+    """Run ``action`` on an engine of FRMR_SSO_DATABASE_URL once the database is open and migrated;
+    a store failure is one line and exit status ``failure``."""
     from frmr_sso.storage.sql.engine import create_engine
 
     async def run() -> int:
         engine = create_engine(settings.database_url)
         try:
+            if problem := await database_problem(engine):
+                return fail(problem, failure)
             return await action(engine)
         finally:
             await engine.dispose()
 
     try:
         return asyncio.run(run())
+    except OSError as exc:  # the engine could not make the SQLite file's folder
+        reason = f"{exc.filename}: {exc.strerror}"
+        return fail(f"FRMR_SSO_DATABASE_URL: cannot open the database ({reason})", failure)
     except StorageConflict as exc:
-        return fail(str(exc))
+        return fail(str(exc), failure)
     except StorageError as exc:
-        return fail(f"{exc} (check FRMR_SSO_DATABASE_URL; has `frmr-sso migrate` run?)")
+        return fail(f"{exc} (check FRMR_SSO_DATABASE_URL; has `frmr-sso migrate` run?)", failure)
     except FrmrSsoError as exc:
-        return fail(str(exc))
+        return fail(str(exc), failure)
+
+
+async def database_problem(engine: AsyncEngine, *, wait: float = 10) -> str | None:
+    """Why the commands cannot use the database (cannot open it, no schema), or None."""
+    from frmr_sso.storage.sql.migrate import current_revisions
+
+    try:
+        current = await asyncio.wait_for(current_revisions(engine), wait)
+    except TimeoutError:
+        return f"FRMR_SSO_DATABASE_URL: the database did not answer within {wait:g} s"
+    except StorageError as exc:
+        return f"FRMR_SSO_DATABASE_URL: cannot open the database ({cause(exc)})"
+    if not current:
+        return "the database of FRMR_SSO_DATABASE_URL has no schema yet; run `frmr-sso migrate`"
+    return None
+
+
+def cause(exc: BaseException) -> str:
+    """The first line of the driver's own message behind a storage error (a connection failure says
+    what failed: refused, unknown host, unable to open the file)."""
+    inner: BaseException = exc
+    while inner.__cause__ is not None or getattr(inner, "orig", None) is not None:
+        inner = getattr(inner, "orig", None) or inner.__cause__  # type: ignore[assignment]
+    text = str(inner).strip().splitlines()[0] if str(inner).strip() else type(inner).__name__
+    return text[:160]
 
 
 async def admin_audit(

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from frmr_sso.cli.common import fail
+from frmr_sso.cli.config_check import file_problem
 from frmr_sso.config import Settings, check_metrics_port
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
         check_metrics_port(port, settings.metrics_port)  # --port may have moved the public port onto it
     except ValueError as exc:
         return fail(f"invalid configuration: {exc}", 2)
+    if problem := file_problem(settings):  # the same reading the app makes at start, said in one line
+        return fail(problem, 2)
     configure_logging(settings.log_level)
     app = create_app(settings)
     asgi: Callable[..., Awaitable[None]] = app

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+import socket
+from pathlib import Path
+
+import pytest
 
 from frmr_sso.oauth.registry import ClientService
 from frmr_sso.storage.sql import SqlAuditRepository, SqlClientRepository, create_engine
-from tests.e2e.cli.support import ok, run
+from tests.e2e.cli.support import clean_env, ok, one_line_error, run
+
+NO_SCHEMA = "frmr-sso: the database of FRMR_SSO_DATABASE_URL has no schema yet; run `frmr-sso migrate`"
 
 
 async def test_clients_add_list_remove(migrated: dict[str, str]) -> None:
@@ -63,28 +69,57 @@ async def test_clients_add_list_remove(migrated: dict[str, str]) -> None:
     assert "typed-secret-value" not in repr(records)
 
 
-def test_clients_add_reports_problems_without_a_traceback(migrated: dict[str, str]) -> None:
+def test_clients_add_reports_problems_in_one_line_with_exit_2(migrated: dict[str, str]) -> None:
     env = migrated
     ok(env, "clients", "add", "svc", "--name", "Service", "--secret", "long-enough-secret",
        "--grant-type", "client_credentials")
     taken = run(env, "clients", "add", "svc", "--name", "Again", "--secret", "long-enough-secret",
                 "--grant-type", "client_credentials")
-    assert taken.returncode == 1
-    assert "conflicts with stored data" in taken.stderr
-    invalid = run(env, "clients", "add", "web", "--name", "Web", "--secret", "short")
-    assert invalid.returncode == 1
-    assert "client 'web': redirect_uris: authorization_code needs at least one redirect URI" in invalid.stderr
-    assert "client 'web': secret: must be at least 12 characters" in invalid.stderr
+    assert one_line_error(taken) == ("frmr-sso: client_id 'svc' is already registered "
+                                     "(frmr-sso clients remove svc first to replace it)")
+    invalid = one_line_error(run(env, "clients", "add", "web", "--name", "Web", "--secret", "short"))
+    assert "client 'web': redirect_uris: authorization_code needs at least one redirect URI" in invalid
+    assert "client 'web': secret: must be at least 12 characters" in invalid
+    assert "short" not in invalid.replace("secret: must", "")
     both = run(env, "clients", "add", "x", "--name", "X", "--public", "--secret", "abc")
     assert both.returncode == 2
-    for result in (taken, invalid, both):
-        assert "Traceback" not in result.stderr
+    assert "Traceback" not in both.stderr
 
 
 def test_commands_on_an_unmigrated_database_fail_cleanly(env: dict[str, str]) -> None:
     for args in (("clients", "list"), ("keys", "list")):
-        result = run(env, *args)
-        assert result.returncode == 1
-        assert result.stderr.startswith("frmr-sso: ")
-        assert "frmr-sso migrate" in result.stderr
-        assert "Traceback" not in result.stderr
+        line = one_line_error(run(env, *args), 1)
+        assert line == NO_SCHEMA
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [("sqlite+aiosqlite:///{tmp}/a-file/x.db", "{tmp}/a-file: File exists"),
+     ("postgresql+asyncpg://postgres@127.0.0.1:{port}/frmr", "Connect call failed")],
+)
+def test_a_database_that_cannot_be_opened_is_named(tmp_path: Path, url: str, reason: str) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    url, reason = url.format(tmp=tmp_path, port=port), reason.format(tmp=tmp_path)
+    env = clean_env(FRMR_SSO_MODE="demo", FRMR_SSO_DATABASE_URL=url)
+    line = one_line_error(run(env, "clients", "list"), 1)
+    assert line.startswith("frmr-sso: FRMR_SSO_DATABASE_URL: cannot open the database (")
+    assert reason in line
+
+
+def test_production_refuses_demo_secrets_and_plain_http_redirects(tmp_path: Path) -> None:
+    env = clean_env(FRMR_SSO_MODE="production", FRMR_SSO_ISSUER="https://sso.example.test",
+                    FRMR_SSO_SECRET_KEY="clients-test-secret-key-8e1d4b7a2c5f9063",
+                    FRMR_SSO_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'prod.db'}")
+    ok(env, "migrate")
+    demo = run(env, "clients", "add", "svc", "--name", "S", "--secret", "-",
+               "--grant-type", "client_credentials", stdin="demo-service-secret\n")
+    assert "client 'svc': secret: is a published demo secret" in one_line_error(demo)
+    plain = run(env, "clients", "add", "spa", "--name", "S", "--public",
+                "--redirect-uri", "http://evil.example/cb")
+    expected = "'http://evil.example/cb' must be https (plain http only to a loopback address)"
+    assert expected in one_line_error(plain)
+    ok(env, "clients", "add", "cli", "--name", "Native", "--public", "--redirect-uri", "http://127.0.0.1:7000/cb")
+    assert "svc" not in ok(env, "clients", "list")

@@ -11,7 +11,7 @@ from tests.e2e.cli.support import clean_env, run
 def test_migrate_creates_the_schema(tmp_path: Path, database_url: str) -> None:
     env = clean_env(
         FRMR_SSO_MODE="production",
-        FRMR_SSO_SECRET_KEY="k" * 40,
+        FRMR_SSO_SECRET_KEY="test-only-secret-key-7d1f3a9c2e5b8046",
         FRMR_SSO_ISSUER="https://sso.example.test",
         FRMR_SSO_DATABASE_URL=database_url,
     )
