@@ -128,7 +128,10 @@ def write_upstreams_file(var: Path, esia_url: str, cert_hash: str, extra: Path |
 def _extra_upstreams(path: Path) -> list[dict[str, Any]]:
     from frmr_sso.upstream.config import load_upstreams
 
-    load_upstreams(path)  # ConfigurationError names the file and the entry
+    try:
+        load_upstreams(path)  # checked as the broker will read it: the file and the entry are named
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"FRMR_SSO_UPSTREAMS_FILE: {exc}") from None
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     entries: list[dict[str, Any]] = (data.get("upstreams") if isinstance(data, dict) else data) or []
     for entry in entries:
