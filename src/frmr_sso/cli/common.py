@@ -48,7 +48,8 @@ def with_engine(
     except StorageConflict as exc:
         return fail(str(exc), failure)
     except StorageError as exc:
-        return fail(f"{exc} (check FRMR_SSO_DATABASE_URL; has `frmr-sso migrate` run?)", failure)
+        stores = "FRMR_SSO_DATABASE_URL" + (" and FRMR_SSO_REDIS_URL" if settings.redis_url else "")
+        return fail(f"{exc} ({cause(exc)}; check {stores})", failure)
     except FrmrSsoError as exc:
         return fail(str(exc), failure)
 

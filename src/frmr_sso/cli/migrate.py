@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from frmr_sso.cli.common import cause, fail
 from frmr_sso.config import Settings
+from frmr_sso.storage.errors import StorageError
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -12,8 +14,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 0 when the schema is at the newest revision; 1 with one line when the database fails."""
     from frmr_sso.storage.sql.migrate import upgrade
 
-    upgrade(settings.database_url)
+    try:
+        upgrade(settings.database_url)
+    except StorageError as exc:
+        return fail(f"FRMR_SSO_DATABASE_URL: {exc} ({cause(exc)})")
     print("database schema is up to date")
     return 0

@@ -8,11 +8,13 @@ second factor. Also ``POST /api/v1/admin/second-factor/reset`` with an
 from __future__ import annotations
 
 import argparse
-import asyncio
+from typing import TYPE_CHECKING
 
-from frmr_sso.cli.common import fail, operator_context
+from frmr_sso.cli.common import fail, operator_context, with_engine
 from frmr_sso.config import Settings
-from frmr_sso.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,14 +30,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from frmr_sso.security.second_factor import reset_second_factor
     from frmr_sso.storage.kv import open_kv
     from frmr_sso.storage.sql import SqlAuditRepository
-    from frmr_sso.storage.sql.engine import create_engine
 
     subject: str = args.subject
     if not 1 <= len(subject) <= 128:
         return fail("the subject must be 1-128 characters", 2)
 
-    async def run() -> int:
-        engine, kv = create_engine(settings.database_url), open_kv(settings.redis_url)
+    async def action(engine: AsyncEngine) -> int:
+        kv = open_kv(settings.redis_url)
         try:
             auditor = Auditor(SqlAuditRepository(engine))
             _, credentials = build_second_factor(settings, engine, kv, auditor)
@@ -43,14 +44,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             was_enrolled = await reset_second_factor(credentials, auditor, subject, context, by="cli")
         finally:
             await kv.close()
-            await engine.dispose()
         if was_enrolled:
             print(f"subject {subject!r}: authenticator and recovery codes removed; enrols at next login")
         else:
             print(f"subject {subject!r} had no authenticator; nothing removed")
         return 0
 
-    try:
-        return asyncio.run(run())
-    except StorageError as exc:
-        return fail(f"{exc} (check FRMR_SSO_DATABASE_URL)")
+    return with_engine(settings, action)

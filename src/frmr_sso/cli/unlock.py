@@ -7,11 +7,13 @@ inside the broker process, which only ``POST /api/v1/admin/unlock`` can reach.
 from __future__ import annotations
 
 import argparse
-import asyncio
+from typing import TYPE_CHECKING
 
-from frmr_sso.cli.common import fail, operator_context
+from frmr_sso.cli.common import fail, operator_context, with_engine
 from frmr_sso.config import Settings
-from frmr_sso.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,7 +29,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from frmr_sso.security.services import LockKind, build_security
     from frmr_sso.storage.kv import open_kv
     from frmr_sso.storage.sql import SqlAuditRepository
-    from frmr_sso.storage.sql.engine import create_engine
 
     if not settings.redis_url:
         return fail("locks are kept in the broker process without FRMR_SSO_REDIS_URL; "
@@ -35,19 +36,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     kind: LockKind = "client" if args.client else "subject" if args.subject else "ip"
     key: str = args.client or args.subject or args.ip
 
-    async def run() -> int:
-        engine, kv = create_engine(settings.database_url), open_kv(settings.redis_url)
+    async def action(engine: AsyncEngine) -> int:
+        kv = open_kv(settings.redis_url)
         try:
             security = build_security(settings, kv, Auditor(SqlAuditRepository(engine)))
             was_locked = await security.unlock(kind, key, operator_context("unlock"), by="cli")
         finally:
             await kv.close()
-            await engine.dispose()
         print(f"{kind} {key!r} " + ("unlocked" if was_locked else "was not locked; failures cleared"))
         return 0
 
-    try:
-        return asyncio.run(run())
-    except StorageError as exc:
-        return fail(f"{exc} (check FRMR_SSO_REDIS_URL and FRMR_SSO_DATABASE_URL)")
+    return with_engine(settings, action)
 

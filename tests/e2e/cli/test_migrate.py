@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from pathlib import Path
 
-from tests.e2e.cli.support import clean_env, run
+from tests.e2e.cli.support import clean_env, one_line_error, run
 
 
 def test_migrate_creates_the_schema(tmp_path: Path, database_url: str) -> None:
@@ -25,3 +26,13 @@ def test_migrate_creates_the_schema(tmp_path: Path, database_url: str) -> None:
         with sqlite3.connect(path) as db:
             tables = {row[0] for row in db.execute("select name from sqlite_master where type='table'")}
         assert {"clients", "signing_keys", "subjects", "audit_events", "alembic_version"} <= tables
+
+
+def test_a_database_that_cannot_be_reached_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = clean_env(FRMR_SSO_MODE="demo", FRMR_SSO_DATABASE_URL=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x")
+    line = one_line_error(run(env, "migrate", cwd=tmp_path), 1)
+    assert line.startswith("frmr-sso: FRMR_SSO_DATABASE_URL: database migration failed: ")
+    assert f"Connect call failed ('127.0.0.1', {port})" in line
