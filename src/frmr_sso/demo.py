@@ -193,6 +193,8 @@ def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
             "  with `frmr-sso 2fa reset SUBJECT`.",
             "",
             f"ESIA client of the broker: {ESIA_CLIENT_ID} (key in ./var/esia-client-key.pem)",
+            "Other frmr-sso commands run in this folder use the demo's settings (./var/demo.env),",
+            "e.g. frmr-sso clients list, frmr-sso config check.",
             "Stop with Ctrl+C.",
         ]
     )

@@ -42,6 +42,8 @@ def test_demo_prints_where_things_are_and_the_accounts(demo: Demo) -> None:
     assert PASSWORD in text
     assert f"{demo.broker}/login/2fa" in text  # the registry administrator's broker 2FA
     assert "+79990000007" in text
+    assert "./var/demo.env" in text  # the other commands' settings
+    assert (demo.cwd / "var" / "demo.env").is_file()
 
 
 def test_landing_page_lists_the_demo_accounts(demo: Demo) -> None:
