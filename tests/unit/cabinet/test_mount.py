@@ -5,7 +5,9 @@ from fastapi import FastAPI
 from frmr_sso.cabinet.mount import DEMO_CABINET_SECRET, cabinet_config, demo_cabinet_client, mount_cabinet
 from frmr_sso.config import load_settings
 
-PRODUCTION = {"mode": "production", "secret_key": "test-only-secret-key-7d1f3a9c2e5b8046", "issuer": "https://sso.example.test"}
+PRODUCTION = {
+    "mode": "production", "secret_key": "test-only-secret-key-7d1f3a9c2e5b8046", "issuer": "https://sso.example.test"
+}
 
 
 def test_production_serves_the_cabinet_only_with_its_own_secret() -> None:
