@@ -14,6 +14,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn, cast
 
 from frmr_sso.cli import audit, clients, config_check, keys, migrate, registry, second_factor, serve, unlock
 from frmr_sso.cli.common import fail
@@ -35,15 +36,23 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """A bad argument is one line naming it and what is expected (exit 2), not the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     description = "FRMR identity broker (ESIA → OpenID Connect)"
-    parser = argparse.ArgumentParser(prog="frmr-sso", description=description)
+    parser = _Parser(prog="frmr-sso", description=description)
     parser.add_argument(
         "--env-file", type=Path, default=None, metavar="PATH",
         help="read FRMR_SSO_* settings from PATH (NAME=VALUE lines); the environment wins. "
              "Default: ./var/demo.env, written by `frmr-sso demo`, when no FRMR_SSO_* variable is set",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = cast("argparse._SubParsersAction[argparse.ArgumentParser]",  # its parsers are _Parser too
+               parser.add_subparsers(dest="command", required=True))
     serve.add_parsers(sub)
     for group in (migrate, clients, keys, unlock, second_factor, registry, audit, config_check):
         group.add_parser(sub)

@@ -39,5 +39,5 @@ def one_line_error(result: subprocess.CompletedProcess[str], code: int = 2) -> s
     assert "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("frmr-sso: "), lines[0]
+    assert lines[0].startswith(("frmr-sso: ", "frmr-sso ")), lines[0]
     return lines[0]
