@@ -221,6 +221,8 @@ def _run(sockets: list[socket.socket], host: str, port: int, esia_port: int) -> 
     var.mkdir(exist_ok=True)
     broker_url, esia_url = f"http://{host}:{port}", f"http://{host}:{esia_port}"
     extra = os.environ.get("FRMR_SSO_UPSTREAMS_FILE") or None
+    if extra and Path(extra).resolve() == (var / "upstreams.yaml").resolve():
+        extra = None  # this demo's own file (e.g. from --env-file var/demo.env): the mock is already in it
     signer = load_or_create_esia_key(var)
     upstreams = write_upstreams_file(var, esia_url, certificate_hash(signer), Path(extra) if extra else None)
     settings = load_settings(
