@@ -3,9 +3,12 @@
 #   make lock   bring requirements/*.txt in line with pyproject.toml, keeping every pin that still fits
 #   make lock-upgrade  re-resolve to the newest releases the ranges allow (then make test decides)
 #   make run    broker on 127.0.0.1:8000 + mock ESIA on 127.0.0.1:8001 (embedded stores)
-#   make test   lint, then the whole suite on SQLite+memory and on PostgreSQL+Redis
+#   make test   lint and the whole suite on SQLite+memory and on PostgreSQL+Redis, all at once
 #               (extra pytest arguments: make test ARGS='-x tests/unit')
+#   make test-fast  the suite on SQLite+memory only, no lint, no servers (everyday work)
+#   make run    extra arguments for `frmr-sso demo`: make run ARGS="--port 18000 --esia-port 18001"
 #   make lint   ruff + mypy
+#   make sbom   CycloneDX SBOM (JSON) of the runtime lock, requirements/runtime.txt (SBOM=path to change where)
 #   make clean  remove the venv, caches and build output
 
 # The Python the lock was resolved for (.python-version); make refuses any other minor version.
@@ -14,7 +17,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv install lock lock-upgrade run test lint clean
+.PHONY: venv install lock lock-upgrade run test test-fast lint sbom clean
 
 venv: $(STAMP)
 install: $(STAMP)
@@ -46,10 +49,21 @@ run: venv
 test: venv
 	bash scripts/test.sh $(ARGS)
 
+test-fast: venv
+	SKIP_LINT=1 BACKENDS=embedded bash scripts/test.sh $(ARGS)
+
 # mypy without arguments checks the packages listed in pyproject.toml (frmr_sso and mock_esia).
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# The SBOM lists every package of the runtime lock with its version and hashes; the root component
+# (name, version, licence) comes from pyproject.toml. Reproducible: no timestamp, no random serial number.
+SBOM ?= build/sbom.cdx.json
+sbom: venv
+	mkdir -p $(dir $(SBOM))
+	$(BIN)/cyclonedx-py requirements --pyproject pyproject.toml --output-reproducible --of JSON \
+		-o $(SBOM) requirements/runtime.txt
 
 clean:
 	rm -rf $(VENV) .lockenv var build dist .pytest_cache .mypy_cache .ruff_cache artefacts

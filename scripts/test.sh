@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Lint once, then run the whole pytest suite twice:
+# Lint, and run the whole pytest suite twice, all three at once (each suite is one process, the
+# machine's cores are shared between them; every test makes its own database, key prefix and ports):
 #   1. on the embedded stores (SQLite + in-process KV): no FRMR_SSO_TEST_* variables;
 #   2. on PostgreSQL + Redis, started here in a temp dir on free loopback ports, with
 #        FRMR_SSO_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:<port>/postgres
 #        FRMR_SSO_TEST_REDIS_URL=redis://127.0.0.1:<port>/0
 # Both runs always happen; the script fails if lint or either run fails (pytest exit 5,
-# "no tests collected", is a failure). Extra arguments go to both pytest runs:
+# "no tests collected", is a failure). Each run's output is printed whole when it ends. Extra
+# arguments go to both pytest runs:
 #   scripts/test.sh -q -x tests/unit
 # SKIP_LINT=1 skips ruff and mypy (local iterations only; CI always lints).
+# BACKENDS=embedded runs only the SQLite + memory run and starts no servers (`make test-fast`).
 # The last line is "N passed, M failed" (both runs together; M counts failures and
 # errors), with ", K skipped" appended when tests were skipped.
 set -euo pipefail
@@ -58,12 +61,19 @@ ensure_packages() {
     fi
 }
 
-for tool in initdb pg_ctl; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "test.sh: $tool not on PATH (PostgreSQL 15 binaries)" >&2; exit 2; }
-done
+BACKENDS=${BACKENDS:-embedded servers}
+case " $BACKENDS " in
+    *" servers "*) WITH_SERVERS=1 ;;
+    *) WITH_SERVERS="" ;;
+esac
+if [[ -n $WITH_SERVERS ]]; then
+    for tool in initdb pg_ctl; do
+        command -v "$tool" >/dev/null 2>&1 || { echo "test.sh: $tool not on PATH (PostgreSQL 15 binaries)" >&2; exit 2; }
+    done
+fi
 ensure_packages
-INITDB=$(command -v initdb)
-PG_CTL=$(command -v pg_ctl)
+INITDB=$(command -v initdb || true)
+PG_CTL=$(command -v pg_ctl || true)
 REDIS_SERVER=$(command -v redis-server)
 
 # --- (b, c) temp dir, servers, cleanup -----------------------------------------------------
@@ -176,41 +186,71 @@ start_redis() {
     return 1
 }
 
-# --- lint -------------------------------------------------------------------------------
-lint_rc=0
+# --- lint (in the background, beside the test runs) ----------------------------------------
+lint() {
+    echo "== ruff check"
+    .venv/bin/ruff check . || return 1
+    echo "== mypy"
+    .venv/bin/mypy
+}
 if [[ ${SKIP_LINT:-} == 1 ]]; then
     echo "== lint skipped (SKIP_LINT=1)"
 else
-    echo "== ruff check"
-    .venv/bin/ruff check . || lint_rc=1
-    echo "== mypy"
-    .venv/bin/mypy || lint_rc=1
+    lint >"$TMP/lint.log" 2>&1 &
+    LINT_PID=$!
 fi
 
-init_postgres
-start_postgres
-start_redis
-echo "== PostgreSQL on 127.0.0.1:$PGPORT, Redis on 127.0.0.1:$REDISPORT (temp dir $TMP)"
+if [[ -n $WITH_SERVERS ]]; then
+    init_postgres
+    start_postgres
+    start_redis
+    echo "== PostgreSQL on 127.0.0.1:$PGPORT, Redis on 127.0.0.1:$REDISPORT (temp dir $TMP)"
+fi
 
 # --- (d) the two runs ---------------------------------------------------------------------
 if [[ -t 1 ]]; then export PY_COLORS=1; fi
 
-# run_suite NAME BANNER ENV-ARGS... -- sets RC_<NAME> and keeps the output in $TMP/pytest-NAME.log
-run_suite() {
-    local name=$1 banner=$2 rc=0
-    shift 2
-    echo
-    echo "== tests on $banner"
-    env "$@" "$PY" -m pytest "${PYTEST_ARGS[@]}" 2>&1 | tee "$TMP/pytest-$name.log" || rc=$?
-    printf -v "RC_$name" '%s' "$rc"
+# start_suite NAME ENV-ARGS... -- runs pytest in the background with its output in $TMP/pytest-NAME.log
+# and its exit status in $TMP/pytest-NAME.rc. Each run keeps its failure screenshots apart.
+start_suite() {
+    local name=$1
+    shift
+    { env "$@" FRMR_SSO_TEST_ARTEFACTS="artefacts/$name" "$PY" -m pytest "${PYTEST_ARGS[@]}" \
+        >"$TMP/pytest-$name.log" 2>&1; echo $? >"$TMP/pytest-$name.rc"; } &
+    SUITE_PIDS+=("$!")
 }
 
 PYTEST_ARGS=("$@")
-run_suite embedded "SQLite + memory KV" \
-    -u FRMR_SSO_TEST_DATABASE_URL -u FRMR_SSO_TEST_REDIS_URL
-run_suite servers "PostgreSQL + Redis" \
-    "FRMR_SSO_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:$PGPORT/postgres" \
-    "FRMR_SSO_TEST_REDIS_URL=redis://127.0.0.1:$REDISPORT/0"
+SUITE_PIDS=()
+SUITES=()
+case " $BACKENDS " in *" embedded "*)
+    SUITES+=(embedded)
+    start_suite embedded -u FRMR_SSO_TEST_DATABASE_URL -u FRMR_SSO_TEST_REDIS_URL ;;
+esac
+if [[ -n $WITH_SERVERS ]]; then
+    SUITES+=(servers)
+    start_suite servers \
+        "FRMR_SSO_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:$PGPORT/postgres" \
+        "FRMR_SSO_TEST_REDIS_URL=redis://127.0.0.1:$REDISPORT/0"
+fi
+echo "== tests running on: ${SUITES[*]} (output follows when each ends)"
+lint_rc=0
+if [[ -n ${LINT_PID:-} ]]; then
+    wait "$LINT_PID" || lint_rc=1
+    cat "$TMP/lint.log"
+fi
+for index in "${!SUITES[@]}"; do
+    name=${SUITES[$index]}
+    wait "${SUITE_PIDS[$index]}" || true
+    case $name in
+        embedded) banner="SQLite + memory KV" ;;
+        servers) banner="PostgreSQL + Redis" ;;
+    esac
+    echo
+    echo "== tests on $banner"
+    cat "$TMP/pytest-$name.log"
+    printf -v "RC_$name" '%s' "$(cat "$TMP/pytest-$name.rc" 2>/dev/null || echo 1)"
+done
 
 # --- summary ------------------------------------------------------------------------------
 # The pytest result line, e.g. "3 failed, 120 passed, 2 skipped in 12.34s" or "no tests ran in 0.01s".
@@ -229,7 +269,7 @@ if [[ ${SKIP_LINT:-} != 1 ]]; then
     if [[ $lint_rc -eq 0 ]]; then verdict=ok; else verdict=FAILED status=1; fi
     printf '%-20s %s\n' "lint (ruff, mypy):" "$verdict"
 fi
-for name in embedded servers; do
+for name in "${SUITES[@]}"; do
     case $name in
         embedded) label="SQLite + memory KV:" ;;
         servers) label="PostgreSQL + Redis:" ;;

@@ -1,17 +1,23 @@
-"""``create_app(settings)``: the broker's FastAPI application; the lifespan owns every resource."""
+"""``create_app(settings)``: the broker's FastAPI application; the lifespan owns every resource.
+
+Tracing is wired here and in the composition root only when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set
+(or a ``Tracing`` is given, as tests do): otherwise no tracing module is even imported.
+"""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
 from frmr_sso.bootstrap import build_container
 from frmr_sso.cabinet.mount import cabinet_running, mount_cabinet
+from frmr_sso.cabinet.runtime import MOUNT as CABINET_MOUNT
 from frmr_sso.config import Settings
+from frmr_sso.version import package_version
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.errors import install_error_handlers
 from frmr_sso.web.lean_routes import BrokerApp
@@ -38,10 +44,15 @@ from frmr_sso.web.routes import (
     metrics,
     revoke,
     second_factor,
+    start,
     token,
     userinfo,
 )
 from frmr_sso.web.shutdown import Draining
+from frmr_sso.web.site import SiteInfo
+
+if TYPE_CHECKING:
+    from frmr_sso.tracing.provider import Tracing
 
 # Metrics are Prometheus (/metrics). FastAPI releases with a built-in OpenTelemetry hook look at
 # os.environ on every request to see whether it is configured; turned off where it exists.
@@ -54,28 +65,37 @@ NO_OTEL: dict[str, Any] = (
 LEAN_ROUTERS = (discovery.router, token.router, introspect.router, userinfo.router)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI:
+    tracing = tracing or otlp_tracing(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        container = await build_container(settings)
-        app.state.container = container
         try:
-            async with cabinet_running(cabinet):
-                yield
+            container = await build_container(settings, tracing=tracing)
+            app.state.container = container
+            try:
+                async with cabinet_running(cabinet):
+                    yield
+            finally:
+                await container.aclose()
         finally:
-            await container.aclose()
+            if tracing is not None:
+                tracing.shutdown()
 
     app = BrokerApp(
-        title="frmr-sso", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+        title="frmr-sso", version=package_version(), lifespan=lifespan, docs_url=None, redoc_url=None,
         **NO_OTEL,
     )
     app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
     app.add_middleware(RateLimitMiddleware)
+    if tracing is not None:
+        tracing.trace_requests(app)  # inside the edge: the request id is known when the span starts
     app.add_middleware(EdgeMiddleware)  # outermost: metrics, security headers, request id, CORS
     install_error_handlers(app)
     for router in (health.router, discovery.router, token.router, introspect.router, revoke.router,
                    userinfo.router, authorize.router, callback.router, logout.router, metrics.router):
         app.include_router(router)
+    app.include_router(start.router)
     app.include_router(admin.router)
     app.include_router(audit_api.router)
     app.include_router(second_factor.router)
@@ -92,4 +112,17 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(api_v1_requests_admin.dev_router)
     app.serve_directly(LEAN_ROUTERS)  # the hot protocol endpoints, without FastAPI's layers
     cabinet = mount_cabinet(app, settings)  # the personal cabinet, a client of this app over HTTP
+    # What every page's footer, the start page and the privacy notice say about the service.
+    app.state.site = SiteInfo.from_settings(settings, cabinet_mount=CABINET_MOUNT if cabinet else None)
+    if cabinet is not None:
+        cabinet.state.site = app.state.site
     return app
+
+
+def otlp_tracing(settings: Settings) -> Tracing | None:
+    """OTLP tracing when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set, else None (nothing imported)."""
+    if settings.otel_exporter_otlp_endpoint is None:
+        return None
+    from frmr_sso.tracing.provider import Tracing
+
+    return Tracing.otlp()

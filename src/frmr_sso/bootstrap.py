@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -37,8 +37,7 @@ from frmr_sso.registry.access import RegistryAccess
 from frmr_sso.registry.api import RegistryApi
 from frmr_sso.registry.demo import seed_demo_registry
 from frmr_sso.registry.statements_service import StatementService
-from frmr_sso.security import totp
-from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.crypto import FieldCipher, SecretKeys
 from frmr_sso.security.second_factor import TotpCredentials
 from frmr_sso.security.services import Security, build_security, namespace
 from frmr_sso.storage.errors import StorageError
@@ -59,6 +58,9 @@ from frmr_sso.storage.sql.refresh_tokens import SqlRefreshTokenRepository
 from frmr_sso.upstream.base import Connector
 from frmr_sso.upstream.config import build_connectors, load_upstreams
 from frmr_sso.web.metrics import Metrics
+
+if TYPE_CHECKING:
+    from frmr_sso.tracing.provider import Tracing
 
 log = logging.getLogger(__name__)
 UPSTREAM_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -111,7 +113,7 @@ class Container:
         await self.engine.dispose()
 
 
-async def build_container(settings: Settings) -> Container:
+async def build_container(settings: Settings, *, tracing: Tracing | None = None) -> Container:
     if settings.is_demo:
         await asyncio.to_thread(upgrade, settings.database_url)
     http = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, follow_redirects=False)
@@ -126,6 +128,8 @@ async def build_container(settings: Settings) -> Container:
         max_overflow=settings.database_max_overflow,
     )
     kv = open_kv(settings.redis_url)
+    if tracing is not None:  # spans for upstream calls, SQL statements and Redis commands
+        tracing.instrument(http=http, engine=engine, kv=kv)
     keys = build_key_ring(settings, engine)
     verifier = KeyLookupVerifier(keys.verification_key, issuer=settings.issuer)
     refresh_repository = SqlRefreshTokenRepository(engine)
@@ -160,10 +164,10 @@ async def build_container(settings: Settings) -> Container:
     gate, credentials = build_second_factor(settings, engine, kv, auditor)
     account_sessions = SessionManager(
         sessions=sessions, clients=clients.get, revoke_session=revoke_session, backchannel=backchannel,
-        auditor=auditor, csrf_key=_derived_key(settings, b"frmr-sso/account-sessions-csrf"),
+        auditor=auditor, csrf_key=SecretKeys.from_settings(settings).derive_key("account-sessions-csrf"),
     )
     login = LoginService(
-        LoginSettings(issuer=settings.issuer, code_ttl=settings.code_ttl, snils_key=_snils_key(settings)),
+        _login_settings(settings),
         clients=clients.get, connectors=connectors, sessions=sessions, session_manager=account_sessions,
         registry=registry,
         transactions=LoginTransactions(kv, ttl=settings.login_transaction_ttl),
@@ -192,7 +196,7 @@ async def build_container(settings: Settings) -> Container:
         statements=StatementService(
             SqlStatementRepository(engine), registry,
             FieldCipher.from_settings(settings, purpose="statement-signing-key"),
-            signer_name=f"ФРМР {settings.issuer}", auditor=auditor,
+            signer_name=f"ФРМР {settings.issuer}", auditor=auditor, time_zone=settings.time_zone,
         ),
         audit=audit,
         metrics=metrics,
@@ -232,11 +236,6 @@ async def build_container(settings: Settings) -> Container:
     return container
 
 
-def _derived_key(settings: Settings, purpose: bytes) -> bytes:
-    secret = settings.secret_key.get_secret_value().encode()
-    return hashlib.sha256(purpose + b"\x00" + secret).digest()
-
-
 def build_second_factor(
     settings: Settings, engine: AsyncEngine, kv: KeyValueStore, auditor: Auditor
 ) -> tuple[SecondFactorGate, TotpCredentials]:
@@ -246,17 +245,26 @@ def build_second_factor(
         ttl=settings.second_factor_pending_ttl,
     )
     policy = SecondFactorPolicy(frozenset(settings.second_factor_roles))
+    keys = SecretKeys.from_settings(settings)
     credentials = TotpCredentials(
-        SqlSecondFactorRepository(engine), kv, FieldCipher.from_settings(settings, purpose="totp"),
-        recovery_key=totp.recovery_key(settings.secret_key.get_secret_value()), namespace=namespace(settings),
+        SqlSecondFactorRepository(engine), kv, keys.cipher("totp"),
+        recovery_key=keys.derive_key("recovery-codes"),
+        older_recovery_keys=keys.earlier_keys("recovery-codes"),  # codes given out before still count
+        namespace=namespace(settings),
     )
-    return SecondFactorGate(policy, pending, issuer=settings.issuer, auditor=auditor), credentials
+    gate = SecondFactorGate(
+        policy, pending, issuer=settings.issuer, auditor=auditor, enrolled=credentials.enrolled
+    )
+    return gate, credentials
 
 
-def _snils_key(settings: Settings) -> bytes:
-    """The HMAC key that turns a SNILS into the subject's lookup hash (never stored in clear)."""
-    secret = settings.secret_key.get_secret_value().encode()
-    return hashlib.sha256(b"frmr-sso/snils-hash\x00" + secret).digest()
+def _login_settings(settings: Settings) -> LoginSettings:
+    """With the HMAC key that turns a SNILS into the subject's lookup hash (never stored in clear)."""
+    keys = SecretKeys.from_settings(settings)
+    return LoginSettings(
+        issuer=settings.issuer, code_ttl=settings.code_ttl,
+        snils_key=keys.derive_key("snils-hash"), earlier_snils_keys=keys.earlier_keys("snils-hash"),
+    )
 
 
 def build_upstream_connectors(settings: Settings, http: httpx.AsyncClient) -> dict[str, Connector]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from frmr_sso.registry.cabinet_service import ChangeRequestService
 from frmr_sso.registry.contact_codes import ContactCodes
 from frmr_sso.registry.notify import DevOutbox, Notifier, UnavailableNotifier
 from frmr_sso.registry.support_service import SupportService
+from frmr_sso.security.crypto import SecretKeys
 from frmr_sso.security.limiter import Lockout, RateLimiter
 from frmr_sso.security.services import namespace, policies
 from frmr_sso.storage.ports import AuditRecord, KeyValueStore
@@ -42,12 +42,13 @@ def build_cabinet_requests(
     ns = namespace(settings)
     outbox = DevOutbox(kv) if settings.is_demo else None
     notifier: Notifier = outbox if outbox is not None else UnavailableNotifier()
-    secret = settings.secret_key.get_secret_value().encode()
+    keys = SecretKeys.from_settings(settings)
     codes = ContactCodes(
         kv,
         notifier,
         Lockout(kv, policies(settings)[0], f"{ns}:contact-code"),
-        key=hashlib.sha256(b"frmr-sso/contact-code\x00" + secret).digest(),
+        key=keys.derive_key("contact-code"),
+        older_keys=keys.earlier_keys("contact-code"),  # codes sent before a key change still count
     )
     return CabinetRequests(
         change_requests=ChangeRequestService(

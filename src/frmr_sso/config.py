@@ -24,7 +24,11 @@ DEMO_CABINET_SECRET = "frmr-cabinet-demo-secret"  # noqa: S105 - published demo
 MIN_SECRET_LENGTH = 32
 MIN_SECRET_BITS = 100
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
-_SECRET_FIELDS = frozenset({"secret_key", "cabinet_client_secret"})
+# Settings whose values an error message never repeats (secrets, URLs that may carry a password).
+_HIDDEN_VALUES = frozenset({
+    "secret_key", "previous_secret_keys", "cabinet_client_secret", "database_url", "redis_url",
+    "otel_exporter_otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT",
+})
 # A list setting is a JSON list or comma-separated values: ["10.0.0.0/8", "::1"] or 10.0.0.0/8,::1
 StrList = Annotated[list[str], NoDecode]
 
@@ -50,6 +54,8 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=10, ge=0, le=100)
     redis_url: str | None = None
     secret_key: SecretStr = SecretStr("")
+    # Earlier secret keys (JSON list): values sealed under them still open until `secrets reseal` moves them.
+    previous_secret_keys: list[SecretStr] = Field(default_factory=list)
     clients_file: Path | None = None
     upstreams_file: Path | None = None
     trusted_proxies: StrList = Field(default_factory=list)
@@ -59,6 +65,15 @@ class Settings(BaseSettings):
     cabinet_client_id: str = "frmr-cabinet"
     cabinet_client_secret: SecretStr = SecretStr("")
     cabinet_internal_url: str | None = None
+    # Who runs the service and how people reach its support: every page's footer, the start page and the
+    # personal-data notice (/privacy) show them.
+    operator_name: str = Field(
+        default="Федеральный регистр медицинских работников", min_length=1, max_length=300
+    )
+    support_email: str | None = Field(default=None, max_length=200)
+    support_phone: str | None = Field(default=None, max_length=50)
+    # The time zone the cabinet's pages and the statements show times in (IANA name), labelled «МСК» etc.
+    time_zone: str = "Europe/Moscow"
     # Graceful shutdown: after SIGTERM /health/ready answers 503 "draining" while requests are still
     # served for shutdown_drain_seconds; then no new connections, and in-flight requests get up to
     # shutdown_timeout seconds to finish.
@@ -93,12 +108,28 @@ class Settings(BaseSettings):
     # require_second_factor, and when acr_values asks for the "+mfa" level.
     second_factor_roles: StrList = Field(default_factory=lambda: ["registry_admin"])
     second_factor_pending_ttl: int = Field(default=300, ge=60, le=3600)
+    # OpenTelemetry tracing (frmr_sso/tracing/), on when the standard variable names the collector; the
+    # OTLP exporter reads the other OTEL_EXPORTER_OTLP_* and OTEL_* variables itself.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
 
     @property
     def is_demo(self) -> bool:
         return self.mode == "demo"
 
-    @field_validator("metrics_port", "metrics_host", mode="before")
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("metrics_port", "metrics_host", "otel_exporter_otlp_endpoint", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """``FRMR_SSO_METRICS_PORT=`` (an empty variable, as ``${VAR:-}`` leaves it) means unset."""
@@ -134,6 +165,13 @@ class Settings(BaseSettings):
             shown = f"scheme {scheme!r}" if scheme else "no scheme"
             expected = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST/DB"
             raise ValueError(f"expected {expected}, got {shown}")
+        return value
+
+    @field_validator("otel_exporter_otlp_endpoint")
+    @classmethod
+    def _collector_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be the collector's http:// or https:// URL (OTLP over HTTP)")
         return value
 
     @model_validator(mode="after")
@@ -207,10 +245,8 @@ def _describe(err: object) -> str:
     loc = [str(p) for p in detail["loc"]]
     if not loc:  # a rule over several settings: its message names them
         return message
-    name = f"FRMR_SSO_{loc[0].upper()}"
+    name = loc[0] if loc[0].isupper() else f"FRMR_SSO_{loc[0].upper()}"  # an alias is the variable itself
     where = name + "".join(f"[{p}]" for p in loc[1:])
     value = detail.get("input")
-    shown = "" if loc[0] in _SECRET_FIELDS or isinstance(value, dict) else f" (got {str(value)[:60]!r})"
-    if loc[0] == "database_url":
-        shown = ""  # may carry a password
+    shown = "" if loc[0] in _HIDDEN_VALUES or isinstance(value, dict) else f" (got {str(value)[:60]!r})"
     return f"{where}: {message}{shown}"

@@ -16,7 +16,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+NO_REQUEST = "-"  # the request id outside any request
+request_id_var: ContextVar[str] = ContextVar("request_id", default=NO_REQUEST)
 
 # separators as typed, and as a URL query encodes a space ("+", "%20")
 _SNILS = re.compile(r"(?<!\d)(\d{3})(?:[- +]|%20)?(\d{3})(?:[- +]|%20)?(\d{3})(?:[- +]|%20)?(\d{2})(?!\d)")

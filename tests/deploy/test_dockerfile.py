@@ -22,7 +22,9 @@ def _dockerfile_stages() -> list[list[tuple[str, str]]]:
         instruction, _, arguments = line.strip().partition(" ")
         if instruction.upper() == "FROM":
             stages.append([])
-        assert stages, "the Dockerfile starts with FROM"
+        if not stages and instruction.upper() == "ARG":
+            continue  # global build arguments (the pinned base image) precede the first stage
+        assert stages, "the Dockerfile starts with FROM (after global ARGs)"
         stages[-1].append((instruction.upper(), arguments.strip()))
     return stages
 
@@ -66,3 +68,18 @@ def test_dockerfile_image_user_matches_the_pod_security_context(
 def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
     ignored = set((DEPLOY.parent / ".dockerignore").read_text(encoding="utf-8").split())
     assert {".git", ".venv", "var", ".env", "tests"} <= ignored
+
+
+def test_dockerfile_bases_are_pinned_by_digest_and_install_the_lock() -> None:
+    text = (DEPLOY.parent / "Dockerfile").read_text(encoding="utf-8")
+    bases = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", text, flags=re.MULTILINE)
+    assert len(bases) == 1
+    assert re.fullmatch(r"python:3\.11-slim-bookworm@sha256:[0-9a-f]{64}", bases[0])
+    for stage in _dockerfile_stages():
+        assert stage[0][0] == "FROM"
+        assert stage[0][1].split()[0] == "${PYTHON_IMAGE}", "every stage starts from the pinned base"
+    build = " ".join(args for instruction, args in _dockerfile_stages()[0] if instruction == "RUN")
+    assert "--require-hashes --no-deps -r requirements/runtime.txt" in build
+    assert "--no-build-isolation" in build
+    for install in re.findall(r"pip install ([^&]+)", build):
+        assert "--no-deps" in install or "--require-hashes" in install, install

@@ -56,22 +56,27 @@ def dashboard() -> dict[str, Any]:
     return data
 
 
-def test_dashboard_panels_query_existing_metrics_and_labels(dashboard: dict[str, Any]) -> None:
+def check_expression(where: str, expr: str) -> None:
+    """A PromQL expression names only series and labels that ``Metrics`` exports."""
     exported = _exported_metrics()
+    names = set(re.findall(r"\bfrmr_sso_\w+", expr))
+    assert names, f"{where}: {expr!r} queries no frmr-sso metric"
+    unknown = names - set(exported)
+    assert not unknown, f"{where}: {sorted(unknown)} not in the registry ({sorted(exported)})"
+    allowed = {"instance", "job"}.union(*(exported[n] for n in names))
+    used = set()
+    for matchers in re.findall(r"\bfrmr_sso_\w+\{([^}]*)\}", expr):
+        used |= set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", matchers))
+    for grouping in re.findall(r"\b(?:by|without)\s*\(([^)]*)\)", expr):
+        used |= {label.strip() for label in grouping.split(",") if label.strip()}
+    assert used <= allowed, f"{where}: unknown labels {sorted(used - allowed)}"
+
+
+def test_dashboard_panels_query_existing_metrics_and_labels(dashboard: dict[str, Any]) -> None:
     queries = _queries(dashboard)
     assert queries
     for where, expr in queries:
-        names = set(re.findall(r"\bfrmr_sso_\w+", expr))
-        assert names, f"{where}: {expr!r} queries no frmr-sso metric"
-        unknown = names - set(exported)
-        assert not unknown, f"{where}: {sorted(unknown)} not in the registry ({sorted(exported)})"
-        allowed = {"instance", "job"}.union(*(exported[n] for n in names))
-        used = set()
-        for matchers in re.findall(r"\bfrmr_sso_\w+\{([^}]*)\}", expr):
-            used |= set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", matchers))
-        for grouping in re.findall(r"\b(?:by|without)\s*\(([^)]*)\)", expr):
-            used |= {label.strip() for label in grouping.split(",") if label.strip()}
-        assert used <= allowed, f"{where}: unknown labels {sorted(used - allowed)}"
+        check_expression(where, expr)
 
 
 def test_dashboard_covers_logins_failures_and_audit(dashboard: dict[str, Any]) -> None:

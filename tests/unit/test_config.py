@@ -19,6 +19,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
                  "DATABASE_MAX_OVERFLOW", "DATABASE_URL", "TRUSTED_PROXIES", "SECOND_FACTOR_ROLES",
                  "CABINET_CLIENT_SECRET"):
         monkeypatch.delenv(f"FRMR_SSO_{name}", raising=False)
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
 
 
 def test_demo_mode_fills_in_the_demo_secret() -> None:
@@ -173,3 +174,23 @@ def test_bad_trusted_proxies_are_one_line_naming_the_variable(
     assert message in str(error.value)
     assert "\n" not in str(error.value)
 
+
+def test_the_time_zone_is_moscow_unless_set_and_must_be_known() -> None:
+    assert load_settings(mode="demo").time_zone == "Europe/Moscow"
+    assert load_settings(mode="demo", time_zone="Asia/Yekaterinburg").time_zone == "Asia/Yekaterinburg"
+    with pytest.raises(ConfigurationError, match="FRMR_SSO_TIME_ZONE: unknown time zone 'Mars/Olympus'"):
+        load_settings(mode="demo", time_zone="Mars/Olympus")
+
+
+def test_tracing_is_off_unless_the_collector_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(mode="demo").otel_exporter_otlp_endpoint is None
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+    assert load_settings(mode="demo").otel_exporter_otlp_endpoint is None
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")
+    assert load_settings(mode="demo").otel_exporter_otlp_endpoint == "http://collector:4318"
+
+
+def test_a_collector_address_that_is_not_http_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")
+    with pytest.raises(ConfigurationError, match=r"OTEL_EXPORTER_OTLP_ENDPOINT: .*http:// or https://"):
+        load_settings(mode="demo")

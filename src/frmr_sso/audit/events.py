@@ -56,6 +56,7 @@ class Event(StrEnum):
     SECOND_FACTOR_REJECTED = "second_factor.code_rejected"
     SECOND_FACTOR_REPLAY = "second_factor.replay_refused"
     RECOVERY_CODE_USED = "second_factor.recovery_code_used"
+    RECOVERY_CODES_REPLACED = "second_factor.recovery_codes_replaced"
     SECOND_FACTOR_RESET = "second_factor.reset"
     TOKEN_REFUSED = "token.refused"  # noqa: S105 - an event name
     BEARER_REFUSED = "token.bearer_refused"
@@ -68,6 +69,7 @@ class Event(StrEnum):
     CLIENT_ADDED = "admin.client_added"
     CLIENT_REMOVED = "admin.client_removed"
     REGISTRY_IMPORTED = "admin.registry_imported"
+    SECRETS_RESEALED = "admin.secrets_resealed"
     REGISTRY_LOOKUP = "registry.lookup"
     SESSION_ENDED = "session.ended"
     SESSION_END_REFUSED = "session.end_refused"

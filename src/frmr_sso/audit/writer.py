@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -95,7 +96,11 @@ class BatchingAuditWriter:
         if self._queue is None:
             self._queue = asyncio.Queue(self._max_queue)
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(self._queue), name="audit-writer")
+            # in a context of its own: the writer serves every request, not the one that started it
+            # (its log lines and spans must not carry that request's id or trace)
+            self._task = asyncio.create_task(
+                self._run(self._queue), name="audit-writer", context=contextvars.Context()
+            )
         await self._queue.put(item)
 
     async def _run(self, queue: asyncio.Queue[_Item]) -> None:

@@ -4,8 +4,9 @@
 broker has no such resource for this person (404), ``forbidden`` when the token
 lacks the scope (403), ``absent`` when the broker does not offer the endpoint at
 all (a 404 without a ``detail``, or 405/501). Registry sections are kept in the
-session with their ``ETag``; a view shows the kept copy and «Обновить данные»
-revalidates with ``If-None-Match`` (304 keeps it).
+session with their ``ETag``, and every view revalidates its copy with
+``If-None-Match`` (304 keeps it): nothing kept is shown unless the broker still
+accepts the session's tokens at that moment.
 """
 
 from __future__ import annotations
@@ -71,11 +72,9 @@ class BrokerApi:
         raise SessionExpired("the broker refused a fresh access token")
 
     async def read(
-        self, session: CabinetSession, path: str, *, cache: bool = False, revalidate: bool = False
+        self, session: CabinetSession, path: str, *, cache: bool = False
     ) -> Reading:
-        kept = session.cache.get(path) if cache else None
-        if kept is not None and not revalidate:
-            return Reading("ok", kept["data"])
+        kept = session.cache.get(path) if cache else None  # shown only after the broker confirms it (304)
         headers = {"Accept": "application/json"}
         if kept is not None and kept.get("etag"):
             headers["If-None-Match"] = kept["etag"]

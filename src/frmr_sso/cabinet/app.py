@@ -20,7 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from frmr_sso.cabinet import forms, pages, statements, support
+from frmr_sso.cabinet import backchannel, forms, pages, statements, support
 from frmr_sso.cabinet.api import SessionExpired
 from frmr_sso.cabinet.oidc_client import BrokerError
 from frmr_sso.cabinet.runtime import COOKIE, LOGIN_COOKIE, CabinetConfig, Runtime, current_session, runtime
@@ -79,6 +79,7 @@ def create_cabinet(config: CabinetConfig) -> FastAPI:
     app.include_router(forms.router)
     app.include_router(statements.router)
     app.include_router(support.router)
+    app.include_router(backchannel.router)
     return app
 
 
@@ -137,7 +138,10 @@ def _auth_router() -> APIRouter:
         tokens, claims = await rt.client.redeem(code, verifier=pending.verifier, nonce=pending.nonce)
         info = await rt.client.userinfo(tokens.access_token)
         name = str(info.get("name") or claims.get("name") or "Медицинский работник")
-        session = await rt.sessions.create(sub=str(claims["sub"]), name=name, tokens=tokens)
+        sid = claims.get("sid")
+        session = await rt.sessions.create(
+            sub=str(claims["sub"]), name=name, tokens=tokens, sid=sid if isinstance(sid, str) else None
+        )
         session.cache["userinfo"] = {"etag": None, "data": info}
         await rt.sessions.save(session)
         response = RedirectResponse(f"{base}/{pending.next_path}", status_code=303)
@@ -179,6 +183,7 @@ def _install_errors(app: FastAPI) -> None:
     @app.exception_handler(SessionExpired)
     async def expired(request: Request, exc: SessionExpired) -> Response:
         base = request.scope["root_path"]
+        await runtime(request).sessions.delete(request.cookies.get(COOKIE, ""))  # the server's copy too
         target = request.url.path.removeprefix(base).strip("/")
         response = RedirectResponse(f"{base}/login?next={quote(_next_path(target))}", status_code=303)
         response.delete_cookie(COOKIE, path=base or "/")

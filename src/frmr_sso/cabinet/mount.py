@@ -30,10 +30,12 @@ def cabinet_config(settings: Settings) -> CabinetConfig | None:
         client_id=settings.cabinet_client_id,
         client_secret=secret,
         secret_key=settings.secret_key.get_secret_value(),
+        previous_secret_keys=tuple(s.get_secret_value() for s in settings.previous_secret_keys),
         redis_url=settings.redis_url,
         internal_url=settings.cabinet_internal_url,
         idle_ttl=settings.session_idle_ttl,
         absolute_ttl=settings.session_absolute_ttl,
+        time_zone=settings.time_zone,
     )
 
 
@@ -45,6 +47,7 @@ def demo_cabinet_client(settings: Settings) -> ClientSpec:
         secret=DEMO_CABINET_SECRET,
         redirect_uris=(f"{base}/callback",),
         post_logout_redirect_uris=(f"{base}/logged-out",),
+        backchannel_logout_uri=f"{base}/backchannel-logout",
         grant_types=("authorization_code", "refresh_token"),
         scopes=tuple(SCOPE.split()),
     )

@@ -164,20 +164,24 @@ class OidcClient:
         return f"{meta['end_session_endpoint']}?{urlencode(query)}"
 
     async def id_token_claims(self, id_token: str) -> dict[str, Any]:
+        return await self.verified_claims(id_token, ("exp", "iat", "sub"), what="id_token")
+
+    async def verified_claims(self, token: str, require: tuple[str, ...], *, what: str) -> dict[str, Any]:
+        """A JWT of the broker for this client: signature by the JWKS, ``iss``, ``aud``, times."""
         try:
-            kid = jwt.get_unverified_header(id_token).get("kid")
+            kid = jwt.get_unverified_header(token).get("kid")
             key = await self._key(str(kid))
             claims: dict[str, Any] = jwt.decode(
-                id_token,
+                token,
                 key.key,
                 algorithms=ID_TOKEN_ALGORITHMS,
                 audience=self.client_id,
                 issuer=self.issuer,
                 leeway=LEEWAY,
-                options={"require": ["exp", "iat", "sub"]},
+                options={"require": list(require)},
             )
         except jwt.PyJWTError as exc:
-            raise BrokerError(f"the id_token is invalid ({type(exc).__name__})") from None
+            raise BrokerError(f"the {what} is invalid ({type(exc).__name__})") from None
         return claims
 
     async def _key(self, kid: str) -> jwt.PyJWK:

@@ -1,7 +1,7 @@
 """The cabinet's reading pages: profile and the registry sections, requests, sessions, second factor.
 
 Each page reads the broker's API with the person's access token (``api.py``);
-registry sections are kept in the session and revalidated by «Обновить данные».
+registry sections are kept in the session and revalidated (ETag) on every view.
 A section the broker does not offer is said to be unavailable, never filled in.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from frmr_sso.cabinet.accreditation_text import status_text
 from frmr_sso.cabinet.api import Reading, SessionExpired
 from frmr_sso.cabinet.runtime import current_session, runtime
 from frmr_sso.cabinet.session import CabinetSession
@@ -52,6 +53,7 @@ SECTIONS: dict[str, tuple[str, tuple[Part, ...]]] = {
     ),
     "service-length": ("Стаж", (Part("Стаж", "/api/v1/me/length-of-service", "о стаже"),)),
 }
+TEMPLATES = {"service-length": "service_length.html"}  # sections with a page of their own
 ACCREDITATION_STATUS = "/api/v1/me/accreditation-status"
 ACCREDITATION_PARTS = (
     Part("Аккредитации", "/api/v1/me/accreditations" + PAGE_LIMIT, "об аккредитации"),
@@ -66,30 +68,6 @@ CACHED = (
 )
 CHANGE_REQUESTS = "/api/v1/me/change-requests"
 SESSIONS = "/api/v1/me/sessions"
-ACCREDITATION_TEXT = {
-    "on_track": (
-        "Всё в порядке",
-        "Вы набираете часы и баллы непрерывного образования в срок; "
-        "к окончанию срока аккредитации требование будет выполнено.",
-    ),
-    "at_risk": (
-        "Есть риск не успеть",
-        "До окончания срока аккредитации меньше года, а набрано меньше "
-        "часов и баллов, чем нужно к этому времени. Запланируйте обучение.",
-    ),
-    "expired": (
-        "Срок аккредитации истёк",
-        "Без действующей аккредитации нельзя работать по "
-        "специальности. Подайте документы на периодическую аккредитацию.",
-    ),
-    "none": (
-        "Сведений об аккредитации нет",
-        "В ФРМР нет записей о вашей аккредитации. Если вы её "
-        "проходили, подайте заявку на исправление или обратитесь в кадровую службу.",
-    ),
-}
-
-
 async def signed_in(request: Request) -> CabinetSession:
     session = await current_session(request)
     if session is None:
@@ -160,8 +138,9 @@ async def _parts(
 async def accreditation(request: Request) -> Response:
     session = await signed_in(request)
     reading = await runtime(request).api.read(session, ACCREDITATION_STATUS, cache=True)
-    status = reading.data.get("status") if reading.ok and isinstance(reading.data, dict) else None
-    text = ACCREDITATION_TEXT.get(str(status)) if status else None
+    body = reading.data if reading.ok and isinstance(reading.data, dict) else {}
+    status = body.get("status")
+    text = status_text(body) if status else None
     parts = await _parts(request, session, ACCREDITATION_PARTS)
     return await page(
         request,
@@ -216,7 +195,8 @@ def _section_route(slug: str, title: str, parts: tuple[Part, ...]) -> None:
     async def section(request: Request) -> Response:
         session = await signed_in(request)
         found = await _parts(request, session, parts)
-        return await page(request, "section.html", session, slug, title=title, parts=found, items_of=items_of)
+        template = TEMPLATES.get(slug, "section.html")
+        return await page(request, template, session, slug, title=title, parts=found, items_of=items_of)
 
     router.add_api_route(
         f"/{slug}", section, methods=["GET"], include_in_schema=False, name=f"section_{slug}"
@@ -235,7 +215,7 @@ async def refresh(request: Request) -> Response:
     session, form = await checked_form(request)
     rt = runtime(request)
     for path in CACHED:
-        await rt.api.read(session, path, cache=True, revalidate=True)
+        await rt.api.read(session, path, cache=True)
     info = await rt.client.userinfo(await rt.api.access_token(session))
     session.cache["userinfo"] = {"etag": None, "data": info}
     session.notice = "Данные обновлены из ФРМР."

@@ -10,7 +10,8 @@ from starlette.requests import Request
 from frmr_sso.cabinet.api import BrokerApi
 from frmr_sso.cabinet.oidc_client import OidcClient
 from frmr_sso.cabinet.session import CabinetSession, CabinetSessions
-from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.registry.ru_format import DEFAULT_ZONE
+from frmr_sso.security.crypto import SecretKeys
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import KeyValueStore
 
@@ -27,11 +28,13 @@ class CabinetConfig:
     client_id: str
     client_secret: str = field(repr=False)
     secret_key: str = field(repr=False)
+    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)  # sessions sealed before a rotation
     redis_url: str | None = None
     internal_url: str | None = None
     scope: str = SCOPE
     idle_ttl: int = 30 * 60
     absolute_ttl: int = 10 * 3600
+    time_zone: str = DEFAULT_ZONE
 
     @property
     def base_url(self) -> str:
@@ -57,7 +60,7 @@ class Runtime:
         kv = open_kv(config.redis_url, prefix="frmr-cabinet:")
         sessions = CabinetSessions(
             kv,
-            FieldCipher(config.secret_key, purpose="cabinet-session"),
+            SecretKeys(config.secret_key, config.previous_secret_keys).cipher("cabinet-session"),
             idle_ttl=config.idle_ttl,
             absolute_ttl=config.absolute_ttl,
         )

@@ -23,6 +23,7 @@ from frmr_sso.storage.ports import KeyValueStore
 LOGIN_TTL = 600
 _SESSION = "cabinet:session:"
 _LOGIN = "cabinet:login:"
+_BY_SID = "cabinet:by-sid:"  # the broker's session id (``sid``) → the cabinet sessions opened in it
 
 
 @dataclass
@@ -35,6 +36,7 @@ class CabinetSession:
     created_at: float
     cache: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     notice: str | None = None
+    sid: str | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +47,7 @@ class CabinetSession:
             "created_at": self.created_at,
             "cache": self.cache,
             "notice": self.notice,
+            "sid": self.sid,
         }
 
 
@@ -75,7 +78,7 @@ class CabinetSessions:
         data = self._open(key, raw)
         return None if data is None else PendingLogin(data["nonce"], data["verifier"], data["next"])
 
-    async def create(self, *, sub: str, name: str, tokens: Tokens) -> CabinetSession:
+    async def create(self, *, sub: str, name: str, tokens: Tokens, sid: str | None = None) -> CabinetSession:
         session = CabinetSession(
             id=secrets.token_urlsafe(32),
             sub=sub,
@@ -83,16 +86,34 @@ class CabinetSessions:
             tokens=tokens,
             csrf=secrets.token_urlsafe(24),
             created_at=time.time(),
+            sid=sid,
         )
         await self.save(session)
+        if sid:
+            key = _key(_BY_SID, sid)
+            opened = [*(self._open(key, await self._kv.get(key)) or {}).get("ids", []), session.id]
+            await self._kv.set(key, self._seal(key, {"ids": opened[-20:]}), ttl=self.absolute_ttl)
         return session
+
+    async def end_broker_session(self, sid: str) -> int:
+        """Deletes every cabinet session opened in the broker's session ``sid``; how many there were."""
+        key = _key(_BY_SID, sid)
+        found = self._open(key, await self._kv.get_and_delete(key)) or {}
+        ended = 0
+        for session_id in found.get("ids", []):
+            ended += await self.get(session_id) is not None
+            await self.delete(session_id)
+        return ended
 
     async def get(self, session_id: str) -> CabinetSession | None:
         if not session_id or len(session_id) > 128:
             return None
         key = _key(_SESSION, session_id)
         data = self._open(key, await self._kv.get(key))
-        if data is None or data["created_at"] + self.absolute_ttl <= time.time():
+        if data is None:
+            return None
+        if data["created_at"] + self.absolute_ttl <= time.time():
+            await self._kv.delete(key)  # over its absolute lifetime: gone from the server too
             return None
         return CabinetSession(
             id=session_id,
@@ -103,6 +124,7 @@ class CabinetSessions:
             created_at=data["created_at"],
             cache=data.get("cache") or {},
             notice=data.get("notice"),
+            sid=data.get("sid"),
         )
 
     async def save(self, session: CabinetSession) -> None:

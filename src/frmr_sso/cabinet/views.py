@@ -13,10 +13,18 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+
+from frmr_sso.cabinet.field_labels import HIDDEN, LABELS, NESTED_LABELS
+from frmr_sso.registry.labels import enum_label
+from frmr_sso.registry.ru_format import decimal, duration, local_time, zone
+from frmr_sso.web.site import DEFAULT_SITE
+from frmr_sso.web.user_agents import device_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 # One stylesheet source: the broker's base rules, then the cabinet's own additions.
@@ -46,134 +54,6 @@ NAV = (
     ("sessions", "Сеансы"),
     ("second-factor", "Второй фактор"),
 )
-LABELS = {
-    "name": "ФИО",
-    "family_name": "Фамилия",
-    "given_name": "Имя",
-    "middle_name": "Отчество",
-    "last_name": "Фамилия",
-    "first_name": "Имя",
-    "birthdate": "Дата рождения",
-    "birth_date": "Дата рождения",
-    "gender": "Пол",
-    "snils": "СНИЛС",
-    "frmr_person_id": "Идентификатор в ФРМР",
-    "frmr_id": "Идентификатор в ФРМР",
-    "frmr_organizations": "Места работы",
-    "frmr_posts": "Должности",
-    "organization_name": "Организация",
-    "organization_oid": "OID организации",
-    "oid": "OID организации",
-    "post": "Должность",
-    "post_name": "Должность",
-    "post_id": "Код должности",
-    "position_type": "Вид занятости",
-    "rate": "Ставка",
-    "begin_date": "Начало",
-    "end_date": "Окончание",
-    "kind": "Вид",
-    "institution": "Организация обучения",
-    "speciality_code": "Код специальности",
-    "speciality_name": "Специальность",
-    "speciality": "Специальность",
-    "qualification": "Квалификация",
-    "diploma_series": "Серия диплома",
-    "diploma_number": "Номер диплома",
-    "diploma_date": "Дата диплома",
-    "graduation_year": "Год окончания",
-    "hours": "Часы",
-    "credits": "Зачётные единицы",
-    "program": "Программа",
-    "title": "Название",
-    "status": "Статус",
-    "status_label": "Статус",
-    "progress": "Выполнено",
-    "ends_on": "Действует до",
-    "pass_date": "Дата прохождения",
-    "years": "Лет",
-    "months": "Месяцев",
-    "days": "Дней",
-    "total": "Общий стаж",
-    "by_post": "По должностям",
-    "created_at": "Создано",
-    "updated_at": "Изменено",
-    "ready_at": "Готово",
-    "section": "Раздел",
-    "comment": "Комментарий",
-    "reason": "Причина",
-    "number": "Номер",
-    "phone": "Телефон",
-    "email": "Электронная почта",
-    "roles": "Роли",
-    "roles_label": "Роли",
-    "category": "Категория",
-    "documents": "Документы",
-    "filename": "Файл",
-    "size": "Размер, байт",
-    "record_id": "Номер записи",
-    "description": "Описание",
-    "answer": "Ответ",
-    "last_seen": "Последняя активность",
-    "auth_time": "Время входа",
-    "connector": "Способ входа",
-    "ip": "IP-адрес",
-    "user_agent": "Браузер",
-    "clients": "Приложения",
-    "client_id": "Приложение (код)",
-    "current": "Текущий сеанс",
-    "theme": "Тема",
-    "document_number": "Номер документа",
-    "document_date": "Дата документа",
-    "amount": "Количество",
-    "fields": "Предложенные сведения",
-    "proposal": "Предложенные сведения",
-    "decided_at": "Решение принято",
-    "on": "На дату",
-    "calendar_days": "Календарных дней",
-    "periods": "Периоды",
-    "begin": "Начало",
-    "end": "Окончание",
-    "cycle_begin": "Начало пятилетнего цикла",
-    "accreditation_ends": "Аккредитация действует до",
-    "days_left": "Осталось дней",
-    "requirement_met": "Требование выполнено",
-    "expected_progress": "Нужно к этой дате",
-    "required": "Требуется",
-    "hours_only": "Часов (только курсы)",
-    "hours_with_credits": "Часов (вместе с баллами)",
-    "kind_name": "Вид",
-    "position_type_name": "Вид занятости",
-    "organization_inn": "ИНН организации",
-    "oktmo": "ОКТМО",
-    "department": "Подразделение",
-    "registry_number": "Регистрационный номер",
-    "series": "Серия",
-    "issue_date": "Дата выдачи",
-    "category_name": "Категория",
-    "inn": "ИНН",
-}
-NESTED_LABELS = {"name": "Название"}  # inside a list or object: an organisation, an application
-HIDDEN = {
-    "links",
-    "etag",
-    "sha256",
-    "id",
-    "subject_id",
-    "sub",
-    "record_id",
-    "frmr_id",
-    "rule",
-    "next",
-    "access_key",
-}
-SECTION_NAMES = {"workplace": "Место работы", "education": "Образование", "contacts": "Контакты"}
-GENDERS = {"M": "мужской", "F": "женский", "male": "мужской", "female": "женский"}
-POSITION_TYPES = {
-    1: "основное место работы",
-    2: "внутреннее совместительство",
-    3: "совмещение",
-    4: "внешнее совместительство",
-}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -184,29 +64,30 @@ def label(key: object, parent: str = "") -> str:
     return LABELS.get(str(key), str(key).replace("_", " "))
 
 
-def show(value: Any, key: str = "") -> str:
-    """A scalar as a Russian reader expects it."""
+def show(value: Any, key: str = "", tz: ZoneInfo | None = None) -> str:
+    """A scalar as a Russian reader expects it; times in ``tz`` (Moscow time by default), labelled."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "да" if value else "нет"
-    if key == "section":
-        return SECTION_NAMES.get(str(value), str(value))
-    if key == "gender":
-        return GENDERS.get(str(value), str(value))
-    if key == "position_type" and isinstance(value, int):
-        return POSITION_TYPES.get(value, str(value))
+    named = enum_label(key, value) if isinstance(value, str | int) else None
+    if named is not None:
+        return named
     if key in ("progress", "expected_progress") and isinstance(value, float) and 0 <= value <= 1:
         return f"{round(value * 100)} %"
     if isinstance(value, str) and _ISO_DATE.match(value):
         return date.fromisoformat(value).strftime("%d.%m.%Y")
+    if isinstance(value, float):
+        return decimal(value)
     if isinstance(value, str) and _ISO_TIME.match(value):
         try:
-            return datetime.fromisoformat(value).strftime("%d.%m.%Y %H:%M")
+            return local_time(datetime.fromisoformat(value), tz or zone(None))
         except ValueError:
             return value
+    if key == "user_agent" and isinstance(value, str):
+        return device_name(value)
     if isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
-        return ", ".join(show(v) for v in value) or "—"
+        return ", ".join(show(v, tz=tz) for v in value) or "—"
     return str(value)
 
 
@@ -216,15 +97,37 @@ def visible(data: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in data.items() if k not in HIDDEN | labelled and not k.endswith("_url")]
 
 
+# The broker's templates come second: the footer (operator, support, privacy) is the same on every page.
 _env = Environment(
-    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
+    loader=ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(_BASE_STYLE.parent)]),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
 )
-_env.filters.update(label=label, show=show, visible=visible)
+
+
+@pass_context
+def _show_filter(context: Context, value: Any, key: str = "") -> str:
+    return show(value, key, context.get("zone"))
+
+
+def _duration(data: Any) -> str:
+    """«12 лет 3 мес. 5 дн.» of an object with ``years``, ``months`` and ``days``."""
+    if not isinstance(data, dict):
+        return "—"
+    return duration(*(int(data.get(k) or 0) for k in ("years", "months", "days")))
+
+
+_env.filters.update(label=label, show=_show_filter, visible=visible, duration=_duration)
 _env.tests.update(mapping=lambda v: isinstance(v, dict), sequence=lambda v: isinstance(v, list))
 
 
 def request_id(request: Request) -> str:
     return str(getattr(request.state, "request_id", "-"))
+
+
+def _zone_of(request: Request) -> ZoneInfo:
+    running = getattr(request.app.state, "runtime", None)
+    return zone(running.config.time_zone if running is not None else None)
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
@@ -233,6 +136,8 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         request_id=request_id(request),
         nav=NAV,
         base=request.scope.get("root_path", ""),
+        zone=_zone_of(request),
+        site=getattr(request.app.state, "site", DEFAULT_SITE),
         **context,
     )
     return HTMLResponse(html, status_code=status, headers=dict(SECURITY_HEADERS))

@@ -11,15 +11,26 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, cast
 
-from frmr_sso.cli import audit, clients, config_check, keys, migrate, registry, second_factor, serve, unlock
+from frmr_sso.cli import (
+    audit,
+    clients,
+    config_check,
+    keys,
+    migrate,
+    registry,
+    second_factor,
+    secrets,
+    serve,
+    unlock,
+)
 from frmr_sso.cli.common import fail
 from frmr_sso.cli.env_file import EnvFileError, apply_env_file, settings_file
 from frmr_sso.config import ConfigurationError, Settings, load_settings
+from frmr_sso.version import package_version
 
 Command = Callable[[Settings, argparse.Namespace], int]
 
@@ -33,6 +44,7 @@ COMMANDS: dict[str, Command] = {
     "registry": registry.run,
     "audit": audit.run,
     "config": config_check.run,
+    "secrets": secrets.run,
 }
 
 
@@ -46,6 +58,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     description = "FRMR identity broker (ESIA → OpenID Connect)"
     parser = _Parser(prog="frmr-sso", description=description)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument(
         "--env-file", type=Path, default=None, metavar="PATH",
         help="read FRMR_SSO_* settings from PATH (NAME=VALUE lines); the environment wins. "
@@ -54,15 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = cast("argparse._SubParsersAction[argparse.ArgumentParser]",  # its parsers are _Parser too
                parser.add_subparsers(dest="command", required=True))
     serve.add_parsers(sub)
-    for group in (migrate, clients, keys, unlock, second_factor, registry, audit, config_check):
+    for group in (migrate, clients, keys, unlock, second_factor, registry, audit, secrets, config_check):
         group.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    # pyHanko (statements' PDF signatures) imports cryptography's deprecated DSA key type; an operator's
-    # command must not print that warning with its output.
-    warnings.filterwarnings("ignore", message="DSA is deprecated", module="pyhanko.sign.signers.pdf_cms")
     args = _parser().parse_args(argv)
     try:
         path = settings_file(args.env_file, os.environ, Path.cwd())

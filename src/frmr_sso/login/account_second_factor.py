@@ -5,7 +5,8 @@ until a first code of it is right; only then does it replace the old one, in
 one transaction with ten new recovery codes (the old ones stop working). A
 person who already has an authenticator must have used it in this session
 (``otp`` in the session's ``amr``): a stolen upstream login alone cannot swap it.
-Wrong codes count toward the subject's lockout like at login.
+Wrong codes count toward the subject's lockout like at login. The same page gives
+new recovery codes (``new_recovery_codes``): the earlier set stops working at once.
 """
 
 from __future__ import annotations
@@ -106,6 +107,27 @@ class AccountSecondFactor:
             subject_id=subject,
             details={"where": "account", "replaced": replaced, "recovery_codes": len(codes)},
         )
+        return RecoveryCodes("", draft["csrf"], tuple(codes))
+
+    async def new_recovery_codes(
+        self, session_cookie: str | None, csrf: str | None, context: AuditContext
+    ) -> AccountOutcome:
+        """Ten new recovery codes for a person with an authenticator who used it in this session."""
+        session = await self._sessions.get(session_cookie)
+        if session is None:
+            return Refused("not_signed_in")
+        draft = await self._draft(session.id)
+        if draft is None or csrf is None or not hmac.compare_digest(draft["csrf"].encode(), csrf.encode()):
+            return Refused("stale")
+        if not SecondFactorPolicy.satisfied(session):
+            return Refused("needs_second_factor")
+        codes = await self._credentials.replace_recovery_codes(session.subject)
+        if codes is None:
+            return Refused("needs_second_factor")
+        await self._audit.record(
+            Event.RECOVERY_CODES_REPLACED, context, outcome=SUCCESS, subject_id=session.subject,
+            details={"where": "account", "recovery_codes": len(codes)},
+        )  # fmt: skip
         return RecoveryCodes("", draft["csrf"], tuple(codes))
 
     async def _guarded(self, session: SsoSession) -> bool:

@@ -51,12 +51,13 @@ class FailureMapper:
         details: dict[str, Any] = {"connector": exc.connector, "reason": exc.reason}
         details["esia_code"] = exc.esia_code
         page = partial(FailurePage, upstream=upstream_label(connector))
+        retry = restart_url(self._issuer, req.to_dict(), connector.name)  # «Повторить вход»
         event = Event.UPSTREAM_PROTOCOL_ERROR
-        outcome: Outcome = page(Failure.UPSTREAM_ERROR, 502)
+        outcome: Outcome = page(Failure.UPSTREAM_ERROR, 502, restart_url=retry)
         if isinstance(exc, UpstreamUnavailable):
             details["retry_after"] = exc.retry_after
             event = Event.UPSTREAM_UNAVAILABLE
-            outcome = page(Failure.UPSTREAM_UNAVAILABLE, 503, retry_after=exc.retry_after)
+            outcome = page(Failure.UPSTREAM_UNAVAILABLE, 503, retry_after=exc.retry_after, restart_url=retry)
         elif isinstance(exc, UpstreamDenied):
             event = Event.UPSTREAM_DENIED
             outcome = Redirect(error_redirect(req.redirect_error(AccessDenied, DENIED), issuer=self._issuer))

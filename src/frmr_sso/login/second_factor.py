@@ -1,6 +1,7 @@
 """When the broker asks for its own second factor, and the login that waits for it.
 
-The second factor is required when the client is registered with
+The second factor is required when the person has enrolled one (then at every
+login, whatever the client), when the client is registered with
 ``require_second_factor``, when the person holds one of the configured FRMR
 roles (``FRMR_SSO_SECOND_FACTOR_ROLES``, ``registry_admin`` by default), or
 when the client asks ``acr_values`` for ``…esia-confirmed+mfa``. A session that
@@ -22,7 +23,7 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -160,9 +161,21 @@ def _well_formed(pending_id: str | None) -> bool:
 class SecondFactorGate:
     """What the login use case asks: is the second factor required, and if so, park the login."""
 
-    def __init__(self, policy: SecondFactorPolicy, pending: PendingLogins, *, issuer: str, auditor: Auditor):
+    def __init__(
+        self,
+        policy: SecondFactorPolicy,
+        pending: PendingLogins,
+        *,
+        issuer: str,
+        auditor: Auditor,
+        enrolled: Callable[[str], Awaitable[bool]],
+    ) -> None:
         self.policy, self.pending = policy, pending
-        self._issuer, self._audit = issuer, auditor
+        self._issuer, self._audit, self._enrolled = issuer, auditor, enrolled
+
+    async def required(self, req: AuthorizationRequest, subject: str, roles: Iterable[str]) -> bool:
+        """A login asks for the factor when policy says so, and always once the person has enrolled one."""
+        return self.policy.required(req, roles) or await self._enrolled(subject)
 
     def needs_step_up(self, req: AuthorizationRequest, session: SsoSession) -> bool:
         return self.policy.required(req, session.roles) and not self.policy.satisfied(session)

@@ -56,6 +56,9 @@ class LoginSettings:
     issuer: str
     code_ttl: int
     snils_key: bytes
+    # keys of SNILS hashes stored before (a previous secret key, an earlier derivation):
+    # recognised, then re-keyed at the person's next login
+    earlier_snils_keys: tuple[bytes, ...] = ()
 
 
 class LoginService:
@@ -124,9 +127,11 @@ class LoginService:
             )
             person = await mapping.find_person(identity, self._registry)
             mapping.check_rights(req, person.roles)
+            earlier = [mapping.snils_hash(identity.snils, k) for k in self.settings.earlier_snils_keys]
             subject = await self._subjects.get_or_create_by_esia_oid(
                 mapping.link_key(identity, connector.kind),
                 snils_hash=mapping.snils_hash(identity.snils, self.settings.snils_key),
+                earlier_snils_hashes=earlier,
             )
         except UpstreamFailure as exc:
             return await self._failures.upstream(exc, req, context, connector=connector)
@@ -145,7 +150,7 @@ class LoginService:
         previous = await self._sessions.get(session_cookie)
         replacing = previous.id if previous else None
         gate = self._second_factor
-        if gate is not None and gate.policy.required(req, person.roles):
+        if gate is not None and await gate.required(req, subject.id, person.roles):
             return await gate.begin(req, draft, browser=browser_cookie, context=context, replacing=replacing)
         snils = identity.snils
         return await self.complete(req, draft, context=context, replacing=replacing, snils=snils)

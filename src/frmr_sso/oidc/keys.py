@@ -274,8 +274,8 @@ class KeyRing:
                 pem = self._cipher.decrypt(record.private_key_encrypted, associated_data=record.kid)
             except DecryptionError as exc:
                 raise SigningKeyUnavailable(
-                    f"signing key {record.kid} cannot be decrypted: FRMR_SSO_SECRET_KEY is not the one "
-                    "it was sealed with, or the stored value was changed"
+                    f"signing key {record.kid} cannot be decrypted: it was sealed under neither "
+                    "FRMR_SSO_SECRET_KEY nor FRMR_SSO_PREVIOUS_SECRET_KEYS, or the stored value was changed"
                 ) from exc
             key = await asyncio.to_thread(load_private_key, pem, record.alg)
             self._private[record.kid] = key

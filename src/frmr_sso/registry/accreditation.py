@@ -14,10 +14,13 @@ hours of courses plus 70 credits (ЗЕТ) of portal activities.
 - Progress is the better of the two routes, from 0 to 1: ``hours / 144``, or
   ``min(hours / 74, credits / 70)``; the requirement is met when either route is.
 - Status: ``expired`` once the end date has passed; ``on_track`` when the
-  requirement is met, or when under a year is left and progress is at least the
-  pro-rata share of the cycle already elapsed (``elapsed days / cycle days``),
-  or while more than a year is left; ``at_risk`` when under a year is left and
-  progress lags that share. ``none`` when there is no accreditation on file.
+  requirement is met or progress is at least the pro-rata share of the cycle
+  already elapsed (``elapsed days / cycle days``); otherwise ``behind`` while
+  more than a year is left and ``at_risk`` when under a year is. ``none`` when
+  there is no accreditation on file.
+- What is still needed: ``hours_needed`` for the courses-only route (144 h), and
+  ``hours_with_credits_needed`` with ``credits_needed`` for the other one
+  (74 h plus 70 ЗЕТ); all zero once the requirement is met.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal, Protocol
 
+from frmr_sso.registry.labels import label_of
 from frmr_sso.registry.service_length import add_months
 
 CYCLE_YEARS = 5
@@ -53,17 +57,12 @@ class CourseLike(Protocol):
 
 class AccreditationStatus(StrEnum):
     ON_TRACK = "on_track"
+    BEHIND = "behind"
     AT_RISK = "at_risk"
     EXPIRED = "expired"
     NONE = "none"
 
 
-LABELS = {
-    AccreditationStatus.ON_TRACK: "В графике",
-    AccreditationStatus.AT_RISK: "Под угрозой",
-    AccreditationStatus.EXPIRED: "Аккредитация истекла",
-    AccreditationStatus.NONE: "Аккредитация не найдена",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +97,13 @@ class CycleStatus:
     expected: float = 0.0
     met: bool = False
     days_left: int = 0
+    hours_needed: int = 0
+    hours_with_credits_needed: int = 0
+    credits_needed: int = 0
 
     @property
     def label(self) -> str:
-        return LABELS[self.status]
+        return label_of("accreditation_status", self.status)
 
 
 def activities(courses: Iterable[CourseLike]) -> list[Activity]:
@@ -139,10 +141,13 @@ def cycle_status(
     met = done >= 1.0
     if today > end:
         status = AccreditationStatus.EXPIRED
-    elif not met and days_left < AT_RISK_DAYS and done < expected:
+    elif met or done >= expected:
+        status = AccreditationStatus.ON_TRACK
+    elif days_left < AT_RISK_DAYS:
         status = AccreditationStatus.AT_RISK
     else:
-        status = AccreditationStatus.ON_TRACK
+        status = AccreditationStatus.BEHIND
+    with_credits = (0, 0) if met else (max(0, HOURS_WITH_CREDITS - hours), max(0, CREDITS - credits))
     return CycleStatus(
         status,
         current.speciality,
@@ -154,4 +159,6 @@ def cycle_status(
         round(expected, 4),
         met,
         max(0, days_left),
+        0 if met else max(0, HOURS_ONLY - hours),
+        *with_credits,
     )

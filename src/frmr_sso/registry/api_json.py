@@ -12,17 +12,12 @@ from datetime import date
 from typing import Any
 
 from frmr_sso.registry.directories import directories
+from frmr_sso.registry.labels import label_of
 from frmr_sso.registry.models import Employment, FrmrPerson
 from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.registry.snils import Snils
 
 _KIND_GROUPS = {"education": "education", "postgraduate": "postgraduate", "courses": "course"}
-_POSITION_NAMES = {
-    1: "основная",
-    2: "внутреннее совместительство",
-    3: "совмещение",
-    4: "внешнее совместительство",
-}
 
 
 def _plain(value: Any) -> Any:
@@ -36,7 +31,7 @@ def item_json(section: str, item: Any) -> dict[str, Any]:
             body[name] = _plain(getattr(item, name))
     if isinstance(item, Employment):
         body["position_type"] = int(item.position_type)
-        body["position_type_name"] = _POSITION_NAMES[int(item.position_type)]
+        body["position_type_name"] = label_of("position_type", int(item.position_type))
     if "speciality_code" in body:
         body["speciality_name"] = item.speciality_name
     group = _KIND_GROUPS.get(section)

@@ -2,9 +2,10 @@
 
 Six digits, sent to the new contact through the ``Notifier``; only an HMAC of
 the code is kept, in the key-value store, for ``ttl`` seconds, bound to the
-request. Guesses count per worker in a ``security.limiter.Lockout`` (the
-broker's lockout policy: a few wrong codes lock further tries for an escalating
-wait), and a right code is consumed by one atomic read-and-delete: it works once.
+request (a code sent before a secret key change matches under ``older_keys``).
+Guesses count per worker in a ``security.limiter.Lockout`` (the broker's lockout
+policy: a few wrong codes lock further tries for an escalating wait), and a
+right code is consumed by one atomic read-and-delete: it works once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from frmr_sso.registry.notify import Channel, Notifier
@@ -31,12 +33,15 @@ class CodeCheck:
 
 class ContactCodes:
     def __init__(
-        self, kv: KeyValueStore, notifier: Notifier, lockout: Lockout, *, key: bytes, ttl: float = CODE_TTL
+        self, kv: KeyValueStore, notifier: Notifier, lockout: Lockout, *, key: bytes,
+        older_keys: Sequence[bytes] = (), ttl: float = CODE_TTL,
     ) -> None:
-        self._kv, self._notifier, self._lockout, self._key, self._ttl = kv, notifier, lockout, key, ttl
+        self._kv, self._notifier, self._lockout, self._ttl = kv, notifier, lockout, ttl
+        self._keys = (key, *older_keys)
 
-    def _digest(self, request_id: str, code: str) -> str:
-        return hmac.new(self._key, f"{request_id}:{code}".encode(), hashlib.sha256).hexdigest()
+    def _digest(self, request_id: str, code: str, key: bytes | None = None) -> str:
+        message = f"{request_id}:{code}".encode()
+        return hmac.new(key or self._keys[0], message, hashlib.sha256).hexdigest()
 
     @staticmethod
     def _slot(request_id: str) -> str:
@@ -55,8 +60,9 @@ class ContactCodes:
         if isinstance(attempt, Locked):
             return CodeCheck(False, attempt.status)
         stored = await self._kv.get(self._slot(request_id))
-        given = self._digest(request_id, code)
-        right = stored is not None and hmac.compare_digest(stored, given)
+        right = stored is not None and any(
+            hmac.compare_digest(stored, self._digest(request_id, code, key)) for key in self._keys
+        )
         if right and await self._kv.get_and_delete(self._slot(request_id)) == stored:  # once, even when raced
             await self._lockout.succeeded(worker)
             return CodeCheck(True)

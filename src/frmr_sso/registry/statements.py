@@ -12,11 +12,15 @@ and ``statements_signing`` seals it. Nothing here knows PDF, storage or HTTP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
+from frmr_sso.registry.labels import label_of
+from frmr_sso.registry.models import Employment, FrmrPerson
+from frmr_sso.registry.ru_format import decimal, local_time
+from frmr_sso.registry.ru_format import zone as zone_of
 from frmr_sso.registry.snils import mask_snils
 
 
@@ -33,14 +37,6 @@ SHORT_TITLES = {
     StatementKind.EXTRACT: "Выписка из ФРМР",
     StatementKind.ACTIVITY_CERTIFICATE: "Справка о профессиональной деятельности",
 }
-POSITION_TYPES = {
-    PositionType.MAIN: "основное место работы",
-    PositionType.INTERNAL_PART_TIME: "внутреннее совместительство",
-    PositionType.COMBINATION: "совмещение",
-    PositionType.EXTERNAL_PART_TIME: "внешнее совместительство",
-}
-GENDERS = {"M": "мужской", "F": "женский"}
-CATEGORIES = {"second": "вторая", "first": "первая", "highest": "высшая"}
 FOOTER = (
     "Документ сформирован автоматически по данным Федерального регистра медицинских работников "
     "и подписан электронной подписью сервиса ФРМР. Подлинность проверяется по подписи в файле."
@@ -63,6 +59,12 @@ class StatementContent:
     person_name: str
     sections: tuple[Section, ...]
     footer: str = FOOTER
+    zone: ZoneInfo = field(default_factory=lambda: zone_of(None))
+
+    @property
+    def issued_local(self) -> str:
+        """When it was made, in the person's time zone: «07.12.2026 13:45 МСК»."""
+        return local_time(self.issued_at, self.zone)
 
 
 def ru_date(value: date | None) -> str:
@@ -77,7 +79,7 @@ def _identity(person: FrmrPerson) -> Section:
     rows = [
         ("Фамилия, имя, отчество", full_name(person)),
         ("Дата рождения", ru_date(person.birth_date)),
-        ("Пол", GENDERS.get(person.gender or "", "—")),
+        ("Пол", label_of("gender", person.gender) if person.gender else "—"),
         ("СНИЛС", mask_snils(person.snils)),
         ("Идентификатор в ФРМР", person.frmr_id),
     ]
@@ -88,8 +90,8 @@ def _job_rows(jobs: tuple[Employment, ...]) -> tuple[tuple[str, str], ...]:
     rows: list[tuple[str, str]] = []
     for job in sorted(jobs, key=lambda j: (j.begin_date, j.organization_name)):
         period = f"с {ru_date(job.begin_date)}" + (f" по {ru_date(job.end_date)}" if job.end_date else "")
-        kind = POSITION_TYPES.get(job.position_type, str(int(job.position_type)))
-        detail = f"{job.post_name}; {kind}; ставка {job.rate:g}; {period}"
+        kind = label_of("position_type", int(job.position_type))
+        detail = f"{job.post_name}; {kind}; ставка {decimal(job.rate)}; {period}"
         rows.append((job.organization_name, detail))
     return tuple(rows)
 
@@ -137,7 +139,7 @@ def _accreditation_rows(person: FrmrPerson, today: date) -> tuple[tuple[str, str
         if c.end_date >= today
     ]
     rows += [
-        (_speciality(c), f"{CATEGORIES.get(c.category, c.category)} категория с {ru_date(c.begin_date)}")
+        (_speciality(c), f"{label_of('category', c.category)} категория с {ru_date(c.begin_date)}")
         for c in person.categories
         if c.end_date is None or c.end_date >= today
     ]
@@ -145,9 +147,10 @@ def _accreditation_rows(person: FrmrPerson, today: date) -> tuple[tuple[str, str
 
 
 def build_statement(
-    kind: StatementKind, person: FrmrPerson, *, number: str, issued_at: datetime
+    kind: StatementKind, person: FrmrPerson, *, number: str, issued_at: datetime, zone: ZoneInfo | None = None
 ) -> StatementContent:
-    today = issued_at.date()
+    tz = zone or zone_of(None)
+    today = (issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=UTC)).astimezone(tz).date()
     admitted = Section("Допуск к профессиональной деятельности", _accreditation_rows(person, today))
     if kind is StatementKind.EXTRACT:
         sections: tuple[Section, ...] = (
@@ -167,4 +170,5 @@ def build_statement(
         issued_at=issued_at,
         person_name=full_name(person),
         sections=(_identity(person), *sections),
+        zone=tz,
     )

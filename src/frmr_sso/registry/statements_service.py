@@ -22,6 +22,7 @@ from typing import Protocol
 from frmr_sso.audit.events import AuditContext, Auditor, Event
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.registry.models import FrmrPerson
+from frmr_sso.registry.ru_format import DEFAULT_ZONE, zone
 from frmr_sso.registry.statements import SHORT_TITLES, StatementKind, build_statement
 from frmr_sso.registry.statements_pdf import render_pdf
 from frmr_sso.registry.statements_signing import PdfSigner, ServiceIdentity, new_service_identity
@@ -75,7 +76,9 @@ class StatementService:
         auditor: Auditor | None = None,
         clock: Callable[[], datetime] = utcnow,
         stale_after: timedelta = timedelta(seconds=15),
+        time_zone: str = DEFAULT_ZONE,
     ) -> None:
+        self._zone = zone(time_zone)
         self._repo, self._persons, self._cipher = statements, persons, cipher
         self._signer_name, self._clock, self._stale_after = signer_name, clock, stale_after
         self._audit = auditor
@@ -204,7 +207,7 @@ class StatementService:
     def _signed_pdf(self, signer: PdfSigner, record: StatementRecord, person: FrmrPerson) -> bytes:
         kind = StatementKind(record.kind)
         number = f"{record.created_at:%Y}-{record.id[:8].upper()}"
-        content = build_statement(kind, person, number=number, issued_at=self._clock())
+        content = build_statement(kind, person, number=number, issued_at=self._clock(), zone=self._zone)
         return signer.sign(render_pdf(content), reason=f"{SHORT_TITLES[kind]} № {number}")
 
     async def _pdf_signer(self) -> PdfSigner:

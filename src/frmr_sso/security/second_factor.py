@@ -4,14 +4,15 @@ A TOTP code passes once: its time step must be newer than the last accepted
 one (kept durably, moved by one conditional UPDATE) and an atomic KV marker
 ``set_if_absent`` per (subject, step) refuses the same code racing in from
 several requests or instances. A recovery code passes once through one
-``UPDATE … WHERE used_at IS NULL``. The secret is sealed at rest (``FieldCipher``
-purpose ``totp``, bound to the subject id).
+``UPDATE … WHERE used_at IS NULL``; codes keyed under a previous secret key (or
+by an earlier version's key derivation) are tried after the current key. The
+secret is sealed at rest (``FieldCipher`` purpose ``totp``, bound to the subject id).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
@@ -46,11 +47,13 @@ class TotpCredentials:
         cipher: Cipher,
         *,
         recovery_key: bytes,
+        older_recovery_keys: Sequence[bytes] = (),
         namespace: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._repo, self._kv, self._cipher = repository, kv, cipher
         self._recovery_key, self._ns, self._clock = recovery_key, namespace, clock
+        self._recovery_keys = tuple(dict.fromkeys((recovery_key, *older_recovery_keys)))
 
     async def enrolled(self, subject: str) -> bool:
         return await self._repo.get(subject) is not None
@@ -61,10 +64,11 @@ class TotpCredentials:
         if credential is None:
             return Verdict.WRONG
         if totp.looks_like_recovery_code(code):
-            spent = await self._repo.use_recovery_code(
-                subject, totp.hash_recovery_code(self._recovery_key, code), at=self._now()
-            )
-            return Verdict.RECOVERY if spent else Verdict.WRONG
+            for key in self._recovery_keys:
+                code_hash = totp.hash_recovery_code(key, code)
+                if await self._repo.use_recovery_code(subject, code_hash, at=self._now()):
+                    return Verdict.RECOVERY
+            return Verdict.WRONG
         secret = self._cipher.decrypt_text(credential.secret_encrypted, associated_data=subject)
         step = totp.matching_step(secret, code, self._clock())
         if step is None:
@@ -104,6 +108,15 @@ class TotpCredentials:
 
     async def remaining_recovery_codes(self, subject: str) -> int:
         return await self._repo.remaining_recovery_codes(subject)
+
+    async def replace_recovery_codes(self, subject: str) -> list[str] | None:
+        """Ten new recovery codes, returned in clear once; every earlier one stops working.
+
+        None when the subject has no authenticator (there is nothing the codes could stand in for).
+        """
+        codes = totp.new_recovery_codes()
+        hashes = [totp.hash_recovery_code(self._recovery_key, c) for c in codes]
+        return codes if await self._repo.replace_recovery_codes(subject, hashes) else None
 
     async def reset(self, subject: str) -> bool:
         return await self._repo.reset(subject)

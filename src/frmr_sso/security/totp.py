@@ -108,11 +108,5 @@ def new_recovery_codes(count: int = RECOVERY_CODE_COUNT) -> list[str]:
     return sorted(codes)
 
 
-def recovery_key(secret_key: str | bytes) -> bytes:
-    """The HMAC key of recovery-code hashes, derived from ``FRMR_SSO_SECRET_KEY``."""
-    material = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    return hashlib.sha256(b"frmr-sso/recovery-codes\x00" + material).digest()
-
-
 def hash_recovery_code(key: bytes, code: str) -> str:
     return hmac.new(key, normalize(code).encode("utf-8"), hashlib.sha256).hexdigest()

@@ -22,6 +22,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from frmr_sso.login.outcomes import Failure, FailurePage
+from frmr_sso.registry.labels import technical_reason
+from frmr_sso.web.site import DEFAULT_SITE
 
 TEMPLATES = Path(__file__).parent / "templates"
 _STYLE = (TEMPLATES / "_style.css").read_text(encoding="utf-8")
@@ -50,6 +52,8 @@ class PageText:
     lead: str
     advice: str
     alert: bool = True
+    retry: str = "Повторить вход"
+    """The label of the page's button that starts the same login again (when the page has one)."""
 
 
 _BACK = "Вернитесь в приложение и начните вход заново."
@@ -67,7 +71,7 @@ FAILURE_TEXTS: dict[Failure, PageText] = {
     Failure.UPSTREAM_UNAVAILABLE: PageText(
         "ЕСИА временно недоступна",
         "Госуслуги (ЕСИА) сейчас не отвечают. Это техническая неполадка, ваши данные в порядке.",
-        "Подождите немного и начните вход заново из приложения.",
+        "Подождите немного и нажмите «Повторить вход».",
     ),
     Failure.UPSTREAM_ERROR: PageText(
         "Не удалось получить данные из ЕСИА",
@@ -91,6 +95,7 @@ FAILURE_TEXTS: dict[Failure, PageText] = {
         "с вашим СНИЛС.",
         "Обратитесь к кадровой службе вашей медицинской организации: она вносит сведения в ФРМР. "
         "Когда данные внесены, нажмите «Обновить данные».",
+        retry="Обновить данные",
     ),
     Failure.INSUFFICIENT_RIGHTS: PageText(
         "Недостаточно прав",
@@ -118,7 +123,7 @@ UPSTREAM_TEXTS: dict[Failure, PageText] = {
     Failure.UPSTREAM_UNAVAILABLE: PageText(
         "Служба входа «{name}» временно недоступна",
         "Служба входа «{name}» сейчас не отвечает. Это техническая неполадка, ваши данные в порядке.",
-        "Подождите немного и начните вход заново из приложения.",
+        "Подождите немного и нажмите «Повторить вход».",
     ),
     Failure.UPSTREAM_ERROR: PageText(
         "Не удалось получить данные от службы входа «{name}»",
@@ -162,7 +167,7 @@ def failure_text(failure: Failure, upstream: str | None = None) -> PageText:
     if text is None:
         return FAILURE_TEXTS[failure]
     title, lead, advice = (part.format(name=upstream) for part in (text.title, text.lead, text.advice))
-    return PageText(title, lead, advice, text.alert)
+    return PageText(title, lead, advice, text.alert, FAILURE_TEXTS[failure].retry)
 
 
 def request_id(request: Request) -> str:
@@ -170,7 +175,11 @@ def request_id(request: Request) -> str:
 
 
 def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _env.get_template(template).render(style=_STYLE, request_id=request_id(request), **context)
+    app = request.scope.get("app")
+    site = getattr(app.state, "site", DEFAULT_SITE) if app is not None else DEFAULT_SITE
+    html = _env.get_template(template).render(
+        style=_STYLE, request_id=request_id(request), site=site, **context
+    )
     return HTMLResponse(html, status_code=status, headers=dict(SECURITY_HEADERS))
 
 
@@ -183,7 +192,7 @@ def failure_page(request: Request, page: FailurePage) -> HTMLResponse:
         page=failure_text(page.failure, page.upstream),
         retry_after=page.retry_after,
         restart_url=page.restart_url,
-        detail=page.detail,
+        detail=technical_reason(page.detail),
         support_reference=f"ФРМР-{rid}" if page.failure is Failure.NO_FRMR_DATA else None,
     )
     if page.retry_after is not None:

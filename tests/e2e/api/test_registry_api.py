@@ -108,7 +108,7 @@ async def test_the_worker_reads_their_whole_record(http: httpx.AsyncClient, brok
     assert (job["id"], job["post_name"], job["position_type_name"]) == (
         "emp-0000001-1",
         "врач-терапевт",
-        "основная",
+        "основное место работы",
     )
     assert (job["organization_inn"], job["oktmo"]) == ("7701234560", "45383000")
     assert record["courses"][0]["speciality_name"] == "Терапия"

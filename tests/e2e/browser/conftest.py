@@ -5,6 +5,7 @@ A failing test leaves a screenshot of the page it was on in ``artefacts/``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,10 @@ from selenium.webdriver.chrome.service import Service
 from tests.support.demo import Demo, running_demo
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-ARTEFACTS = Path(__file__).resolve().parents[3] / "artefacts"
+# scripts/test.sh gives each backend's run a folder of its own (artefacts/embedded, artefacts/servers).
+ARTEFACTS = Path(
+    os.environ.get("FRMR_SSO_TEST_ARTEFACTS") or Path(__file__).resolve().parents[3] / "artefacts"
+)
 FLAGS = (
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -43,7 +47,7 @@ def chrome(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[webdriver
         yield driver
     finally:
         if request.session.testsfailed > failed_before or getattr(request.node, "_failed", False):
-            ARTEFACTS.mkdir(exist_ok=True)
+            ARTEFACTS.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(str(ARTEFACTS / f"{request.node.name}.png"))
         driver.quit()
 

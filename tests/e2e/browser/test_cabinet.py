@@ -6,13 +6,13 @@ in through the mock ESIA forms (the SMS code read from ``/_dev/outbox``), sees
 the profile, submits a change request with a small PDF, orders a statement and
 downloads it; the downloaded PDF's signature is verified against the service
 certificate the broker publishes. Screenshots of each step go to the artefacts
-folder (``$FRMR_SSO_TEST_ARTIFACTS`` or ``artefacts/``).
+folder (``$FRMR_SSO_TEST_ARTEFACTS`` or ``artefacts/``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,13 +26,14 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
+from frmr_sso.registry.labels import codes
 from frmr_sso.upstream.esia_signer import RsaSecretSigner
 from tests.e2e.browser.conftest import ARTEFACTS
 from tests.e2e.login.support import DOCTOR, DOCTOR_PASSWORD, Rig, login_rig
 from tests.support.documents import pdf as minimal_pdf
 from tests.support.pdf_signatures import check_signature, pdf_text
 
-SHOTS = Path(os.environ.get("FRMR_SSO_TEST_ARTIFACTS") or ARTEFACTS) / "cabinet"
+SHOTS = ARTEFACTS / "cabinet"
 
 
 @pytest.fixture
@@ -157,3 +158,72 @@ def test_worker_uses_the_cabinet_end_to_end(
     chrome.find_element(By.XPATH, "//button[normalize-space()='Выйти']").click()
     _wait_text(chrome, "Вы вышли из кабинета")  # RP-initiated logout at the broker, and back
     assert chrome.get_cookie("frmr_cabinet_session") is None
+
+
+PAGES = (
+    "profile", "education", "work", "qualification", "service-length", "accreditation",
+    "requests", "requests/new", "statements", "support", "sessions", "second-factor",
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+_OVERFLOW = "return document.documentElement.scrollWidth > window.innerWidth"
+
+
+def _bare_codes(text: str) -> set[str]:
+    """Latin enumeration codes left in a Russian page's text: a known code, or a snake_case word."""
+    known = {code for code in codes() if code.isascii() and len(code) >= 3 and not code.isdigit()}
+    return {w for w in _WORD.findall(text) if w in known or re.fullmatch(r"[a-z]+(_[a-z]+)+", w)}
+
+
+def test_every_page_speaks_russian_and_fits_a_phone(chrome: webdriver.Chrome, rig: Rig, backend: str) -> None:
+    _sign_in(chrome, rig)
+    pages = [f"{rig.broker}/cabinet/{slug}" for slug in PAGES]
+    pages += [f"{rig.broker}/account/sessions", f"{rig.broker}/logout?client_id=no-such-app"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 360):
+        chrome.set_window_size(width, 900)
+        for url in pages:
+            chrome.get(url)
+            text = _text(chrome)
+            assert not _bare_codes(text), (url, _bare_codes(text))
+            name = url.removeprefix(rig.broker).strip("/").replace("/", "-").split("?")[0]
+            overflow = chrome.execute_script(_OVERFLOW)
+            height = chrome.execute_script("return document.documentElement.scrollHeight")
+            chrome.set_window_size(width, min(4000, max(900, int(height) + 100)))  # the whole page
+            chrome.save_screenshot(str(SHOTS / f"{backend}-{width}-{name}.png"))
+            chrome.set_window_size(width, 900)
+            assert not overflow, (url, width)
+    chrome.get(f"{rig.broker}/cabinet/service-length")
+    total = chrome.find_element(By.CSS_SELECTOR, "[data-service-total]").text.replace("\u00a0", " ")
+    assert re.search(r"Общий стаж на [\d.]{10}: \d+ (год|года|лет)( \d+ мес\.)?( \d+ дн\.)?$", total), total
+    broken = chrome.execute_script(
+        "return [...document.querySelectorAll('.date')].filter(e => e.getClientRects().length > 1).length"
+    )
+    assert broken == 0  # a date never breaks across lines at 360 px
+    chrome.get(f"{rig.broker}/cabinet/accreditation")
+    status = chrome.find_element(By.CSS_SELECTOR, "[data-accreditation-status]")
+    assert status.get_attribute("data-accreditation-status") == "behind"  # 24 % done where about half is due
+    assert "Отстаёте от графика" in status.text
+    assert "ЗЕТ" in status.text
+    chrome.get(f"{rig.broker}/cabinet/sessions")
+    assert "МСК" in _text(chrome)
+    assert "Mozilla" not in _text(chrome)
+
+
+def test_ending_the_login_elsewhere_ends_the_cabinet_at_once(
+    chrome: webdriver.Chrome, rig: Rig, backend: str
+) -> None:
+    _sign_in(chrome, rig)
+    chrome.get(f"{rig.broker}/cabinet/education")
+    assert "Сеченова" in _text(chrome)  # the section is now kept in the cabinet's session
+    cookie = chrome.get_cookie("frmr_cabinet_session")
+    assert cookie is not None
+    with httpx.Client(base_url=rig.broker, cookies={cookie["name"]: cookie["value"]}) as other_tab:
+        assert other_tab.get("/cabinet/education").status_code == 200
+        chrome.get(f"{rig.broker}/account/sessions")
+        chrome.find_element(By.CSS_SELECTOR, "form[action$='/sessions/end'] button[type=submit]").click()
+        _wait_text(chrome, "Сеанс завершён", "Вы вышли", "Вы не вошли")  # the broker tells the cabinet
+        after = other_tab.get("/cabinet/education")
+    assert after.status_code == 303  # the cabinet's session is gone: sign in again, nothing kept is shown
+    assert after.headers["location"] == "/cabinet/login?next=education"
+    assert "Сеченова" not in after.text
+    _shot(chrome, backend, "5-after-backchannel-logout")

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import authlib.deprecate  # noqa: F401 - installs its "always" filter before ours below
@@ -39,6 +39,9 @@ from tests.support.esia_mock import MockEsia, mock_settings, running_mock, submi
 from tests.support.forms import find_form
 from tests.support.oidc_op import OpenIdProvider
 from tests.support.servers import free_port, serve
+
+if TYPE_CHECKING:
+    from frmr_sso.tracing.provider import Tracing
 
 with warnings.catch_warnings():
     # authlib's httpx integration warns that it prefers "httpx2"; the broker's stack is httpx
@@ -228,8 +231,10 @@ async def login_rig(
     esia_options: Mapping[str, Any] | None = None,
     op: OpenIdProvider | None = None,
     op_claims: Mapping[str, str] | None = None,
+    tracing: Tracing | None = None,
 ) -> AsyncIterator[Rig]:
-    """``op``: also (or, with ``esia=False``, only) the OIDC upstream ``partner`` at that served OP."""
+    """``op``: also (or, with ``esia=False``, only) the OIDC upstream ``partner`` at that served OP;
+    ``tracing``: the broker's spans go there."""
     port = free_port()
     broker = f"http://127.0.0.1:{port}"
     oidc = None if op is None else oidc_upstream(op, op_claims or {"snils": "snils"})
@@ -247,7 +252,7 @@ async def login_rig(
             upstreams_file=upstreams,
         )
         redirects = nullcontext() if op is None else op_redirects_to(f"{broker}/callback/{PARTNER}")
-        with redirects, serve(create_app(settings), port=port):
+        with redirects, serve(create_app(settings, tracing=tracing), port=port):
             async with httpx.AsyncClient(follow_redirects=False, timeout=30) as browser:
                 yield Rig(broker=broker, mock=mock, browser=browser, database_url=database_url, op=op)
 

@@ -53,6 +53,7 @@ async def test_first_login_enrols_and_the_id_token_says_mfa(rig: Rig) -> None:
         assert "frmr_sso_session" not in callback.headers.get("set-cookie", "")  # no session before the code
         page = await open_page(rig, callback)
         assert_page(page, 200, "Подключите приложение-аутентификатор", "<svg")
+        assert '<li aria-current="step">Код подтверждения</li>' in page.text  # step 2 of the login
         secret, uri = read_enrolment(page)
         assert uri.startswith("otpauth://totp/")
         assert f"secret={secret}" in uri

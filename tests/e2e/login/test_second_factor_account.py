@@ -82,3 +82,44 @@ async def test_an_enrolled_person_must_have_used_the_factor_in_this_session(rig:
     assert status == 200
     refused = await rig.browser.get(f"{rig.broker}/account/2fa")  # the session has no otp
     assert_page(refused, 403, "Нужно подтверждение кодом")
+
+
+async def test_new_recovery_codes_replace_the_old_set(rig: Rig) -> None:
+    app = Authenticator()
+    async with rig.spa() as client:
+        url, state, *_ = start(rig, client)
+        done = await enrol(rig, await rig.esia_login(url, REGISTRAR, REGISTRAR_PASSWORD), app)
+        assert_code_redirect(rig, done, SPA_REDIRECT, state)
+    page = await rig.browser.get(f"{rig.broker}/account/2fa")
+    form = find_form(page.text, action="/account/2fa/recovery-codes")
+    forged = await rig.browser.post(f"{rig.broker}/account/2fa/recovery-codes", data={"csrf": "forged"})
+    assert_page(forged, 400, "Форма устарела")
+    shown = await rig.browser.post(f"{rig.broker}{form.action}", data=form.fill())
+    assert_page(shown, 200, "Сохраните резервные коды", "вернуться в личный кабинет")
+    codes = read_recovery_codes(shown)
+    assert len(codes) == 10
+    assert not set(codes) & set(app.recovery_codes)
+    events = await rig.audit_events()
+    assert [e.event_type for e in events].count("second_factor.recovery_codes_replaced") == 1
+    assert not any(code in repr(event) for event in events for code in codes)  # never in the audit log
+    rig.browser.cookies.clear()
+
+    async with rig.spa() as client:
+        url, *_ = start(rig, client)
+        callback = await rig.esia_login(url, REGISTRAR, REGISTRAR_PASSWORD)
+    assert (await second_factor(rig, callback, app.recovery_codes[0])).status_code == 400  # the old set
+    rig.browser.cookies.clear()
+    async with rig.spa() as client:
+        url, state, *_ = start(rig, client)
+        callback = await rig.esia_login(url, REGISTRAR, REGISTRAR_PASSWORD)
+    assert_code_redirect(rig, await second_factor(rig, callback, codes[0]), SPA_REDIRECT, state)
+
+
+async def test_new_recovery_codes_need_the_factor_in_this_session(rig: Rig) -> None:
+    async with rig.spa() as client:
+        url, *_ = start(rig, client)
+        await rig.esia_login(url, DOCTOR, DOCTOR_PASSWORD)  # no second factor yet, so none in the session
+    page = await rig.browser.get(f"{rig.broker}/account/2fa")
+    form = find_form(page.text, action="/account/2fa/recovery-codes")
+    refused = await rig.browser.post(f"{rig.broker}{form.action}", data=form.fill())
+    assert_page(refused, 403, "Нужно подтверждение кодом")

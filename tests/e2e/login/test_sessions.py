@@ -60,6 +60,13 @@ def _item(html: str, sid: str) -> str:
     return html[start : html.index("</li>", start)]
 
 
+FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.1 Mobile/15E148 Safari/604.1"
+)
+
+
 async def still_signed_in(rig: Rig) -> bool:
     async with rig.spa() as client:
         url, *_ = start(rig, client, prompt="none")
@@ -77,12 +84,14 @@ async def refresh_works(rig: Rig, token: dict[str, str]) -> bool:
 async def test_the_page_lists_both_browsers_and_ends_the_other_one(rig: Rig, second: Rig) -> None:
     anonymous = await second.browser.get(f"{rig.broker}{PAGE}")
     assert_page(anonymous, 401, "Вы не вошли")
-    await login(rig, user_agent="Browser-One/1.0")
-    other_tokens = await login(second, user_agent="Browser-Two/2.0")
+    await login(rig, user_agent=FIREFOX)
+    other_tokens = await login(second, user_agent=IPHONE)
     page = await rig.browser.get(f"{rig.broker}{PAGE}")
     assert_page(
-        page, 200, "Ваши сеансы входа", "Browser-One/1.0", "Browser-Two/2.0", "127.0.0.1", "через Госуслуги"
+        page, 200, "Ваши сеансы входа", "Firefox 133, Ubuntu", "Mobile Safari 17, iOS 17.1", "127.0.0.1",
+        "через Госуслуги", "МСК",
     )
+    assert "Mozilla" not in page.text  # names from the User-Agent, never the raw header
     assert "Демо: одностраничное приложение (PKCE)" in page.text
     assert page.text.count('action="/account/sessions/end"') == 2
     other = end_form(page, current=False)
@@ -97,7 +106,7 @@ async def test_the_page_lists_both_browsers_and_ends_the_other_one(rig: Rig, sec
     assert done.headers["location"] == PAGE + "?done=one"
     after = await rig.browser.get(f"{rig.broker}{done.headers['location']}")
     assert_page(after, 200, "Сеанс завершён.")
-    assert "Browser-Two/2.0" not in after.text
+    assert "iOS 17.1" not in after.text
     assert not await still_signed_in(second)
     assert not await refresh_works(second, other_tokens)
     again = await rig.browser.post(f"{rig.broker}{PAGE}/end", data=other.fill())
@@ -109,8 +118,8 @@ async def test_the_page_lists_both_browsers_and_ends_the_other_one(rig: Rig, sec
 
 
 async def test_ending_the_current_session_signs_this_browser_out(rig: Rig, second: Rig) -> None:
-    await login(rig, user_agent="Browser-One/1.0")
-    await login(second, user_agent="Browser-Two/2.0")
+    await login(rig, user_agent=FIREFOX)
+    await login(second, user_agent=IPHONE)
     page = await rig.browser.get(f"{rig.broker}{PAGE}")
     others = [f for f in parse_forms(page.text) if f.action == PAGE + "/end-others"]
     assert len(others) == 1

@@ -30,6 +30,7 @@ from tests.e2e.login.support import (
     Rig,
     assert_code_redirect,
     assert_page,
+    find_link,
     id_token_claims,
     login_rig,
     query,
@@ -96,6 +97,9 @@ def assert_unavailable(page: httpx.Response) -> int:
     retry_after = int(page.headers["retry-after"])
     assert retry_after >= 1
     assert f"Повторите попытку через {retry_after} с." in page.text
+    retry = find_link(page.text, "Повторить вход")
+    assert "/authorize?" in retry
+    assert "prompt=login" in retry
     return retry_after
 
 

@@ -5,6 +5,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from importlib.metadata import version
 
 import httpx
 import pytest
@@ -31,7 +32,7 @@ def broker(database_url: str, redis_url: str | None) -> Iterator[str]:
 def test_live_answers_while_the_process_runs(broker: str) -> None:
     response = httpx.get(f"{broker}/health/live")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "version": version("frmr-sso")}
 
 
 def test_ready_checks_database_kv_and_migrations(broker: str) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from frmr_sso.audit.writer import BatchingAuditWriter
+from frmr_sso.logs import NO_REQUEST, request_id_var
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.ports import AuditRecord
 
@@ -104,3 +105,23 @@ async def test_a_full_queue_makes_callers_wait() -> None:
 def test_limits_are_checked() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         BatchingAuditWriter(BatchSink(), max_batch=0)
+
+
+async def test_the_writer_runs_outside_the_request_that_started_it() -> None:
+    """Its log lines and spans belong to no request: the first caller's request id stays with the caller."""
+    seen: list[str] = []
+
+    class Watching(BatchSink):
+        async def append_batch(self, records: Sequence[AuditRecord]) -> list[AuditRecord]:
+            seen.append(request_id_var.get())
+            return await super().append_batch(records)
+
+    writer = BatchingAuditWriter(Watching())
+    token = request_id_var.set("first-request-01")
+    try:
+        await writer.append(event(1))
+    finally:
+        request_id_var.reset(token)
+    await writer.append(event(2))
+    await writer.aclose()
+    assert seen == [NO_REQUEST, NO_REQUEST]

@@ -5,7 +5,7 @@ session manager whose back-channel logout posts to a mock transport (every clien
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -119,13 +119,16 @@ class FakeSubjects:
         return self.by_oid.get(esia_oid)
 
     async def get_or_create_by_esia_oid(
-        self, esia_oid: str, *, snils_hash: str | None = None
+        self, esia_oid: str, *, snils_hash: str | None = None, earlier_snils_hashes: Sequence[str] = ()
     ) -> SubjectRecord:
         if esia_oid not in self.by_oid:
-            if snils_hash and any(s.snils_hash == snils_hash for s in self.by_oid.values()):
+            known = {snils_hash, *earlier_snils_hashes} - {None}
+            if any(s.snils_hash in known for s in self.by_oid.values()):
                 raise StorageConflict("the SNILS is linked to another account")
             now = datetime.now(UTC)
             self.by_oid[esia_oid] = SubjectRecord(str(uuid.uuid4()), esia_oid, snils_hash, now, None)
+        elif snils_hash is not None and self.by_oid[esia_oid].snils_hash in earlier_snils_hashes:
+            self.by_oid[esia_oid] = replace(self.by_oid[esia_oid], snils_hash=snils_hash)
         return self.by_oid[esia_oid]
 
     async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from frmr_sso.login.mapping import snils_hash
 from frmr_sso.login.outcomes import Failure, FailurePage, Redirect
 from frmr_sso.upstream.errors import (
     AccountNotConfirmed,
@@ -98,6 +99,24 @@ async def test_a_snils_linked_to_another_account_is_a_conflict_page() -> None:
     assert isinstance(finished, FailurePage)
     assert finished.failure is Failure.ACCOUNT_CONFLICT
     assert h.audit.types()[-1] == "login.subject_conflict"
+
+
+async def test_a_snils_linked_before_the_secret_key_changed_still_conflicts_and_is_rekeyed() -> None:
+    h = harness()
+    await login(h)
+    first = h.subjects.by_oid[IDENTITY.subject]
+    before = h.service.settings.snils_key
+    h.service.settings = replace(h.service.settings, snils_key=b"n" * 32, earlier_snils_keys=(before,))
+    h.connectors["esia"].result = replace(IDENTITY, subject="999")
+    _, finished = await login(h)
+    assert isinstance(finished, FailurePage)
+    assert finished.failure is Failure.ACCOUNT_CONFLICT
+    h.connectors["esia"].result = IDENTITY
+    _, finished = await login(h)
+    assert isinstance(finished, Redirect)
+    again = h.subjects.by_oid[IDENTITY.subject]
+    assert again.id == first.id
+    assert again.snils_hash == snils_hash(IDENTITY.snils, b"n" * 32) != first.snils_hash
 
 
 async def test_a_callback_without_its_transaction_is_stale() -> None:

@@ -61,6 +61,12 @@ class FakeSecondFactors:
     async def remaining_recovery_codes(self, subject_id: str) -> int:
         return sum(v is None for v in self.codes.get(subject_id, {}).values())
 
+    async def replace_recovery_codes(self, subject_id: str, recovery_code_hashes: Sequence[str]) -> bool:
+        if subject_id not in self.credentials:
+            return False
+        self.codes[subject_id] = dict.fromkeys(recovery_code_hashes)
+        return True
+
     async def reset(self, subject_id: str) -> bool:
         self.codes.pop(subject_id, None)
         return self.credentials.pop(subject_id, None) is not None
@@ -72,15 +78,6 @@ def gated(*roles: str) -> tuple[Harness, SecondFactorStep]:
     pending = PendingLogins(
         h.kv, FieldCipher("p" * 32, purpose="second-factor-pending"), ttl=300, clock=h.clock
     )
-    gate = SecondFactorGate(
-        SecondFactorPolicy(frozenset({"registry_admin"})), pending, issuer=ISSUER, auditor=auditor
-    )
-    h.service = LoginService(
-        h.service.settings, clients=h.service._clients, connectors=h.connectors,
-        transactions=LoginTransactions(h.kv, ttl=600, clock=h.clock), sessions=h.sessions,
-        session_manager=h.manager, registry=FakeRegistry(replace(PERSON, roles=roles)), subjects=h.subjects,
-        kv=h.kv, auditor=auditor, clock=h.clock, second_factor=gate,
-    )  # fmt: skip
     credentials = TotpCredentials(
         FakeSecondFactors(),
         h.kv,
@@ -88,6 +85,16 @@ def gated(*roles: str) -> tuple[Harness, SecondFactorStep]:
         recovery_key=b"r" * 32,
         clock=h.clock,
     )
+    gate = SecondFactorGate(
+        SecondFactorPolicy(frozenset({"registry_admin"})), pending, issuer=ISSUER, auditor=auditor,
+        enrolled=credentials.enrolled,
+    )  # fmt: skip
+    h.service = LoginService(
+        h.service.settings, clients=h.service._clients, connectors=h.connectors,
+        transactions=LoginTransactions(h.kv, ttl=600, clock=h.clock), sessions=h.sessions,
+        session_manager=h.manager, registry=FakeRegistry(replace(PERSON, roles=roles)), subjects=h.subjects,
+        kv=h.kv, auditor=auditor, clock=h.clock, second_factor=gate,
+    )  # fmt: skip
     per_key = LockoutPolicy(max_failures=3)
     security = Security(
         clients=Lockout(h.kv, per_key, "c"), subjects=Lockout(h.kv, per_key, "s"),
@@ -200,6 +207,33 @@ async def test_a_person_without_the_role_is_not_asked() -> None:
     assert isinstance(finished, Redirect)
     assert finished.session_cookie is not None
     assert "second_factor.required" not in h.audit.types()
+
+
+async def test_a_person_who_enrolled_is_asked_at_every_login_whatever_the_policy() -> None:
+    h, step = gated("registry_admin")
+    pending_id, browser = await _parked(h)
+    page = await step.page(pending_id, browser, CONTEXT)
+    assert isinstance(page, CodeForm)
+    assert page.enrolment is not None
+    secret = page.enrolment.secret_groups.replace(" ", "")
+    code = totp.code_at(secret, totp.current_step(h.clock()))
+    assert isinstance(await step.submit(pending_id, page.csrf, code, browser, CONTEXT), RecoveryCodes)
+    assert isinstance(await step.proceed(pending_id, page.csrf, browser, CONTEXT), Redirect)
+    # The role that asked for the factor is gone; the enrolled factor is asked all the same.
+    h.service._registry = FakeRegistry(replace(PERSON, roles=()))
+    h.service._second_factor = replace_policy(h, frozenset())
+    _, again = await login(h)
+    assert isinstance(again, Redirect)
+    assert again.session_cookie is None
+    assert again.location.startswith(f"{ISSUER}/login/2fa?id=")
+    assert h.audit.types().count("second_factor.required") == 2
+
+
+def replace_policy(h: Harness, roles: frozenset[str]) -> SecondFactorGate:
+    gate = h.service._second_factor
+    assert gate is not None
+    gate.policy = SecondFactorPolicy(roles)
+    return gate
 
 
 @pytest.mark.parametrize("prompt", ["", "none"])

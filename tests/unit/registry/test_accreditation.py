@@ -58,15 +58,39 @@ def test_the_latest_accreditation_sets_the_cycle() -> None:
     assert (status.speciality, status.cycle_begin) == ("Кардиология", date(2021, 6, 1))
 
 
-def test_behind_with_more_than_a_year_left_is_still_on_track() -> None:
-    status = cycle_status([PASSED], [], date(2026, 5, 31))
-    assert (status.status, status.days_left) == (AccreditationStatus.ON_TRACK, 366)
+# PASSED: 2022-06-01 .. 2027-06-01, 1826 days. On 2024-12-01 914 days (50 %) have passed;
+# on 2026-06-02 1462 days (80 %) have passed and 364 are left.
+@pytest.mark.parametrize(
+    ("case", "acts", "today", "status", "needed"),
+    [
+        ("ahead, more than a year left", [hours(80)], "2024-12-01", "on_track", (64, 0, 70)),
+        ("exactly the share", [hours(72)], "2024-11-30", "on_track", (72, 2, 70)),
+        ("behind, more than a year left", [hours(36)], "2024-12-01", "behind", (108, 38, 70)),
+        ("behind, nothing done, more than a year left", [], "2026-05-31", "behind", (144, 74, 70)),
+        ("behind, under a year left", [hours(110)], "2026-06-02", "at_risk", (34, 0, 70)),
+        ("ahead, under a year left", [hours(120)], "2026-06-02", "on_track", (24, 0, 70)),
+        ("74 h + 70 ZET met", [hours(74), credits(70)], "2024-12-01", "on_track", (0, 0, 0)),
+        ("74 h + 35 ZET: credits lag", [hours(74), credits(35)], "2024-12-01", "on_track", (70, 0, 35)),
+        ("74 h + 20 ZET, under a year", [hours(74), credits(20)], "2026-06-02", "at_risk", (70, 0, 50)),
+        ("144 h met", [hours(144)], "2023-06-01", "on_track", (0, 0, 0)),
+        ("expired", [hours(36)], "2027-06-02", "expired", (108, 38, 70)),
+        ("expired although met", [hours(144)], "2027-06-02", "expired", (0, 0, 0)),
+        ("the last day", [], "2027-06-01", "at_risk", (144, 74, 70)),
+    ],
+)
+def test_on_track_only_at_or_above_the_pro_rata_share(
+    case: str, acts: list[Activity], today: str, status: str, needed: tuple[int, int, int]
+) -> None:
+    found = cycle_status([PASSED], acts, date.fromisoformat(today))
+    assert found.status.value == status, case
+    assert (found.hours_needed, found.hours_with_credits_needed, found.credits_needed) == needed, case
 
 
-def test_behind_the_pro_rata_share_with_under_a_year_left_is_at_risk() -> None:
-    today = date(2026, 6, 2)  # 364 days left, ~80% of the cycle elapsed
-    assert cycle_status([PASSED], [hours(110)], today).status is AccreditationStatus.AT_RISK
-    assert cycle_status([PASSED], [hours(120)], today).status is AccreditationStatus.ON_TRACK
+def test_behind_is_labelled_as_such_and_days_left_are_counted() -> None:
+    found = cycle_status([PASSED], [], date(2026, 5, 31))
+    assert (found.status, found.days_left) == (AccreditationStatus.BEHIND, 366)
+    assert found.label == "Отстаёте от графика"
+    assert found.progress < found.expected
 
 
 def test_after_the_end_date_it_is_expired_even_when_met() -> None:
@@ -74,7 +98,6 @@ def test_after_the_end_date_it_is_expired_even_when_met() -> None:
     assert status.status is AccreditationStatus.EXPIRED
     assert status.met
     assert status.days_left == 0
-    assert cycle_status([PASSED], [], date(2027, 6, 1)).status is AccreditationStatus.AT_RISK
 
 
 def test_no_accreditation_on_file() -> None:

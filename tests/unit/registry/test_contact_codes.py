@@ -47,3 +47,15 @@ async def test_wrong_codes_lock_the_worker_out_and_the_code_is_kept_hashed() -> 
     assert not locked.ok
     assert locked.lock is not None
     assert locked.lock.locked
+
+
+async def test_a_code_sent_before_the_secret_key_changed_still_works() -> None:
+    kv = MemoryKV()
+    outbox = DevOutbox(kv)
+    await codes(kv, outbox).send("r1", "email", "new@example.test")  # under the key of b"k" * 32
+    code = await sent_code(outbox, "new@example.test")
+    lockout = Lockout(kv, LockoutPolicy(max_failures=3, base_wait=60, max_wait=900), "test")
+    forgot = ContactCodes(kv, outbox, lockout, key=b"n" * 32)
+    assert not (await forgot.check("r1", code, worker="s1")).ok
+    rotated = ContactCodes(kv, outbox, lockout, key=b"n" * 32, older_keys=[b"k" * 32])
+    assert (await rotated.check("r1", code, worker="s1")).ok

@@ -8,6 +8,7 @@ import pyotp
 import pytest
 
 from frmr_sso.security import totp
+from frmr_sso.security.crypto import derive_key
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 NOW = 1_764_158_400.0  # a multiple of 30: the start of a step
@@ -78,7 +79,7 @@ def test_ten_distinct_recovery_codes_of_an_unambiguous_alphabet() -> None:
 
 
 def test_recovery_hashes_are_keyed_and_ignore_how_the_code_was_typed() -> None:
-    key, other = totp.recovery_key("secret-one"), totp.recovery_key("secret-two")
+    key, other = derive_key("secret-one", "recovery-codes"), derive_key("secret-two", "recovery-codes")
     code = "abcde-fghjk"
     digest = totp.hash_recovery_code(key, code)
     assert len(digest) == 64

@@ -82,6 +82,11 @@ class RedisKV:
         )
         return cls(aioredis.Redis.from_pool(pool), prefix=prefix)
 
+    @property
+    def client(self) -> aioredis.Redis:
+        """The redis-py client (tracing instruments it)."""
+        return self._redis
+
     def _k(self, key: str) -> str:
         return self._prefix + key
 

@@ -23,12 +23,14 @@ class SubjectRepository(Protocol):
     async def get_by_esia_oid(self, esia_oid: str) -> SubjectRecord | None: ...
 
     async def get_or_create_by_esia_oid(
-        self, esia_oid: str, *, snils_hash: str | None = None
+        self, esia_oid: str, *, snils_hash: str | None = None, earlier_snils_hashes: Sequence[str] = ()
     ) -> SubjectRecord:
         """The one subject for this ESIA oid, created on first sight even under concurrent calls.
 
-        ``snils_hash`` is stored only on creation; StorageConflict when another
-        subject already holds it.
+        ``snils_hash`` is stored on creation; StorageConflict when another subject
+        already holds it or one of ``earlier_snils_hashes`` (the same SNILS keyed
+        under a previous secret key). A found subject holding one of those is
+        re-keyed to ``snils_hash``.
         """
 
     async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool: ...
@@ -60,6 +62,10 @@ class SecondFactorRepository(Protocol):
         """Spend one unused code (one conditional UPDATE); False when unknown or already used."""
 
     async def remaining_recovery_codes(self, subject_id: str) -> int: ...
+
+    async def replace_recovery_codes(self, subject_id: str, recovery_code_hashes: Sequence[str]) -> bool:
+        """In one transaction: every earlier recovery code goes, these come; False (nothing written)
+        when the subject has no credential."""
 
     async def reset(self, subject_id: str) -> bool:
         """Delete the credential and its recovery codes; False when there was none."""

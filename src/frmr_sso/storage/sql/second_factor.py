@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from frmr_sso.storage.errors import translate_errors
 from frmr_sso.storage.ports import TotpCredentialRecord, utcnow
@@ -81,12 +81,17 @@ class SqlSecondFactorRepository:
                         confirmed_at=credential.confirmed_at,
                     )
                 )
-                if recovery_code_hashes:
-                    rows = [
-                        {"subject_id": subject, "code_hash": h, "created_at": now}
-                        for h in dict.fromkeys(recovery_code_hashes)
-                    ]
-                    await conn.execute(recovery_codes.insert(), rows)
+                await _insert_codes(conn, subject, recovery_code_hashes, now)
+
+    async def replace_recovery_codes(self, subject_id: str, recovery_code_hashes: Sequence[str]) -> bool:
+        owner = sa.select(totp_credentials.c.subject_id).where(totp_credentials.c.subject_id == subject_id)
+        with translate_errors("replacing recovery codes"):
+            async with write_transaction(self._engine) as conn:
+                if (await conn.execute(owner)).first() is None:
+                    return False
+                await conn.execute(recovery_codes.delete().where(recovery_codes.c.subject_id == subject_id))
+                await _insert_codes(conn, subject_id, recovery_code_hashes, utcnow())
+        return True
 
     async def advance_step(self, subject_id: str, step: int) -> bool:
         column = totp_credentials.c.last_used_step
@@ -131,3 +136,9 @@ class SqlSecondFactorRepository:
                     totp_credentials.delete().where(totp_credentials.c.subject_id == subject_id)
                 )
         return result.rowcount == 1
+
+
+async def _insert_codes(conn: AsyncConnection, subject: str, hashes: Sequence[str], now: datetime) -> None:
+    if hashes:
+        rows = [{"subject_id": subject, "code_hash": h, "created_at": now} for h in dict.fromkeys(hashes)]
+        await conn.execute(recovery_codes.insert(), rows)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -43,11 +45,16 @@ class SqlSubjectRepository:
         return await self._one(subjects.c.esia_oid == esia_oid)
 
     async def get_or_create_by_esia_oid(
-        self, esia_oid: str, *, snils_hash: str | None = None
+        self, esia_oid: str, *, snils_hash: str | None = None, earlier_snils_hashes: Sequence[str] = ()
     ) -> SubjectRecord:
         existing = await self.get_by_esia_oid(esia_oid)
         if existing is not None:
+            if snils_hash is not None and existing.snils_hash in earlier_snils_hashes:
+                return await self._rekey_snils(existing, snils_hash)
             return existing
+        earlier = [h for h in earlier_snils_hashes if h != snils_hash]
+        if earlier and await self._one(subjects.c.snils_hash.in_(earlier)) is not None:
+            raise StorageConflict("creating a subject: the SNILS is linked to another account")
         # INSERT .. ON CONFLICT DO NOTHING waits for a racing insert of the same oid
         # and then yields to it; the SELECT after it sees whichever row won.
         insert = upsert_insert(self._engine, subjects).values(
@@ -63,6 +70,17 @@ class SqlSubjectRepository:
         if row is None:
             raise StorageConflict("creating a subject: the SNILS is linked to another account")
         return _record(row)
+
+    async def _rekey_snils(self, subject: SubjectRecord, snils_hash: str) -> SubjectRecord:
+        stmt = (
+            subjects.update()
+            .where(subjects.c.id == subject.id, subjects.c.snils_hash == subject.snils_hash)
+            .values(snils_hash=snils_hash)
+        )
+        with translate_errors("re-keying a subject's SNILS hash"):
+            async with self._engine.begin() as conn:
+                await conn.execute(stmt)
+        return replace(subject, snils_hash=snils_hash)
 
     async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool:
         stmt = subjects.update().where(subjects.c.id == subject_id).values(last_login_at=at or utcnow())

@@ -66,6 +66,19 @@ async def account_second_factor_submit(request: Request) -> Response:
     return await page_on_error(request, step)
 
 
+@router.post(PAGE + "/recovery-codes", include_in_schema=False)
+async def account_new_recovery_codes(request: Request) -> Response:
+    async def step() -> Response:
+        form = {k: v[:MAX_FIELD] for k, v in (await request.form()).items() if isinstance(v, str)}
+        service = container_of(request).account_second_factor
+        outcome = await service.new_recovery_codes(
+            request.cookies.get(SESSION_COOKIE), form.get("csrf"), audit_context(request)
+        )
+        return _show(request, outcome)
+
+    return await page_on_error(request, step)
+
+
 def _show(request: Request, outcome: AccountOutcome) -> Response:
     if isinstance(outcome, Refused):
         status, text = REFUSALS[outcome.reason]
@@ -80,5 +93,6 @@ def _show(request: Request, outcome: AccountOutcome) -> Response:
         return render(
             request, "second_factor.html", status=400 if outcome.error else 200, action=PAGE, pending_id=None,
             csrf=outcome.csrf, enrolment=outcome.enrolment, error=outcome.error, intro=intro,
+            codes_action=PAGE + "/recovery-codes",
         )  # fmt: skip
     return render(request, "second_factor_codes.html", action=None, pending_id=None, codes=outcome.codes)

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -25,6 +26,7 @@ from frmr_sso.login.session import SESSION_COOKIE, SsoSession
 from frmr_sso.login.sessions import SessionManager, SessionView
 from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
 from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest, InvalidToken
+from frmr_sso.registry.ru_format import local_time, zone
 from frmr_sso.upstream.base import Connector
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep, container_of
@@ -34,6 +36,7 @@ from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_re
 from frmr_sso.web.oauth_http import audit_context as api_audit_context
 from frmr_sso.web.pages import PageText, render
 from frmr_sso.web.refusals import Refusals
+from frmr_sso.web.user_agents import device_name
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["account"])
@@ -57,19 +60,15 @@ NOTICES = {"one": "Сеанс завершён.", "others": "Все сеансы
 _PROBLEM_DOC = {"content": {PROBLEM: {"schema": {"type": "object"}}}}
 
 
-def _when(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%d.%m.%Y %H:%M")
-
-
-def _row(view: SessionView, connectors: Mapping[str, Connector]) -> dict[str, Any]:
+def _row(view: SessionView, connectors: Mapping[str, Connector], tz: ZoneInfo) -> dict[str, Any]:
     connector = connectors.get(view.connector)
     return {
         "id": view.id,
         "current": view.current,
-        "started": _when(view.created_at),
-        "last_seen": _when(view.last_seen),
+        "started": local_time(datetime.fromtimestamp(view.created_at, UTC), tz),
+        "last_seen": local_time(datetime.fromtimestamp(view.last_seen, UTC), tz),
         "ip": view.ip,
-        "user_agent": view.user_agent,
+        "user_agent": device_name(view.user_agent),
         "connector": connector.display_name if connector is not None else view.connector,
         "clients": [c.name for c in view.clients],
     }
@@ -85,12 +84,13 @@ async def sessions_page(request: Request, services: LoginServicesDep) -> Respons
         session = await _live(request, services)
         if session is None:
             return render(request, "message.html", status=401, page=NOT_SIGNED_IN)
-        manager = container_of(request).account_sessions
+        container = container_of(request)
+        manager = container.account_sessions
         views = await manager.views(session.subject, current=session.id)
         return render(
             request,
             "sessions.html",
-            sessions=[_row(v, container_of(request).connectors) for v in views],
+            sessions=[_row(v, container.connectors, zone(container.settings.time_zone)) for v in views],
             csrf=manager.csrf_token(session.id),
             others=any(not v.current for v in views),
             notice=NOTICES.get(request.query_params.get("done", "")),

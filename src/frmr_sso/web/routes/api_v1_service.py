@@ -119,6 +119,9 @@ async def accreditation_status(request: Request, container: ContainerDep) -> Res
                 "credits": acc.CREDITS,
             },
             "requirement_met": status.met,
+            "hours_needed": status.hours_needed,
+            "hours_with_credits_needed": status.hours_with_credits_needed,
+            "credits_needed": status.credits_needed,
             "progress": status.progress,
             "expected_progress": status.expected,
         }

@@ -1,4 +1,5 @@
-"""``/health/live`` (the process answers) and ``/health/ready`` (every dependency answers).
+"""``/health/live`` (the process answers; its body names the broker's version) and ``/health/ready``
+(every dependency answers).
 
 Readiness names the failing part, so an orchestrator's log says what to fix: ``database``,
 ``kv``, ``migrations`` and ``jwks:<connector>`` (the upstream provider's signing keys, from the
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse
 from frmr_sso.storage.sql.engine import ping as ping_database
 from frmr_sso.storage.sql.migrate import is_current
 from frmr_sso.upstream.jwks import JwksCache
+from frmr_sso.version import package_version
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.shutdown import Draining
 
@@ -37,7 +39,7 @@ async def _check(name: str, probe: Awaitable[bool]) -> tuple[str, str]:
 
 @router.get("/live")
 async def live() -> dict[str, str]:
-    return {"status": "ok"}
+    return {"status": "ok", "version": package_version()}
 
 
 @router.get("/ready")

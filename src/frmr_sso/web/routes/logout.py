@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from frmr_sso.login.logout import ConfirmLogout, LoggedOut
 from frmr_sso.login.session import SESSION_COOKIE
 from frmr_sso.oauth.request import Params
+from frmr_sso.registry.labels import technical_reason
 from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, redirect
 from frmr_sso.web.pages import LOGOUT_REFUSED, render
 
@@ -38,4 +39,5 @@ async def _logout(request: Request, services: LoginServices) -> Response:
         response = redirect(outcome.redirect) if outcome.redirect else render(request, "logged_out.html")
         response.delete_cookie(SESSION_COOKIE, path="/", secure=services.secure_cookies, httponly=True)
         return response
-    return render(request, "message.html", status=400, page=LOGOUT_REFUSED, detail=outcome.reason)
+    detail = technical_reason(outcome.reason)
+    return render(request, "message.html", status=400, page=LOGOUT_REFUSED, detail=detail)

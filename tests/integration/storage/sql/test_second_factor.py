@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from datetime import UTC, datetime
 
@@ -10,15 +11,18 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frmr_sso.audit.events import Auditor
+from frmr_sso.bootstrap import build_second_factor
+from frmr_sso.config import load_settings
 from frmr_sso.security import totp
-from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.crypto import FieldCipher, derive_key
 from frmr_sso.security.second_factor import TotpCredentials, Verdict
 from frmr_sso.storage.ports import KeyValueStore, TotpCredentialRecord
-from frmr_sso.storage.sql import SqlSecondFactorRepository, SqlSubjectRepository
+from frmr_sso.storage.sql import SqlAuditRepository, SqlSecondFactorRepository, SqlSubjectRepository
 from frmr_sso.storage.sql.second_factor import recovery_codes, totp_credentials
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-KEY = totp.recovery_key("integration-secret")
+KEY = derive_key("integration-secret", "recovery-codes")
 
 
 @pytest.fixture
@@ -112,6 +116,44 @@ async def test_credentials_seal_the_secret_and_refuse_replays(
     assert set(verdicts) == {Verdict.TOTP, Verdict.REPLAY}
     assert await credentials.verify(subject, codes[0]) is Verdict.RECOVERY
     assert await credentials.verify(subject, codes[0]) is Verdict.WRONG
+    assert await credentials.remaining_recovery_codes(subject) == 9
+
+
+async def test_new_recovery_codes_replace_the_old_set_and_keep_the_secret(
+    repo: SqlSecondFactorRepository, subject: str, kv: KeyValueStore
+) -> None:
+    cipher = FieldCipher("integration-secret-key-0123456789", purpose="totp")
+    credentials = TotpCredentials(repo, kv, cipher, recovery_key=KEY, namespace="it")
+    assert await credentials.replace_recovery_codes(subject) is None  # nothing enrolled: nothing written
+    assert await repo.remaining_recovery_codes(subject) == 0
+    secret = totp.new_secret()
+    old = await credentials.enrol(subject, secret, totp.current_step(time.time()))
+    assert await credentials.verify(subject, old[0]) is Verdict.RECOVERY
+    before = await repo.get(subject)
+    new = await credentials.replace_recovery_codes(subject)
+    assert new is not None
+    assert len(new) == 10
+    assert not set(new) & set(old)
+    assert await repo.get(subject) == before  # the authenticator stays
+    assert await credentials.remaining_recovery_codes(subject) == 10
+    assert await credentials.verify(subject, old[1]) is Verdict.WRONG  # the earlier set stopped working
+    assert await credentials.verify(subject, new[0]) is Verdict.RECOVERY
+
+
+async def test_recovery_codes_keyed_by_the_earlier_version_or_a_previous_secret_still_pass(
+    repo: SqlSecondFactorRepository, subject: str, engine: AsyncEngine, kv: KeyValueStore
+) -> None:
+    old, new = "earlier-secret-key-0123456789-abcdef", "current-secret-key-0123456789-abcdef"
+    earlier_key = hashlib.sha256(b"frmr-sso/recovery-codes\x00" + old.encode()).digest()  # how it was keyed
+    earlier = TotpCredentials(repo, kv, FieldCipher(old, purpose="totp"), recovery_key=earlier_key)
+    codes = await earlier.enrol(subject, totp.new_secret(), totp.current_step(time.time()))
+    rotated = load_settings(mode="demo", secret_key=new, previous_secret_keys=[old])
+    _, credentials = build_second_factor(rotated, engine, kv, Auditor(SqlAuditRepository(engine)))
+    assert await credentials.verify(subject, codes[0]) is Verdict.RECOVERY
+    assert await credentials.verify(subject, codes[0]) is Verdict.WRONG
+    forgotten = load_settings(mode="demo", secret_key=new)
+    _, without_old = build_second_factor(forgotten, engine, kv, Auditor(SqlAuditRepository(engine)))
+    assert await without_old.verify(subject, codes[1]) is Verdict.WRONG  # the old secret is needed
     assert await credentials.remaining_recovery_codes(subject) == 9
 
 

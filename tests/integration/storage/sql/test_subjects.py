@@ -53,6 +53,23 @@ async def test_one_snils_cannot_belong_to_two_subjects(repo: SqlSubjectRepositor
     assert await repo.get_by_esia_oid("2") is None
 
 
+async def test_a_snils_hash_keyed_the_earlier_way_is_rekeyed_and_still_conflicts(
+    repo: SqlSubjectRepository,
+) -> None:
+    created = await repo.get_or_create_by_esia_oid("1", snils_hash="old-hash")
+    earlier = ["old-hash"]
+    with pytest.raises(StorageConflict):  # the same SNILS, hashed under the current key, from another account
+        await repo.get_or_create_by_esia_oid("2", snils_hash="new-hash", earlier_snils_hashes=earlier)
+    assert await repo.get_by_esia_oid("2") is None
+    again = await repo.get_or_create_by_esia_oid("1", snils_hash="new-hash", earlier_snils_hashes=earlier)
+    assert (again.id, again.snils_hash) == (created.id, "new-hash")
+    assert await repo.get(created.id) == again
+    unrelated = await repo.get_or_create_by_esia_oid("1", snils_hash="other", earlier_snils_hashes=["x"])
+    assert unrelated.snils_hash == "new-hash"  # only a recognised earlier hash is replaced
+    with pytest.raises(StorageConflict):
+        await repo.get_or_create_by_esia_oid("3", snils_hash="new-hash", earlier_snils_hashes=earlier)
+
+
 async def test_subjects_without_snils_do_not_conflict(repo: SqlSubjectRepository) -> None:
     await repo.get_or_create_by_esia_oid("1")
     await repo.get_or_create_by_esia_oid("2")
