@@ -306,5 +306,5 @@ async def _prepare_stored_state(container: Container) -> None:
         await container.clients.save(demo_cabinet_client(settings))
         await seed_demo_registry(container.registry)
     if settings.clients_file is not None:
-        await container.clients.load_yaml(settings.clients_file)
+        await container.clients.load_yaml(settings.clients_file, production=not settings.is_demo)
     await container.keys.ensure_keys()

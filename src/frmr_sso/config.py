@@ -1,20 +1,36 @@
 """Settings from the environment (prefix ``FRMR_SSO_``), validated once at start.
 
-Outside demo mode a missing, short or demo secret stops the process, and so does
-an ``http://`` issuer: production tokens must never be signed under a guessable
-key or announced over plain HTTP.
+Outside demo mode a missing, short, guessable or demo secret stops the process,
+and so does an ``http://`` issuer: production tokens must never be signed under
+a guessable key or announced over plain HTTP. A bad value is reported in one
+line naming the variable and what it expects (``ConfigurationError``).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import math
+import re
+from collections import Counter
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEMO_SECRET_KEY = "demo-only-secret-key-do-not-use-in-production"  # noqa: S105
+DEMO_CABINET_SECRET = "frmr-cabinet-demo-secret"  # noqa: S105 - published demo
 MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 100
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+# Settings whose values an error message never repeats (secrets, URLs that may carry a password).
+_HIDDEN_VALUES = frozenset({
+    "secret_key", "previous_secret_keys", "cabinet_client_secret", "database_url", "redis_url",
+    "otel_exporter_otlp_endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT",
+})
+# A list setting is a JSON list or comma-separated values: ["10.0.0.0/8", "::1"] or 10.0.0.0/8,::1
+StrList = Annotated[list[str], NoDecode]
 
 
 class ConfigurationError(Exception):
@@ -42,7 +58,7 @@ class Settings(BaseSettings):
     previous_secret_keys: list[SecretStr] = Field(default_factory=list)
     clients_file: Path | None = None
     upstreams_file: Path | None = None
-    trusted_proxies: list[str] = Field(default_factory=list)
+    trusted_proxies: StrList = Field(default_factory=list)
     log_level: str = "INFO"
     # The personal cabinet (/cabinet), a client of this broker: its client id and secret (the demo seeds
     # both), and the broker's address as the cabinet reaches it (default: the issuer).
@@ -90,7 +106,7 @@ class Settings(BaseSettings):
     rate_limit_support_per_hour: int = Field(default=10, ge=0)
     # The broker's own second factor (TOTP): asked of these FRMR roles, of clients registered with
     # require_second_factor, and when acr_values asks for the "+mfa" level.
-    second_factor_roles: list[str] = Field(default_factory=lambda: ["registry_admin"])
+    second_factor_roles: StrList = Field(default_factory=lambda: ["registry_admin"])
     second_factor_pending_ttl: int = Field(default=300, ge=60, le=3600)
     # OpenTelemetry tracing (frmr_sso/tracing/), on when the standard variable names the collector; the
     # OTLP exporter reads the other OTEL_EXPORTER_OTLP_* and OTEL_* variables itself.
@@ -119,6 +135,38 @@ class Settings(BaseSettings):
         """``FRMR_SSO_METRICS_PORT=`` (an empty variable, as ``${VAR:-}`` leaves it) means unset."""
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("trusted_proxies", "second_factor_roles", mode="before")
+    @classmethod
+    def _list(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if value.strip().startswith("["):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ValueError("expected a JSON list or comma-separated values") from None
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in DATABASE_SCHEMES:
+            shown = f"scheme {scheme!r}" if scheme else "no scheme"
+            expected = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST/DB"
+            raise ValueError(f"expected {expected}, got {shown}")
+        return value
+
     @field_validator("otel_exporter_otlp_endpoint")
     @classmethod
     def _collector_url(cls, value: str | None) -> str | None:
@@ -144,9 +192,25 @@ class Settings(BaseSettings):
             raise ValueError("FRMR_SSO_SECRET_KEY is the demo secret; generate a new one for production")
         if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"FRMR_SSO_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        if (bits := estimated_entropy_bits(secret)) < MIN_SECRET_BITS:
+            raise ValueError(
+                f"FRMR_SSO_SECRET_KEY is guessable (about {bits:.0f} bits, at least {MIN_SECRET_BITS} "
+                "needed); generate one with: openssl rand -base64 48"
+            )
+        if self.cabinet_client_secret.get_secret_value() == DEMO_CABINET_SECRET:
+            raise ValueError("FRMR_SSO_CABINET_CLIENT_SECRET is the published demo secret; set the cabinet "
+                             "client's own secret for production")
         if not self.issuer.startswith("https://"):
             raise ValueError("FRMR_SSO_ISSUER must be an https:// URL in production mode")
         return self
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """Length × the Shannon entropy of the secret's own character frequencies: an upper estimate that
+    catches repeated and low-variety secrets ("aaaa…", "abab…"); 48 random bytes in base64 score ~330,
+    16 in hex ~115."""
+    counts, length = Counter(secret), len(secret)
+    return abs(length * sum(n / length * math.log2(n / length) for n in counts.values()))
 
 
 def check_metrics_port(port: int, metrics_port: int | None) -> None:
@@ -158,11 +222,31 @@ def check_metrics_port(port: int, metrics_port: int | None) -> None:
 def load_settings(**overrides: object) -> Settings:
     """Build settings or raise ConfigurationError with a readable message."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(_describe(err) for err in exc.errors())
         raise ConfigurationError(f"invalid configuration: {problems}") from None
+    except SettingsError as exc:  # a value the environment source could not decode
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"FRMR_SSO_{field.group(1).upper()}" if field else "a FRMR_SSO_* variable"
+        raise ConfigurationError(f"invalid configuration: {name}: cannot be parsed") from None
+
+
+def _describe(err: object) -> str:
+    """``FRMR_SSO_<NAME>: <what is expected> (got <value>)``; secrets' values are never shown."""
+    from pydantic_core import ErrorDetails
+
+    assert isinstance(err, dict)
+    detail: ErrorDetails = err  # type: ignore[assignment]
+    message = detail["msg"].removeprefix("Value error, ")
+    loc = [str(p) for p in detail["loc"]]
+    if not loc:  # a rule over several settings: its message names them
+        return message
+    name = loc[0] if loc[0].isupper() else f"FRMR_SSO_{loc[0].upper()}"  # an alias is the variable itself
+    where = name + "".join(f"[{p}]" for p in loc[1:])
+    value = detail.get("input")
+    shown = "" if loc[0] in _HIDDEN_VALUES or isinstance(value, dict) else f" (got {str(value)[:60]!r})"
+    return f"{where}: {message}{shown}"

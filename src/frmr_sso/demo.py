@@ -3,6 +3,12 @@
 Data lives under ``./var/``. The broker's ESIA client key is generated there
 on the first run and registered at the mock as client ``FRMR01`` with the
 redirect URI of this run's port, so ports can change between runs.
+
+The providers of ``FRMR_SSO_UPSTREAMS_FILE``, when set, join the mock ESIA in
+``./var/upstreams.yaml``. ``./var/demo.env`` records this run's settings for the
+other ``frmr-sso`` commands started in the same folder (see ``frmr_sso.cli.env_file``).
+Both ports are bound before anything starts: a port in use stops the demo with
+one line.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import socket
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +27,7 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 
 from frmr_sso.app import create_app
-from frmr_sso.config import load_settings
+from frmr_sso.config import ConfigurationError, Settings, load_settings
 from frmr_sso.logs import configure_logging
 from frmr_sso.upstream.esia_signer import RsaSecretSigner
 from mock_esia.app import create_app as create_mock_app
@@ -97,8 +105,9 @@ def example_urls(broker_url: str) -> list[str]:
     ]
 
 
-def write_upstreams_file(var: Path, esia_url: str, cert_hash: str) -> Path:
-    """The broker's upstreams file for this run: the mock ESIA at this run's port."""
+def write_upstreams_file(var: Path, esia_url: str, cert_hash: str, extra: Path | None = None) -> Path:
+    """The broker's upstreams file for this run: the mock ESIA at this run's port, then the providers of
+    ``extra`` (an operator's upstreams file) with their key files made absolute."""
     entry = {
         "name": "esia",
         "type": "esia",
@@ -110,8 +119,44 @@ def write_upstreams_file(var: Path, esia_url: str, cert_hash: str) -> Path:
         "signer": {"kind": "rsa", "key_file": str(var / "esia-client-key.pem")},
         "scopes": ["openid", "fullname", "birthdate", "gender", "snils"],
     }
+    entries = [entry, *(_extra_upstreams(extra) if extra is not None else [])]
     path = var / "upstreams.yaml"
-    path.write_text(yaml.safe_dump({"upstreams": [entry]}, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.safe_dump({"upstreams": entries}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _extra_upstreams(path: Path) -> list[dict[str, Any]]:
+    from frmr_sso.upstream.config import load_upstreams
+
+    try:
+        load_upstreams(path)  # checked as the broker will read it: the file and the entry are named
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"FRMR_SSO_UPSTREAMS_FILE: {exc}") from None
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries: list[dict[str, Any]] = (data.get("upstreams") if isinstance(data, dict) else data) or []
+    for entry in entries:
+        if entry.get("name") == "esia":
+            raise ConfigurationError(
+                f"FRMR_SSO_UPSTREAMS_FILE: {path}: the name 'esia' is the demo's mock ESIA; rename the entry"
+            )
+        signer = entry.get("signer")
+        if isinstance(signer, dict) and signer.get("key_file"):
+            signer["key_file"] = str((path.parent / str(signer["key_file"])).resolve())
+    return entries
+
+
+def write_env_file(var: Path, settings: Settings) -> Path:
+    """This run's settings for the other commands: ``frmr-sso clients list`` etc. in the same folder."""
+    lines = [
+        "# Written by `frmr-sso demo` at each start: the demo's settings for the other frmr-sso commands",
+        "# run in this folder (read when no FRMR_SSO_* variable is set, or with --env-file).",
+        "FRMR_SSO_MODE=demo",
+        f"FRMR_SSO_ISSUER={settings.issuer}",
+        f"FRMR_SSO_DATABASE_URL={settings.database_url}",
+        f"FRMR_SSO_UPSTREAMS_FILE={settings.upstreams_file}",
+    ]
+    path = var / "demo.env"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
@@ -148,17 +193,38 @@ def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
             "  with `frmr-sso 2fa reset SUBJECT`.",
             "",
             f"ESIA client of the broker: {ESIA_CLIENT_ID} (key in ./var/esia-client-key.pem)",
+            "Other frmr-sso commands run in this folder use the demo's settings (./var/demo.env),",
+            "e.g. frmr-sso clients list, frmr-sso config check.",
             "Stop with Ctrl+C.",
         ]
     )
 
 
 def run_demo(*, host: str = "127.0.0.1", port: int = 8000, esia_port: int = 8001) -> int:
+    """Exit 1 with one line when a port is taken; ConfigurationError for a bad upstreams file."""
+    from frmr_sso.web.metrics_port import bind_sockets
+
+    try:
+        sockets = bind_sockets([(host, port), (host, esia_port)])
+    except OSError as exc:
+        print(f"frmr-sso: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return _run(sockets, host, port, esia_port)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _run(sockets: list[socket.socket], host: str, port: int, esia_port: int) -> int:
     var = Path.cwd() / "var"
     var.mkdir(exist_ok=True)
     broker_url, esia_url = f"http://{host}:{port}", f"http://{host}:{esia_port}"
+    extra = os.environ.get("FRMR_SSO_UPSTREAMS_FILE") or None
+    if extra and Path(extra).resolve() == (var / "upstreams.yaml").resolve():
+        extra = None  # this demo's own file (e.g. from --env-file var/demo.env): the mock is already in it
     signer = load_or_create_esia_key(var)
-    upstreams = write_upstreams_file(var, esia_url, certificate_hash(signer))
+    upstreams = write_upstreams_file(var, esia_url, certificate_hash(signer), Path(extra) if extra else None)
     settings = load_settings(
         mode="demo",
         issuer=broker_url,
@@ -170,6 +236,7 @@ def run_demo(*, host: str = "127.0.0.1", port: int = 8000, esia_port: int = 8001
     mock_settings = MockSettings(
         host=host, port=esia_port, base_url=esia_url, issuer=f"{esia_url}/", dev=True
     )
+    write_env_file(var, settings)
     configure_logging(settings.log_level)
     mock_app = create_mock_app(mock_settings)
     register_broker_at_mock(mock_app.state.mock, signer, broker_url)
@@ -186,7 +253,8 @@ def run_demo(*, host: str = "127.0.0.1", port: int = 8000, esia_port: int = 8001
     ]
 
     async def serve_both() -> None:
-        await asyncio.gather(*(server.serve() for server in servers))
+        pairs = zip(servers, sockets, strict=True)
+        await asyncio.gather(*(server.serve(sockets=[sock]) for server, sock in pairs))
 
     asyncio.run(serve_both())
     return 0

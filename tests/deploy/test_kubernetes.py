@@ -151,7 +151,7 @@ def test_configmap_settings_start_a_production_broker(
     assert not [k for k in env if SECRET_NAME.search(k)], "secrets belong in a Secret, not a ConfigMap"
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    settings = load_settings(secret_key="x" * MIN_SECRET_LENGTH)
+    settings = load_settings(secret_key="test-only-secret-key-7d1f3a9c2e5b8046")
     assert settings.mode == "production"
     assert settings.issuer.startswith("https://")
     assert settings.trusted_proxies, "the ingress controller must be a trusted proxy"
@@ -239,7 +239,7 @@ def test_metrics_have_their_own_port_which_nothing_routes_to(
     for source in container["envFrom"]:
         for key, value in maps[source["configMapRef"]["name"]].items():
             monkeypatch.setenv(key, value)
-    settings = load_settings(secret_key="x" * MIN_SECRET_LENGTH)
+    settings = load_settings(secret_key="test-only-secret-key-7d1f3a9c2e5b8046")
     assert settings.metrics_port is not None, "FRMR_SSO_METRICS_PORT is set in the ConfigMap"
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports["metrics"] == settings.metrics_port

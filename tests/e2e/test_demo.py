@@ -7,13 +7,17 @@ the mock: signed ``/v2/ac`` → the real login form → SMS code from the outbox
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.e2e.cli.support import clean_env, one_line_error, run
 from tests.support.demo import DOCTOR, PASSWORD, Demo, running_demo
 from tests.support.forms import find_form
+from tests.support.servers import free_port
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +42,8 @@ def test_demo_prints_where_things_are_and_the_accounts(demo: Demo) -> None:
     assert PASSWORD in text
     assert f"{demo.broker}/login/2fa" in text  # the registry administrator's broker 2FA
     assert "+79990000007" in text
+    assert "./var/demo.env" in text  # the other commands' settings
+    assert (demo.cwd / "var" / "demo.env").is_file()
 
 
 def test_landing_page_lists_the_demo_accounts(demo: Demo) -> None:
@@ -117,3 +123,34 @@ def test_a_standard_oidc_client_logs_in_through_the_demo(demo: Demo) -> None:
     assert claims["snils"] == "112-233-445 95"
     assert claims["family_name"] == "Иванова"
     assert {org["oid"] for org in claims["frmr_organizations"]} >= {"1.2.643.5.1.13.13.12.2.77.7871"}
+
+
+@pytest.mark.parametrize("busy", ["broker", "esia"])
+def test_a_port_in_use_stops_the_demo_with_one_line(tmp_path: Path, busy: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ports = (port, free_port()) if busy == "broker" else (free_port(), port)
+        result = run(clean_env(), "demo", "--port", str(ports[0]), "--esia-port", str(ports[1]), cwd=tmp_path)
+    line = one_line_error(result, 1)
+    assert line == f"frmr-sso: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert not (tmp_path / "var").exists(), "nothing started"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(None, "cannot read the upstreams file"),
+     ("- {name: esia, type: oidc, issuer: 'https://idp.example', client_id: c, client_secret: s}",
+      "the name 'esia' is the demo's mock ESIA; rename the entry"),
+     ("- {name: regional, type: oidc, issuer: 'https://idp.example'}", "upstreams[0] 'regional': client_id")],
+)
+def test_a_bad_upstreams_file_stops_the_demo_with_one_line(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    path = tmp_path / "regional.yaml"
+    if content is not None:
+        path.write_text(content + "\n", encoding="utf-8")
+    env = clean_env(FRMR_SSO_UPSTREAMS_FILE=str(path))
+    result = run(env, "demo", "--port", str(free_port()), "--esia-port", str(free_port()), cwd=tmp_path)
+    assert expected in one_line_error(result, 2)

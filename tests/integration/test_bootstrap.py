@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jwt
+import pytest
 
 from frmr_sso.bootstrap import build_container
 from frmr_sso.config import load_settings
+from frmr_sso.oauth.client_specs import ClientSpecError
 
-PRODUCTION = {"mode": "production", "secret_key": "p" * 40, "issuer": "https://sso.example.test"}
+PRODUCTION = {
+    "mode": "production", "secret_key": "test-only-secret-key-7d1f3a9c2e5b8046", "issuer": "https://sso.example.test"
+}
 
 
 async def test_demo_container_seeds_clients_and_keys(migrated_database_url: str) -> None:
@@ -52,3 +57,26 @@ async def test_production_container_starts_without_a_schema(empty_database_url: 
         assert container.keys.jwks() == {"keys": []}
     finally:
         await container.aclose()
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [("{client_id: svc, name: Svc, secret: demo-service-secret, grant_types: [client_credentials]}",
+      "client 'svc': secret: is a published demo secret"),
+     ("{client_id: spa, name: SPA, public: true, redirect_uris: ['http://evil.example/cb']}",
+      "client 'spa': redirect_uris: 'http://evil.example/cb' must be https"),
+     ("{client_id: web, name: Web, secret: web-secret-value, redirect_uris: ['https://web.example/cb'], "
+      "post_logout_redirect_uris: ['http://web.example/']}",
+      "client 'web': post_logout_redirect_uris: 'http://web.example/' must be https")],
+)
+async def test_production_container_refuses_weak_clients(
+    migrated_database_url: str, tmp_path: Path, entry: str, expected: str
+) -> None:
+    clients_file = tmp_path / "clients.yaml"
+    clients_file.write_text(f"- {entry}\n", encoding="utf-8")
+    settings = load_settings(database_url=migrated_database_url, clients_file=clients_file, **PRODUCTION)
+    with pytest.raises(ClientSpecError, match=re.escape(expected)):
+        await build_container(settings)
+    demo = await build_container(load_settings(mode="demo", database_url=migrated_database_url,
+                                               clients_file=clients_file))
+    await demo.aclose()  # the demo accepts the same file

@@ -45,9 +45,11 @@ def _wait_ready(url: str, process: subprocess.Popen[str]) -> None:
 
 
 @contextmanager
-def running_demo(cwd: Path) -> Iterator[Demo]:
+def running_demo(cwd: Path, extra_env: dict[str, str] | None = None) -> Iterator[Demo]:
+    """``extra_env``: variables the newcomer sets (none by default: every FRMR_SSO_* is removed)."""
     port, esia_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FRMR_SSO_", "MOCK_ESIA_"))}
+    env.update(extra_env or {})
     process = subprocess.Popen(
         [FRMR_SSO, "demo", "--port", str(port), "--esia-port", str(esia_port)],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,

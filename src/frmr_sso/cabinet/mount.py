@@ -15,10 +15,8 @@ from fastapi import FastAPI
 
 from frmr_sso.cabinet.app import create_cabinet
 from frmr_sso.cabinet.runtime import MOUNT, SCOPE, CabinetConfig
-from frmr_sso.config import Settings
+from frmr_sso.config import DEMO_CABINET_SECRET, Settings
 from frmr_sso.oauth.client_specs import ClientSpec
-
-DEMO_CABINET_SECRET = "frmr-cabinet-demo-secret"  # noqa: S105 - published demo
 
 
 def cabinet_config(settings: Settings) -> CabinetConfig | None:

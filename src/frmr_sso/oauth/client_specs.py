@@ -12,6 +12,10 @@ is ever granted them.
 
 The YAML file (``FRMR_SSO_CLIENTS_FILE``) is a list of clients, or a mapping
 with a ``clients`` list; the keys are the ``ClientSpec`` field names.
+
+Outside demo mode (``production_problems``) a published demo secret is refused,
+and so is a plain-http redirect URI to anything but a loopback address (RFC 8252
+§7.3: only native apps on the same machine may be redirected over http).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from frmr_sso.config import DEMO_CABINET_SECRET
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.oauth.resources import FIRST_PARTY_SCOPES
 from frmr_sso.oidc.jwks import SUPPORTED_ALGORITHMS
@@ -37,6 +42,7 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")  # RFC 6749 §3.3 NQCHAR
 _LISTS = ("redirect_uris", "grant_types", "scopes", "post_logout_redirect_uris")
 _FLAGS = ("public", "require_second_factor", "backchannel_logout_session_required", "first_party")
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 class ClientSpecError(FrmrSsoError):
@@ -194,12 +200,30 @@ def _backchannel_problem(uri: str) -> str | None:
     if why := _uri_problem(uri, web=True):
         return why
     parts = urlsplit(uri)
-    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "::1", "localhost"):
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
         return f"{uri!r} must be https (http only to a loopback address)"
     return None
 
 
-def read_clients_file(path: Path) -> list[ClientSpec]:
+def production_problems(spec: ClientSpec) -> list[str]:
+    """What demo mode tolerates and production refuses: a published demo secret, plain-http redirects."""
+    found: list[tuple[str, str]] = []
+    if spec.secret is not None and spec.secret in demo_secrets():
+        found.append(("secret", "is a published demo secret; generate one (frmr-sso clients add prints one)"))
+    for name in ("redirect_uris", "post_logout_redirect_uris"):
+        for uri in getattr(spec, name):
+            parts = urlsplit(uri)
+            if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+                found.append((name, f"{uri!r} must be https (plain http only to a loopback address)"))
+    return [f"client {spec.client_id!r}: {name}: {why}" for name, why in found]
+
+
+def demo_secrets() -> frozenset[str]:
+    return frozenset({DEMO_CABINET_SECRET, *(spec.secret for spec in DEMO_CLIENTS if spec.secret)})
+
+
+def read_clients_file(path: Path, *, production: bool = False) -> list[ClientSpec]:
+    """The file's clients, or ClientSpecError with every problem; ``production`` adds its own rules."""
     source = f"clients file {path}"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -217,7 +241,7 @@ def read_clients_file(path: Path) -> list[ClientSpec]:
             continue
         try:
             spec = ClientSpec.from_mapping(entry, label=f"#{number}")
-            problems += spec.problems()
+            problems += spec.problems() + (production_problems(spec) if production else [])
             specs.append(spec)
         except ClientSpecError as exc:
             problems += exc.problems

@@ -158,9 +158,9 @@ class ClientService:
         self.forget(client_id)
         return removed
 
-    async def load_yaml(self, path: Path) -> Sequence[Client]:
+    async def load_yaml(self, path: Path, *, production: bool = False) -> Sequence[Client]:
         """Upsert every client of the file; clients not in the file are left alone."""
-        saved = [await self.save(spec) for spec in read_clients_file(path)]
+        saved = [await self.save(spec) for spec in read_clients_file(path, production=production)]
         log.info("clients loaded from file", extra={"path": str(path), "count": len(saved)})
         return saved
 

@@ -69,7 +69,7 @@ def test_ready_names_the_failing_part(tmp_path: object, redis_url: str | None) -
         mode="production",
         database_url=url,
         redis_url=redis_url,
-        secret_key="s" * 40,
+        secret_key="test-only-secret-key-7d1f3a9c2e5b8046",
         issuer="https://sso.example.test",
     )
     with serve(create_app(settings)) as base_url:
@@ -120,7 +120,7 @@ def _production(database_url: str, redis_url: str | None) -> Settings:
         mode="production",
         database_url=database_url,
         redis_url=redis_url,
-        secret_key="s" * 40,
+        secret_key="test-only-secret-key-7d1f3a9c2e5b8046",
         issuer="https://sso.example.test",
     )
 

@@ -11,7 +11,9 @@ from frmr_sso.cabinet.session import CabinetSessions
 from frmr_sso.config import load_settings
 from frmr_sso.security.crypto import FieldCipher
 
-PRODUCTION = {"mode": "production", "secret_key": "p" * 40, "issuer": "https://sso.example.test"}
+PRODUCTION = {
+    "mode": "production", "secret_key": "test-only-secret-key-7d1f3a9c2e5b8046", "issuer": "https://sso.example.test"
+}
 
 
 def test_production_serves_the_cabinet_only_with_its_own_secret() -> None:
@@ -46,7 +48,7 @@ def test_the_cabinet_is_mounted_under_its_path() -> None:
 
 
 async def test_cabinet_sessions_sealed_before_a_secret_key_change_still_open() -> None:
-    old, new = "o" * 40, "n" * 40
+    old, new = "old-cabinet-test-key-4b8e2a6c9d1f3057", "new-cabinet-test-key-7e3a9c5b1d8f2046"
     rotated = load_settings(**{**PRODUCTION, "secret_key": new}, previous_secret_keys=[old],
                             cabinet_client_secret="cabinet-secret-from-vault")
     config = cabinet_config(rotated)

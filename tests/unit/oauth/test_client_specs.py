@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from frmr_sso.oauth.client_specs import DEMO_CLIENTS, ClientSpec, ClientSpecError, read_clients_file
+from frmr_sso.oauth.client_specs import (
+    DEMO_CLIENTS,
+    ClientSpec,
+    ClientSpecError,
+    production_problems,
+    read_clients_file,
+)
 from frmr_sso.security.secrets import hash_secret
 
 WEB = ClientSpec(
@@ -167,3 +173,33 @@ def test_first_party_reads_from_yaml(tmp_path: Path) -> None:
     [spec] = read_clients_file(path)
     assert spec.first_party
     assert all(not demo.first_party for demo in DEMO_CLIENTS)
+
+
+@pytest.mark.parametrize("secret", ["demo-web-secret", "demo-service-secret", "frmr-cabinet-demo-secret"])
+def test_production_refuses_a_published_demo_secret(tmp_path: Path, secret: str) -> None:
+    path = tmp_path / "clients.yaml"
+    path.write_text(f"- {{client_id: svc, name: Svc, secret: {secret}, grant_types: [client_credentials]}}\n")
+    assert read_clients_file(path)[0].secret == secret  # the demo accepts it
+    with pytest.raises(ClientSpecError) as caught:
+        read_clients_file(path, production=True)
+    assert "client 'svc': secret: is a published demo secret" in str(caught.value)
+    assert secret not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("uri", "allowed"),
+    [("http://evil.example/cb", False), ("http://10.0.0.5/cb", False), ("https://emr.example/cb", True),
+     ("http://127.0.0.1:5000/cb", True), ("http://[::1]:5000/cb", True), ("http://localhost/cb", True),
+     ("ru.hospital.app:/cb", True)],
+)
+def test_production_allows_plain_http_redirects_only_to_loopback(uri: str, allowed: bool) -> None:
+    for spec in (
+        ClientSpec(client_id="spa", name="SPA", public=True, redirect_uris=(uri,)),
+        ClientSpec(client_id="web", name="Web", secret="a-long-enough-secret",
+                   redirect_uris=("https://web.example/cb",), post_logout_redirect_uris=(uri,)),
+    ):
+        assert spec.problems() == []
+        problems = production_problems(spec)
+        assert (problems == []) == allowed, problems
+        if not allowed:
+            assert "must be https (plain http only to a loopback address)" in problems[0]

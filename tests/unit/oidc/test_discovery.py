@@ -25,7 +25,10 @@ def test_endpoints_follow_the_issuer(document: dict[str, object]) -> None:
 
 
 def test_issuer_is_kept_verbatim_and_paths_do_not_double_slashes() -> None:
-    settings = load_settings(mode="production", issuer="https://sso.example.test/op/", secret_key="s" * 40)
+    settings = load_settings(
+        mode="production", issuer="https://sso.example.test/op/",
+        secret_key="test-only-secret-key-7d1f3a9c2e5b8046",
+    )
     document = discovery_document(settings)
     assert document["issuer"] == "https://sso.example.test/op/"
     assert document["token_endpoint"] == "https://sso.example.test/op/token"

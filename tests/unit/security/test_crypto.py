@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from frmr_sso.config import load_settings
 from frmr_sso.security.crypto import NONCE_BYTES, DecryptionError, FieldCipher, derive_key
 
-SECRET = "k" * 48
+SECRET = "crypto-test-secret-key-3f9b1c7e5a2d8046"
 cipher = FieldCipher(SECRET, purpose="signing-keys")
 
 

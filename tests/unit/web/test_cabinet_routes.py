@@ -10,7 +10,8 @@ from frmr_sso.config import load_settings
 
 
 def paths(mode: str) -> set[str]:
-    extra = {"issuer": "https://sso.example.test", "secret_key": "s" * 40} if mode == "production" else {}
+    production = {"issuer": "https://sso.example.test", "secret_key": "test-only-secret-key-7d1f3a9c2e5b8046"}
+    extra = production if mode == "production" else {}
     app = create_app(load_settings(mode=mode, **extra))
     return set(_paths(app.routes))
 

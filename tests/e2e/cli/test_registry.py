@@ -213,7 +213,7 @@ def test_an_unmigrated_database_fails_cleanly(tmp_path: Path, database_url: str)
     env.update(FRMR_SSO_MODE="demo", FRMR_SSO_DATABASE_URL=database_url)
     result = run(env, "registry", "import", str(write(tmp_path / "persons.json", persons(1))))
     assert result.returncode == 1
-    assert result.stderr.startswith("frmr-sso: saving FRMR persons failed")
+    assert result.stderr.startswith("frmr-sso: the database of FRMR_SSO_DATABASE_URL has no schema yet")
     assert "frmr-sso migrate" in result.stderr
     assert_no_full_snils(result)
 

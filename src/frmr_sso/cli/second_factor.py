@@ -8,52 +8,46 @@ second factor. Also ``POST /api/v1/admin/second-factor/reset`` with an
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
+from typing import TYPE_CHECKING
 
+from frmr_sso.cli.common import fail, operator_context, with_engine
 from frmr_sso.config import Settings
-from frmr_sso.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-def add_second_factor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     second_factor = sub.add_parser("2fa", help="the broker's own second factor (TOTP)")
     actions = second_factor.add_subparsers(dest="action", required=True)
     reset = actions.add_parser("reset", help="forget a subject's authenticator; it enrols again (audited)")
     reset.add_argument("subject", help="the broker subject (the sub of its tokens)")
 
 
-def run_second_factor(settings: Settings, args: argparse.Namespace) -> int:
-    from frmr_sso.audit.events import AuditContext, Auditor
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from frmr_sso.audit.events import Auditor
     from frmr_sso.bootstrap import build_second_factor
-    from frmr_sso.cli_unlock import _operator
     from frmr_sso.security.second_factor import reset_second_factor
     from frmr_sso.storage.kv import open_kv
     from frmr_sso.storage.sql import SqlAuditRepository
-    from frmr_sso.storage.sql.engine import create_engine
 
     subject: str = args.subject
     if not 1 <= len(subject) <= 128:
-        print("frmr-sso: the subject must be 1-128 characters", file=sys.stderr)
-        return 2
+        return fail("the subject must be 1-128 characters", 2)
 
-    async def run() -> int:
-        engine, kv = create_engine(settings.database_url), open_kv(settings.redis_url)
+    async def action(engine: AsyncEngine) -> int:
+        kv = open_kv(settings.redis_url)
         try:
             auditor = Auditor(SqlAuditRepository(engine))
             _, credentials = build_second_factor(settings, engine, kv, auditor)
-            context = AuditContext(user_agent=f"frmr-sso 2fa reset ({_operator()})")
+            context = operator_context("2fa reset")
             was_enrolled = await reset_second_factor(credentials, auditor, subject, context, by="cli")
         finally:
             await kv.close()
-            await engine.dispose()
         if was_enrolled:
             print(f"subject {subject!r}: authenticator and recovery codes removed; enrols at next login")
         else:
             print(f"subject {subject!r} had no authenticator; nothing removed")
         return 0
 
-    try:
-        return asyncio.run(run())
-    except StorageError as exc:
-        print(f"frmr-sso: {exc} (check FRMR_SSO_DATABASE_URL)", file=sys.stderr)
-        return 1
+    return with_engine(settings, action)

@@ -7,12 +7,15 @@ under no accepted key (left as they were), 2 when the database cannot be read.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
+from typing import TYPE_CHECKING
 
-from frmr_sso.cli_audit import _positive
+from frmr_sso.cli.audit import _positive
+from frmr_sso.cli.common import operator_context, print_table, with_engine
 from frmr_sso.config import Settings
-from frmr_sso.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 _HEADER = ("values", "resealed", "already current", "changed meanwhile", "unreadable")
 _AFTER = (
@@ -23,38 +26,31 @@ _AFTER = (
 )
 
 
-def add_secrets_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     secrets = sub.add_parser("secrets", help="values sealed under FRMR_SSO_SECRET_KEY")
     actions = secrets.add_subparsers(dest="action", required=True)
     reseal = actions.add_parser("reseal", help="re-encrypt every sealed value under the current secret key")
     reseal.add_argument("--batch", type=_positive(1, 10_000), default=100, help="values per transaction")
 
 
-def run_secrets(settings: Settings, args: argparse.Namespace) -> int:
-    from frmr_sso.audit.events import AuditContext, Auditor, Event
-    from frmr_sso.cli import _print_table
-    from frmr_sso.cli_unlock import _operator
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from frmr_sso.audit.events import Auditor, Event
     from frmr_sso.security.crypto import SecretKeys
     from frmr_sso.security.reseal import reseal_all
     from frmr_sso.storage.sql import SqlAuditRepository
-    from frmr_sso.storage.sql.engine import create_engine
     from frmr_sso.storage.sql.sealed import sealed_columns
 
-    async def run() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            keys = SecretKeys.from_settings(settings)
-            counts = await reseal_all(sealed_columns(engine), keys, batch_size=args.batch)
-            details: dict[str, object] = {
-                c.kind: {"resealed": c.resealed, "unreadable": c.unreadable} for c in counts
-            }
-            context = AuditContext(user_agent=f"frmr-sso secrets reseal ({_operator()})")
-            await Auditor(SqlAuditRepository(engine)).record(Event.SECRETS_RESEALED, context, details=details)
-        finally:
-            await engine.dispose()
+    async def action(engine: AsyncEngine) -> int:
+        keys = SecretKeys.from_settings(settings)
+        counts = await reseal_all(sealed_columns(engine), keys, batch_size=args.batch)
+        details: dict[str, object] = {
+            c.kind: {"resealed": c.resealed, "unreadable": c.unreadable} for c in counts
+        }
+        context = operator_context("secrets reseal")
+        await Auditor(SqlAuditRepository(engine)).record(Event.SECRETS_RESEALED, context, details=details)
         rows: list[tuple[str, ...]] = [_HEADER]
         rows += [(c.kind, *map(str, (c.resealed, c.current, c.changed, c.unreadable))) for c in counts]
-        _print_table(rows)
+        print_table(rows)
         print(f"note: {_AFTER}")
         if any(c.unreadable for c in counts):
             print("frmr-sso: some values open under no accepted secret key (see 'unreadable'); "
@@ -62,8 +58,4 @@ def run_secrets(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         return 0
 
-    try:
-        return asyncio.run(run())
-    except StorageError as exc:
-        print(f"frmr-sso: {exc} (check FRMR_SSO_DATABASE_URL; has `frmr-sso migrate` run?)", file=sys.stderr)
-        return 2
+    return with_engine(settings, action, failure=2)

@@ -160,3 +160,19 @@ def test_serve_has_no_workers_option(tmp_path: Path) -> None:
     result = _run("serve", "--workers", "2", env=_production("sqlite+aiosqlite:///x.db"), cwd=tmp_path)
     assert result.returncode == 2
     assert "unrecognized arguments: --workers" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [(None, "FRMR_SSO_SECRET_KEY is not set"), ("short", "at least 32 characters")],
+)
+def test_serve_refuses_to_start_without_a_real_secret(
+    tmp_path: Path, secret: str | None, message: str
+) -> None:
+    env = {"FRMR_SSO_ISSUER": "https://sso.example.test"}
+    if secret is not None:
+        env["FRMR_SSO_SECRET_KEY"] = secret
+    result = _run("serve", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -9,18 +9,17 @@ short transaction that leaves a checkpoint (``frmr_sso.audit.retention``).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
 from contextlib import aclosing
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from frmr_sso.cli.common import with_engine
 from frmr_sso.config import Settings
-from frmr_sso.errors import FrmrSsoError
-from frmr_sso.storage.errors import StorageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
     from frmr_sso.storage.sql import SqlAuditRepository
 
@@ -36,7 +35,7 @@ def _positive(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = sub.add_parser("audit", help="verify the hash-chained audit log; purge old records")
     audit_sub = audit.add_subparsers(dest="action", required=True)
     verify = audit_sub.add_parser("verify", help="recompute every hash; exit 1 at the first broken link")
@@ -46,25 +45,14 @@ def add_audit_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     purge.add_argument("--batch", type=_positive(1, MAX_BATCH), default=1000, help="records per transaction")
 
 
-def run_audit(settings: Settings, args: argparse.Namespace) -> int:
+def run(settings: Settings, args: argparse.Namespace) -> int:
     from frmr_sso.storage.sql import SqlAuditRepository
-    from frmr_sso.storage.sql.engine import create_engine
 
-    async def run() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            repo = SqlAuditRepository(engine)
-            return await (_verify(repo, args.batch) if args.action == "verify" else _purge(repo, args))
-        finally:
-            await engine.dispose()
+    async def action(engine: AsyncEngine) -> int:
+        repo = SqlAuditRepository(engine)
+        return await (_verify(repo, args.batch) if args.action == "verify" else _purge(repo, args))
 
-    try:
-        return asyncio.run(run())
-    except StorageError as exc:
-        print(f"frmr-sso: {exc} (check FRMR_SSO_DATABASE_URL; has `frmr-sso migrate` run?)", file=sys.stderr)
-    except FrmrSsoError as exc:
-        print(f"frmr-sso: {exc}", file=sys.stderr)
-    return 2
+    return with_engine(settings, action, failure=2)
 
 
 async def _verify(repo: SqlAuditRepository, batch: int) -> int:

@@ -7,15 +7,16 @@ inside the broker process, which only ``POST /api/v1/admin/unlock`` can reach.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
-import sys
+from typing import TYPE_CHECKING
 
+from frmr_sso.cli.common import fail, operator_context, with_engine
 from frmr_sso.config import Settings
-from frmr_sso.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-def add_unlock_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     unlock = sub.add_parser("unlock", help="lift the lockout of a client, subject or IP (audited)")
     target = unlock.add_mutually_exclusive_group(required=True)
     target.add_argument("--client", metavar="ID", help="a client_id locked after wrong secrets")
@@ -23,41 +24,27 @@ def add_unlock_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     target.add_argument("--ip", metavar="IP", help="a client IP address")
 
 
-def run_unlock(settings: Settings, args: argparse.Namespace) -> int:
-    from frmr_sso.audit.events import AuditContext, Auditor
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from frmr_sso.audit.events import Auditor
     from frmr_sso.security.services import LockKind, build_security
     from frmr_sso.storage.kv import open_kv
     from frmr_sso.storage.sql import SqlAuditRepository
-    from frmr_sso.storage.sql.engine import create_engine
 
     if not settings.redis_url:
-        print("frmr-sso: locks are kept in the broker process without FRMR_SSO_REDIS_URL; "
-              "use POST /api/v1/admin/unlock", file=sys.stderr)
-        return 1
+        return fail("locks are kept in the broker process without FRMR_SSO_REDIS_URL; "
+                    "use POST /api/v1/admin/unlock")
     kind: LockKind = "client" if args.client else "subject" if args.subject else "ip"
     key: str = args.client or args.subject or args.ip
 
-    async def run() -> int:
-        engine, kv = create_engine(settings.database_url), open_kv(settings.redis_url)
+    async def action(engine: AsyncEngine) -> int:
+        kv = open_kv(settings.redis_url)
         try:
             security = build_security(settings, kv, Auditor(SqlAuditRepository(engine)))
-            context = AuditContext(user_agent=f"frmr-sso unlock ({_operator()})")
-            was_locked = await security.unlock(kind, key, context, by="cli")
+            was_locked = await security.unlock(kind, key, operator_context("unlock"), by="cli")
         finally:
             await kv.close()
-            await engine.dispose()
         print(f"{kind} {key!r} " + ("unlocked" if was_locked else "was not locked; failures cleared"))
         return 0
 
-    try:
-        return asyncio.run(run())
-    except StorageError as exc:
-        print(f"frmr-sso: {exc} (check FRMR_SSO_REDIS_URL and FRMR_SSO_DATABASE_URL)", file=sys.stderr)
-        return 1
+    return with_engine(settings, action)
 
-
-def _operator() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
