@@ -5,9 +5,14 @@ Redis (staging and production, or the test suite's many brokers) never lock
 each other's clients; every instance of one broker shares the counters.
 
 ``Security.check(kind, key, context, verify)`` is the one call a second factor
-(or any secret check) needs. ``Security.locked`` and ``Security.unlock`` are the only places a lock becomes
-an audit event: ``client.locked``, ``subject.locked``, ``ip.locked`` and their
-``*.unlocked`` twins (``details.by``: ``expiry``, ``cli`` or ``admin-api``).
+(or any secret check) needs. Client secrets are counted per (client, address)
+(``client_key``) and per address, never per client alone: client ids are
+public, so a lock of the whole client would let anyone shut it out, while its
+high-entropy secret needs no such lock. ``unlock("client", id)`` lifts the
+client's locks at every address. ``Security.locked`` and ``Security.unlock``
+are the only places a lock becomes an audit event: ``client.locked``,
+``subject.locked``, ``ip.locked`` and their ``*.unlocked`` twins
+(``details.by``: ``expiry``, ``cli`` or ``admin-api``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,16 @@ LockKind = Literal["client", "subject", "ip"]
 RateGroup = Literal["authorize", "callback", "token", "second_factor"]
 _LOCKED = {"client": Event.CLIENT_LOCKED, "subject": Event.SUBJECT_LOCKED, "ip": Event.IP_LOCKED}
 _UNLOCKED = {"client": Event.CLIENT_UNLOCKED, "subject": Event.SUBJECT_UNLOCKED, "ip": Event.IP_UNLOCKED}
+
+
+def client_key(client_id: str, ip: str | None) -> str:
+    """The lockout key of a client's secret tried from one address."""
+    return f"{client_id}@{ip or '-'}"
+
+
+def _client_and_ip(key: str) -> tuple[str, str]:
+    client_id, _, ip = key.rpartition("@")
+    return client_id, ip
 
 
 def policies(settings: Settings) -> tuple[LockoutPolicy, LockoutPolicy]:
@@ -69,7 +84,8 @@ class Security:
             return
         await self.auditor.record(
             _LOCKED[kind], context, outcome=FAILURE,
-            client_id=key if kind == "client" else None, subject_id=key if kind == "subject" else None,
+            client_id=_client_and_ip(key)[0] if kind == "client" else None,
+            subject_id=key if kind == "subject" else None,
             details={"lock_number": status.lock_number, "permanent": status.permanent,
                      "seconds": None if status.permanent else int(status.seconds_left), **_target(kind, key)},
         )
@@ -107,6 +123,8 @@ class Security:
             if ip_attempt is not None:
                 await self.ips.succeeded(ip_attempt.key)
             return Checked(True, OPEN)
+        if kind == "client":  # so that unlocking the client finds its addresses
+            await lockout.group_add(_client_and_ip(key)[0], key)
         status = await lockout.failed(attempt)
         await self.locked(kind, key, status, context)
         await self._ip_failed(ip_attempt, context)
@@ -118,12 +136,15 @@ class Security:
 
     async def unlock(self, kind: LockKind, key: str, context: AuditContext, *, by: str) -> bool:
         """Lift the lock of a client, subject or IP; audited whether or not one was in force."""
-        was_locked = await self.lockout(kind).unlock(key)
+        lockout = self.lockout(kind)
+        was_locked = await (lockout.unlock_group(key) if kind == "client" else lockout.unlock(key))
         await self.unlocked(kind, key, context, by=by)
         return was_locked
 
 
 def _target(kind: LockKind, key: str) -> dict[str, str]:
+    if kind == "client" and "@" in key:
+        return {"locked_ip": _client_and_ip(key)[1]}
     return {"locked_ip": key} if kind == "ip" else {}
 
 
