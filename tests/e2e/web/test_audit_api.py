@@ -160,7 +160,8 @@ async def test_a_revoked_token_is_401(http: httpx.AsyncClient, provider: Provide
 @pytest.mark.parametrize(
     ("query", "field"),
     [("from=yesterday", "from"), ("to=2026-99-01", "to"), ("limit=5000", "limit"), ("ip=x", "ip"),
-     ("after_id=-1", "after_id"), ("colour=red", "colour")],
+     ("after_id=-1", "after_id"), ("colour=red", "colour"),
+     ("from=0001-01-01T00:00:00%2B01:00", "from"), ("to=9999-12-31T23:59:59-01:00", "to")],
 )
 async def test_bad_parameters_name_their_field(
     http: httpx.AsyncClient, auditor: str, query: str, field: str
