@@ -71,7 +71,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
     app.add_middleware(RateLimitMiddleware)
-    app.add_middleware(EdgeMiddleware)  # outermost: metrics, security headers, request id, CORS
+    # outermost: metrics, security headers, canonical host, request id, CORS
+    app.add_middleware(EdgeMiddleware, issuer=settings.issuer)
     install_error_handlers(app)
     for router in (health.router, discovery.router, token.router, introspect.router, revoke.router,
                    userinfo.router, authorize.router, callback.router, logout.router, metrics.router):

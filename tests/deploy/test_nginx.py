@@ -23,6 +23,8 @@ def test_nginx_balances_both_brokers_with_forwarded_headers(services: dict[str, 
     assert re.search(rf"proxy_pass\s+http://{upstream.group(1)}\s*;", code)
     assert re.search(r"proxy_set_header\s+X-Forwarded-For\s+\$\S+;", code)
     assert re.search(r"proxy_set_header\s+X-Forwarded-Proto\s+\$scheme;", code)
+    assert re.search(r"proxy_set_header\s+Host\s+\$server_name;", code), "never the client's Host"
+    assert "X-Forwarded-Host" not in code
     assert "FRMR_SSO_TRUSTED_PROXIES" in conf, "the config tells operators to trust nginx's network"
     listen = re.search(r"^\s*listen\s+(\d+)", code, re.MULTILINE)
     assert listen is not None

@@ -177,3 +177,27 @@ async def test_the_export_refuses_a_limit(http: httpx.AsyncClient, auditor: str)
 
 async def test_a_token_in_the_query_is_refused(http: httpx.AsyncClient, auditor: str) -> None:
     assert_problem(await http.get(f"{EVENTS}?access_token={auditor}"), 400)
+
+
+async def test_the_audit_request_id_is_the_brokers_never_the_clients(
+    http: httpx.AsyncClient, auditor: str
+) -> None:
+    chosen = "client-chosen-0001"
+    refused = await http.post("/token", data={"grant_type": "client_credentials"},
+                              headers={**basic(SERVICE_ID, "not-the-secret"), "X-Request-ID": chosen})
+    assert refused.status_code == 401
+    ours = refused.headers["x-request-id"]
+    assert ours != chosen
+    found = await http.get(EVENTS, params={"event_type": "token.refused", "client_id": SERVICE_ID},
+                           headers=bearer(auditor))
+    request_ids = [e["request_id"] for e in found.json()["events"]]
+    assert ours in request_ids
+    assert chosen not in request_ids
+
+
+async def test_absolute_redirects_name_the_issuer_not_the_clients_host(
+    http: httpx.AsyncClient, provider: Provider
+) -> None:
+    moved = await http.get("/jwks/", headers={"Host": "evil.example"})
+    assert moved.status_code == 307
+    assert moved.headers["location"] == f"{provider.issuer}/jwks"
