@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from frmr_sso.bootstrap import build_container
 from frmr_sso.cabinet.mount import cabinet_running, mount_cabinet
 from frmr_sso.config import Settings
+from frmr_sso.web.body_limit import BodyLimitMiddleware
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.errors import install_error_handlers
 from frmr_sso.web.lean_routes import BrokerApp
@@ -71,6 +72,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
     app.add_middleware(RateLimitMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_body_bytes
+    )
     # outermost: metrics, security headers, canonical host, request id, CORS
     app.add_middleware(EdgeMiddleware, issuer=settings.issuer)
     install_error_handlers(app)

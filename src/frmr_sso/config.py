@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # require_second_factor, and when acr_values asks for the "+mfa" level.
     second_factor_roles: list[str] = Field(default_factory=lambda: ["registry_admin"])
     second_factor_pending_ttl: int = Field(default=300, ge=60, le=3600)
+    # Request bodies, counted while they arrive: forms and JSON, and the upload forms (five files
+    # of 5 MB and their fields).
+    max_body_bytes: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024)
+    max_upload_body_bytes: int = Field(default=26 * 1024 * 1024, ge=6 * 1024 * 1024, le=64 * 1024 * 1024)
 
     @property
     def is_demo(self) -> bool:

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException
 
 from frmr_sso.audit.events import AuditContext
 from frmr_sso.bootstrap import Container
@@ -23,6 +24,7 @@ from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcom
 from frmr_sso.login.service import LoginService
 from frmr_sso.login.session import SESSION_COOKIE, SessionStore
 from frmr_sso.login.transaction import BROWSER_COOKIE
+from frmr_sso.web.body_limit import MALFORMED_FORM, BodyTooLarge
 from frmr_sso.web.client_ip import client_ip
 from frmr_sso.web.deps import container_of
 from frmr_sso.web.pages import SECURITY_HEADERS, failure_page, render, request_id
@@ -107,6 +109,12 @@ async def page_on_error(request: Request, step: Callable[[], Awaitable[Response]
     not the JSON problem API clients get."""
     try:
         return await step()
+    except BodyTooLarge:
+        raise  # answered 413 by ``web/body_limit.py``
+    except HTTPException as exc:  # the framework refused the form (no multipart boundary, too many fields)
+        if exc.status_code >= 500:
+            raise
+        return render(request, "message.html", status=400, page=MALFORMED_FORM, detail=str(exc.detail))
     except Exception:
         log.exception("a login step failed")
         return failure_page(request, FailurePage(Failure.INTERNAL_ERROR, 500))

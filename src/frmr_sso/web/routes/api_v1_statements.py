@@ -21,7 +21,7 @@ from frmr_sso.errors import FrmrSsoError
 from frmr_sso.registry import statements_service as service
 from frmr_sso.registry.statements import TITLES, StatementKind
 from frmr_sso.storage.ports import StatementRecord
-from frmr_sso.web import api_docs
+from frmr_sso.web import api_docs, json_limits
 from frmr_sso.web.cabinet_auth import Refused, worker
 from frmr_sso.web.cabinet_http import JSON_DOC, PROBLEM_DOC
 from frmr_sso.web.deps import ContainerDep
@@ -107,7 +107,7 @@ async def _guarded(work: Callable[[], Awaitable[Response]]) -> Response:
 
 async def _kind(request: Request) -> str:
     try:
-        body = await request.json()
+        body = json_limits.loads(await request.body())
     except ValueError:
         raise Refused(
             problem(400, "Invalid request", "the body must be a JSON object", field="kind")
