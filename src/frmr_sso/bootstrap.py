@@ -103,6 +103,8 @@ class Container:
     async def aclose(self) -> None:
         await self.statements.aclose()  # statements being generated stay pending, resumed later
         try:
+            if self.security.bearer_refusals is not None:
+                await self.security.bearer_refusals.aclose()  # counted refusals, before the writer
             await self.audit_writer.aclose()  # queued audit records, before the engine goes
         except Exception as exc:  # the database is down: the writer has logged what was lost
             log.error("audit records not flushed on shutdown", extra={"error": type(exc).__name__})

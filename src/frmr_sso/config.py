@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     rate_limit_callback_per_minute: int = Field(default=600, ge=0)
     rate_limit_token_per_minute: int = Field(default=1200, ge=0)
     rate_limit_second_factor_per_minute: int = Field(default=60, ge=0)
+    # Refused bearer tokens per minute per client IP at /userinfo and the APIs; beyond, 429.
+    rate_limit_bearer_failures_per_minute: int = Field(default=60, ge=0)
+    # Refused bearer tokens are audited one per address and reason per this many seconds, the
+    # rest as one record with their count; 0 writes every one.
+    audit_refusal_interval: int = Field(default=60, ge=0, le=3600)
     # Support requests per client IP and hour (filing needs no login); 0 turns the limit off.
     rate_limit_support_per_hour: int = Field(default=10, ge=0)
     # The broker's own second factor (TOTP): asked of these FRMR roles, of clients registered with

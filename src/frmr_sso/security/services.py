@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from frmr_sso.audit.events import FAILURE, INFO, AuditContext, Auditor, Event
+from frmr_sso.audit.refusal_digest import RefusalDigest
 from frmr_sso.config import Settings
 from frmr_sso.security.limiter import Attempt, Locked, Lockout, RateLimiter
 from frmr_sso.security.lockout import OPEN, LockoutPolicy, LockStatus
 from frmr_sso.storage.ports import KeyValueStore
 
 LockKind = Literal["client", "subject", "ip"]
-RateGroup = Literal["authorize", "callback", "token", "second_factor"]
+RateGroup = Literal["authorize", "callback", "token", "second_factor", "bearer_failure"]
 _LOCKED = {"client": Event.CLIENT_LOCKED, "subject": Event.SUBJECT_LOCKED, "ip": Event.IP_LOCKED}
 _UNLOCKED = {"client": Event.CLIENT_UNLOCKED, "subject": Event.SUBJECT_UNLOCKED, "ip": Event.IP_UNLOCKED}
 
@@ -74,6 +75,7 @@ class Security:
     ips: Lockout
     auditor: Auditor | None = None
     rates: dict[str, RateLimiter] = field(default_factory=dict)
+    bearer_refusals: RefusalDigest | None = None  # refused bearer tokens, counted per address and reason
 
     def lockout(self, kind: LockKind) -> Lockout:
         return {"client": self.clients, "subject": self.subjects, "ip": self.ips}[kind]
@@ -160,6 +162,7 @@ def build_security(settings: Settings, kv: KeyValueStore, auditor: Auditor | Non
         "callback": settings.rate_limit_callback_per_minute,
         "token": settings.rate_limit_token_per_minute,
         "second_factor": settings.rate_limit_second_factor_per_minute,
+        "bearer_failure": settings.rate_limit_bearer_failures_per_minute,
     }
     return Security(
         clients=Lockout(kv, per_key, f"{ns}:client"),
@@ -167,4 +170,7 @@ def build_security(settings: Settings, kv: KeyValueStore, auditor: Auditor | Non
         ips=Lockout(kv, per_ip, f"{ns}:ip"),
         auditor=auditor,
         rates={g: RateLimiter(kv, limit, 60.0, namespace=f"{ns}:{g}") for g, limit in limits.items()},
+        bearer_refusals=(
+            RefusalDigest(auditor, float(settings.audit_refusal_interval)) if auditor is not None else None
+        ),
     )

@@ -13,16 +13,15 @@ import httpx
 import pytest
 
 from frmr_sso.storage.ports import AuditRecord
-from frmr_sso.storage.sql import SqlAuditRepository
-from frmr_sso.storage.sql.engine import create_engine
 from tests.e2e.web.provider import (
     SERVICE_ID,
     SERVICE_SECRET,
     SPECIAL_ID,
     SPECIAL_SECRET,
     Provider,
+    audit_records,
     basic,
-    running_provider,
+    provider_on_own_database,
 )
 from tests.support.databases import Databases
 
@@ -43,25 +42,15 @@ FRMR_SSO = str(Path(sys.executable).with_name("frmr-sso"))
 async def broker(
     databases: Databases, redis_url: str | None, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[Provider, str]]:
-    url = await databases.migrated()
-    try:
-        with running_provider(
-            url, redis_url, tmp_path_factory.mktemp("lockout"), extra_clients=ADMIN_YAML,
-            lockout_max_failures=MAX_FAILURES,
-        ) as running:
-            yield running, url
-    finally:
-        await databases.drop(url)
+    async with provider_on_own_database(
+        databases, redis_url, tmp_path_factory.mktemp("lockout"), extra_clients=ADMIN_YAML,
+        lockout_max_failures=MAX_FAILURES,
+    ) as running:
+        yield running
 
 
 async def audit(database_url: str, event: str) -> list[AuditRecord]:
-    """The broker's audit records, read on this test's own loop (the broker runs in another thread)."""
-    engine = create_engine(database_url)
-    try:
-        records = await SqlAuditRepository(engine).list()
-    finally:
-        await engine.dispose()
-    return [r for r in records if r.event_type == event]
+    return await audit_records(database_url, event)
 
 
 async def lock_the_service(provider: Provider, http: httpx.AsyncClient) -> None:
