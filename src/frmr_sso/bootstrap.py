@@ -40,7 +40,7 @@ from frmr_sso.registry.statements_service import StatementService
 from frmr_sso.security import totp
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.security.second_factor import TotpCredentials
-from frmr_sso.security.services import Security, build_security, namespace
+from frmr_sso.security.services import Security, build_security, namespace, person_limits
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import KeyValueStore
@@ -194,7 +194,7 @@ async def build_container(settings: Settings) -> Container:
         statements=StatementService(
             SqlStatementRepository(engine), registry,
             FieldCipher.from_settings(settings, purpose="statement-signing-key"),
-            signer_name=f"ФРМР {settings.issuer}", auditor=auditor,
+            signer_name=f"ФРМР {settings.issuer}", auditor=auditor, limits=person_limits(settings, kv),
         ),
         audit=audit,
         metrics=metrics,

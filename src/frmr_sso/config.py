@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     audit_refusal_interval: int = Field(default=60, ge=0, le=3600)
     # Support requests per client IP and hour (filing needs no login); 0 turns the limit off.
     rate_limit_support_per_hour: int = Field(default=10, ge=0)
+    # Per person and hour (0 turns a limit off): statement orders, change requests, contact codes.
+    rate_limit_statements_per_hour: int = Field(default=20, ge=0)
+    rate_limit_change_requests_per_hour: int = Field(default=10, ge=0)
+    rate_limit_contact_codes_per_hour: int = Field(default=5, ge=0)
     # The broker's own second factor (TOTP): asked of these FRMR roles, of clients registered with
     # require_second_factor, and when acr_values asks for the "+mfa" level.
     second_factor_roles: list[str] = Field(default_factory=lambda: ["registry_admin"])

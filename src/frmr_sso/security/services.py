@@ -27,6 +27,7 @@ from frmr_sso.audit.refusal_digest import RefusalDigest
 from frmr_sso.config import Settings
 from frmr_sso.security.limiter import Attempt, Locked, Lockout, RateLimiter
 from frmr_sso.security.lockout import OPEN, LockoutPolicy, LockStatus
+from frmr_sso.security.person_limits import PersonLimits
 from frmr_sso.storage.ports import KeyValueStore
 
 LockKind = Literal["client", "subject", "ip"]
@@ -174,3 +175,15 @@ def build_security(settings: Settings, kv: KeyValueStore, auditor: Auditor | Non
             RefusalDigest(auditor, float(settings.audit_refusal_interval)) if auditor is not None else None
         ),
     )
+
+
+def person_limits(settings: Settings, kv: KeyValueStore) -> PersonLimits:
+    """The per-person budgets and mutexes of the cabinet's orders (``security/person_limits.py``)."""
+    ns = namespace(settings)
+    hourly = {
+        "statement_orders": settings.rate_limit_statements_per_hour,
+        "change_requests": settings.rate_limit_change_requests_per_hour,
+        "contact_codes": settings.rate_limit_contact_codes_per_hour,
+    }
+    rates = {kind: RateLimiter(kv, limit, 3600.0, namespace=f"{ns}:{kind}") for kind, limit in hourly.items()}
+    return PersonLimits(kv, rates, namespace=ns)

@@ -22,6 +22,7 @@ from frmr_sso.registry.form_fields import FieldError, Invalid
 from frmr_sso.registry.notify import NotifierUnavailable
 from frmr_sso.registry.service_length import InvalidPeriod
 from frmr_sso.registry.support_service import SupportConflict, SupportNotFound
+from frmr_sso.security.person_limits import RateLimited
 from frmr_sso.web import json_limits
 from frmr_sso.web.cabinet_auth import Refused
 from frmr_sso.web.client_ip import client_ip
@@ -77,6 +78,10 @@ def failure(exc: Exception) -> Response:
             response.headers["Retry-After"] = str(exc.lock.retry_after)
             return response
         return field_problem([FieldError("code", "the code is wrong or expired")])
+    if isinstance(exc, RateLimited):
+        response = problem(429, "Too Many Requests", str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, NotifierUnavailable | FrmrSsoError):
         log.error("cabinet request API unavailable", extra={"error": type(exc).__name__})
         response = problem(503, "Service unavailable", "the service is temporarily unavailable")
