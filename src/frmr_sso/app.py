@@ -18,6 +18,7 @@ from frmr_sso.cabinet.mount import cabinet_running, mount_cabinet
 from frmr_sso.cabinet.runtime import MOUNT as CABINET_MOUNT
 from frmr_sso.config import Settings
 from frmr_sso.version import package_version
+from frmr_sso.web.body_limit import BodyLimitMiddleware
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.errors import install_error_handlers
 from frmr_sso.web.lean_routes import BrokerApp
@@ -88,9 +89,13 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     )
     app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
     app.add_middleware(RateLimitMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_body_bytes
+    )
     if tracing is not None:
         tracing.trace_requests(app)  # inside the edge: the request id is known when the span starts
-    app.add_middleware(EdgeMiddleware)  # outermost: metrics, security headers, request id, CORS
+    # outermost: metrics, security headers, canonical host, request id, CORS
+    app.add_middleware(EdgeMiddleware, issuer=settings.issuer)
     install_error_handlers(app)
     for router in (health.router, discovery.router, token.router, introspect.router, revoke.router,
                    userinfo.router, authorize.router, callback.router, logout.router, metrics.router):

@@ -41,7 +41,7 @@ from frmr_sso.registry.demo import seed_demo_registry
 from frmr_sso.registry.statements_service import StatementService
 from frmr_sso.security.crypto import FieldCipher, SecretKeys
 from frmr_sso.security.second_factor import TotpCredentials
-from frmr_sso.security.services import Security, build_security, namespace
+from frmr_sso.security.services import Security, build_security, namespace, person_limits
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import KeyValueStore
@@ -108,6 +108,8 @@ class Container:
     async def aclose(self) -> None:
         await self.statements.aclose()  # statements being generated stay pending, resumed later
         try:
+            if self.security.bearer_refusals is not None:
+                await self.security.bearer_refusals.aclose()  # counted refusals, before the writer
             await self.audit_writer.aclose()  # queued audit records, before the engine goes
         except Exception as exc:  # the database is down: the writer has logged what was lost
             log.error("audit records not flushed on shutdown", extra={"error": type(exc).__name__})
@@ -203,6 +205,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
             SqlStatementRepository(engine), registry,
             FieldCipher.from_settings(settings, purpose="statement-signing-key"),
             signer_name=f"ФРМР {settings.issuer}", auditor=auditor, time_zone=settings.time_zone,
+            limits=person_limits(settings, kv),
         ),
         audit=audit,
         metrics=metrics,

@@ -16,7 +16,7 @@ from frmr_sso.registry.notify import DevOutbox, Notifier, UnavailableNotifier
 from frmr_sso.registry.support_service import SupportService
 from frmr_sso.security.crypto import SecretKeys
 from frmr_sso.security.limiter import Lockout, RateLimiter
-from frmr_sso.security.services import namespace, policies
+from frmr_sso.security.services import namespace, person_limits, policies
 from frmr_sso.storage.ports import AuditRecord, KeyValueStore
 from frmr_sso.storage.sql.change_requests import SqlChangeRequestRepository
 from frmr_sso.storage.sql.support_requests import SqlSupportRequestRepository
@@ -57,6 +57,7 @@ def build_cabinet_requests(
             codes=codes,
             auditor=auditor,
             observers=[observe],
+            limits=person_limits(settings, kv),
         ),
         support=SupportService(SqlSupportRequestRepository(engine), observers=[observe]),
         support_rate=RateLimiter(kv, settings.rate_limit_support_per_hour, 3600.0, namespace=f"{ns}:support"),

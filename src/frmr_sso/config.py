@@ -102,8 +102,17 @@ class Settings(BaseSettings):
     rate_limit_callback_per_minute: int = Field(default=600, ge=0)
     rate_limit_token_per_minute: int = Field(default=1200, ge=0)
     rate_limit_second_factor_per_minute: int = Field(default=60, ge=0)
+    # Refused bearer tokens per minute per client IP at /userinfo and the APIs; beyond, 429.
+    rate_limit_bearer_failures_per_minute: int = Field(default=60, ge=0)
+    # Refused bearer tokens are audited one per address and reason per this many seconds, the
+    # rest as one record with their count; 0 writes every one.
+    audit_refusal_interval: int = Field(default=60, ge=0, le=3600)
     # Support requests per client IP and hour (filing needs no login); 0 turns the limit off.
     rate_limit_support_per_hour: int = Field(default=10, ge=0)
+    # Per person and hour (0 turns a limit off): statement orders, change requests, contact codes.
+    rate_limit_statements_per_hour: int = Field(default=20, ge=0)
+    rate_limit_change_requests_per_hour: int = Field(default=10, ge=0)
+    rate_limit_contact_codes_per_hour: int = Field(default=5, ge=0)
     # The broker's own second factor (TOTP): asked of these FRMR roles, of clients registered with
     # require_second_factor, and when acr_values asks for the "+mfa" level.
     second_factor_roles: StrList = Field(default_factory=lambda: ["registry_admin"])
@@ -113,6 +122,10 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT"
     )
+    # Request bodies, counted while they arrive: forms and JSON, and the upload forms (five files
+    # of 5 MB and their fields).
+    max_body_bytes: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024)
+    max_upload_body_bytes: int = Field(default=26 * 1024 * 1024, ge=6 * 1024 * 1024, le=64 * 1024 * 1024)
 
     @property
     def is_demo(self) -> bool:

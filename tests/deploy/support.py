@@ -87,3 +87,10 @@ def workloads_of(k8s: list[tuple[str, dict[str, Any]]]) -> Iterator[tuple[str, d
     for kind in ("Deployment", "Job"):
         for doc in of_kind(k8s, kind):
             yield f"{kind}/{doc['metadata']['name']}", doc
+
+
+def size_in_bytes(value: str) -> int:
+    """An nginx size (``64k``, ``26m``, ``1024``) in bytes."""
+    units = {"k": 1024, "m": 1024 * 1024, "g": 1024 ** 3}
+    unit = value[-1].lower()
+    return int(value[:-1]) * units[unit] if unit in units else int(value)

@@ -12,6 +12,7 @@ import yaml
 
 from frmr_sso.config import MIN_SECRET_LENGTH, Settings, load_settings
 from frmr_sso.upstream.config import parse_upstreams
+from frmr_sso.web.body_limit import UPLOAD_PATHS
 from tests.deploy.support import (
     K8S,
     NAMESPACE,
@@ -23,6 +24,7 @@ from tests.deploy.support import (
     matches,
     of_kind,
     one_of_kind,
+    size_in_bytes,
     workloads_of,
 )
 
@@ -209,14 +211,14 @@ def test_service_hpa_and_pdb_point_at_the_deployment(k8s: list[tuple[str, dict[s
     assert matches(pdb["spec"]["selector"]["matchLabels"], labels)
     assert pdb["spec"].get("minAvailable", 0) < hpa["spec"]["minReplicas"] or "maxUnavailable" in pdb["spec"]
 
-    ingress = one_of_kind(k8s, "Ingress")
-    backends = [p["backend"]["service"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
-    service_ports = {p["name"] for p in service["spec"]["ports"]}
-    assert backends
-    for backend in backends:
-        assert backend["name"] == service["metadata"]["name"]
-        assert backend["port"]["name"] in service_ports
-    assert ingress["spec"]["tls"]
+    for ingress in of_kind(k8s, "Ingress"):
+        backends = [p["backend"]["service"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
+        service_ports = {p["name"] for p in service["spec"]["ports"]}
+        assert backends
+        for backend in backends:
+            assert backend["name"] == service["metadata"]["name"]
+            assert backend["port"]["name"] in service_ports
+        assert ingress["spec"]["tls"]
 
 
 def test_migrate_job_runs_frmr_sso_migrate(k8s: list[tuple[str, dict[str, Any]]]) -> None:
@@ -254,8 +256,23 @@ def test_metrics_have_their_own_port_which_nothing_routes_to(
     service = one_of_kind(k8s, "Service")
     targets = {p["targetPort"] for p in service["spec"]["ports"]}
     assert targets == {"http"}, "the Service (and so the Ingress) never reaches the metrics port"
-    ingress = one_of_kind(k8s, "Ingress")
     service_ports = {p["name"]: p["targetPort"] for p in service["spec"]["ports"]}
-    for rule in ingress["spec"]["rules"]:
-        for path in rule["http"]["paths"]:
-            assert service_ports[path["backend"]["service"]["port"]["name"]] == "http"
+    for ingress in of_kind(k8s, "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                assert service_ports[path["backend"]["service"]["port"]["name"]] == "http"
+
+
+def test_ingress_body_limits_agree_with_the_brokers(k8s: list[tuple[str, dict[str, Any]]]) -> None:
+    """One Ingress for every route with the broker's small limit, one for the upload forms with theirs."""
+    limits = {}
+    for ingress in of_kind(k8s, "Ingress"):
+        annotations = ingress["metadata"]["annotations"]
+        size = size_in_bytes(annotations["nginx.ingress.kubernetes.io/proxy-body-size"])
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                limits[path["path"]] = (size, path["pathType"])
+    assert limits.pop("/") == (Settings.model_fields["max_body_bytes"].default, "Prefix")
+    upload = Settings.model_fields["max_upload_body_bytes"].default
+    assert limits == {path: (upload, "Exact") for path in UPLOAD_PATHS}
+    assert upload > 5 * 1024 * 1024, "a documented 5 MB file must pass"

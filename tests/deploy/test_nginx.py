@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.support import BROKERS, DEPLOY
+from frmr_sso.config import Settings
+from frmr_sso.web.body_limit import UPLOAD_PATHS
+from tests.deploy.support import BROKERS, DEPLOY, size_in_bytes
 
 
 def test_nginx_balances_both_brokers_with_forwarded_headers(services: dict[str, dict[str, Any]]) -> None:
@@ -23,6 +25,8 @@ def test_nginx_balances_both_brokers_with_forwarded_headers(services: dict[str, 
     assert re.search(rf"proxy_pass\s+http://{upstream.group(1)}\s*;", code)
     assert re.search(r"proxy_set_header\s+X-Forwarded-For\s+\$\S+;", code)
     assert re.search(r"proxy_set_header\s+X-Forwarded-Proto\s+\$scheme;", code)
+    assert re.search(r"proxy_set_header\s+Host\s+\$server_name;", code), "never the client's Host"
+    assert "X-Forwarded-Host" not in code
     assert "FRMR_SSO_TRUSTED_PROXIES" in conf, "the config tells operators to trust nginx's network"
     listen = re.search(r"^\s*listen\s+(\d+)", code, re.MULTILINE)
     assert listen is not None
@@ -53,3 +57,20 @@ def test_nginx_accepts_the_shipped_config(tmp_path: Path) -> None:
         pytest.skip("nginx is not installed (scripts/test.sh installs the Debian package)")
     result = NginxProcess([8001, 8002], tmp_path).check()
     assert result.returncode == 0, result.stderr
+
+
+def test_nginx_body_limits_agree_with_the_brokers() -> None:
+    """Every route as small as the broker's forms and JSON; the upload forms as large as theirs."""
+    conf = (DEPLOY / "nginx" / "nginx.conf").read_text(encoding="utf-8")
+    code = "\n".join(line.split("#", 1)[0] for line in conf.splitlines())
+    default = re.search(r"^    client_max_body_size\s+(\S+);", code, re.MULTILINE)
+    assert default is not None
+    assert size_in_bytes(default.group(1)) == Settings.model_fields["max_body_bytes"].default
+    uploads = re.search(r"location\s+~\s+\^/\(([^)]*)\)\$\s*\{([^}]*)\}", code)
+    assert uploads is not None
+    assert {f"/{path}" for path in uploads.group(1).split("|")} == UPLOAD_PATHS
+    size = re.search(r"client_max_body_size\s+(\S+);", uploads.group(2))
+    assert size is not None
+    assert size_in_bytes(size.group(1)) == Settings.model_fields["max_upload_body_bytes"].default
+    assert size_in_bytes(size.group(1)) > 5 * 1024 * 1024, "a documented 5 MB file must pass"
+    assert re.search(r"proxy_pass\s+http://frmr_sso\s*;", uploads.group(2))

@@ -56,11 +56,17 @@ async def authorize_reader(token: str, bearer: BearerValidator) -> AccessClaims:
 
 
 def _time(name: str, value: str) -> datetime:
+    """An ISO 8601 date-time in UTC, between the years 1900 and 9998 (with a day to spare)."""
     try:
         parsed = datetime.fromisoformat(value)
+        moment = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError:
         raise InvalidAuditQuery(name, "must be an ISO 8601 date-time, e.g. 2026-02-01T00:00:00Z") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # the offset moves it outside the years datetime holds
+        moment = datetime.min.replace(tzinfo=UTC)
+    if not 1900 <= moment.year <= 9998:
+        raise InvalidAuditQuery(name, "must lie between the years 1900 and 9998")
+    return moment
 
 
 def _integer(name: str, value: str, low: int, high: int) -> int:

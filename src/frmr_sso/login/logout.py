@@ -4,7 +4,10 @@ A request with a valid ``id_token_hint`` (its signature ours; expired accepted,
 §2: "The OP need not be the same as the one that issued it, expired ones are
 allowed") comes from the relying party and ends the session at once. Without
 one the person confirms on a page whose form carries a one-time CSRF token
-bound to their current session. ``post_logout_redirect_uri`` is followed only
+bound to their current session. A browser without a live session and a request
+without a valid hint have nothing to end: they are answered as logged out (or
+refused), and nothing is stored for them — no CSRF token, no audit record — so
+anonymous requests cannot fill the store or the audit log. ``post_logout_redirect_uri`` is followed only
 when registered for the client (§3: exact match), with ``state`` echoed. The
 clients of each ended session get back-channel logout tokens
 (``login.backchannel``), within its time bound, before the answer goes out.
@@ -120,23 +123,28 @@ class LogoutService:
             state = params.get("state", max_length=2048)
             csrf = params.get("csrf", max_length=128) if method == "POST" else None
         except InvalidRequest as exc:
-            return await self._refuse(str(exc.description), context)
+            return await self._refuse(str(exc.description), context, session_cookie)
         claims = None
         if hint is not None:
             claims = await verify_id_token_hint(hint, self._keys, issuer=self._issuer)
             if claims is None:
-                return await self._refuse("id_token_hint is not an ID Token of this provider", context)
+                reason = "id_token_hint is not an ID Token of this provider"
+                return await self._refuse(reason, context, session_cookie)
             audience = [claims["aud"]] if isinstance(claims["aud"], str) else list(claims["aud"])
             if client_id is not None and client_id not in audience:
-                return await self._refuse("client_id is not the audience of id_token_hint", context)
+                reason = "client_id is not the audience of id_token_hint"
+                return await self._refuse(reason, context, session_cookie, verified_hint=True)
             client_id = client_id or (audience[0] if len(audience) == 1 else None)
         client = await self._clients(client_id) if client_id is not None else None
         if client_id is not None and client is None:
-            return await self._refuse("unknown client_id", context)
+            return await self._refuse("unknown client_id", context, session_cookie)
         if redirect is not None and (client is None or redirect not in client.post_logout_redirect_uris):
-            return await self._refuse("post_logout_redirect_uri is not registered for the client", context)
+            reason = "post_logout_redirect_uri is not registered for the client"
+            return await self._refuse(reason, context, session_cookie)
         if claims is not None and not await self._hint_matches_session(claims, session_cookie):
             claims = None  # someone else's ID Token must not end this browser's session unasked
+        if claims is None and await self._sessions.get(session_cookie) is None:  # nothing to end
+            return LoggedOut(_with_state(redirect, state) if redirect is not None else None)
         if claims is None and not await self._confirmed(csrf, session_cookie):
             token = secrets.token_urlsafe(32)
             bound_to = session_id_of(session_cookie) or "-"
@@ -182,6 +190,12 @@ class LogoutService:
             await self._revoke(gone.id, now)
         return ended
 
-    async def _refuse(self, reason: str, context: AuditContext) -> LogoutRefused:
-        await self._audit.record(Event.LOGOUT_REFUSED, context, outcome=FAILURE, details={"reason": reason})
+    async def _refuse(
+        self, reason: str, context: AuditContext, session_cookie: str | None, *, verified_hint: bool = False
+    ) -> LogoutRefused:
+        """Refused; audited when a live session or an ID Token of ours was at stake (not anonymous noise)."""
+        if verified_hint or await self._sessions.get(session_cookie) is not None:
+            await self._audit.record(
+                Event.LOGOUT_REFUSED, context, outcome=FAILURE, details={"reason": reason}
+            )
         return LogoutRefused(reason)

@@ -20,6 +20,7 @@ from frmr_sso.registry.form_fields import FieldError, Invalid
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.notify import Channel
 from frmr_sso.registry.uploads import Upload
+from frmr_sso.security.person_limits import PersonLimits
 from frmr_sso.storage.ports import AuditRecord, ChangeRequestRepository
 
 
@@ -33,9 +34,10 @@ class ChangeRequestService:
         auditor: Auditor,
         observers: Sequence[Callable[[AuditRecord], None]] = (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        limits: PersonLimits | None = None,
     ) -> None:
         self._requests, self._registry, self._codes, self._auditor = requests, registry, codes, auditor
-        self._observers, self._clock = tuple(observers), clock
+        self._observers, self._clock, self._limits = tuple(observers), clock, limits
 
     def _observe(self, record: AuditRecord) -> None:
         for observe in self._observers:
@@ -55,6 +57,10 @@ class ChangeRequestService:
         check_record_ids(person, section, proposal)
         if section is cr.Section.CONTACTS and len(proposal) != 1:
             raise Invalid([FieldError("fields", "change one contact per request: phone or email")])
+        if self._limits is not None:  # per person and hour; a contact change also sends a code
+            await self._limits.charge("change_requests", worker.frmr_id)
+            if section is cr.Section.CONTACTS:
+                await self._limits.charge("contact_codes", worker.frmr_id)
         request = cr.ChangeRequest(
             id=str(uuid.uuid4()),
             frmr_id=worker.frmr_id,

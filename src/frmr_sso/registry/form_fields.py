@@ -33,6 +33,7 @@ Kind = Literal[
     "datetime",
 ]
 MOSCOW = timezone(timedelta(hours=3), "MSK")
+LAST_YEAR = 2999  # dates and times a form or query may name: 1900 to this year
 _OID = re.compile(r"^[0-9]+(\.[0-9]+){2,40}$")
 _PHONE = re.compile(r"^\+?[78][0-9]{10}$")
 _EMAIL = re.compile(
@@ -116,9 +117,12 @@ def parse_date(raw: object) -> date:
     try:
         if not _DATE.match(value):
             raise ValueError
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError("must be a date, YYYY-MM-DD") from None
+    if not 1900 <= day.year <= LAST_YEAR:  # far dates overflow the arithmetic that follows
+        raise ValueError(f"must be a date from 1900-01-01 to {LAST_YEAR}-12-31")
+    return day
 
 
 def parse_datetime(raw: object) -> datetime:
@@ -129,9 +133,12 @@ def parse_datetime(raw: object) -> datetime:
         raise ValueError("must be an ISO 8601 date-time")
     try:
         moment = datetime.fromisoformat(raw.strip())
-    except ValueError:
+        moment = (moment.replace(tzinfo=MOSCOW) if moment.tzinfo is None else moment).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset beyond the years 1..9999
         raise ValueError("must be an ISO 8601 date-time") from None
-    return (moment.replace(tzinfo=MOSCOW) if moment.tzinfo is None else moment).astimezone(UTC)
+    if not 1900 <= moment.year <= LAST_YEAR:
+        raise ValueError(f"must lie between the years 1900 and {LAST_YEAR}")
+    return moment
 
 
 def _number(raw: object, message: str) -> float:

@@ -5,6 +5,8 @@
     list/get ─▶ a pending row older than ``stale_after`` that no task of this process
                 is working on (the process that took it stopped) is generated again
 
+``limits`` makes "at most ``MAX_PENDING`` pending" hold under parallel orders (the count
+and the new row under the person's mutex) and caps orders per person and hour.
 Several instances may finish the same row: ``finish`` settles only a pending
 row, so the first PDF stays. The signing identity is created on first use and
 stored with its private key sealed (``FieldCipher`` purpose ``statement-signing-key``).
@@ -13,6 +15,7 @@ stored with its private key sealed (``FieldCipher`` purpose ``statement-signing-
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -27,6 +30,7 @@ from frmr_sso.registry.statements import SHORT_TITLES, StatementKind, build_stat
 from frmr_sso.registry.statements_pdf import render_pdf
 from frmr_sso.registry.statements_signing import PdfSigner, ServiceIdentity, new_service_identity
 from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.person_limits import PersonLimits
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.ports import StatementRecord, StatementRepository, StatementSignerRecord, utcnow
 
@@ -77,11 +81,12 @@ class StatementService:
         clock: Callable[[], datetime] = utcnow,
         stale_after: timedelta = timedelta(seconds=15),
         time_zone: str = DEFAULT_ZONE,
+        limits: PersonLimits | None = None,
     ) -> None:
         self._zone = zone(time_zone)
         self._repo, self._persons, self._cipher = statements, persons, cipher
         self._signer_name, self._clock, self._stale_after = signer_name, clock, stale_after
-        self._audit = auditor
+        self._audit, self._limits = auditor, limits
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._signer: PdfSigner | None = None
         self._signer_lock = asyncio.Lock()
@@ -101,17 +106,19 @@ class StatementService:
             raise UnknownStatementKind(f"kind must be one of {', '.join(StatementKind)}") from None
         if await self._persons.get(frmr_id) is None:
             raise NoRegistryRecord("no FRMR record")
-        pending = [s for s in await self._repo.list_for(frmr_id) if s.status == "pending"]
-        if len(pending) >= MAX_PENDING:
-            raise TooManyPending(f"at most {MAX_PENDING} statements can be in preparation at once")
-        record = StatementRecord(
-            id=str(uuid.uuid4()),
-            frmr_id=frmr_id,
-            kind=statement_kind.value,
-            status="pending",
-            created_at=self._clock(),
-        )
-        await self._repo.add(record)
+        guard = self._limits.guard("statement_orders", frmr_id) if self._limits else contextlib.nullcontext()
+        async with guard:  # the count and the row it admits, one step per person
+            pending = [s for s in await self._repo.list_for(frmr_id) if s.status == "pending"]
+            if len(pending) >= MAX_PENDING:
+                raise TooManyPending(f"at most {MAX_PENDING} statements can be in preparation at once")
+            record = StatementRecord(
+                id=str(uuid.uuid4()),
+                frmr_id=frmr_id,
+                kind=statement_kind.value,
+                status="pending",
+                created_at=self._clock(),
+            )
+            await self._repo.add(record)
         self._start(record.id)
         await self._record(Event.STATEMENT_ORDERED, record, context, subject, client)
         return record

@@ -108,6 +108,16 @@ class Lockout:
             await self._kv.delete(self._k(kind, key))
         return was_locked
 
+    async def group_add(self, group: str, key: str) -> None:
+        """Remember ``key`` under ``group`` for the window (the addresses that failed for one client)."""
+        await self._kv.set_add(self._k("group", group), key, self.policy.reset_after)
+
+    async def unlock_group(self, group: str) -> bool:
+        """``unlock`` every key remembered under ``group``; True when one of them was locked."""
+        keys = await self._kv.set_members(self._k("group", group))
+        await self._kv.delete(self._k("group", group))
+        return any([await self.unlock(key) for key in sorted(keys)])
+
     async def status_cached(self, key: str) -> LockStatus:
         """``status``, with an open one remembered briefly (only for secrets already proven right)."""
         now = time.monotonic()
@@ -115,7 +125,7 @@ class Lockout:
             return OPEN
         status = await self.status(key)
         if not status.locked and self.open_cache_seconds > 0:
-            if len(self._open_until) > 10_000:  # keys are registered client ids: a bound, not a policy
+            if len(self._open_until) > 10_000:  # (client, address) keys that proved a right secret: a bound
                 self._open_until.clear()
             self._open_until[key] = now + self.open_cache_seconds
         return status

@@ -5,9 +5,14 @@ Redis (staging and production, or the test suite's many brokers) never lock
 each other's clients; every instance of one broker shares the counters.
 
 ``Security.check(kind, key, context, verify)`` is the one call a second factor
-(or any secret check) needs. ``Security.locked`` and ``Security.unlock`` are the only places a lock becomes
-an audit event: ``client.locked``, ``subject.locked``, ``ip.locked`` and their
-``*.unlocked`` twins (``details.by``: ``expiry``, ``cli`` or ``admin-api``).
+(or any secret check) needs. Client secrets are counted per (client, address)
+(``client_key``) and per address, never per client alone: client ids are
+public, so a lock of the whole client would let anyone shut it out, while its
+high-entropy secret needs no such lock. ``unlock("client", id)`` lifts the
+client's locks at every address. ``Security.locked`` and ``Security.unlock``
+are the only places a lock becomes an audit event: ``client.locked``,
+``subject.locked``, ``ip.locked`` and their ``*.unlocked`` twins
+(``details.by``: ``expiry``, ``cli`` or ``admin-api``).
 """
 
 from __future__ import annotations
@@ -18,15 +23,27 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from frmr_sso.audit.events import FAILURE, INFO, AuditContext, Auditor, Event
+from frmr_sso.audit.refusal_digest import RefusalDigest
 from frmr_sso.config import Settings
 from frmr_sso.security.limiter import Attempt, Locked, Lockout, RateLimiter
 from frmr_sso.security.lockout import OPEN, LockoutPolicy, LockStatus
+from frmr_sso.security.person_limits import PersonLimits
 from frmr_sso.storage.ports import KeyValueStore
 
 LockKind = Literal["client", "subject", "ip"]
-RateGroup = Literal["authorize", "callback", "token", "second_factor"]
+RateGroup = Literal["authorize", "callback", "token", "second_factor", "bearer_failure"]
 _LOCKED = {"client": Event.CLIENT_LOCKED, "subject": Event.SUBJECT_LOCKED, "ip": Event.IP_LOCKED}
 _UNLOCKED = {"client": Event.CLIENT_UNLOCKED, "subject": Event.SUBJECT_UNLOCKED, "ip": Event.IP_UNLOCKED}
+
+
+def client_key(client_id: str, ip: str | None) -> str:
+    """The lockout key of a client's secret tried from one address."""
+    return f"{client_id}@{ip or '-'}"
+
+
+def _client_and_ip(key: str) -> tuple[str, str]:
+    client_id, _, ip = key.rpartition("@")
+    return client_id, ip
 
 
 def policies(settings: Settings) -> tuple[LockoutPolicy, LockoutPolicy]:
@@ -59,6 +76,7 @@ class Security:
     ips: Lockout
     auditor: Auditor | None = None
     rates: dict[str, RateLimiter] = field(default_factory=dict)
+    bearer_refusals: RefusalDigest | None = None  # refused bearer tokens, counted per address and reason
 
     def lockout(self, kind: LockKind) -> Lockout:
         return {"client": self.clients, "subject": self.subjects, "ip": self.ips}[kind]
@@ -69,7 +87,8 @@ class Security:
             return
         await self.auditor.record(
             _LOCKED[kind], context, outcome=FAILURE,
-            client_id=key if kind == "client" else None, subject_id=key if kind == "subject" else None,
+            client_id=_client_and_ip(key)[0] if kind == "client" else None,
+            subject_id=key if kind == "subject" else None,
             details={"lock_number": status.lock_number, "permanent": status.permanent,
                      "seconds": None if status.permanent else int(status.seconds_left), **_target(kind, key)},
         )
@@ -107,6 +126,8 @@ class Security:
             if ip_attempt is not None:
                 await self.ips.succeeded(ip_attempt.key)
             return Checked(True, OPEN)
+        if kind == "client":  # so that unlocking the client finds its addresses
+            await lockout.group_add(_client_and_ip(key)[0], key)
         status = await lockout.failed(attempt)
         await self.locked(kind, key, status, context)
         await self._ip_failed(ip_attempt, context)
@@ -118,12 +139,15 @@ class Security:
 
     async def unlock(self, kind: LockKind, key: str, context: AuditContext, *, by: str) -> bool:
         """Lift the lock of a client, subject or IP; audited whether or not one was in force."""
-        was_locked = await self.lockout(kind).unlock(key)
+        lockout = self.lockout(kind)
+        was_locked = await (lockout.unlock_group(key) if kind == "client" else lockout.unlock(key))
         await self.unlocked(kind, key, context, by=by)
         return was_locked
 
 
 def _target(kind: LockKind, key: str) -> dict[str, str]:
+    if kind == "client" and "@" in key:
+        return {"locked_ip": _client_and_ip(key)[1]}
     return {"locked_ip": key} if kind == "ip" else {}
 
 
@@ -139,6 +163,7 @@ def build_security(settings: Settings, kv: KeyValueStore, auditor: Auditor | Non
         "callback": settings.rate_limit_callback_per_minute,
         "token": settings.rate_limit_token_per_minute,
         "second_factor": settings.rate_limit_second_factor_per_minute,
+        "bearer_failure": settings.rate_limit_bearer_failures_per_minute,
     }
     return Security(
         clients=Lockout(kv, per_key, f"{ns}:client"),
@@ -146,4 +171,19 @@ def build_security(settings: Settings, kv: KeyValueStore, auditor: Auditor | Non
         ips=Lockout(kv, per_ip, f"{ns}:ip"),
         auditor=auditor,
         rates={g: RateLimiter(kv, limit, 60.0, namespace=f"{ns}:{g}") for g, limit in limits.items()},
+        bearer_refusals=(
+            RefusalDigest(auditor, float(settings.audit_refusal_interval)) if auditor is not None else None
+        ),
     )
+
+
+def person_limits(settings: Settings, kv: KeyValueStore) -> PersonLimits:
+    """The per-person budgets and mutexes of the cabinet's orders (``security/person_limits.py``)."""
+    ns = namespace(settings)
+    hourly = {
+        "statement_orders": settings.rate_limit_statements_per_hour,
+        "change_requests": settings.rate_limit_change_requests_per_hour,
+        "contact_codes": settings.rate_limit_contact_codes_per_hour,
+    }
+    rates = {kind: RateLimiter(kv, limit, 3600.0, namespace=f"{ns}:{kind}") for kind, limit in hourly.items()}
+    return PersonLimits(kv, rates, namespace=ns)

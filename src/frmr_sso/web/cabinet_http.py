@@ -8,7 +8,6 @@ validation errors) and ``field``, the first one named.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -23,6 +22,8 @@ from frmr_sso.registry.form_fields import FieldError, Invalid
 from frmr_sso.registry.notify import NotifierUnavailable
 from frmr_sso.registry.service_length import InvalidPeriod
 from frmr_sso.registry.support_service import SupportConflict, SupportNotFound
+from frmr_sso.security.person_limits import RateLimited
+from frmr_sso.web import json_limits
 from frmr_sso.web.cabinet_auth import Refused
 from frmr_sso.web.client_ip import client_ip
 from frmr_sso.web.errors import PROBLEM, problem
@@ -77,6 +78,10 @@ def failure(exc: Exception) -> Response:
             response.headers["Retry-After"] = str(exc.lock.retry_after)
             return response
         return field_problem([FieldError("code", "the code is wrong or expired")])
+    if isinstance(exc, RateLimited):
+        response = problem(429, "Too Many Requests", str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, NotifierUnavailable | FrmrSsoError):
         log.error("cabinet request API unavailable", extra={"error": type(exc).__name__})
         response = problem(503, "Service unavailable", "the service is temporarily unavailable")
@@ -115,13 +120,13 @@ def context_of(request: Request) -> AuditContext:
 
 async def json_body(request: Request, limit: int = 16 * 1024) -> dict[str, Any]:
     """A small JSON object body; ``Invalid`` naming ``body`` otherwise."""
-    raw = await request.body()
+    raw = await request.body()  # at most MAX_BODY_BYTES: ``web/body_limit.py`` stops a longer one
     if len(raw) > limit:
         raise Invalid([FieldError("body", "the body is too large")])
     try:
-        value = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid([FieldError("body", "must be a JSON object")]) from None
+        value = json_limits.loads(raw or b"{}")
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise Invalid([FieldError("body", _json_problem(exc))]) from None
     if not isinstance(value, dict):
         raise Invalid([FieldError("body", "must be a JSON object")])
     return value
@@ -134,6 +139,10 @@ async def json_fields(request: Request, allowed: tuple[str, ...]) -> dict[str, A
     if unknown:
         raise Invalid(unknown)
     return body
+
+
+def _json_problem(exc: ValueError) -> str:
+    return str(exc) if isinstance(exc, json_limits.TooDeep) else "must be a JSON object"
 
 
 def no_store(headers: dict[str, str] | None = None) -> dict[str, str]:

@@ -13,9 +13,15 @@ Per request, in this order (the order of the three layers it replaces, outermost
   (before the lifespan) means nothing is recorded;
 * **security headers** on every response start, the fallback 500 below included: see
   ``web/security_headers.py``; a header the route already set is kept;
-* **request id**: an incoming ``X-Request-ID`` is kept only when it looks like one of ours,
-  else a new one; it goes into the log context, ``scope["state"]`` and the ``X-Request-ID``
-  answer header. An exception escaping the app is logged (redacted) and answered with a 500
+* **canonical origin**: given the issuer, the request's ``Host`` header and scheme become the
+  issuer's before anything else sees them, so every absolute URL the framework builds (the
+  trailing-slash redirect of ``/cabinet``, ``request.url``) names the issuer, never a host the
+  client chose;
+* **request id**: always a new one of ours; it goes into the log context, ``scope["state"]``
+  (the audit records' request id) and the ``X-Request-ID`` answer header. An incoming
+  ``X-Request-ID`` that looks like an id (short, safe characters) is the client's own: kept as
+  ``client_request_id`` in ``scope["state"]`` and on the access-log line, never as ours. An
+  exception escaping the app is logged (redacted) and answered with a 500
   ``application/problem+json`` naming only the request id, or re-raised when the answer has
   already started;
 * **CORS** (``web/cors.py``) on ``CORS_PATHS``: a request with ``Origin`` passes through
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,6 +60,7 @@ _CONTENT_TYPE = b"content-type"
 _HTML = b"text/html"
 _REQUEST_ID = b"x-request-id"
 _ORIGIN = b"origin"
+_HOST = b"host"
 _METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _CLASSES = ("0xx", "1xx", "2xx", "3xx", "4xx", "5xx")
 
@@ -84,8 +92,11 @@ def _status_class(status: int) -> str:
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, issuer: str | None = None) -> None:
         self.app = app
+        origin = urlsplit(issuer) if issuer else None
+        self._host = origin.netloc.encode("latin-1") if origin else None
+        self._scheme = origin.scheme if origin else None
         self.cors = protocol_cors(app)
         self._observers: dict[tuple[str, str, str], Any] = {}
         self._observers_of: object = None
@@ -98,17 +109,28 @@ class EdgeMiddleware:
         started = time.perf_counter()
         incoming = ""
         origin = False
-        for name, value in scope.get("headers") or ():
+        host = None
+        headers = scope.get("headers") or ()
+        for name, value in headers:
             if name == _REQUEST_ID:
                 incoming = value.decode("latin-1")  # the last one, as a dict of the headers keeps
             elif name == _ORIGIN:
                 origin = True
+            elif name == _HOST:
+                host = value
+        if self._host is not None and host != self._host:
+            scope["headers"] = [(n, v) for n, v in headers if n != _HOST] + [(_HOST, self._host)]
+        if self._scheme is not None:
+            scope["scheme"] = self._scheme
         cors = scope["path"] in CORS_PATHS
         vary = cors and not origin
-        request_id = incoming if incoming and SAFE_REQUEST_ID.match(incoming) else new_request_id()
+        request_id = new_request_id()
         id_header = (_REQUEST_ID, request_id.encode("latin-1"))
         token = request_id_var.set(request_id)
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        if incoming and SAFE_REQUEST_ID.match(incoming):
+            state["client_request_id"] = incoming
         no_store = no_store_path(str(scope.get("path", "")))
         status = 0
 

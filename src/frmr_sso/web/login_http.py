@@ -24,6 +24,7 @@ from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcom
 from frmr_sso.login.service import LoginService
 from frmr_sso.login.session import SESSION_COOKIE, SessionStore
 from frmr_sso.login.transaction import BROWSER_COOKIE
+from frmr_sso.web.body_limit import BodyTooLarge
 from frmr_sso.web.client_ip import client_ip
 from frmr_sso.web.deps import container_of
 from frmr_sso.web.pages import SECURITY_HEADERS, failure_page, render, request_id
@@ -109,6 +110,8 @@ async def page_on_error(request: Request, step: Callable[[], Awaitable[Response]
     boundary, …) is the invalid-request page with the framework's status."""
     try:
         return await step()
+    except BodyTooLarge:
+        raise  # answered 413 by ``web/body_limit.py``
     except HTTPException as exc:
         status = exc.status_code if 400 <= exc.status_code < 500 else 400
         return failure_page(request, FailurePage(Failure.INVALID_REQUEST, status, detail=str(exc.detail)))

@@ -3,7 +3,9 @@
 * ``token.refused``: an error answer of ``/token``, ``/introspect`` or ``/revoke`` (invalid_grant
   for a replayed code, a wrong PKCE verifier, another client's refresh token …; invalid_client).
 * ``token.bearer_refused``: a bearer token refused at ``/userinfo``, the admin or the audit API
-  (forged, expired, revoked, without the scope, or sent in the query).
+  (forged, expired, revoked, without the scope, or sent in the query). Anyone can send those,
+  so they are counted per address and reason (``audit/refusal_digest.py``): the first of an
+  interval is written at once, the rest as one record with ``details.count``.
 
 A refusal of a refresh token reused outside its grace window names whether the refresh use case
 ended the SSO session it came from (``session_ended``).
@@ -69,9 +71,13 @@ class Refusals:
             if isinstance(exc, RefreshReused):
                 details["session_ended"] = exc.session_ended  # the refresh use case ended it
             client_id = await self._client_id()
-            await auditor.record(
-                event, self._context(), outcome=FAILURE, client_id=client_id, details=details
-            )
+            digest = self.container.security.bearer_refusals
+            if bearer and digest is not None:
+                await digest.refused(event, self._context(), client_id=client_id, details=details)
+            else:
+                await auditor.record(
+                    event, self._context(), outcome=FAILURE, client_id=client_id, details=details
+                )
         except Exception as error:  # the client gets its protocol error whatever happens here
             log.error("a refused request was not audited", extra={"error": type(error).__name__})
 

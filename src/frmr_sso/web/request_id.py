@@ -46,6 +46,9 @@ def log_request(scope: Scope, status: int, seconds: float) -> None:
     if access_log.isEnabledFor(logging.INFO):
         extra = {"method": scope.get("method"), "path": scope.get("path"), "status": status,
                  "duration_ms": round(seconds * 1000, 2)}
+        client_request_id = scope.get("state", {}).get("client_request_id")
+        if client_request_id:
+            extra["client_request_id"] = client_request_id
         access_log.info("request", extra=extra)
 
 

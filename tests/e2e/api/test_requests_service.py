@@ -62,5 +62,7 @@ async def test_a_malformed_date_or_unknown_parameter_is_named(
 ) -> None:
     doctor = await worker_auth(http, provider)
     assert problem_fields(await http.get(path, params={"on": "31.12.2025"}, headers=doctor)) == {"on"}
+    for far in ("9999-12-31", "0001-01-01"):  # the period arithmetic would overflow
+        assert problem_fields(await http.get(path, params={"on": far}, headers=doctor)) == {"on"}
     assert problem_fields(await http.get(path, params={"at": "2025-12-31"}, headers=doctor)) == {"at"}
     assert (await http.get(path)).status_code == 401

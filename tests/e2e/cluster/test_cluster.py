@@ -188,3 +188,20 @@ async def test_key_rotation_on_one_instance_is_seen_by_the_other(cluster: Cluste
             assert time.monotonic() < deadline, "instance A never signed with the rotated key"
             await asyncio.sleep(0.2)
         assert (await introspect(http, cluster.b.url, token, SERVICE))["active"] is True
+
+
+async def test_nginx_body_limits_and_host_agree_with_the_brokers(cluster: Cluster) -> None:
+    """A 4.5 MB screenshot reaches a broker (its answer, not nginx's 413); 100 KB to /token does not;
+    a client's Host never becomes the broker's redirect target."""
+    screenshot = b"\x89PNG\r\n\x1a\n" + b"\0" * (4_500_000)
+    async with browser() as http:
+        upload = await http.post(f"{cluster.url}/api/v1/support-requests",
+                                 files={"screenshot": ("screen.png", screenshot, "image/png")},
+                                 data={"unknown-field": "x"})
+        assert upload.headers["content-type"] == "application/problem+json", upload.status_code
+        assert upload.status_code == 400
+        flood = await http.post(f"{cluster.url}/token", content=b"a=" + b"x" * 100_000,
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert flood.status_code == 413
+        moved = await http.get(f"{cluster.url}/jwks/", headers={"Host": "evil.example"})
+        assert moved.headers["location"] == f"{cluster.url}/jwks"

@@ -13,8 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,10 @@ from frmr_sso.config import load_settings
 from frmr_sso.oauth import codes
 from frmr_sso.oauth.codes import CodeGrant
 from frmr_sso.storage.kv import open_kv
+from frmr_sso.storage.ports import AuditRecord
+from frmr_sso.storage.sql import SqlAuditRepository
+from frmr_sso.storage.sql.engine import create_engine
+from tests.support.databases import Databases
 from tests.support.servers import free_port, serve
 
 WEB_ID, WEB_SECRET, WEB_REDIRECT = "demo-web", "demo-web-secret", "http://127.0.0.1:9999/callback"
@@ -105,6 +109,30 @@ def running_provider(
     app = create_app(settings)
     with serve(app, port=port) as base:
         yield Provider(base, app, redis_url)
+
+
+@asynccontextmanager
+async def provider_on_own_database(
+    databases: Databases, redis_url: str | None, tmp: Path, *, extra_clients: str = "", **overrides: object
+) -> AsyncIterator[tuple[Provider, str]]:
+    """``running_provider`` on a database of its own, dropped afterwards: (provider, database URL)."""
+    url = await databases.migrated()
+    try:
+        with running_provider(url, redis_url, tmp, extra_clients=extra_clients, **overrides) as running:
+            yield running, url
+    finally:
+        await databases.drop(url)
+
+
+async def audit_records(database_url: str, event: str | None = None) -> list[AuditRecord]:
+    """The broker's audit records (of one ``event``), read on the test's own loop (the broker runs in
+    another thread)."""
+    engine = create_engine(database_url)
+    try:
+        records = await SqlAuditRepository(engine).list()
+    finally:
+        await engine.dispose()
+    return [r for r in records if event is None or r.event_type == event]
 
 
 def basic(client_id: str, secret: str) -> dict[str, str]:

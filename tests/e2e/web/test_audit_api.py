@@ -160,7 +160,8 @@ async def test_a_revoked_token_is_401(http: httpx.AsyncClient, provider: Provide
 @pytest.mark.parametrize(
     ("query", "field"),
     [("from=yesterday", "from"), ("to=2026-99-01", "to"), ("limit=5000", "limit"), ("ip=x", "ip"),
-     ("after_id=-1", "after_id"), ("colour=red", "colour")],
+     ("after_id=-1", "after_id"), ("colour=red", "colour"),
+     ("from=0001-01-01T00:00:00%2B01:00", "from"), ("to=9999-12-31T23:59:59-01:00", "to")],
 )
 async def test_bad_parameters_name_their_field(
     http: httpx.AsyncClient, auditor: str, query: str, field: str
@@ -176,3 +177,27 @@ async def test_the_export_refuses_a_limit(http: httpx.AsyncClient, auditor: str)
 
 async def test_a_token_in_the_query_is_refused(http: httpx.AsyncClient, auditor: str) -> None:
     assert_problem(await http.get(f"{EVENTS}?access_token={auditor}"), 400)
+
+
+async def test_the_audit_request_id_is_the_brokers_never_the_clients(
+    http: httpx.AsyncClient, auditor: str
+) -> None:
+    chosen = "client-chosen-0001"
+    refused = await http.post("/token", data={"grant_type": "client_credentials"},
+                              headers={**basic(SERVICE_ID, "not-the-secret"), "X-Request-ID": chosen})
+    assert refused.status_code == 401
+    ours = refused.headers["x-request-id"]
+    assert ours != chosen
+    found = await http.get(EVENTS, params={"event_type": "token.refused", "client_id": SERVICE_ID},
+                           headers=bearer(auditor))
+    request_ids = [e["request_id"] for e in found.json()["events"]]
+    assert ours in request_ids
+    assert chosen not in request_ids
+
+
+async def test_absolute_redirects_name_the_issuer_not_the_clients_host(
+    http: httpx.AsyncClient, provider: Provider
+) -> None:
+    moved = await http.get("/jwks/", headers={"Host": "evil.example"})
+    assert moved.status_code == 307
+    assert moved.headers["location"] == f"{provider.issuer}/jwks"

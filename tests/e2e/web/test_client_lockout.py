@@ -13,9 +13,16 @@ import httpx
 import pytest
 
 from frmr_sso.storage.ports import AuditRecord
-from frmr_sso.storage.sql import SqlAuditRepository
-from frmr_sso.storage.sql.engine import create_engine
-from tests.e2e.web.provider import SERVICE_ID, SERVICE_SECRET, Provider, basic, running_provider
+from tests.e2e.web.provider import (
+    SERVICE_ID,
+    SERVICE_SECRET,
+    SPECIAL_ID,
+    SPECIAL_SECRET,
+    Provider,
+    audit_records,
+    basic,
+    provider_on_own_database,
+)
 from tests.support.databases import Databases
 
 MAX_FAILURES = 3
@@ -35,25 +42,15 @@ FRMR_SSO = str(Path(sys.executable).with_name("frmr-sso"))
 async def broker(
     databases: Databases, redis_url: str | None, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[Provider, str]]:
-    url = await databases.migrated()
-    try:
-        with running_provider(
-            url, redis_url, tmp_path_factory.mktemp("lockout"), extra_clients=ADMIN_YAML,
-            lockout_max_failures=MAX_FAILURES,
-        ) as running:
-            yield running, url
-    finally:
-        await databases.drop(url)
+    async with provider_on_own_database(
+        databases, redis_url, tmp_path_factory.mktemp("lockout"), extra_clients=ADMIN_YAML,
+        lockout_max_failures=MAX_FAILURES,
+    ) as running:
+        yield running
 
 
 async def audit(database_url: str, event: str) -> list[AuditRecord]:
-    """The broker's audit records, read on this test's own loop (the broker runs in another thread)."""
-    engine = create_engine(database_url)
-    try:
-        records = await SqlAuditRepository(engine).list()
-    finally:
-        await engine.dispose()
-    return [r for r in records if r.event_type == event]
+    return await audit_records(database_url, event)
 
 
 async def lock_the_service(provider: Provider, http: httpx.AsyncClient) -> None:
@@ -129,3 +126,36 @@ async def test_frmr_sso_unlock_lifts_the_lock(broker: tuple[Provider, str], redi
         right = await http.post("/token", data=CC, headers=basic(SERVICE_ID, SERVICE_SECRET))
         assert right.status_code == 200
     assert any(r.details.get("by") == "cli" for r in await audit(database_url, "client.unlocked"))
+
+
+async def test_wrong_secrets_lock_their_address_only_never_the_client(broker: tuple[Provider, str]) -> None:
+    """Client ids are public: a burst of wrong secrets from one address must not shut the client out."""
+    provider, database_url = broker
+    security = provider.app.state.container.security
+    special = {"grant_type": "client_credentials", "scope": "frmr"}
+    attacker = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+    async with (
+        httpx.AsyncClient(base_url=provider.base, timeout=30, transport=attacker) as evil,
+        httpx.AsyncClient(base_url=provider.base, timeout=30) as good,
+    ):
+        before = security.clients.checks_granted
+        right_secret = basic(SPECIAL_ID, SPECIAL_SECRET)
+        wrong = [evil.post("/token", data=special, headers=basic(SPECIAL_ID, f"bad-{n}")) for n in range(40)]
+        right = [good.post("/token", data=special, headers=right_secret) for _ in range(10)]
+        answers = await asyncio.gather(*wrong, *right)
+        assert [a.status_code for a in answers[:40]] == [401] * 40
+        assert [a.status_code for a in answers[40:]] == [200] * 10  # the burst locked nobody else
+        assert security.clients.checks_granted - before <= MAX_FAILURES + 10
+        locked_out = await evil.post("/token", data=special, headers=basic(SPECIAL_ID, SPECIAL_SECRET))
+        assert locked_out.status_code == 401  # the guessing address is locked, its right secret too
+        elsewhere = await good.post("/token", data=special, headers=basic(SPECIAL_ID, SPECIAL_SECRET))
+        assert elsewhere.status_code == 200
+        [event] = [r for r in await audit(database_url, "client.locked") if r.client_id == SPECIAL_ID]
+        assert event.details["locked_ip"] == "127.0.0.2"
+        admin = await good.post("/token", data={"grant_type": "client_credentials", "scope": "admin"},
+                                headers=basic(ADMIN_ID, ADMIN_SECRET))
+        unlocked = await good.post("/api/v1/admin/unlock", json={"client": SPECIAL_ID},
+                                   headers={"Authorization": f"Bearer {admin.json()['access_token']}"})
+        assert unlocked.json() == {"kind": "client", "id": SPECIAL_ID, "was_locked": True}
+        again = await evil.post("/token", data=special, headers=basic(SPECIAL_ID, SPECIAL_SECRET))
+        assert again.status_code == 200

@@ -56,6 +56,9 @@ def test_z_suffix_and_offsets_become_utc() -> None:
     [
         ([("from", "yesterday")], "from"),
         ([("to", "2026-13-01")], "to"),
+        ([("from", "0001-01-01T00:00:00+01:00")], "from"),  # before the year 1 in UTC
+        ([("to", "9999-12-31T23:59:59-01:00")], "to"),  # after the year 9999 in UTC
+        ([("from", "1000-01-01T00:00:00Z")], "from"),
         ([("from", "2026-02-02"), ("to", "2026-02-01")], "to"),
         ([("limit", "0")], "limit"),
         ([("limit", "1001")], "limit"),

@@ -109,6 +109,7 @@ async def test_hint_sid_ends_a_session_the_browser_did_not_send() -> None:
 
 async def test_unregistered_redirect_mismatched_client_and_bad_hint_are_refused() -> None:
     h = Harness()
+    _, cookie = await h.sessions.create(DRAFT)
     for params in (
         {"client_id": "app", "post_logout_redirect_uri": "https://evil.test/"},
         {"post_logout_redirect_uri": "https://app.test/bye"},  # no client to check it against
@@ -116,8 +117,24 @@ async def test_unregistered_redirect_mismatched_client_and_bad_hint_are_refused(
         {"id_token_hint": "garbage"},
         {"client_id": "unknown"},
     ):
+        assert isinstance(await h.logout("GET", cookie, **params), LogoutRefused)
+    assert h.audit.types().count("logout.refused") == 5
+
+
+async def test_a_logout_without_a_session_stores_nothing() -> None:
+    """Anonymous requests (no live session, no valid hint) write no CSRF token and no audit record."""
+    h = Harness()
+    keys_before = dict(h.kv._data)
+    assert await h.logout("GET", None) == LoggedOut(None)
+    assert await h.logout("GET", "stale-cookie.value", client_id="app") == LoggedOut(None)
+    registered = {"client_id": "app", "post_logout_redirect_uri": "https://app.test/bye", "state": "s"}
+    bye = await h.logout("GET", None, **registered)
+    assert bye == LoggedOut("https://app.test/bye?state=s")
+    assert await h.logout("POST", None, csrf="anything") == LoggedOut(None)
+    for params in ({"client_id": "unknown"}, {"id_token_hint": "garbage"}):
         assert isinstance(await h.logout("GET", None, **params), LogoutRefused)
-    assert set(h.audit.types()) == {"logout.refused"}
+    assert h.kv._data == keys_before
+    assert h.audit.types() == []
 
 
 async def test_without_hint_a_csrf_bound_confirmation_is_required() -> None:

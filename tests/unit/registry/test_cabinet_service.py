@@ -15,10 +15,11 @@ from frmr_sso.registry.cabinet_service import ChangeRequestService
 from frmr_sso.registry.contact_codes import ContactCodes
 from frmr_sso.registry.form_fields import Invalid
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
-from frmr_sso.registry.notify import NotifierUnavailable, UnavailableNotifier
+from frmr_sso.registry.notify import DevOutbox, NotifierUnavailable, UnavailableNotifier
 from frmr_sso.registry.uploads import PDF, Upload
-from frmr_sso.security.limiter import Lockout
+from frmr_sso.security.limiter import Lockout, RateLimiter
 from frmr_sso.security.lockout import LockoutPolicy
+from frmr_sso.security.person_limits import PersonLimits, RateLimited
 from frmr_sso.storage.kv.memory import MemoryKV
 from frmr_sso.storage.ports import AuditRecord
 from tests.support import documents
@@ -117,7 +118,9 @@ class Registry:
         return self._requests.person if frmr_id == PERSON.frmr_id else None
 
 
-def service(requests: Requests, notifier: object | None = None) -> ChangeRequestService:
+def service(
+    requests: Requests, notifier: object | None = None, limits: PersonLimits | None = None
+) -> ChangeRequestService:
     kv = MemoryKV()
     codes = ContactCodes(kv, notifier or UnavailableNotifier(), Lockout(kv, LockoutPolicy(), "t"), key=b"k")  # type: ignore[arg-type]
     return ChangeRequestService(
@@ -126,6 +129,7 @@ def service(requests: Requests, notifier: object | None = None) -> ChangeRequest
         codes=codes,  # type: ignore[arg-type]
         auditor=Auditor(Sink()),
         clock=lambda: NOW,
+        limits=limits,
     )
 
 
@@ -191,3 +195,18 @@ async def test_one_contact_per_request_and_only_ones_own_requests() -> None:
         await cabinet.submit(
             Worker("s9", "FRMR-9"), {"section": "workplace", "fields": WORKPLACE}, pdf(), CONTEXT
         )
+
+
+async def test_change_requests_and_contact_codes_have_an_hourly_budget_per_person() -> None:
+    kv = MemoryKV()
+    rates = {"change_requests": RateLimiter(kv, 3, 3600.0, namespace="cr"),
+             "contact_codes": RateLimiter(kv, 1, 3600.0, namespace="cc")}
+    cabinet = service(Requests(), DevOutbox(kv), PersonLimits(kv, rates, namespace="t"))
+    contact = {"section": "contacts", "fields": {"email": "n@example.test"}}
+    await cabinet.submit(DOCTOR, contact, [], CONTEXT)
+    with pytest.raises(RateLimited):  # a second code within the hour
+        await cabinet.submit(DOCTOR, contact, [], CONTEXT)
+    await cabinet.submit(DOCTOR, {"section": "workplace", "fields": WORKPLACE}, pdf(), CONTEXT)
+    with pytest.raises(RateLimited) as limited:  # the fourth request within the hour
+        await cabinet.submit(DOCTOR, {"section": "workplace", "fields": WORKPLACE}, pdf(), CONTEXT)
+    assert limited.value.retry_after >= 1

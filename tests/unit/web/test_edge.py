@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from frmr_sso.web.cors import vary_origin
 from frmr_sso.web.edge import EdgeMiddleware, security_headers
@@ -21,7 +21,9 @@ OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 async def _json(request: Request) -> Response:
-    return JSONResponse({"request_id": request.scope["state"]["request_id"]})
+    state = request.scope["state"]
+    ids = {"request_id": state["request_id"], "client_request_id": state.get("client_request_id")}
+    return JSONResponse({**ids, "url": str(request.url)})
 
 
 async def _page(request: Request) -> Response:
@@ -44,7 +46,7 @@ class _Late:
         raise RuntimeError("late")
 
 
-def _app(metrics: Metrics | None = None) -> Starlette:
+def _app(metrics: Metrics | None = None, issuer: str | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/jwks", _json),
@@ -53,9 +55,10 @@ def _app(metrics: Metrics | None = None) -> Starlette:
             Route("/authorize", _page),
             Route("/userinfo", _own_headers),
             Route("/late", _Late()),
+            Mount("/cabinet", routes=[Route("/", _page)]),
         ]
     )
-    app.add_middleware(EdgeMiddleware)
+    app.add_middleware(EdgeMiddleware, issuer=issuer)
     if metrics is not None:
         app.state.container = SimpleNamespace(metrics=metrics)
     return app
@@ -65,15 +68,26 @@ def _client(app: Starlette) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
-async def test_request_id_is_generated_kept_when_safe_and_replaced_when_not() -> None:
+async def test_the_request_id_is_always_ours_and_a_clients_own_is_kept_apart() -> None:
     async with _client(_app()) as client:
         fresh = await client.get("/plain/a")
-        kept = await client.get("/plain/a", headers={"X-Request-ID": "abcdef0123456789"})
+        client_own = await client.get("/plain/a", headers={"X-Request-ID": "abcdef0123456789"})
         injected = await client.get("/plain/a", headers={"X-Request-ID": "bad id\nwith text"})
     assert fresh.headers["x-request-id"] == fresh.json()["request_id"]
     assert len(fresh.headers["x-request-id"]) == 16
-    assert kept.headers["x-request-id"] == kept.json()["request_id"] == "abcdef0123456789"
+    assert client_own.headers["x-request-id"] == client_own.json()["request_id"] != "abcdef0123456789"
+    assert client_own.json()["client_request_id"] == "abcdef0123456789"  # logged as the client's, apart
     assert injected.headers["x-request-id"] == injected.json()["request_id"] != "bad id\nwith text"
+    assert injected.json()["client_request_id"] is None
+
+
+async def test_absolute_urls_name_the_issuer_whatever_host_the_client_sends() -> None:
+    async with _client(_app(issuer="https://sso.example.test")) as client:
+        slash = await client.get("/cabinet", headers={"Host": "evil.example"})
+        echoed = await client.get("/plain/a", headers={"Host": "evil.example"})
+    assert slash.status_code == 307
+    assert slash.headers["location"] == "https://sso.example.test/cabinet/"
+    assert echoed.json()["url"] == "https://sso.example.test/plain/a"
 
 
 async def test_security_headers_by_kind_of_answer_and_path() -> None:
@@ -97,7 +111,7 @@ async def test_unexpected_error_is_a_problem_with_the_request_id_and_headers() -
         response = await client.post("/token", headers={"X-Request-ID": "abcdef0123456789"})
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["request_id"] == response.headers["x-request-id"] == "abcdef0123456789"
+    assert response.json()["request_id"] == response.headers["x-request-id"] != "abcdef0123456789"
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-frame-options"] == "DENY"
     assert "vary" not in response.headers  # CORS never saw the fallback answer

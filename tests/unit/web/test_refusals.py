@@ -35,7 +35,8 @@ def refusals(recorder: Recorder, bearer: str | None = None) -> Refusals:
         "state": {"request_id": "rid-1"},
     }
     container = SimpleNamespace(
-        security=SimpleNamespace(auditor=recorder), settings=SimpleNamespace(trusted_proxies=[])
+        security=SimpleNamespace(auditor=recorder, bearer_refusals=None),
+        settings=SimpleNamespace(trusted_proxies=[]),
     )
     return Refusals(Request(scope), container, "/userinfo", bearer=bearer)  # type: ignore[arg-type]
 

@@ -10,15 +10,13 @@ the client, the SNILS masked or the FRMR id, found or not).
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from frmr_sso.audit.events import Event
 from frmr_sso.registry.api import LOOKUP_FIELDS, lookup_key
 from frmr_sso.registry.snils import Snils
-from frmr_sso.web import api_docs
+from frmr_sso.web import api_docs, json_limits
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.oauth_http import audit_context, oauth_request
 from frmr_sso.web.routes.api_v1_registry_http import (
@@ -85,8 +83,8 @@ async def lookup(request: Request, container: ContainerDep) -> Response:
         if isinstance(raw, Response):
             return raw
         try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            body = json_limits.loads(raw)
+        except ValueError:
             return invalid([("body", "must be a JSON object in UTF-8")])
         kind, key = lookup_key(body)
         found = False

@@ -11,7 +11,6 @@ one's own requests and documents are visible; another worker's id is "not found"
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from frmr_sso.registry.change_requests import ChangeRequest
 from frmr_sso.registry.form_fields import FieldError, Invalid
 from frmr_sso.registry.uploads import DOCUMENT_TYPES
-from frmr_sso.web import api_docs
+from frmr_sso.web import api_docs, json_limits
 from frmr_sso.web.cabinet_auth import worker
 from frmr_sso.web.cabinet_http import (
     AUTH_ERRORS,
@@ -152,7 +151,7 @@ async def submit_change_request(request: Request, container: ContainerDep) -> Re
             files={"documents": FilePart(DOCUMENT_TYPES, count=5)},
         )
         try:
-            fields = json.loads(form.texts.get("fields") or "null")
+            fields = json_limits.loads(form.texts.get("fields") or "null")
         except ValueError:
             raise Invalid([FieldError("fields", "must be a JSON object")]) from None
         body = {"section": form.texts.get("section"), "fields": fields, "comment": form.texts.get("comment")}

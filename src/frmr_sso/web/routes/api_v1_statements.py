@@ -20,8 +20,9 @@ from fastapi.responses import JSONResponse, Response
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.registry import statements_service as service
 from frmr_sso.registry.statements import TITLES, StatementKind
+from frmr_sso.security.person_limits import RateLimited
 from frmr_sso.storage.ports import StatementRecord
-from frmr_sso.web import api_docs
+from frmr_sso.web import api_docs, json_limits
 from frmr_sso.web.cabinet_auth import Refused, worker
 from frmr_sso.web.cabinet_http import JSON_DOC, PROBLEM_DOC
 from frmr_sso.web.deps import ContainerDep
@@ -86,9 +87,9 @@ def _failure(exc: FrmrSsoError) -> Response:
         if exc.status == "pending":
             response.headers["Retry-After"] = "2"
         return response
-    if isinstance(exc, service.TooManyPending):
+    if isinstance(exc, service.TooManyPending | RateLimited):
         response = problem(429, "Too Many Requests", str(exc))
-        response.headers["Retry-After"] = "10"
+        response.headers["Retry-After"] = str(exc.retry_after if isinstance(exc, RateLimited) else 10)
         return response
     log.error("statements API unavailable", extra={"error": type(exc).__name__})
     response = problem(503, "Service unavailable", "the statements store is temporarily unavailable")
@@ -107,7 +108,7 @@ async def _guarded(work: Callable[[], Awaitable[Response]]) -> Response:
 
 async def _kind(request: Request) -> str:
     try:
-        body = await request.json()
+        body = json_limits.loads(await request.body())
     except ValueError:
         raise Refused(
             problem(400, "Invalid request", "the body must be a JSON object", field="kind")
