@@ -148,8 +148,11 @@ BEARER_INVALID_REQUEST = (
 )
 
 
+BEARER_TOO_MANY = "too many refused access tokens from this address (Retry-After)"
+
+
 def document_bearer_refusals(document: dict[str, Any]) -> dict[str, Any]:
-    """``document`` with the bearer check's 400 on every operation behind ``accessToken``.
+    """``document`` with the bearer check's 400 and 429 on every operation behind ``accessToken``.
 
     The check (``oauth_http.bearer_token``) runs before any route's own work, so every such
     operation can answer ``invalid_request``, in the media type of its 401 (the same refusal
@@ -166,4 +169,10 @@ def document_bearer_refusals(document: dict[str, Any]) -> dict[str, Any]:
                 responses["400"] = {"description": BEARER_INVALID_REQUEST, "content": content}
             elif "invalid_request" not in own["description"]:
                 own["description"] = f"{own['description']}; or {BEARER_INVALID_REQUEST}"
+            limited = responses.get("429")
+            if limited is None:
+                content = responses["401"].get("content", {})
+                responses["429"] = {"description": BEARER_TOO_MANY, "content": content}
+            elif BEARER_TOO_MANY not in limited["description"]:
+                limited["description"] = f"{limited['description']}; or {BEARER_TOO_MANY}"
     return document
