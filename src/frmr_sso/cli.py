@@ -59,6 +59,10 @@ def _add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     add.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
     add.add_argument("--backchannel-logout-uri", default=None)
     add.add_argument("--require-second-factor", action="store_true", help="logins ask for the broker TOTP")
+    add.add_argument("--no-refresh-rotation", action="store_false", dest="refresh_rotation",
+                     help="the refresh token serves again instead of rotating (confidential clients)")
+    add.add_argument("--refresh-grace", type=int, default=5, metavar="SECONDS",
+                     help="0-60: a rotated-away refresh token still returns its successor (default 5)")
     clients_sub.add_parser("list", help="registered clients (never their secrets)")
     remove = clients_sub.add_parser("remove", help="delete a client")
     remove.add_argument("client_id")
@@ -191,6 +195,7 @@ def _clients(settings: Settings, args: argparse.Namespace) -> int:
             post_logout_redirect_uris=tuple(args.post_logout_uris), id_token_alg=args.id_token_alg,
             backchannel_logout_uri=args.backchannel_logout_uri,
             require_second_factor=args.require_second_factor,
+            refresh_rotation=args.refresh_rotation, refresh_grace=args.refresh_grace,
         )
         client = await service.add(spec)
         details = {"public": client.public, "grant_types": list(spec.grant_types)}

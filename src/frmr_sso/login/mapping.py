@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from frmr_sso.oauth.authorization import AuthorizationRequest
+from frmr_sso.oidc.amr import ESIA_AMR_CLAIM
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.snils import Snils
 from frmr_sso.upstream.base import UpstreamIdentity
@@ -89,6 +90,7 @@ def claims_snapshot(identity: UpstreamIdentity, person: FrmrPerson, today: date)
         "birthdate": identity.birthdate or (person.birth_date.isoformat() if person.birth_date else None),
         "gender": identity.gender,
         "snils": identity.snils.formatted,
+        ESIA_AMR_CLAIM: list(identity.upstream_amr) or None,
         **person.frmr_claims(today),
     }
     return {name: value for name, value in snapshot.items() if value is not None}

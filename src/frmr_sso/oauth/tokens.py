@@ -39,7 +39,7 @@ from frmr_sso.oauth.errors import (
 )
 from frmr_sso.oauth.issuance import Login, TokenIssuer, TokenResponse
 from frmr_sso.oauth.ports import JwtSigner
-from frmr_sso.oauth.refresh import DEFAULT_GRACE, RefreshReused, RefreshTokens
+from frmr_sso.oauth.refresh import RefreshReused, RefreshTokens
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.scope import OFFLINE_ACCESS, OPENID, USER_SCOPES, Scope, narrow, parse_scope
 from frmr_sso.oidc.userinfo import save_snapshot
@@ -82,7 +82,6 @@ class TokenService:
         refresh_tokens: RefreshTokenRepository,
         kv: KeyValueStore,
         lifetimes: TokenLifetimes,
-        refresh_grace: float = DEFAULT_GRACE,
         audience: str | None = None,
         access_token_alg: str = "RS256",  # noqa: S107 - an algorithm name
         clock: Callable[[], float] = time.time,
@@ -102,7 +101,6 @@ class TokenService:
             kv,
             absolute_ttl=lifetimes.refresh_absolute,
             idle_ttl=lifetimes.refresh_idle,
-            grace=refresh_grace,
         )
 
     async def token(self, client: Client, form: Params, context: AuditContext = NO_CONTEXT) -> TokenResponse:
@@ -197,9 +195,15 @@ class TokenService:
         now = self._clock()
         try:
             rotated = await self.refresh_tokens.rotate(
-                client.client_id, token, _utc(now), requested_scope=requested
+                client.client_id,
+                token,
+                _utc(now),
+                requested_scope=requested,
+                rotation=client.refresh_rotation or client.public,
+                grace=client.refresh_grace,
             )
         except RefreshReused as reused:
+            reused.ends_session = client.public  # a confidential client's reuse revokes its family only
             if self._auditor is not None:
                 family = reused.family
                 await self._auditor.record(

@@ -46,10 +46,11 @@ class UpstreamIdentity:
     birthdate: str | None = None  # ISO 8601 date
     gender: Literal["male", "female"] | None = None
     auth_time: int | None = None
-    amr: tuple[str, ...] = ()
+    amr: tuple[str, ...] = ()  # RFC 8176 values only
     acr: str | None = None
     session_id: str | None = None  # ESIA ``urn:esia:sid`` / OIDC ``sid``
     sealed_refresh_token: str | None = field(default=None, repr=False)
+    upstream_amr: tuple[str, ...] = ()  # ESIA's own method names ("PWD", "SMS" …), as it sent them
 
 
 class TokenSealer(Protocol):

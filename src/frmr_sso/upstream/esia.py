@@ -205,6 +205,7 @@ class EsiaConnector:
             trust_level=facts.trust_level,
             auth_time=facts.auth_time,
             amr=facts.amr,
+            upstream_amr=facts.esia_amr,
             session_id=facts.session_id,
             sealed_refresh_token=self._seal(tokens.get("refresh_token"), facts.subject),
             **person_details(person),

@@ -24,7 +24,7 @@ from frmr_sso.upstream.base import ConnectorKind, UpstreamIdentity, s256_challen
 from frmr_sso.upstream.breaker import CircuitBreaker
 from frmr_sso.upstream.discovery import DiscoveryCache, ProviderMetadata
 from frmr_sso.upstream.errors import (
-    AccountNotConfirmed,
+    SnilsNotVerified,
     UpstreamDenied,
     UpstreamFailure,
     UpstreamProtocolError,
@@ -164,7 +164,7 @@ class OidcConnector:
         mapping = self.options.claims
         trusted, level = trust(claims, mapping)
         if self.options.require_trusted and not trusted:
-            raise AccountNotConfirmed("the provider does not vouch for this account", connector=self.name)
+            raise SnilsNotVerified("the provider does not vouch for this SNILS", connector=self.name)
         return UpstreamIdentity(
             connector=self.name,
             subject=str(claims["sub"]),

@@ -5,8 +5,9 @@
 * ``token.bearer_refused``: a bearer token refused at ``/userinfo``, the admin or the audit API
   (forged, expired, revoked, without the scope, or sent in the query).
 
-A refresh token reused outside its grace window (its family just revoked) also ends the SSO
-session of the login it came from: the token leaked, so may have the session (RFC 9700 §4.14.2).
+A public client's refresh token reused outside its grace window (its family just revoked) also
+ends the SSO session of the login it came from: the token leaked, so may have the session (RFC 9700
+§4.14.2). A confidential client authenticates, so its reuse revokes that one family only.
 
 A record names the endpoint, the RFC error code and its description (fixed texts of the core:
 never a token, code or secret), the client when it is a registered one, the ``grant_type``, and for
@@ -66,7 +67,7 @@ class Refusals:
             details["grant_type"] = self._form_value("grant_type")
         event = Event.BEARER_REFUSED if bearer else Event.TOKEN_REFUSED
         try:
-            if isinstance(exc, RefreshReused) and exc.revoked and exc.family.session_id:
+            if isinstance(exc, RefreshReused) and exc.revoked and exc.ends_session and exc.family.session_id:
                 details["session_ended"] = await self.container.account_sessions.end_compromised(
                     exc.family.session_id, self._context(), by="refresh_reuse"
                 )

@@ -8,7 +8,8 @@ browser goes broker → OP → broker callback → the client's redirect URI.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -50,6 +51,7 @@ PERSON: dict[str, Any] = {
 }
 CLAIMS = {"snils": "person.snils", "trusted": "confirmed"}
 SNILS_PAGE = "СНИЛС не указан или указан с ошибкой"
+UNVERIFIED_PAGE = "СНИЛС не подтверждён"
 
 
 @pytest.fixture
@@ -167,14 +169,59 @@ async def test_snils_with_a_wrong_checksum_is_the_snils_page(oidc_rig: Rig, op: 
     assert record.snils_masked is None
 
 
-async def test_untrusted_account_is_the_not_confirmed_page(oidc_rig: Rig, op: OpenIdProvider) -> None:
+async def test_unverified_snils_is_the_snils_not_verified_page(oidc_rig: Rig, op: OpenIdProvider) -> None:
     op.claims["confirmed"] = False
     async with oidc_rig.web() as client:
         url, *_ = start(oidc_rig, client)
     page = await oidc_rig.oidc_login(url)
-    record = await assert_refused(oidc_rig, page, 403, "Учётная запись не подтверждена")
+    record = await assert_refused(oidc_rig, page, 403, UNVERIFIED_PAGE)
     assert record.event_type == "login.account_not_confirmed"
-    assert record.details["reason"] == "account_not_confirmed"
+    assert record.details["reason"] == "snils_unverified"
+
+
+@pytest.fixture
+def unmapped_rig(
+    migrated_database_url: str, redis_url: str | None, esia_signer: RsaSecretSigner, tmp_path: Path,
+    op: OpenIdProvider,
+) -> Callable[..., AbstractAsyncContextManager[Rig]]:
+    """The OIDC upstream alone, its claims mapping naming no verification claim; ``options``: entry fields."""
+
+    def rig(**options: Any) -> AbstractAsyncContextManager[Rig]:
+        return login_rig(
+            migrated_database_url, redis_url, esia_signer, tmp_path, esia=False, op=op,
+            op_claims={"snils": "person.snils"}, op_options=options,
+        )
+
+    return rig
+
+
+@pytest.mark.parametrize("require_trusted", [True, False])
+async def test_a_provider_without_a_verification_claim_is_not_trusted_by_default(
+    unmapped_rig: Callable[..., AbstractAsyncContextManager[Rig]], require_trusted: bool
+) -> None:
+    """No ``claims.trusted`` and no ``trusted: true``: the SNILS the provider gives maps nobody."""
+    async with unmapped_rig(require_trusted=require_trusted) as rig:
+        async with rig.web() as client:
+            url, *_ = start(rig, client)
+        page = await rig.oidc_login(url)
+        record = await assert_refused(rig, page, 403, UNVERIFIED_PAGE)
+        assert_names_the_partner(page)
+        assert record.details["reason"] == "snils_unverified"
+        assert "frmr_person_id" not in page.text
+
+
+async def test_trusted_true_vouches_for_every_account_of_the_provider(
+    unmapped_rig: Callable[..., AbstractAsyncContextManager[Rig]],
+) -> None:
+    async with unmapped_rig(trusted=True) as rig:
+        async with rig.web() as client:
+            url, state, nonce, _ = start(rig, client)
+            location = assert_code_redirect(rig, await rig.oidc_login(url), WEB_REDIRECT, state)
+            token = await client.fetch_token(
+                f"{rig.broker}/token", authorization_response=location, state=state
+            )
+        claims = await id_token_claims(rig, token["id_token"], WEB_ID, nonce)
+    assert claims["frmr_person_id"] == "FRMR-0000001"
 
 
 async def test_idp_hint_picks_the_oidc_upstream_next_to_esia(both_rig: Rig, op: OpenIdProvider) -> None:
@@ -323,7 +370,7 @@ def assert_names_the_partner(page: httpx.Response) -> None:
             f"Не удалось получить данные от службы входа «{PARTNER_NAME}»",
         ),
         ({"claims": {"person": {"inn": "500100732259"}}}, 403, SNILS_PAGE),
-        ({"claims": {"confirmed": False}}, 403, "Учётная запись не подтверждена"),
+        ({"claims": {"confirmed": False}}, 403, UNVERIFIED_PAGE),
         ({"claims": {"person": {"snils": "123-456-789 64"}}}, 403, "В ФРМР нет данных о вас"),
     ],
     ids=["protocol-error", "no-snils", "not-confirmed", "no-frmr-record"],
