@@ -134,6 +134,7 @@ async def build_container(settings: Settings) -> Container:
     audit_writer = BatchingAuditWriter(audit)
     auditor = Auditor(audit_writer, observers=[metrics.observe])
     metrics.watch_connectors(connectors)
+    registry, subjects = SqlRegistryRepository(engine), SqlSubjectRepository(engine)
     tokens = TokenService(
         issuer=settings.issuer,
         signer=keys,
@@ -141,9 +142,9 @@ async def build_container(settings: Settings) -> Container:
         kv=kv,
         lifetimes=TokenLifetimes.from_settings(settings),
         auditor=auditor,
+        roles=registry.roles_of,
     )
     clients = ClientService(SqlClientRepository(engine))
-    registry, subjects = SqlRegistryRepository(engine), SqlSubjectRepository(engine)
     sessions = SessionStore(
         kv, FieldCipher.from_settings(settings, purpose="sso-session"),
         idle_ttl=settings.session_idle_ttl, absolute_ttl=settings.session_absolute_ttl,
@@ -165,7 +166,7 @@ async def build_container(settings: Settings) -> Container:
     login = LoginService(
         LoginSettings(issuer=settings.issuer, code_ttl=settings.code_ttl, snils_key=_snils_key(settings)),
         clients=clients.get, connectors=connectors, sessions=sessions, session_manager=account_sessions,
-        registry=registry,
+        registry=registry, roles=registry.roles_of,
         transactions=LoginTransactions(kv, ttl=settings.login_transaction_ttl),
         subjects=subjects, kv=kv, auditor=auditor, second_factor=gate,
     )

@@ -39,11 +39,12 @@ from frmr_sso.oauth.errors import (
 )
 from frmr_sso.oauth.issuance import Login, TokenIssuer, TokenResponse
 from frmr_sso.oauth.ports import JwtSigner
+from frmr_sso.oauth.privileged import PERSON_KEY, RoleLookup, not_covered, privileged
 from frmr_sso.oauth.refresh import RefreshReused, RefreshTokens
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.scope import OFFLINE_ACCESS, OPENID, USER_SCOPES, Scope, narrow, parse_scope
 from frmr_sso.oidc.userinfo import save_snapshot
-from frmr_sso.storage.ports import KeyValueStore, RefreshTokenRepository
+from frmr_sso.storage.ports import KeyValueStore, RefreshFamilyRecord, RefreshTokenRepository
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +87,11 @@ class TokenService:
         access_token_alg: str = "RS256",  # noqa: S107 - an algorithm name
         clock: Callable[[], float] = time.time,
         auditor: Auditor | None = None,
+        roles: RoleLookup | None = None,
     ) -> None:
         self.lifetimes = lifetimes
         self._kv, self._clock, self._auditor = kv, clock, auditor
+        self._roles = roles
         self.issuance = TokenIssuer(
             issuer=issuer,
             audience=audience or issuer,
@@ -216,6 +219,7 @@ class TokenService:
                 )
             raise
         scope = narrow(requested or rotated.family.scope, client.scopes)
+        scope = await self._still_privileged(client, rotated.family, scope, context)
         login, jti = Login.of_family(rotated.family), new_jti()
         await self._save_snapshot(jti, login, scope)
         issued = self.issuance.for_login(client, login, scope, now=now, jti=jti, refresh_token=rotated.token)
@@ -228,6 +232,24 @@ class TokenService:
         }
         await self._issued(Event.REFRESH_ROTATED, context, client, login.subject, details)
         return issued
+
+    async def _still_privileged(
+        self, client: Client, family: RefreshFamilyRecord, scope: Scope, context: AuditContext
+    ) -> Scope:
+        """``scope`` without the privileged scopes the person's FRMR roles no longer cover (audited)."""
+        if not privileged(scope):
+            return scope
+        frmr_id = family.claims.get(PERSON_KEY)
+        roles = await self._roles(frmr_id) if self._roles is not None and isinstance(frmr_id, str) else None
+        refused = not_covered(scope, roles or ())
+        if not refused:
+            return scope
+        if self._auditor is not None:
+            await self._auditor.record(
+                Event.PRIVILEGE_REFUSED, context, outcome=FAILURE, client_id=client.client_id,
+                subject_id=family.subject, details={"scopes": list(refused), "family_id": family.id},
+            )
+        return tuple(token for token in scope if token not in refused)
 
     async def client_credentials(
         self, client: Client, form: Params, context: AuditContext = NO_CONTEXT
