@@ -25,6 +25,7 @@ from frmr_sso.login.service import LoginService, LoginSettings
 from frmr_sso.login.session import SessionStore
 from frmr_sso.login.sessions import SessionManager
 from frmr_sso.login.transaction import LoginTransactions
+from frmr_sso.login.upstream_logout import UpstreamLogout
 from frmr_sso.oauth.introspection import IntrospectionService
 from frmr_sso.oauth.jwt_verify import KeyLookupVerifier
 from frmr_sso.oauth.registry import ClientService
@@ -207,6 +208,7 @@ async def build_container(settings: Settings) -> Container:
             issuer=settings.issuer, clients=clients.get, sessions=sessions, kv=kv,
             key_lookup=keys.verification_key, auditor=auditor,
             revoke_session=revoke_session, backchannel=backchannel,
+            upstream=UpstreamLogout(issuer=settings.issuer, connectors=connectors, kv=kv),
         ),
         security=security,
         second_factor=SecondFactorStep(

@@ -32,6 +32,7 @@ from frmr_sso.login.second_factor import CONFIRMED_ACR, SecondFactorGate
 from frmr_sso.login.session import SessionStore, SsoSession
 from frmr_sso.login.sessions import SessionManager
 from frmr_sso.login.transaction import LoginTransactions, is_browser_binding, new_browser_binding
+from frmr_sso.login.upstream_logout import UPSTREAM_ID_TOKEN
 from frmr_sso.oauth import codes
 from frmr_sso.oauth.authorization import (
     AuthorizationRequest,
@@ -142,7 +143,8 @@ class LoginService:
         draft = SsoSession(
             id="", subject=subject.id, connector=name, auth_time=identity.auth_time or now,
             created_at=now, last_seen=now, acr=CONFIRMED_ACR, amr=identity.amr, roles=person.roles,
-            claims=mapping.claims_snapshot(identity, person, today),
+            claims=mapping.claims_snapshot(identity, person, today)
+            | ({UPSTREAM_ID_TOKEN: identity.id_token} if identity.id_token else {}),
             ip=context.ip, user_agent=context.user_agent,
         )
         previous = await self._sessions.get(session_cookie)

@@ -35,6 +35,7 @@ from tests.e2e.login.support import (
     query,
     start,
 )
+from tests.support.oidc_op import CLIENT_ID as OP_CLIENT_ID
 from tests.support.oidc_op import OpenIdProvider, OpKey, running_op
 from tests.support.servers import free_port
 
@@ -406,3 +407,37 @@ async def test_next_to_the_oidc_upstream_esia_failures_keep_their_wording(both_r
     page = await both_rig.browser.get(f"{both_rig.broker}/callback/esia?{urlencode(answer)}")
     assert_page(page, 503, "ЕСИА временно недоступна", "Госуслуги (ЕСИА) сейчас не отвечают")
     assert PARTNER_NAME not in page.text
+
+
+async def log_in_and_out(rig: Rig) -> httpx.Response:
+    """demo-web logs in through the OP, then logs out with its ID token as hint: the broker's answer."""
+    async with rig.web() as client:
+        url, state, *_ = start(rig, client)
+        location = assert_code_redirect(rig, await rig.oidc_login(url), WEB_REDIRECT, state)
+        token = await client.fetch_token(f"{rig.broker}/token", authorization_response=location, state=state)
+    return await rig.browser.get(
+        f"{rig.broker}/logout",
+        params={"id_token_hint": token["id_token"], "post_logout_redirect_uri": "http://127.0.0.1:9999/"},
+    )
+
+
+async def test_logout_ends_the_session_at_the_op_too_with_its_id_token_as_hint(
+    oidc_rig: Rig, op: OpenIdProvider
+) -> None:
+    op.discovery_extra["end_session_endpoint"] = f"{op.issuer}/logout?tenant=7"
+    answer = await log_in_and_out(oidc_rig)
+    assert answer.status_code == 302, answer.text
+    to_op = answer.headers["location"]
+    assert to_op.startswith(f"{op.issuer}/logout?tenant=7&")
+    params = query(to_op)
+    assert params["id_token_hint"] == op.issued_id_tokens[-1]  # the OP's own ID token of this login
+    assert params["client_id"] == OP_CLIENT_ID
+    back = await oidc_rig.browser.get(params["post_logout_redirect_uri"])  # the OP sends the browser back
+    assert back.status_code == 302, back.text
+    assert back.headers["location"] == "http://127.0.0.1:9999/"
+
+
+async def test_without_an_end_session_endpoint_logout_goes_straight_back(oidc_rig: Rig) -> None:
+    answer = await log_in_and_out(oidc_rig)
+    assert answer.status_code == 302, answer.text
+    assert answer.headers["location"] == "http://127.0.0.1:9999/"
