@@ -15,7 +15,7 @@ response), so:
   (``RefreshReused``; whether the SSO session ends too is the caller's
   decision, by the kind of client).
 
-Without rotation (``rotate=False``, RFC 9700 §4.14.2 allows it for
+Without rotation (``rotation=False``, RFC 9700 §4.14.2 allows it for
 confidential clients, which authenticate) the same token is returned and
 its idle expiry moves on. A token lives ``idle_ttl`` seconds unless used, and
 never beyond the family's absolute lifetime.
