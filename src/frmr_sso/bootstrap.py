@@ -26,6 +26,7 @@ from frmr_sso.login.service import LoginService, LoginSettings
 from frmr_sso.login.session import SessionStore
 from frmr_sso.login.sessions import SessionManager
 from frmr_sso.login.transaction import LoginTransactions
+from frmr_sso.login.upstream_logout import UpstreamLogout
 from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.introspection import IntrospectionService
 from frmr_sso.oauth.jwt_verify import KeyLookupVerifier
@@ -144,8 +145,8 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
     audit_writer = BatchingAuditWriter(audit)
     auditor = Auditor(audit_writer, observers=[metrics.observe])
     metrics.watch_connectors(connectors)
-    clients = ClientService(SqlClientRepository(engine))
     registry, subjects = SqlRegistryRepository(engine), SqlSubjectRepository(engine)
+    clients = ClientService(SqlClientRepository(engine))
     sessions = SessionStore(
         kv, FieldCipher.from_settings(settings, purpose="sso-session"),
         idle_ttl=settings.session_idle_ttl, absolute_ttl=settings.session_absolute_ttl,
@@ -172,11 +173,12 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         lifetimes=TokenLifetimes.from_settings(settings),
         auditor=auditor,
         end_session=partial(account_sessions.end_compromised, by="refresh_reuse"),
+        roles=registry.roles_of,
     )
     login = LoginService(
         _login_settings(settings),
         clients=clients.get, connectors=connectors, sessions=sessions, session_manager=account_sessions,
-        registry=registry,
+        registry=registry, roles=registry.roles_of,
         transactions=LoginTransactions(kv, ttl=settings.login_transaction_ttl),
         subjects=subjects, kv=kv, auditor=auditor, second_factor=gate,
     )
@@ -219,6 +221,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
             issuer=settings.issuer, clients=clients.get, sessions=sessions, kv=kv,
             key_lookup=keys.verification_key, auditor=auditor,
             revoke_session=revoke_session, backchannel=backchannel,
+            upstream=UpstreamLogout(issuer=settings.issuer, connectors=connectors, kv=kv),
         ),
         security=security,
         second_factor=SecondFactorStep(

@@ -63,6 +63,7 @@ class Event(StrEnum):
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an event name
     REFRESH_ROTATED = "token.refresh_rotated"
     REFRESH_REUSED = "token.refresh_reused"
+    PRIVILEGE_REFUSED = "token.privilege_refused"  # a refresh left out privileged scopes the roles lost
     TOKEN_REVOKED = "token.revoked"  # noqa: S105 - an event name
     CODE_REPLAYED = "token.code_replayed"
     KEYS_ROTATED = "keys.rotated"

@@ -165,7 +165,11 @@ def _auth_router() -> APIRouter:
             return RedirectResponse(f"{base}/", status_code=303)
         await rt.sessions.delete(session.id)
         target = await rt.client.end_session_url(session.tokens.id_token, f"{rt.config.base_url}/logged-out")
-        response = RedirectResponse(target, status_code=303)
+        # a page that moves on by itself, not a redirect: the broker's logout goes on through the upstream's,
+        # another origin, which this form's ``form-action 'self'`` would refuse within the same navigation
+        response = message(
+            request, 200, "Выход", "Завершаем сеанс…", link=(target, "Продолжить"), refresh_to=target
+        )
         response.delete_cookie(COOKIE, path=base or "/")
         return response
 

@@ -33,6 +33,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add.add_argument("--id-token-alg", default="RS256", choices=["RS256", "ES256"])
     add.add_argument("--backchannel-logout-uri", default=None)
     add.add_argument("--require-second-factor", action="store_true", help="logins ask for the broker TOTP")
+    add.add_argument("--no-refresh-rotation", action="store_false", dest="refresh_rotation",
+                     help="the refresh token serves again instead of rotating (confidential clients)")
+    add.add_argument("--refresh-grace", type=int, default=5, metavar="SECONDS",
+                     help="0-60: a rotated-away refresh token still returns its successor (default 5)")
     add.add_argument("--first-party", action="store_true",
                      help="the broker's own app (the cabinet): may hold account.sessions and frmr.documents")
     clients_sub.add_parser("list", help="registered clients (never their secrets)")
@@ -84,6 +88,7 @@ def _spec(args: argparse.Namespace, *, production: bool) -> ClientSpec | str:
         post_logout_redirect_uris=tuple(args.post_logout_uris), id_token_alg=args.id_token_alg,
         backchannel_logout_uri=args.backchannel_logout_uri,
         require_second_factor=args.require_second_factor, first_party=args.first_party,
+        refresh_rotation=args.refresh_rotation, refresh_grace=args.refresh_grace,
     )
     problems = spec.problems() + (production_problems(spec) if production else [])
     return "; ".join(problems) if problems else spec

@@ -19,6 +19,7 @@ from frmr_sso.storage.errors import StorageConflict
 from frmr_sso.upstream.base import Connector, UpstreamIdentity
 from frmr_sso.upstream.errors import (
     AccountNotConfirmed,
+    SnilsNotVerified,
     UpstreamDenied,
     UpstreamFailure,
     UpstreamSnilsError,
@@ -61,6 +62,8 @@ class FailureMapper:
         elif isinstance(exc, UpstreamDenied):
             event = Event.UPSTREAM_DENIED
             outcome = Redirect(error_redirect(req.redirect_error(AccessDenied, DENIED), issuer=self._issuer))
+        elif isinstance(exc, SnilsNotVerified):
+            event, outcome = Event.ACCOUNT_NOT_CONFIRMED, page(Failure.SNILS_UNVERIFIED, 403)
         elif isinstance(exc, AccountNotConfirmed):
             event, outcome = Event.ACCOUNT_NOT_CONFIRMED, page(Failure.NOT_CONFIRMED, 403)
         elif isinstance(exc, UpstreamSnilsError):
@@ -75,7 +78,11 @@ class FailureMapper:
         details: dict[str, Any] = {"connector": tx.connector}
         page = partial(FailurePage, upstream=upstream_label(connector))
         if isinstance(exc, NotConfirmed):
-            event, outcome = Event.ACCOUNT_NOT_CONFIRMED, page(Failure.NOT_CONFIRMED, 403)
+            unverified = connector.kind != "esia"  # another provider did not vouch for the SNILS
+            if unverified:
+                details["reason"] = "snils_unverified"
+            failure = Failure.SNILS_UNVERIFIED if unverified else Failure.NOT_CONFIRMED
+            event, outcome = Event.ACCOUNT_NOT_CONFIRMED, page(failure, 403)
         elif isinstance(exc, NoFrmrRecord):
             restart = restart_url(self._issuer, tx.request, tx.connector)
             event = Event.NO_FRMR_RECORD

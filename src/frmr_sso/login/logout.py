@@ -11,6 +11,8 @@ anonymous requests cannot fill the store or the audit log. ``post_logout_redirec
 when registered for the client (§3: exact match), with ``state`` echoed. The
 clients of each ended session get back-channel logout tokens
 (``login.backchannel``), within its time bound, before the answer goes out.
+When the browser's own session ended, the browser then ends its upstream
+session too (``login.upstream_logout``) on its way to that redirect.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.jose import JwsError, parse_compact, signature_valid
 from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.session import SessionStore, SsoSession, session_id_of
+from frmr_sso.login.upstream_logout import UpstreamLogout
 from frmr_sso.oauth.errors import InvalidRequest
 from frmr_sso.oauth.ports import ClientLookup
 from frmr_sso.oauth.request import Params
@@ -107,11 +110,12 @@ class LogoutService:
         revoke_session: RevokeSession,
         auditor: Auditor,
         backchannel: BackchannelLogout | None = None,
+        upstream: UpstreamLogout | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._issuer, self._clients, self._sessions, self._kv = issuer, clients, sessions, kv
         self._keys, self._revoke, self._audit, self._clock = key_lookup, revoke_session, auditor, clock
-        self._backchannel = backchannel
+        self._backchannel, self._upstream = backchannel, upstream
 
     async def logout(
         self, method: str, params: Params, *, session_cookie: str | None, context: AuditContext
@@ -152,7 +156,7 @@ class LogoutService:
             await self._audit.record(Event.LOGOUT_CONFIRM, context, client_id=client_id)
             name = client.name if client is not None else None
             return ConfirmLogout(token, client_id, redirect, state, name)
-        ended = await self._end(session_cookie, claims)
+        own, ended = await self._end(session_cookie, claims)
         subject = claims["sub"] if claims else next((s.subject for s in ended), None)
         await self._audit.record(
             Event.LOGOUT, context, outcome=SUCCESS, client_id=client_id, subject_id=subject,
@@ -161,7 +165,16 @@ class LogoutService:
         )
         if self._backchannel is not None:
             await self._backchannel.notify(ended, context)
-        return LoggedOut(_with_state(redirect, state) if redirect is not None else None)
+        final = _with_state(redirect, state) if redirect is not None else None
+        return LoggedOut(await self.upstream_redirect(own, final) or final)
+
+    async def upstream_redirect(self, session: SsoSession | None, final: str | None = None) -> str | None:
+        """Where the browser whose ``session`` just ended ends its upstream session too (then ``final``)."""
+        return await self._upstream.redirect(session, final) if self._upstream is not None else None
+
+    async def back_from_upstream(self, key: str | None) -> str | None:
+        """After the upstream's logout: the relying party's redirect, or None for the «Вы вышли» page."""
+        return await self._upstream.back(key) if self._upstream is not None else None
 
     async def _hint_matches_session(self, claims: dict[str, Any], session_cookie: str | None) -> bool:
         session = await self._sessions.get(session_cookie)
@@ -173,7 +186,10 @@ class LogoutService:
         bound = await self._kv.get_and_delete(_CSRF_PREFIX + _digest(csrf))
         return bound is not None and secrets.compare_digest(bound, session_id_of(session_cookie) or "-")
 
-    async def _end(self, session_cookie: str | None, claims: dict[str, Any] | None) -> list[SsoSession]:
+    async def _end(
+        self, session_cookie: str | None, claims: dict[str, Any] | None
+    ) -> tuple[SsoSession | None, list[SsoSession]]:
+        """(the browser's own ended session, every session ended)."""
         ended: list[SsoSession] = []
         session = await self._sessions.end(session_cookie)
         if session is not None:
@@ -188,7 +204,7 @@ class LogoutService:
                 await self._revoke(hinted, now)  # expired already: its refresh families still go
         for gone in ended:
             await self._revoke(gone.id, now)
-        return ended
+        return session, ended
 
     async def _refuse(
         self, reason: str, context: AuditContext, session_cookie: str | None, *, verified_hint: bool = False

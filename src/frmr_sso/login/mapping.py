@@ -3,26 +3,25 @@
 Rules (DESIGN "Identity"): only confirmed accounts; the SNILS is validated
 (checksum) by the connector before any lookup; the broker subject is linked on
 the IdP-verified subject (the ESIA oid), never on e-mail, and the SNILS is kept
-only as a keyed hash. Scopes tied to an FRMR role (``ROLE_SCOPES``) are granted
-only to people holding the role; a login that asks for one the client or the
-person lacks ends on the «Недостаточно прав» page.
+only as a keyed hash. Privileged scopes (``oauth.privileged``) are granted only
+to people holding an FRMR role meant for them; a login that asks for one the
+client or the person lacks ends on the «Недостаточно прав» page.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
 from datetime import date
 from typing import Any, Protocol
 
 from frmr_sso.oauth.authorization import AuthorizationRequest
+from frmr_sso.oauth.privileged import not_covered, privileged
+from frmr_sso.oidc.amr import ESIA_AMR_CLAIM
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.snils import Snils
 from frmr_sso.upstream.base import UpstreamIdentity
 
-ROLE_SCOPES: Mapping[str, str] = {"frmr.admin": "registry_admin"}
-"""Scope → the FRMR role a person needs for it."""
 ESIA_CONNECTOR_KIND = "esia"
 
 
@@ -70,12 +69,9 @@ async def find_person(identity: UpstreamIdentity, registry: PersonLookup) -> Frm
 
 
 def check_rights(request: AuthorizationRequest, roles: tuple[str, ...]) -> None:
-    """InsufficientRights when a requested role-bound scope is not the client's or not the person's."""
-    missing = tuple(
-        scope
-        for scope in request.requested_scope
-        if scope in ROLE_SCOPES and (scope not in request.scope or ROLE_SCOPES[scope] not in roles)
-    )
+    """InsufficientRights when a requested privileged scope is not the client's or not the person's."""
+    asked, refused = privileged(request.requested_scope), not_covered(request.requested_scope, roles)
+    missing = tuple(scope for scope in asked if scope not in request.scope or scope in refused)
     if missing:
         raise InsufficientRights(missing)
 
@@ -89,6 +85,7 @@ def claims_snapshot(identity: UpstreamIdentity, person: FrmrPerson, today: date)
         "birthdate": identity.birthdate or (person.birth_date.isoformat() if person.birth_date else None),
         "gender": identity.gender,
         "snils": identity.snils.formatted,
+        ESIA_AMR_CLAIM: list(identity.upstream_amr) or None,
         **person.frmr_claims(today),
     }
     return {name: value for name, value in snapshot.items() if value is not None}

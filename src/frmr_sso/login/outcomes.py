@@ -19,6 +19,7 @@ class Failure(StrEnum):
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"
     UPSTREAM_ERROR = "upstream_error"
     NOT_CONFIRMED = "not_confirmed"
+    SNILS_UNVERIFIED = "snils_unverified"
     SNILS_INVALID = "snils_invalid"
     NO_FRMR_DATA = "no_frmr_data"
     INSUFFICIENT_RIGHTS = "insufficient_rights"

@@ -34,6 +34,7 @@ from frmr_sso.login.session import Sealer, SsoSession
 from frmr_sso.login.transaction import is_browser_binding, new_browser_binding
 from frmr_sso.oauth.authorization import AuthorizationRequest, error_redirect
 from frmr_sso.oauth.errors import InteractionRequired
+from frmr_sso.oidc.amr import with_method
 from frmr_sso.storage.ports import KeyValueStore
 
 CONFIRMED_ACR = "urn:frmr-sso:acr:esia-confirmed"
@@ -59,12 +60,13 @@ class SecondFactorPolicy:
 
     @staticmethod
     def satisfied(session: SsoSession) -> bool:
-        return OTP_AMR in session.amr
+        """The broker's own code was given in this session (an upstream's ``otp`` does not count)."""
+        return session.acr == MFA_ACR
 
 
 def with_second_factor(session: SsoSession) -> SsoSession:
     """The session after a correct code: ``acr`` of the higher level, ``otp`` added to ``amr``."""
-    return replace(session, acr=MFA_ACR, amr=tuple(dict.fromkeys((*session.amr, OTP_AMR))))
+    return replace(session, acr=MFA_ACR, amr=with_method(session.amr, OTP_AMR))
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from frmr_sso.login.second_factor import CONFIRMED_ACR, SecondFactorGate
 from frmr_sso.login.session import SessionStore, SsoSession
 from frmr_sso.login.sessions import SessionManager
 from frmr_sso.login.transaction import LoginTransactions, is_browser_binding, new_browser_binding
+from frmr_sso.login.upstream_logout import UPSTREAM_ID_TOKEN
 from frmr_sso.oauth import codes
 from frmr_sso.oauth.authorization import (
     AuthorizationRequest,
@@ -42,6 +43,7 @@ from frmr_sso.oauth.authorization import (
 from frmr_sso.oauth.codes import CodeGrant
 from frmr_sso.oauth.errors import OAuthError
 from frmr_sso.oauth.ports import ClientLookup
+from frmr_sso.oauth.privileged import PERSON_KEY, RoleLookup, privileged
 from frmr_sso.oauth.request import OAuthRequest
 from frmr_sso.oidc.claims import SCOPE_CLAIMS
 from frmr_sso.registry.snils import Snils
@@ -77,6 +79,7 @@ class LoginService:
         auditor: Auditor,
         clock: Callable[[], float] = time.time,
         second_factor: SecondFactorGate | None = None,
+        roles: RoleLookup | None = None,
     ) -> None:
         self.settings = settings
         self._clients, self._connectors = clients, connectors
@@ -84,6 +87,7 @@ class LoginService:
         self._registry, self._subjects, self._kv = registry, subjects, kv
         self._audit, self._clock = auditor, clock
         self._second_factor = second_factor
+        self._roles = roles
         self._failures = FailureMapper(settings.issuer, auditor)
 
     def callback_uri(self, connector: str) -> str:
@@ -144,7 +148,8 @@ class LoginService:
         draft = SsoSession(
             id="", subject=subject.id, connector=name, auth_time=identity.auth_time or now,
             created_at=now, last_seen=now, acr=CONFIRMED_ACR, amr=identity.amr, roles=person.roles,
-            claims=mapping.claims_snapshot(identity, person, today),
+            claims=mapping.claims_snapshot(identity, person, today)
+            | ({UPSTREAM_ID_TOKEN: identity.id_token} if identity.id_token else {}),
             ip=context.ip, user_agent=context.user_agent,
         )
         previous = await self._sessions.get(session_cookie)
@@ -186,7 +191,7 @@ class LoginService:
         self, req: AuthorizationRequest, session: SsoSession, context: AuditContext, browser: str | None
     ) -> Outcome:
         try:
-            mapping.check_rights(req, session.roles)
+            mapping.check_rights(req, await self._current_roles(req, session))
         except mapping.InsufficientRights as exc:
             return await self._failures.rights(exc, req, session.subject, context)
         if self._second_factor is not None and self._second_factor.needs_step_up(req, session):
@@ -197,6 +202,13 @@ class LoginService:
             details={"session": session.id},
         )
         return Redirect(authorization_response(req, code, issuer=self.settings.issuer))
+
+    async def _current_roles(self, req: AuthorizationRequest, session: SsoSession) -> tuple[str, ...]:
+        """The person's FRMR roles now, when the request asks for a privileged scope; else the login's."""
+        frmr_id = session.claims.get(PERSON_KEY)
+        if not privileged(req.requested_scope) or self._roles is None or not isinstance(frmr_id, str):
+            return session.roles
+        return await self._roles(frmr_id) or ()
 
     async def _start(self, req: AuthorizationRequest, browser: str | None, context: AuditContext) -> Outcome:
         if not self._connectors:
@@ -233,6 +245,8 @@ class LoginService:
 
     async def _issue(self, req: AuthorizationRequest, session: SsoSession) -> str:
         released = {name for scope in req.scope for name in SCOPE_CLAIMS.get(scope, ())}
+        if privileged(req.scope):  # a refresh looks the person's roles up again by it
+            released.add(PERSON_KEY)
         grant = CodeGrant.for_request(
             req, subject=session.subject, auth_time=session.auth_time,
             claims={k: v for k, v in session.claims.items() if k in released},

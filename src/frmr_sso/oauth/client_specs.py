@@ -41,7 +41,15 @@ MIN_SECRET_LENGTH = 12
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")  # RFC 6749 §3.3 NQCHAR
 _LISTS = ("redirect_uris", "grant_types", "scopes", "post_logout_redirect_uris")
-_FLAGS = ("public", "require_second_factor", "backchannel_logout_session_required", "first_party")
+_FLAGS = (
+    "public",
+    "require_second_factor",
+    "backchannel_logout_session_required",
+    "first_party",
+    "refresh_rotation",
+)
+_NUMBERS = ("refresh_grace",)
+MAX_REFRESH_GRACE = 60
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
@@ -70,6 +78,8 @@ class ClientSpec:
     require_second_factor: bool = False
     backchannel_logout_session_required: bool = False  # always met: logout tokens carry sid
     first_party: bool = False  # the broker's own app (the cabinet): may hold the scopes of FIRST_PARTY_SCOPES
+    refresh_rotation: bool = True  # off: the same refresh token serves again (confidential clients only)
+    refresh_grace: int = 5  # seconds a rotated-away refresh token still returns its child
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, label: str) -> ClientSpec:
@@ -86,7 +96,9 @@ class ClientSpec:
                 value = tuple(value)
             elif key in _FLAGS and not isinstance(value, bool):
                 problems.append(f"{who}: {key}: must be true or false")
-            elif key in known and key not in _FLAGS and value is not None and not isinstance(value, str):
+            elif key in _NUMBERS and (isinstance(value, bool) or not isinstance(value, int)):
+                problems.append(f"{who}: {key}: must be a whole number")
+            elif key in known and key not in _FLAGS + _NUMBERS and not isinstance(value, str | None):
                 problems.append(f"{who}: {key}: must be a string")
             values[key] = value
         for required in ("client_id", "name"):
@@ -111,6 +123,10 @@ class ClientSpec:
         if not self.scopes or not all(_SCOPE_TOKEN.fullmatch(scope) for scope in self.scopes):
             found.append(("scopes", "one or more scope tokens without spaces, quotes or backslashes"))
         found += _first_party_problems(self)
+        if not 0 <= self.refresh_grace <= MAX_REFRESH_GRACE:
+            found.append(("refresh_grace", f"must be 0-{MAX_REFRESH_GRACE} seconds"))
+        if self.public and not self.refresh_rotation:
+            found.append(("refresh_rotation", "a public client's refresh tokens always rotate"))
         if self.id_token_alg not in SUPPORTED_ALGORITHMS:
             found.append(("id_token_alg", f"must be one of {', '.join(SUPPORTED_ALGORITHMS)}"))
         return [f"client {self.client_id!r}: {name}: {why}" for name, why in found]
@@ -133,6 +149,8 @@ class ClientSpec:
             id_token_alg=self.id_token_alg,
             backchannel_logout_uri=self.backchannel_logout_uri,
             require_second_factor=self.require_second_factor,
+            refresh_rotation=self.refresh_rotation,
+            refresh_grace=self.refresh_grace,
         )
 
     def with_secret(self, secret: str) -> ClientSpec:

@@ -32,6 +32,8 @@ class Client:
     id_token_alg: str
     backchannel_logout_uri: str | None
     require_second_factor: bool = False
+    refresh_rotation: bool = True
+    refresh_grace: int = 5
 
     @classmethod
     def from_record(cls, record: ClientRecord) -> Client:
@@ -47,6 +49,8 @@ class Client:
             id_token_alg=record.id_token_alg,
             backchannel_logout_uri=record.backchannel_logout_uri,
             require_second_factor=record.require_second_factor,
+            refresh_rotation=record.refresh_rotation,
+            refresh_grace=record.refresh_grace,
         )
 
     @property

@@ -1,18 +1,24 @@
-"""Rotating refresh tokens (RFC 6749 §6, §10.4; RFC 9700 §4.14.2).
+"""Refresh tokens, rotating or not per client (RFC 6749 §6, §10.4; RFC 9700 §4.14.2).
 
 A refresh token is 256 random bits, stored only as its SHA-256. Each login
-with ``offline_access`` starts a *family*; every use consumes the token and
-issues its child. Presenting a consumed token again means it leaked (or the
-client lost a response), so:
+with ``offline_access`` starts a *family*. With rotation (the default, and
+always for public clients) every use consumes the token and issues its child.
+Presenting a consumed token again means it leaked (or the client lost a
+response), so:
 
-- within ``grace`` seconds of the rotation, and only while that child is still
-  unused, the same child is returned again (a retried request, or parallel
-  requests of one client, must not log the user out). The child is kept in the
-  key-value store under the parent's hash for exactly the grace time;
-- otherwise the whole family is revoked and every token of it stops working.
+- within the client's grace window (``grace`` seconds, 0-60) of the rotation,
+  and only while that child is still unused, the same child is returned again
+  (a retried request, or parallel requests of one client, must not log the user
+  out). The child is kept in the key-value store under the parent's hash for
+  exactly the grace time;
+- otherwise the whole family is revoked and every token of it stops working
+  (``RefreshReused``; whether the SSO session ends too is the caller's
+  decision, by the kind of client).
 
-A child lives ``idle_ttl`` seconds unless used, and never beyond the family's
-absolute lifetime.
+Without rotation (``rotation=False``, RFC 9700 §4.14.2 allows it for
+confidential clients, which authenticate) the same token is returned and
+its idle expiry moves on. A token lives ``idle_ttl`` seconds unless used, and
+never beyond the family's absolute lifetime.
 """
 
 from __future__ import annotations
@@ -53,13 +59,17 @@ class Rotated:
 
 
 class RefreshReused(InvalidGrant):
-    """A consumed token came back outside the grace window; ``revoked``: this call revoked the family;
-    ``session_ended``: the refresh use case then ended the SSO session the family came from."""
+    """A consumed token came back outside the grace window; ``revoked``: this call revoked the family.
+
+    ``ends_session``: the SSO session of the family's login ends too (a public client's token
+    leaked); a confidential client's reuse revokes its family only. ``session_ended``: the refresh
+    use case then ended it."""
 
     def __init__(self, description: str, *, family: RefreshFamilyRecord, revoked: bool) -> None:
         super().__init__(description)
         self.family, self.revoked = family, revoked
         self.session_ended = False
+        self.ends_session = True
 
 
 # -- the rule: when a refresh token is live. Stated here once; the SQL of
@@ -124,14 +134,26 @@ class RefreshTokens:
         return await self._repo.find(hash_token(token))
 
     async def rotate(
-        self, client_id: str, token: str, now: datetime, *, requested_scope: Scope = ()
+        self,
+        client_id: str,
+        token: str,
+        now: datetime,
+        *,
+        requested_scope: Scope = (),
+        rotation: bool = True,
+        grace: float | None = None,
     ) -> Rotated:
         """Consume ``token`` and return its child; InvalidGrant for anything but a live token.
 
         A ``requested_scope`` beyond the family's is refused before the token is
-        consumed (RFC 6749 §6), so the client keeps a usable token.
+        consumed (RFC 6749 §6), so the client keeps a usable token. Without
+        ``rotation`` the live token itself is returned, its idle expiry renewed.
+        ``grace``: this client's window, the instance's default when None.
         """
+        grace = self._grace if grace is None else grace
         parent_hash = hash_token(token)
+        if not rotation:
+            return await self._kept(parent_hash, client_id, token, now, requested_scope, grace)
         if not requested_scope:  # the common case, one step; anything else is looked at closer below
             child_token = secrets.token_urlsafe(TOKEN_BYTES)
             async with self._repo.consume(
@@ -141,38 +163,58 @@ class RefreshTokens:
                 idle_expires_at=now + self._idle,
                 now=now,
             ) as family:
-                if family is not None and self._grace > 0:
-                    await self._kv.set(_GRACE_PREFIX + parent_hash, child_token, ttl=self._grace)
+                if family is not None and grace > 0:
+                    await self._kv.set(_GRACE_PREFIX + parent_hash, child_token, ttl=grace)
             if family is not None:
                 return Rotated(family, child_token)
-        found = await self._repo.find(parent_hash)
-        if found is None:
-            raise InvalidGrant("refresh token is invalid")
-        parent, family = found
-        if family.client_id != client_id:
-            raise InvalidGrant("refresh token was issued to another client")
-        if family.revoked_at is not None or family.absolute_expires_at <= now:
-            raise InvalidGrant("refresh token is revoked or expired")
-        if not within(requested_scope, family.scope):
-            raise InvalidScope("scope exceeds the scope originally granted")
+        parent, family = await self._live_family(parent_hash, client_id, now, requested_scope)
         if parent.used_at is None:
             if parent.idle_expires_at <= now:
                 raise InvalidGrant("refresh token expired")
             child_token = secrets.token_urlsafe(TOKEN_BYTES)
             child = self._child(child_token, family, parent_hash, now)
             async with self._repo.rotate(parent_hash, child, now=now) as consumed:
-                if consumed and self._grace > 0:
+                if consumed and grace > 0:
                     # before the commit: a racing loser finds the child once its UPDATE returns
-                    await self._kv.set(_GRACE_PREFIX + parent_hash, child_token, ttl=self._grace)
+                    await self._kv.set(_GRACE_PREFIX + parent_hash, child_token, ttl=grace)
             if consumed:
                 return Rotated(family, child_token)
-        return await self._reused(parent_hash, family, now)
+        return await self._reused(parent_hash, family, now, grace)
+
+    async def _live_family(
+        self, token_hash: str, client_id: str, now: datetime, requested_scope: Scope
+    ) -> tuple[RefreshTokenRecord, RefreshFamilyRecord]:
+        found = await self._repo.find(token_hash)
+        if found is None:
+            raise InvalidGrant("refresh token is invalid")
+        token, family = found
+        if family.client_id != client_id:
+            raise InvalidGrant("refresh token was issued to another client")
+        if family.revoked_at is not None or family.absolute_expires_at <= now:
+            raise InvalidGrant("refresh token is revoked or expired")
+        if not within(requested_scope, family.scope):
+            raise InvalidScope("scope exceeds the scope originally granted")
+        return token, family
+
+    async def _kept(
+        self, token_hash: str, client_id: str, token: str, now: datetime, requested_scope: Scope, grace: float
+    ) -> Rotated:
+        """No rotation: the live token serves again; one rotated away earlier is a reuse as ever."""
+        current, family = await self._live_family(token_hash, client_id, now, requested_scope)
+        if current.used_at is not None:
+            return await self._reused(token_hash, family, now, grace)
+        idle = min(now + self._idle, family.absolute_expires_at)
+        if not await self._repo.extend(token_hash, idle_expires_at=idle, now=now):
+            raise InvalidGrant("refresh token expired")
+        return Rotated(family, token)
 
     async def revoke(self, family_id: str, *, reason: str, now: datetime) -> bool:
         return await self._repo.revoke_family(family_id, reason=reason, at=now)
 
-    async def _reused(self, parent_hash: str, family: RefreshFamilyRecord, now: datetime) -> Rotated:
-        child_token = await self._kv.get(_GRACE_PREFIX + parent_hash) if self._grace > 0 else None
+    async def _reused(
+        self, parent_hash: str, family: RefreshFamilyRecord, now: datetime, grace: float
+    ) -> Rotated:
+        child_token = await self._kv.get(_GRACE_PREFIX + parent_hash) if grace > 0 else None
         if child_token is not None:
             found = await self._repo.find(hash_token(child_token))
             if found is not None and is_active(found[0], found[1], now):

@@ -44,11 +44,12 @@ from frmr_sso.oauth.errors import (
 )
 from frmr_sso.oauth.issuance import Login, TokenIssuer, TokenResponse
 from frmr_sso.oauth.ports import JwtSigner
-from frmr_sso.oauth.refresh import DEFAULT_GRACE, RefreshReused, RefreshTokens
+from frmr_sso.oauth.privileged import PERSON_KEY, RoleLookup, not_covered, privileged
+from frmr_sso.oauth.refresh import RefreshReused, RefreshTokens
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.scope import OFFLINE_ACCESS, OPENID, USER_SCOPES, Scope, narrow, parse_scope
 from frmr_sso.oidc.userinfo import save_snapshot
-from frmr_sso.storage.ports import KeyValueStore, RefreshTokenRepository
+from frmr_sso.storage.ports import KeyValueStore, RefreshFamilyRecord, RefreshTokenRepository
 
 log = logging.getLogger(__name__)
 
@@ -91,16 +92,16 @@ class TokenService:
         refresh_tokens: RefreshTokenRepository,
         kv: KeyValueStore,
         lifetimes: TokenLifetimes,
-        refresh_grace: float = DEFAULT_GRACE,
         audience: str | None = None,
         access_token_alg: str = "RS256",  # noqa: S107 - an algorithm name
         clock: Callable[[], float] = time.time,
         auditor: Auditor | None = None,
         end_session: EndSession | None = None,
+        roles: RoleLookup | None = None,
     ) -> None:
         self.lifetimes = lifetimes
         self._kv, self._clock, self._auditor = kv, clock, auditor
-        self._end_session = end_session
+        self._end_session, self._roles = end_session, roles
         self.issuance = TokenIssuer(
             issuer=issuer,
             audience=audience or issuer,
@@ -113,7 +114,6 @@ class TokenService:
             kv,
             absolute_ttl=lifetimes.refresh_absolute,
             idle_ttl=lifetimes.refresh_idle,
-            grace=refresh_grace,
         )
 
     async def token(self, client: Client, form: Params, context: AuditContext = NO_CONTEXT) -> TokenResponse:
@@ -208,9 +208,15 @@ class TokenService:
         now = self._clock()
         try:
             rotated = await self.refresh_tokens.rotate(
-                client.client_id, token, _utc(now), requested_scope=requested
+                client.client_id,
+                token,
+                _utc(now),
+                requested_scope=requested,
+                rotation=client.refresh_rotation or client.public,
+                grace=client.refresh_grace,
             )
         except RefreshReused as reused:
+            reused.ends_session = client.public  # a confidential client's reuse revokes its family only
             await self._reused(reused, context)
             if self._auditor is not None:
                 family = reused.family
@@ -225,6 +231,7 @@ class TokenService:
                 )
             raise
         scope = narrow(requested or rotated.family.scope, client.scopes)
+        scope = await self._still_privileged(client, rotated.family, scope, context)
         login, jti = Login.of_family(rotated.family), new_jti()
         await self._save_snapshot(jti, login, scope)
         issued = self.issuance.for_login(client, login, scope, now=now, jti=jti, refresh_token=rotated.token)
@@ -241,12 +248,30 @@ class TokenService:
     async def _reused(self, reused: RefreshReused, context: AuditContext) -> None:
         """RFC 9700 §4.14.2: the token leaked, so may have the SSO session it came from: end it too."""
         session_id = reused.family.session_id
-        if not reused.revoked or session_id is None or self._end_session is None:
+        if not (reused.revoked and reused.ends_session) or session_id is None or self._end_session is None:
             return
         try:
             reused.session_ended = await self._end_session(session_id, context)
         except FrmrSsoError as exc:  # the family is revoked; the client gets invalid_grant regardless
             log.error("the session of a reused refresh token was not ended", extra={"error": str(exc)})
+
+    async def _still_privileged(
+        self, client: Client, family: RefreshFamilyRecord, scope: Scope, context: AuditContext
+    ) -> Scope:
+        """``scope`` without the privileged scopes the person's FRMR roles no longer cover (audited)."""
+        if not privileged(scope):
+            return scope
+        frmr_id = family.claims.get(PERSON_KEY)
+        roles = await self._roles(frmr_id) if self._roles is not None and isinstance(frmr_id, str) else None
+        refused = not_covered(scope, roles or ())
+        if not refused:
+            return scope
+        if self._auditor is not None:
+            await self._auditor.record(
+                Event.PRIVILEGE_REFUSED, context, outcome=FAILURE, client_id=client.client_id,
+                subject_id=family.subject, details={"scopes": list(refused), "family_id": family.id},
+            )
+        return tuple(token for token in scope if token not in refused)
 
     async def client_credentials(
         self, client: Client, form: Params, context: AuditContext = NO_CONTEXT

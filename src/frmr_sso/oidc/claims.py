@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from frmr_sso.oidc.amr import ESIA_AMR_CLAIM
+
 SCOPE_CLAIMS: Mapping[str, tuple[str, ...]] = {
+    "openid": (ESIA_AMR_CLAIM,),  # ESIA's own method names beside the RFC 8176 ``amr``
     "profile": ("name", "family_name", "given_name", "middle_name", "birthdate", "gender"),
     "snils": ("snils",),
     "frmr": ("frmr_person_id", "frmr_organizations", "frmr_posts"),

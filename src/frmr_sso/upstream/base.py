@@ -11,7 +11,8 @@ transaction (state, nonce, PKCE verifier) one-time and bound to the browser:
 ``state`` must be ``new_state()`` (a UUID v4): ESIA refuses any other shape, and
 one rule for every connector keeps the login layer simple. Connectors that keep
 an upstream refresh token (ESIA with ``access_type: offline``) also implement
-``RefreshingConnector.refresh``.
+``RefreshingConnector.refresh``; those whose session can be ended by a
+front-channel redirect implement ``LoggingOutConnector.logout_url``.
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ class UpstreamIdentity:
     birthdate: str | None = None  # ISO 8601 date
     gender: Literal["male", "female"] | None = None
     auth_time: int | None = None
-    amr: tuple[str, ...] = ()
+    amr: tuple[str, ...] = ()  # RFC 8176 values only
     acr: str | None = None
     session_id: str | None = None  # ESIA ``urn:esia:sid`` / OIDC ``sid``
     sealed_refresh_token: str | None = field(default=None, repr=False)
+    upstream_amr: tuple[str, ...] = ()  # ESIA's own method names ("PWD", "SMS" …), as it sent them
+    id_token: str | None = field(default=None, repr=False)  # the provider's ID token: id_token_hint at logout
 
 
 class TokenSealer(Protocol):
@@ -86,6 +89,14 @@ class Connector(Protocol):
 class RefreshingConnector(Connector, Protocol):
     async def refresh(self, identity: UpstreamIdentity, *, redirect_uri: str) -> UpstreamIdentity:
         """Fresh tokens and person data from the sealed refresh token of ``identity``."""
+        ...
+
+
+@runtime_checkable
+class LoggingOutConnector(Connector, Protocol):
+    async def logout_url(self, *, id_token: str | None, return_to: str) -> str | None:
+        """Where the browser ends its session at the provider and then comes back to ``return_to``;
+        None when the provider offers no such endpoint (or cannot be asked now)."""
         ...
 
 

@@ -6,6 +6,10 @@
     - {name: partner, type: oidc, issuer: "https://idp.example", client_id: frmr,
        client_secret_env: PARTNER_SECRET, claims: {snils: snils, trusted: verified}}
 
+An OIDC provider's SNILS is unverified unless ``claims.trusted`` names the
+per-person claim that says it is verified, or the entry says ``trusted: true``
+(the operator vouches for every account of that provider).
+
 A list, or ``{upstreams: [...]}``; ``EsiaEntry``/``OidcEntry`` list every field.
 Relative key paths are read from the YAML file's directory. Every problem reads
 ``upstreams[1] 'esia': signer.key_file: …``. ``build_connectors`` makes the
@@ -128,6 +132,7 @@ class OidcEntry(_Entry):
     client_secret_env: str | None = None
     scopes: list[str] = Field(default=["openid", "profile"])
     claims: ClaimsConfig = ClaimsConfig()
+    trusted: bool = False
 
     _split = field_validator("scopes", mode="before")(_scopes)
 
@@ -142,6 +147,8 @@ class OidcEntry(_Entry):
     def _one_secret(self) -> OidcEntry:
         if (self.client_secret is None) == (self.client_secret_env is None):
             raise ValueError("give exactly one of client_secret and client_secret_env")
+        if self.trusted and self.claims.trusted is not None:
+            raise ValueError("give either trusted: true or claims.trusted (the per-person claim), not both")
         return self
 
     def options(self) -> OidcOptions:
@@ -158,7 +165,7 @@ class OidcEntry(_Entry):
             ),
             client_secret=secret,
             scopes=tuple(self.scopes),
-            claims=ClaimsMapping(claims.snils, claims.trusted, tuple(claims.trusted_values)),
+            claims=ClaimsMapping(claims.snils, claims.trusted, tuple(claims.trusted_values), self.trusted),
         )
 
 

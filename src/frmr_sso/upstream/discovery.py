@@ -33,6 +33,7 @@ class ProviderMetadata:
     id_token_signing_alg_values_supported: tuple[str, ...]
     code_challenge_methods_supported: tuple[str, ...] | None
     iss_parameter_supported: bool
+    end_session_endpoint: str | None = None
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -49,7 +50,7 @@ def parse_metadata(document: Mapping[str, Any], *, issuer: str, connector: str =
         raise reject("the discovery document names another issuer")
     secure = issuer.startswith("https://")
     endpoints: dict[str, str | None] = {}
-    for name in (*REQUIRED, "userinfo_endpoint"):
+    for name in (*REQUIRED, "userinfo_endpoint", "end_session_endpoint"):
         value = document.get(name)
         if value is None and name not in REQUIRED:
             endpoints[name] = None
@@ -72,6 +73,7 @@ def parse_metadata(document: Mapping[str, Any], *, issuer: str, connector: str =
         or ("RS256",),
         code_challenge_methods_supported=methods,
         iss_parameter_supported=document.get("authorization_response_iss_parameter_supported") is True,
+        end_session_endpoint=endpoints["end_session_endpoint"],
     )
 
 

@@ -7,6 +7,7 @@
     ├── UpstreamProtocolError   bad state, signature, iss, aud, exp, nonce, malformed answers,
     │                           refused client authentication or grant
     ├── AccountNotConfirmed     ESIA-007055, or the tokens/person record do not show a confirmed account
+    │   └── SnilsNotVerified    an OIDC provider does not vouch for the SNILS it gave
     └── UpstreamSnilsError
         ├── UpstreamSnilsMissing    the provider gave no SNILS
         └── UpstreamSnilsInvalid    the SNILS fails the format or the checksum
@@ -67,6 +68,10 @@ class AccountNotConfirmed(UpstreamFailure):
     default_reason = "account_not_confirmed"
 
 
+class SnilsNotVerified(AccountNotConfirmed):
+    default_reason = "snils_unverified"
+
+
 class UpstreamSnilsError(UpstreamFailure):
     default_reason = "snils"
 
@@ -81,6 +86,7 @@ class UpstreamSnilsInvalid(UpstreamSnilsError):
 
 __all__ = [
     "AccountNotConfirmed",
+    "SnilsNotVerified",
     "UpstreamDenied",
     "UpstreamError",
     "UpstreamFailure",

@@ -125,6 +125,11 @@ class EsiaConnector:
         )
         return await self._identity(tokens, nonce=nonce, subject=None)
 
+    async def logout_url(self, *, id_token: str | None, return_to: str) -> str | None:
+        """ESIA's ``/idp/ext/Logout``: ends this browser's ESIA session, then goes to ``redirect_url``."""
+        query = urlencode({"client_id": self.options.client_id, "redirect_url": return_to})
+        return f"{self.options.url(proto.LOGOUT_PATH)}?{query}"
+
     async def refresh(self, identity: UpstreamIdentity, *, redirect_uri: str) -> UpstreamIdentity:
         if identity.sealed_refresh_token is None or self._sealer is None:
             raise self._protocol("no upstream refresh token is kept for this person", "no_refresh_token")
@@ -205,6 +210,7 @@ class EsiaConnector:
             trust_level=facts.trust_level,
             auth_time=facts.auth_time,
             amr=facts.amr,
+            upstream_amr=facts.esia_amr,
             session_id=facts.session_id,
             sealed_refresh_token=self._seal(tokens.get("refresh_token"), facts.subject),
             **person_details(person),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from frmr_sso.oidc.amr import from_esia
 from frmr_sso.upstream.base import same
 from frmr_sso.upstream.errors import UpstreamProtocolError
 from frmr_sso.upstream.jose import Jws, check_times
@@ -42,8 +43,9 @@ class IdTokenFacts:
     trusted: bool
     trust_level: str
     auth_time: int | None
-    amr: tuple[str, ...]
+    amr: tuple[str, ...]  # RFC 8176 values (``oidc.amr.ESIA_AMR``)
     session_id: str | None
+    esia_amr: tuple[str, ...] = ()  # ESIA's own method names, as it sent them
 
 
 def _reject(rules: TokenRules, message: str, reason: str) -> UpstreamProtocolError:
@@ -71,9 +73,9 @@ def _common(jws: Jws, rules: TokenRules, *, now: float, kind: str) -> None:
 
 def _amr(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        return tuple(part for part in value.replace(",", " ").split() if part)
+        return tuple(part[:32] for part in value.replace(",", " ").split()[:16] if part)
     if isinstance(value, list):
-        return tuple(str(part) for part in value if isinstance(part, str))
+        return tuple(part[:32] for part in value[:16] if isinstance(part, str) and part)
     return ()
 
 
@@ -94,13 +96,15 @@ def check_id_token(jws: Jws, rules: TokenRules, *, now: float, nonce: str | None
     level = str(sbj.get("urn:esia:sbj:lvl", ""))
     auth_time = claims.get("auth_time")
     sid = claims.get("urn:esia:sid")
+    methods = _amr(claims.get("amr", claims.get("urn:esia:amd")))
     return IdTokenFacts(
         subject=subject,
         trusted=level == CONFIRMED_LEVEL and sbj.get("urn:esia:sbj:is_tru") is True,
         trust_level=level,
         auth_time=auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None,
-        amr=_amr(claims.get("amr", claims.get("urn:esia:amd"))),
+        amr=from_esia(methods),
         session_id=sid if isinstance(sid, str) else None,
+        esia_amr=methods,
     )
 
 

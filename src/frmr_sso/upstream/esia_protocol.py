@@ -63,6 +63,7 @@ class EsiaOptions:
 AC_PATH = "/aas/oauth2/v2/ac"
 TE_PATH = "/aas/oauth2/v3/te"
 PERSON_PATH = "/rs/prns/{oid}"
+LOGOUT_PATH = "/idp/ext/Logout"
 TIMESTAMP_FORMAT = "%Y.%m.%d %H:%M:%S %z"
 SIGNED_FIELDS = ("client_id", "scope", "scope_org", "timestamp", "state", "redirect_uri")
 UNAVAILABLE_CODES = frozenset({"ESIA-007007", "ESIA-007008"})

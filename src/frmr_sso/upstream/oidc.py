@@ -25,7 +25,7 @@ from frmr_sso.upstream.base import ConnectorKind, UpstreamIdentity, same, snils_
 from frmr_sso.upstream.breaker import CircuitBreaker
 from frmr_sso.upstream.discovery import DiscoveryCache, ProviderMetadata
 from frmr_sso.upstream.errors import (
-    AccountNotConfirmed,
+    SnilsNotVerified,
     UpstreamDenied,
     UpstreamFailure,
     UpstreamProtocolError,
@@ -159,19 +159,34 @@ class OidcConnector:
         if metadata.userinfo_endpoint:
             userinfo = await self._userinfo(metadata.userinfo_endpoint, tokens["access_token"])
             claims = merge_userinfo(claims, userinfo, connector=self.name)
-        return self._identity(claims)
+        return self._identity(claims, tokens["id_token"])
 
-    def _identity(self, claims: Mapping[str, Any]) -> UpstreamIdentity:
+    async def logout_url(self, *, id_token: str | None, return_to: str) -> str | None:
+        """The provider's ``end_session_endpoint`` (RP-Initiated Logout 1.0) with ``id_token_hint``;
+        None when the provider has none or its discovery document cannot be read now."""
+        try:
+            endpoint = (await self._discovery.get()).end_session_endpoint
+        except UpstreamFailure:
+            return None
+        if endpoint is None:
+            return None
+        params = {"client_id": self.options.client_id, "post_logout_redirect_uri": return_to}
+        if id_token:
+            params["id_token_hint"] = id_token
+        return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+
+    def _identity(self, claims: Mapping[str, Any], id_token: str | None = None) -> UpstreamIdentity:
         mapping = self.options.claims
         trusted, level = trust(claims, mapping)
         if self.options.require_trusted and not trusted:
-            raise AccountNotConfirmed("the provider does not vouch for this account", connector=self.name)
+            raise SnilsNotVerified("the provider does not vouch for this SNILS", connector=self.name)
         return UpstreamIdentity(
             connector=self.name,
             subject=str(claims["sub"]),
             snils=snils_of(claim(claims, mapping.snils), connector=self.name),
             trusted=trusted,
             trust_level=level,
+            id_token=id_token,
             **profile(claims),
         )
 

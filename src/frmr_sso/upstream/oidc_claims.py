@@ -7,8 +7,10 @@ audiences, or whenever ``azp`` is present), ``exp``/``iat`` (both required),
 and ``at_hash`` against the access token when the provider sent one (§3.1.3.8).
 
 The SNILS comes from the claim ``ClaimsMapping.snils`` names (a dotted path
-reaches into nested objects); ``trusted`` likewise, and without a mapping the
-provider is taken to vouch for every account it issues tokens for.
+reaches into nested objects); ``trusted`` likewise names the per-person claim
+that says the SNILS is verified. Without such a claim the SNILS counts as
+verified only when the operator vouches for the whole provider
+(``provider_trusted``, the upstream's ``trusted: true``); otherwise it is not.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from frmr_sso.jose.digests import token_hash
+from frmr_sso.oidc.amr import registered
 from frmr_sso.upstream.base import same
 from frmr_sso.upstream.errors import UpstreamProtocolError
 from frmr_sso.upstream.jose import Jws, check_times
@@ -50,6 +53,7 @@ class ClaimsMapping:
     snils: str = "snils"
     trusted: str | None = None
     trusted_values: tuple[str, ...] = ("true",)
+    provider_trusted: bool = False
 
 
 def _reject(connector: str, message: str, reason: str) -> UpstreamProtocolError:
@@ -111,9 +115,9 @@ def claim(claims: Mapping[str, Any], path: str) -> Any:
 
 
 def trust(claims: Mapping[str, Any], mapping: ClaimsMapping) -> tuple[bool, str]:
-    """``(trusted, level)``: the mapped claim's verdict, or the provider's word without a mapping."""
+    """``(trusted, level)``: the mapped claim's verdict, or the operator's word for the provider."""
     if mapping.trusted is None:
-        return True, "provider"
+        return (True, "provider") if mapping.provider_trusted else (False, "unverified")
     value = claim(claims, mapping.trusted)
     if value is None:
         return False, "absent"
@@ -136,7 +140,7 @@ def profile(claims: Mapping[str, Any]) -> dict[str, Any]:
         "birthdate": birthdate if birthdate and _ISO_DATE.match(birthdate) else None,
         "gender": gender if gender in ("male", "female") else None,
         "auth_time": auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None,
-        "amr": tuple(a for a in amr if isinstance(a, str)) if isinstance(amr, list) else (),
+        "amr": registered(a for a in amr if isinstance(a, str)) if isinstance(amr, list) else (),
         "acr": acr if isinstance(acr, str) else None,
         "session_id": sid if isinstance(sid, str) else None,
     }

@@ -7,8 +7,10 @@
   so they are counted per address and reason (``audit/refusal_digest.py``): the first of an
   interval is written at once, the rest as one record with ``details.count``.
 
-A refusal of a refresh token reused outside its grace window names whether the refresh use case
-ended the SSO session it came from (``session_ended``).
+A public client's refresh token reused outside its grace window (its family just revoked) also
+ends the SSO session of the login it came from: the token leaked, so may have the session (RFC 9700
+§4.14.2). A confidential client authenticates, so its reuse revokes that one family only.
+The refusal names whether the refresh use case ended that session (``session_ended``).
 
 A record names the endpoint, the RFC error code and its description (fixed texts of the core:
 never a token, code or secret), the client when it is a registered one, the ``grant_type``, and for

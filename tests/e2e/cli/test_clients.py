@@ -20,7 +20,7 @@ async def test_clients_add_list_remove(migrated: dict[str, str]) -> None:
     out = ok(env, "clients", "add", "emr", "--name", "Hospital EMR",
              "--redirect-uri", "https://emr.example/cb", "--redirect-uri", "https://emr.example/cb2",
              "--grant-type", "authorization_code", "--grant-type", "refresh_token",
-             "--scope", "openid profile", "--scope", "frmr")
+             "--scope", "openid profile", "--scope", "frmr", "--no-refresh-rotation", "--refresh-grace", "20")
     match = re.search(r"client secret \(shown only now, store it safely\): (\S+)", out)
     assert match, out
     generated = match.group(1)
@@ -46,6 +46,7 @@ async def test_clients_add_list_remove(migrated: dict[str, str]) -> None:
         service = ClientService(SqlClientRepository(engine))
         emr = await service.authenticate("emr", secret=generated, method="client_secret_basic")
         assert emr.scopes == frozenset({"openid", "profile", "frmr"})
+        assert (emr.refresh_rotation, emr.refresh_grace) == (False, 20)
         await service.authenticate("svc", secret="typed-secret-value", method="client_secret_post")
         await service.authenticate("spa", secret=None, method="none")
     finally:
@@ -83,6 +84,10 @@ def test_clients_add_reports_problems_in_one_line_with_exit_2(migrated: dict[str
     assert "short" not in invalid.replace("secret: must", "")
     both = one_line_error(run(env, "clients", "add", "x", "--name", "X", "--public", "--secret", "abc"))
     assert both.startswith("frmr-sso clients add: argument --secret: not allowed with argument --public")
+    policy = one_line_error(run(env, "clients", "add", "spa", "--name", "SPA", "--public", "--redirect-uri",
+                                "http://127.0.0.1:5000/cb", "--no-refresh-rotation", "--refresh-grace", "61"))
+    assert "client 'spa': refresh_grace: must be 0-60 seconds" in policy
+    assert "client 'spa': refresh_rotation: a public client's refresh tokens always rotate" in policy
     grant = one_line_error(run(env, "clients", "add", "x", "--name", "X", "--grant-type", "implicit"))
     assert "argument --grant-type: invalid choice: 'implicit'" in grant
     assert grant.endswith("(see frmr-sso clients add --help)")

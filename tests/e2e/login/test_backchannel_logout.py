@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import jwt
 
 from frmr_sso.login.backchannel import BACKCHANNEL_EVENT
@@ -41,12 +42,19 @@ async def login_rp_and_spa(rig: Rig) -> dict[str, str]:
     return token
 
 
+async def logout_through_esia(rig: Rig, id_token: str) -> httpx.Response:
+    """RP-initiated logout with the hint, through ESIA's logout and back to the broker's last page."""
+    return await rig.browser.get(
+        f"{rig.broker}/logout", params={"id_token_hint": id_token}, follow_redirects=True
+    )
+
+
 async def test_rp_initiated_logout_sends_a_verifiable_logout_token_to_the_registered_client(rig: Rig) -> None:
     with running_receiver() as receiver:
         await register_rp(rig.database_url, receiver.url)
         token = await login_rp_and_spa(rig)
         hint = jwt.decode(token["id_token"], options={"verify_signature": False})
-        page = await rig.browser.get(f"{rig.broker}/logout", params={"id_token_hint": token["id_token"]})
+        page = await logout_through_esia(rig, token["id_token"])
         assert_page(page, 200, "Вы вышли")
         assert len(receiver.received) == 1  # the SPA registered no back-channel URI
         assert receiver.received[0]["content_type"].startswith("application/x-www-form-urlencoded")
@@ -77,7 +85,7 @@ async def test_a_failing_receiver_is_audited_and_does_not_stop_the_logout(rig: R
         receiver.status = 500
         await register_rp(rig.database_url, receiver.url)
         token = await login_rp_and_spa(rig)
-        page = await rig.browser.get(f"{rig.broker}/logout", params={"id_token_hint": token["id_token"]})
+        page = await logout_through_esia(rig, token["id_token"])
         assert_page(page, 200, "Вы вышли")
         assert len(receiver.received) == 1
     failed = [r for r in await rig.audit_events() if r.event_type == "logout.backchannel_failed"]
@@ -89,7 +97,7 @@ async def test_an_unreachable_receiver_is_audited_and_the_logout_page_still_come
         gone = receiver.url
     await register_rp(rig.database_url, gone)  # nothing listens there any more
     token = await login_rp_and_spa(rig)
-    page = await rig.browser.get(f"{rig.broker}/logout", params={"id_token_hint": token["id_token"]})
+    page = await logout_through_esia(rig, token["id_token"])
     assert_page(page, 200, "Вы вышли")
     failed = [r for r in await rig.audit_events() if r.event_type == "logout.backchannel_failed"]
     assert [(r.client_id, r.details["error"]) for r in failed] == [(RP_ID, "ConnectError")]

@@ -46,6 +46,8 @@ async def test_doctor_logs_in_through_esia_and_the_spa_gets_frmr_claims(rig: Rig
     assert claims["family_name"] == "Иванова"
     assert claims["snils"] == DOCTOR_SNILS
     assert claims["acr"] == "urn:frmr-sso:acr:esia-confirmed"  # password + SMS at ESIA, no broker 2FA
+    assert claims["amr"] == ["pwd", "sms", "mfa"]  # RFC 8176, mapped from ESIA's "PWD SMS"
+    assert claims["esia_amr"] == ["PWD", "SMS"]  # ESIA's own words, unchanged
     assert claims["frmr_person_id"] == "FRMR-0000001"
     assert {org["oid"] for org in claims["frmr_organizations"]} == {
         "1.2.643.5.1.13.13.12.2.77.7871",

@@ -1,6 +1,9 @@
-"""RP-Initiated Logout over real HTTP after a brokered login: hint, confirmation, redirects."""
+"""RP-Initiated Logout over real HTTP after a brokered login: hint, confirmation, redirects, and the
+front-channel trip through ESIA's logout that ends the ESIA session too."""
 
 from __future__ import annotations
+
+import httpx
 
 from tests.e2e.login.support import (
     DOCTOR,
@@ -14,6 +17,29 @@ from tests.e2e.login.support import (
     start,
 )
 from tests.support.forms import find_form
+
+
+async def through_esia_logout(rig: Rig, answer: httpx.Response) -> httpx.Response:
+    """The broker's logout answer → ESIA's ``/idp/ext/Logout`` → the broker's return: the last answer."""
+    assert answer.status_code == 302, answer.text
+    to_esia = answer.headers["location"]
+    assert to_esia.startswith(rig.mock.url("/idp/ext/Logout?")), to_esia
+    return_to = query(to_esia)["redirect_url"]
+    assert return_to.startswith(f"{rig.broker}/logout/upstream?k=")
+    esia = await rig.browser.get(to_esia)  # the mock ends its session and sends the browser back
+    assert esia.status_code == 302, esia.text
+    assert esia.headers["location"] == return_to
+    return await rig.browser.get(return_to)
+
+
+async def esia_asks_for_the_password(rig: Rig) -> bool:
+    """A new login goes to ESIA's login form (True), not straight back with a code (a live ESIA session)."""
+    async with rig.spa() as client:
+        url, *_ = start(rig, client)
+    to_esia = await rig.browser.get(url)
+    to_login = await rig.browser.get(to_esia.headers["location"])
+    assert to_login.status_code == 302, to_login.text
+    return not to_login.headers["location"].startswith(f"{rig.broker}/callback/")
 
 
 async def test_logout_with_id_token_hint_ends_the_session_and_its_refresh_tokens(rig: Rig) -> None:
@@ -34,8 +60,11 @@ async def test_logout_with_id_token_hint_ends_the_session_and_its_refresh_tokens
             "state": "after-logout",
         },
     )
-    assert back.status_code == 302, back.text
-    assert back.headers["location"] == "http://127.0.0.1:9998/?state=after-logout"
+    final = await through_esia_logout(rig, back)
+    assert final.status_code == 302, final.text
+    assert final.headers["location"] == "http://127.0.0.1:9998/?state=after-logout"
+    again = await rig.browser.get(final.request.url)  # the return key works once
+    assert_page(again, 200, "Вы вышли")
     refreshed = await rig.browser.post(
         f"{rig.broker}/token",
         data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"], "client_id": SPA_ID},
@@ -45,6 +74,7 @@ async def test_logout_with_id_token_hint_ends_the_session_and_its_refresh_tokens
     async with rig.spa() as client:
         url, *_ = start(rig, client, prompt="none")
     assert query((await rig.browser.get(url)).headers["location"])["error"] == "login_required"
+    assert await esia_asks_for_the_password(rig)
 
 
 async def test_logout_without_hint_asks_for_confirmation_and_refuses_unregistered_redirects(rig: Rig) -> None:
@@ -60,8 +90,15 @@ async def test_logout_without_hint_asks_for_confirmation_and_refuses_unregistere
     form = find_form(confirm.text, action="/logout")
     forged = await rig.browser.post(f"{rig.broker}/logout", data={**form.fill(), "csrf": "forged"})
     assert_page(forged, 200, "Выйти из ФРМР?")
-    done = await rig.browser.post(f"{rig.broker}/logout", data=form.fill())
+    done = await through_esia_logout(rig, await rig.browser.post(f"{rig.broker}/logout", data=form.fill()))
     assert_page(done, 200, "Вы вышли")
     async with rig.spa() as client:
         url, *_ = start(rig, client, prompt="none")
     assert query((await rig.browser.get(url)).headers["location"])["error"] == "login_required"
+
+
+async def test_the_return_from_the_upstream_logout_is_no_open_redirect(rig: Rig) -> None:
+    for params in ({}, {"k": "made-up"}, {"k": "x" * 500}, {"k": "https://evil.test/"}):
+        answer = await rig.browser.get(f"{rig.broker}/logout/upstream", params=params)
+        assert_page(answer, 200, "Вы вышли")
+        assert "location" not in answer.headers

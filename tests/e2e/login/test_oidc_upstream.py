@@ -8,7 +8,8 @@ browser goes broker → OP → broker callback → the client's redirect URI.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +35,7 @@ from tests.e2e.login.support import (
     query,
     start,
 )
+from tests.support.oidc_op import CLIENT_ID as OP_CLIENT_ID
 from tests.support.oidc_op import OpenIdProvider, OpKey, running_op
 from tests.support.servers import free_port
 
@@ -50,6 +52,7 @@ PERSON: dict[str, Any] = {
 }
 CLAIMS = {"snils": "person.snils", "trusted": "confirmed"}
 SNILS_PAGE = "СНИЛС не указан или указан с ошибкой"
+UNVERIFIED_PAGE = "СНИЛС не подтверждён"
 
 
 @pytest.fixture
@@ -167,14 +170,59 @@ async def test_snils_with_a_wrong_checksum_is_the_snils_page(oidc_rig: Rig, op: 
     assert record.snils_masked is None
 
 
-async def test_untrusted_account_is_the_not_confirmed_page(oidc_rig: Rig, op: OpenIdProvider) -> None:
+async def test_unverified_snils_is_the_snils_not_verified_page(oidc_rig: Rig, op: OpenIdProvider) -> None:
     op.claims["confirmed"] = False
     async with oidc_rig.web() as client:
         url, *_ = start(oidc_rig, client)
     page = await oidc_rig.oidc_login(url)
-    record = await assert_refused(oidc_rig, page, 403, "Учётная запись не подтверждена")
+    record = await assert_refused(oidc_rig, page, 403, UNVERIFIED_PAGE)
     assert record.event_type == "login.account_not_confirmed"
-    assert record.details["reason"] == "account_not_confirmed"
+    assert record.details["reason"] == "snils_unverified"
+
+
+@pytest.fixture
+def unmapped_rig(
+    migrated_database_url: str, redis_url: str | None, esia_signer: RsaSecretSigner, tmp_path: Path,
+    op: OpenIdProvider,
+) -> Callable[..., AbstractAsyncContextManager[Rig]]:
+    """The OIDC upstream alone, its claims mapping naming no verification claim; ``options``: entry fields."""
+
+    def rig(**options: Any) -> AbstractAsyncContextManager[Rig]:
+        return login_rig(
+            migrated_database_url, redis_url, esia_signer, tmp_path, esia=False, op=op,
+            op_claims={"snils": "person.snils"}, op_options=options,
+        )
+
+    return rig
+
+
+@pytest.mark.parametrize("require_trusted", [True, False])
+async def test_a_provider_without_a_verification_claim_is_not_trusted_by_default(
+    unmapped_rig: Callable[..., AbstractAsyncContextManager[Rig]], require_trusted: bool
+) -> None:
+    """No ``claims.trusted`` and no ``trusted: true``: the SNILS the provider gives maps nobody."""
+    async with unmapped_rig(require_trusted=require_trusted) as rig:
+        async with rig.web() as client:
+            url, *_ = start(rig, client)
+        page = await rig.oidc_login(url)
+        record = await assert_refused(rig, page, 403, UNVERIFIED_PAGE)
+        assert_names_the_partner(page)
+        assert record.details["reason"] == "snils_unverified"
+        assert "frmr_person_id" not in page.text
+
+
+async def test_trusted_true_vouches_for_every_account_of_the_provider(
+    unmapped_rig: Callable[..., AbstractAsyncContextManager[Rig]],
+) -> None:
+    async with unmapped_rig(trusted=True) as rig:
+        async with rig.web() as client:
+            url, state, nonce, _ = start(rig, client)
+            location = assert_code_redirect(rig, await rig.oidc_login(url), WEB_REDIRECT, state)
+            token = await client.fetch_token(
+                f"{rig.broker}/token", authorization_response=location, state=state
+            )
+        claims = await id_token_claims(rig, token["id_token"], WEB_ID, nonce)
+    assert claims["frmr_person_id"] == "FRMR-0000001"
 
 
 async def test_idp_hint_picks_the_oidc_upstream_next_to_esia(both_rig: Rig, op: OpenIdProvider) -> None:
@@ -323,7 +371,7 @@ def assert_names_the_partner(page: httpx.Response) -> None:
             f"Не удалось получить данные от службы входа «{PARTNER_NAME}»",
         ),
         ({"claims": {"person": {"inn": "500100732259"}}}, 403, SNILS_PAGE),
-        ({"claims": {"confirmed": False}}, 403, "Учётная запись не подтверждена"),
+        ({"claims": {"confirmed": False}}, 403, UNVERIFIED_PAGE),
         ({"claims": {"person": {"snils": "123-456-789 64"}}}, 403, "В ФРМР нет данных о вас"),
     ],
     ids=["protocol-error", "no-snils", "not-confirmed", "no-frmr-record"],
@@ -359,3 +407,37 @@ async def test_next_to_the_oidc_upstream_esia_failures_keep_their_wording(both_r
     page = await both_rig.browser.get(f"{both_rig.broker}/callback/esia?{urlencode(answer)}")
     assert_page(page, 503, "ЕСИА временно недоступна", "Госуслуги (ЕСИА) сейчас не отвечают")
     assert PARTNER_NAME not in page.text
+
+
+async def log_in_and_out(rig: Rig) -> httpx.Response:
+    """demo-web logs in through the OP, then logs out with its ID token as hint: the broker's answer."""
+    async with rig.web() as client:
+        url, state, *_ = start(rig, client)
+        location = assert_code_redirect(rig, await rig.oidc_login(url), WEB_REDIRECT, state)
+        token = await client.fetch_token(f"{rig.broker}/token", authorization_response=location, state=state)
+    return await rig.browser.get(
+        f"{rig.broker}/logout",
+        params={"id_token_hint": token["id_token"], "post_logout_redirect_uri": "http://127.0.0.1:9999/"},
+    )
+
+
+async def test_logout_ends_the_session_at_the_op_too_with_its_id_token_as_hint(
+    oidc_rig: Rig, op: OpenIdProvider
+) -> None:
+    op.discovery_extra["end_session_endpoint"] = f"{op.issuer}/logout?tenant=7"
+    answer = await log_in_and_out(oidc_rig)
+    assert answer.status_code == 302, answer.text
+    to_op = answer.headers["location"]
+    assert to_op.startswith(f"{op.issuer}/logout?tenant=7&")
+    params = query(to_op)
+    assert params["id_token_hint"] == op.issued_id_tokens[-1]  # the OP's own ID token of this login
+    assert params["client_id"] == OP_CLIENT_ID
+    back = await oidc_rig.browser.get(params["post_logout_redirect_uri"])  # the OP sends the browser back
+    assert back.status_code == 302, back.text
+    assert back.headers["location"] == "http://127.0.0.1:9999/"
+
+
+async def test_without_an_end_session_endpoint_logout_goes_straight_back(oidc_rig: Rig) -> None:
+    answer = await log_in_and_out(oidc_rig)
+    assert answer.status_code == 302, answer.text
+    assert answer.headers["location"] == "http://127.0.0.1:9999/"

@@ -132,8 +132,12 @@ async def test_ending_the_current_session_signs_this_browser_out(rig: Rig, secon
     page = await rig.browser.get(f"{rig.broker}{PAGE}")
     assert "Завершить все, кроме текущего" not in page.text
     out = await rig.browser.post(f"{rig.broker}{PAGE}/end", data=end_form(page, current=True).fill())
-    assert_page(out, 200, "Вы вышли")
+    assert out.status_code == 303  # this browser's ESIA session ends too, then «Вы вышли»
+    assert out.headers["location"].startswith(rig.mock.url("/idp/ext/Logout?"))
     assert 'frmr_sso_session=""' in out.headers["set-cookie"]
+    back = await rig.browser.get(out.headers["location"], follow_redirects=True)
+    assert_page(back, 200, "Вы вышли")
+    assert back.url.path == "/logout/upstream"
     assert not await still_signed_in(rig)
 
 

@@ -26,7 +26,7 @@ from frmr_sso.oauth.codes import CodeGrant
 from frmr_sso.storage.ports import AuditRecord
 from frmr_sso.storage.sql import SqlAuditRepository
 from frmr_sso.storage.sql.engine import create_engine
-from tests.e2e.login.support import SCOPE, AsyncOAuth2Client
+from tests.e2e.login.support import SCOPE, SPA_ID, SPA_REDIRECT, AsyncOAuth2Client
 from tests.e2e.web.provider import WEB_ID, WEB_REDIRECT, WEB_SECRET, Provider, basic, grant
 from tests.support.log_capture import remember
 
@@ -106,6 +106,17 @@ def offline_web() -> AsyncOAuth2Client:
         redirect_uri=WEB_REDIRECT,
         scope=SCOPE + " offline_access",
         token_endpoint_auth_method="client_secret_basic",
+    )
+
+
+def offline_spa() -> AsyncOAuth2Client:
+    """demo-spa (public, PKCE) as authlib's client, asking for ``offline_access`` too."""
+    return AsyncOAuth2Client(
+        client_id=SPA_ID,
+        redirect_uri=SPA_REDIRECT,
+        scope=SCOPE + " offline_access",
+        code_challenge_method="S256",
+        token_endpoint_auth_method="none",
     )
 
 

@@ -6,8 +6,10 @@ callback with another login's state         400 «Сеанс входа уста
 callback replayed after it completed        400 stale page, stale_transaction      no second code
 forged id_token_hint at /logout (alg none,  400 page, logout.refused               the SSO session lives on
   HS256 with the public key, foreign keys)
-refresh token reused outside the grace      400 invalid_grant, token.refused       family revoked, the SSO
-  window                                    (session_ended: true)                  session ended
+refresh token of a public client reused     400 invalid_grant, token.refused       family revoked, the SSO
+  outside the grace window                  (session_ended: true)                  session ended
+the same by a confidential client           400 invalid_grant, token.refused       that family revoked, the
+                                                                                   SSO session lives on
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest
 from tests.e2e.login.support import (
     DOCTOR,
     DOCTOR_PASSWORD,
+    SPA_ID,
     SPA_REDIRECT,
     WEB_ID,
     WEB_REDIRECT,
@@ -30,23 +33,27 @@ from tests.e2e.login.support import (
     query,
     start,
 )
-from tests.e2e.security.support import forgeries, offline_web
+from tests.e2e.security.support import forgeries, offline_spa, offline_web
 from tests.e2e.web.provider import basic
 from tests.support.log_capture import remember
 
 STALE = "Сеанс входа устарел"
 
 
-async def log_in(rig: Rig) -> dict[str, Any]:
-    """A full ESIA login of the demo doctor for demo-web with offline_access; its tokens."""
-    async with offline_web() as client:
-        url, state, *_ = start(rig, client)
+async def log_in(rig: Rig, *, public: bool = False) -> dict[str, Any]:
+    """A full ESIA login of the demo doctor for demo-web (or demo-spa) with offline_access; its tokens."""
+    async with offline_spa() if public else offline_web() as client:
+        url, state, _, verifier = start(rig, client)
         location = assert_code_redirect(
-            rig, await rig.esia_login(url, DOCTOR, DOCTOR_PASSWORD), WEB_REDIRECT, state
+            rig, await rig.esia_login(url, DOCTOR, DOCTOR_PASSWORD), SPA_REDIRECT if public else WEB_REDIRECT,
+            state,
         )
         remember(query(location)["code"])
         token: dict[str, Any] = dict(
-            await client.fetch_token(f"{rig.broker}/token", authorization_response=location, state=state)
+            await client.fetch_token(
+                f"{rig.broker}/token", authorization_response=location, state=state,
+                **({"code_verifier": verifier} if public else {}),
+            )
         )
     remember(token.get("access_token"), token.get("refresh_token"), token.get("id_token"))
     return token
@@ -114,13 +121,20 @@ async def test_a_forged_id_token_hint_ends_no_session(rig: Rig, attack: str) -> 
     assert await session_alive(rig)
 
 
-async def test_refresh_token_reuse_revokes_the_family_and_ends_the_session(rig: Rig) -> None:
-    first = (await log_in(rig))["refresh_token"]
-    auth = basic(WEB_ID, WEB_SECRET)
+@pytest.mark.parametrize("public", [True, False], ids=["public", "confidential"])
+async def test_refresh_token_reuse_revokes_the_family_and_a_public_client_s_ends_the_session(
+    rig: Rig, public: bool
+) -> None:
+    first = (await log_in(rig, public=public))["refresh_token"]
+    auth = {} if public else basic(WEB_ID, WEB_SECRET)
+    client_id = SPA_ID if public else WEB_ID
+    extra = {"client_id": SPA_ID} if public else {}
 
     async def refresh(token: str) -> httpx.Response:
         answer = await rig.browser.post(
-            f"{rig.broker}/token", data={"grant_type": "refresh_token", "refresh_token": token}, headers=auth
+            f"{rig.broker}/token",
+            data={"grant_type": "refresh_token", "refresh_token": token, **extra},
+            headers=auth,
         )
         if answer.status_code == 200:
             remember(
@@ -136,9 +150,16 @@ async def test_refresh_token_reuse_revokes_the_family_and_ends_the_session(rig: 
     assert reuse.json()["error"] == "invalid_grant"
     refusals = [e for e in await rig.audit_events() if e.request_id == reuse.headers["x-request-id"]]
     [refused] = [e for e in refusals if e.event_type == "token.refused"]
-    assert (refused.client_id, refused.details["session_ended"]) == (WEB_ID, True)
-    [ended] = [e for e in refusals if e.event_type == "session.ended"]
-    assert (ended.details["by"], ended.details["via"]) == ("refresh_reuse", "token")
-    assert WEB_ID in ended.details["clients"]
-    assert (await refresh(third)).json()["error"] == "invalid_grant"
+    assert refused.client_id == client_id
+    assert (await refresh(third)).json()["error"] == "invalid_grant"  # the family is revoked either way
+    ended = [e for e in refusals if e.event_type == "session.ended"]
+    if not public:  # a confidential client authenticated: only its own family goes
+        assert "session_ended" not in refused.details
+        assert ended == []
+        assert await session_alive(rig)
+        return
+    assert refused.details["session_ended"] is True
+    [end] = ended
+    assert (end.details["by"], end.details["via"]) == ("refresh_reuse", "token")
+    assert SPA_ID in end.details["clients"]
     assert not await session_alive(rig)

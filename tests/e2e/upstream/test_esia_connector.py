@@ -44,7 +44,7 @@ async def test_login_yields_the_confirmed_person(rig: EsiaRig, client_id: str) -
     identity = await rig.complete(connector, login)
     _doctor(identity)
     assert identity.connector == "esia"
-    assert identity.amr == ("PWD",)
+    assert (identity.amr, identity.upstream_amr) == (("pwd",), ("PWD",))
     assert identity.session_id
     assert identity.auth_time is not None
     assert identity.sealed_refresh_token is None  # online access keeps nothing

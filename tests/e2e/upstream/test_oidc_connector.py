@@ -124,7 +124,7 @@ async def test_happy_path(op: OpenIdProvider, http: httpx.AsyncClient) -> None:
     )
     assert (identity.birthdate, identity.gender) == ("1985-03-14", "female")
     assert (identity.amr, identity.acr, identity.session_id) == (
-        ("pwd", "otp"),
+        ("pwd", "otp", "mfa"),
         "urn:test:loa:high",
         "op-session-1",
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
+from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient
-from frmr_sso.oauth.refresh import REUSE_REASON, hash_token
+from frmr_sso.oauth.refresh import REUSE_REASON, RefreshReused, hash_token
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.tokens import TokenService
 from frmr_sso.storage.ports import KeyValueStore
@@ -18,9 +20,11 @@ from frmr_sso.storage.sql.refresh_tokens import SqlRefreshTokenRepository
 from tests.integration.oauth.conftest import LIFETIMES, Clock, login, refresh_form
 from tests.support.oauth import ES256_WEB, SPA, WEB, TestSigner
 
+NO_GRACE = replace(WEB, refresh_grace=0)
 
-async def refresh(service: TokenService, token: str | None, **extra: str) -> str:
-    response = await service.refresh(WEB, refresh_form(token, **extra))
+
+async def refresh(service: TokenService, token: str | None, client: Client = WEB, **extra: str) -> str:
+    response = await service.refresh(client, refresh_form(token, **extra))
     assert response.refresh_token is not None
     return response.refresh_token
 
@@ -67,12 +71,13 @@ async def test_a_retry_within_the_grace_window_gets_the_same_child(
 async def test_reuse_after_the_grace_window_revokes_the_family(
     make_service: Callable[..., TokenService], kv: KeyValueStore, repository: SqlRefreshTokenRepository
 ) -> None:
-    service = make_service(refresh_grace=0.3)
+    service, client = make_service(), replace(WEB, refresh_grace=1)
     parent = (await login(service, kv)).refresh_token
-    child = await refresh(service, parent)
-    await asyncio.sleep(0.8)
+    child = await refresh(service, parent, client)
+    assert await refresh(service, parent, client) == child
+    await asyncio.sleep(1.5)
     with pytest.raises(InvalidGrant, match="already used"):
-        await refresh(service, parent)
+        await refresh(service, parent, client)
     revoked_at, reason = await family_state(repository, child)
     assert revoked_at is not None
     assert reason == REUSE_REASON
@@ -83,12 +88,12 @@ async def test_reuse_after_the_grace_window_revokes_the_family(
 async def test_the_reuse_warning_names_the_family_never_the_token(
     make_service: Callable[..., TokenService], kv: KeyValueStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    service = make_service(refresh_grace=0)
+    service = make_service()
     parent = (await login(service, kv)).refresh_token
     assert parent is not None
-    child = await refresh(service, parent)
+    child = await refresh(service, parent, NO_GRACE)
     with caplog.at_level(logging.WARNING, logger="frmr_sso.oauth.refresh"), pytest.raises(InvalidGrant):
-        await refresh(service, parent)
+        await refresh(service, parent, NO_GRACE)
     (record,) = caplog.records
     assert record.getMessage() == "refresh token reused outside the grace window: family revoked"
     assert vars(record)["client_id"] == "demo-web"
@@ -101,13 +106,13 @@ async def test_the_reuse_warning_names_the_family_never_the_token(
 async def test_without_grace_any_reuse_revokes(
     make_service: Callable[..., TokenService], kv: KeyValueStore
 ) -> None:
-    service = make_service(refresh_grace=0)
+    service = make_service()
     parent = (await login(service, kv)).refresh_token
-    child = await refresh(service, parent)
+    child = await refresh(service, parent, NO_GRACE)
     with pytest.raises(InvalidGrant):
-        await refresh(service, parent)
+        await refresh(service, parent, NO_GRACE)
     with pytest.raises(InvalidGrant):
-        await refresh(service, child)
+        await refresh(service, child, NO_GRACE)
 
 
 async def test_grace_is_for_the_immediate_parent_only(service: TokenService, kv: KeyValueStore) -> None:
@@ -200,3 +205,78 @@ async def test_family_revoked_directly(
     await repository.revoke_session("sid-1", reason="logout", at=datetime.now(UTC))
     with pytest.raises(InvalidGrant, match="revoked"):
         await refresh(service, token)
+
+
+# -- per-client policy: rotation off for a confidential client, the client's own grace window -----------
+
+KEPT = replace(WEB, refresh_rotation=False)
+
+
+async def test_without_rotation_a_confidential_client_keeps_its_token(
+    service: TokenService, kv: KeyValueStore, clock: Clock, repository: SqlRefreshTokenRepository
+) -> None:
+    token = (await login(service, kv)).refresh_token
+    assert token is not None
+    for _ in range(3):
+        clock.advance(LIFETIMES.refresh_idle - 1)  # each use moves the idle expiry on
+        response = await service.refresh(KEPT, refresh_form(token))
+        assert response.refresh_token == token
+        assert response.access_token
+    found = await repository.find(hash_token(token))
+    assert found is not None
+    assert found[0].used_at is None
+    clock.advance(LIFETIMES.refresh_idle)
+    with pytest.raises(InvalidGrant, match="expired"):
+        await service.refresh(KEPT, refresh_form(token))
+
+
+async def test_without_rotation_a_revoked_family_still_ends_the_token(
+    service: TokenService, kv: KeyValueStore, clock: Clock
+) -> None:
+    token = (await login(service, kv)).refresh_token
+    assert token is not None
+    found = await service.refresh_tokens.find(token)
+    assert found is not None
+    assert await service.refresh_tokens.revoke(found[1].id, reason="logout", now=datetime.now(UTC))
+    with pytest.raises(InvalidGrant, match="revoked"):
+        await service.refresh(KEPT, refresh_form(token))
+
+
+async def test_a_token_rotated_away_before_rotation_was_turned_off_is_still_a_reuse(
+    make_service: Callable[..., TokenService], kv: KeyValueStore, repository: SqlRefreshTokenRepository
+) -> None:
+    service = make_service()
+    parent = (await login(service, kv)).refresh_token
+    child = await refresh(service, parent, NO_GRACE)
+    with pytest.raises(RefreshReused) as caught:
+        await service.refresh(replace(KEPT, refresh_grace=0), refresh_form(parent))
+    assert caught.value.revoked
+    assert caught.value.ends_session is False  # a confidential client: its family only
+    assert (await family_state(repository, child))[1] == REUSE_REASON
+
+
+async def test_a_public_client_always_rotates_and_its_reuse_ends_the_session(
+    service: TokenService, kv: KeyValueStore
+) -> None:
+    public = replace(WEB, public=True, refresh_rotation=False, refresh_grace=0)
+    parent = (await login(service, kv)).refresh_token
+    child = (await service.refresh(public, refresh_form(parent))).refresh_token
+    assert child not in (None, parent)
+    with pytest.raises(RefreshReused) as caught:
+        await service.refresh(public, refresh_form(parent))
+    assert caught.value.ends_session is True
+
+
+@pytest.mark.parametrize(("grace", "retry_ok"), [(0, False), (5, True)])
+async def test_the_grace_window_is_the_client_s(
+    make_service: Callable[..., TokenService], kv: KeyValueStore, grace: int, retry_ok: bool
+) -> None:
+    service = make_service()
+    client = replace(WEB, refresh_grace=grace)
+    parent = (await login(service, kv)).refresh_token
+    child = (await service.refresh(client, refresh_form(parent))).refresh_token
+    if retry_ok:
+        assert (await service.refresh(client, refresh_form(parent))).refresh_token == child
+    else:
+        with pytest.raises(RefreshReused):
+            await service.refresh(client, refresh_form(parent))

@@ -4,6 +4,7 @@ written through the batching writer; the chain stays verifiable and no record ho
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -38,7 +39,7 @@ async def writer(repo: SqlAuditRepository) -> AsyncIterator[BatchingAuditWriter]
 
 @pytest.fixture
 def audited(make_service: Callable[..., TokenService], writer: BatchingAuditWriter) -> TokenService:
-    return make_service(auditor=Auditor(writer), refresh_grace=0)
+    return make_service(auditor=Auditor(writer))
 
 
 async def records(repo: SqlAuditRepository, writer: BatchingAuditWriter) -> list[AuditRecord]:
@@ -83,9 +84,10 @@ async def test_reuse_and_revocation_are_recorded(
 ) -> None:
     first = (await audited.token(WEB, code_form(await issue_code(kv)), CONTEXT)).refresh_token
     assert first is not None
-    await audited.token(WEB, refresh_form(first), CONTEXT)
+    no_grace = replace(WEB, refresh_grace=0)
+    await audited.token(no_grace, refresh_form(first), CONTEXT)
     with pytest.raises(InvalidGrant):
-        await audited.token(WEB, refresh_form(first), CONTEXT)  # reuse: the family is revoked
+        await audited.token(no_grace, refresh_form(first), CONTEXT)  # reuse: the family is revoked
     revocation = RevocationService(
         refresh_tokens=audited.refresh_tokens,
         kv=kv,

@@ -16,6 +16,7 @@ from frmr_sso.login.mapping import (
     snils_hash,
 )
 from frmr_sso.oauth.authorization import AuthorizationRequest, validate_authorization_request
+from frmr_sso.oauth.privileged import PRIVILEGED_SCOPES, ROLE_SCOPES
 from frmr_sso.oauth.request import OAuthRequest
 from frmr_sso.registry.snils import Snils
 from tests.support.oauth import CLIENTS, WEB_REDIRECT, client, lookup
@@ -73,3 +74,41 @@ async def test_role_bound_scopes_need_the_client_and_the_role() -> None:
         check_rights(await _request("demo-web", "openid profile"), ())
     finally:
         del CLIENTS[admin_client.client_id]
+
+
+@pytest.mark.parametrize(
+    ("scope", "roles", "refused"),
+    [
+        ("openid admin audit.read", (), ("admin", "audit.read")),  # the client's registration is not enough
+        ("openid admin audit.read", ("sso_admin",), ("audit.read",)),
+        ("openid admin audit.read", ("sso_admin", "auditor"), ()),
+        ("openid frmr.registry.read", ("registry_admin", "sso_admin", "auditor"), ("frmr.registry.read",)),
+        ("openid frmr.admin", ("registry_admin",), ()),
+        ("openid profile", (), ()),
+    ],
+)
+async def test_privileged_scopes_need_a_role_meant_for_them(
+    scope: str, roles: tuple[str, ...], refused: tuple[str, ...]
+) -> None:
+    privileged_client = client(
+        "ops-app", redirect_uris=(WEB_REDIRECT,),
+        scopes=("openid", "profile", "admin", "audit.read", "frmr.registry.read", "frmr.admin"),
+    )
+    CLIENTS[privileged_client.client_id] = privileged_client
+    try:
+        req = await _request("ops-app", scope)
+        if not refused:
+            check_rights(req, roles)
+            return
+        with pytest.raises(InsufficientRights) as denied:
+            check_rights(req, roles)
+        assert denied.value.scopes == refused
+    finally:
+        del CLIENTS[privileged_client.client_id]
+
+
+def test_every_role_maps_only_to_declared_privileged_scopes() -> None:
+    assert set(PRIVILEGED_SCOPES) >= {"admin", "audit.read", "frmr.registry.read"}
+    for scopes in ROLE_SCOPES.values():
+        assert scopes <= set(PRIVILEGED_SCOPES)
+    assert not any("frmr.registry.read" in scopes for scopes in ROLE_SCOPES.values())  # services only

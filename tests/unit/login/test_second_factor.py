@@ -161,7 +161,7 @@ async def test_enrolment_then_code_then_session_with_mfa() -> None:
     )
     assert isinstance(grant, codes.CodeGrant)
     assert grant.acr == MFA_ACR
-    assert grant.amr == ("pwd", "sms", "otp")
+    assert grant.amr == ("pwd", "sms", "otp", "mfa")  # RFC 8176: more than one factor
     assert await step.proceed(pending_id, page.csrf, browser, CONTEXT) == FailurePage(
         Failure.STALE_LOGIN, 400
     )

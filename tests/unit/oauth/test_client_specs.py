@@ -48,6 +48,9 @@ def test_a_valid_spec_has_no_problems() -> None:
         ({"secret": None, "secret_hash": "md5$abc"}, "secret_hash"),
         ({"public": True}, "secret"),
         ({"public": True, "secret": None, "grant_types": ("client_credentials",)}, "grant_types"),
+        ({"refresh_grace": 61}, "refresh_grace"),
+        ({"refresh_grace": -1}, "refresh_grace"),
+        ({"public": True, "secret": None, "refresh_rotation": False}, "refresh_rotation"),
     ],
 )
 def test_each_problem_names_the_client_and_the_field(changes: dict[str, object], field: str) -> None:
@@ -101,6 +104,29 @@ def test_yaml_file_with_plain_and_hashed_secrets(tmp_path: Path) -> None:
     assert emr.scopes == ("openid", "profile")
     assert lab.secret_hash == hashed
     assert lab.secret is None
+
+
+def test_yaml_refresh_policy_per_client(tmp_path: Path) -> None:
+    path = tmp_path / "clients.yaml"
+    path.write_text(
+        "- {client_id: emr, name: EMR, secret: a-long-enough-secret, redirect_uris: [https://emr.example/cb],\n"
+        "   grant_types: [authorization_code, refresh_token], refresh_rotation: false, refresh_grace: 60}\n"
+        "- {client_id: app, name: App, public: true, redirect_uris: [https://app.example/cb]}\n",
+        encoding="utf-8",
+    )
+    emr, app = read_clients_file(path)
+    record = emr.to_record("scrypt$hash")
+    assert (record.refresh_rotation, record.refresh_grace) == (False, 60)
+    assert (app.refresh_rotation, app.refresh_grace) == (True, 5)  # the defaults
+    path.write_text(
+        "- {client_id: emr, name: EMR, secret: a-long-enough-secret, redirect_uris: [https://emr.example/cb],\n"
+        "   refresh_rotation: 'no', refresh_grace: '5'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ClientSpecError) as caught:
+        read_clients_file(path)
+    assert "refresh_rotation: must be true or false" in str(caught.value)
+    assert "refresh_grace: must be a whole number" in str(caught.value)
 
 
 def test_yaml_may_be_a_plain_list(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import yaml
 from frmr_sso.config import ConfigurationError
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.upstream.base import Connector
-from frmr_sso.upstream.config import build_connectors, load_upstreams, parse_upstreams
+from frmr_sso.upstream.config import OidcEntry, build_connectors, load_upstreams, parse_upstreams
 from frmr_sso.upstream.esia import EsiaConnector
 from frmr_sso.upstream.esia_signer import GostSecretSigner, RsaSecretSigner
 from frmr_sso.upstream.oidc import OidcConnector
@@ -133,6 +133,8 @@ def test_mapping_form_and_empty_file(keys_dir: Path) -> None:
         ([esia(), oidc(scopes=["profile"])], "upstreams[1] 'partner': scopes"),
         ([esia(), oidc(client_secret=None)], "exactly one of client_secret and client_secret_env"),
         ([esia(), oidc(issuer="idp.example")], "upstreams[1] 'partner': issuer"),
+        ([oidc(trusted=True)], "either trusted: true or claims.trusted"),
+        ([oidc(trusted="yes please")], "upstreams[0] 'partner': trusted"),
         ([esia(), esia()], "connector names must be unique: esia"),
         ([{"type": "esia"}], "upstreams[0]: name: Field required"),
         (["text"], "upstreams[0]"),
@@ -143,6 +145,17 @@ def test_validation_names_entry_and_field(entries: list[Any], expected: str) -> 
     assert expected in message, message
     assert "s3cret" not in message
     assert GOST_KEY not in message
+
+
+def test_an_oidc_provider_is_trusted_only_when_the_operator_says_so() -> None:
+    def mapping(**overrides: Any) -> Any:
+        [entry] = parse_upstreams([oidc(**overrides)]).upstreams
+        assert isinstance(entry, OidcEntry)
+        return entry.options().claims
+
+    assert mapping(claims={"snils": "snils"}).provider_trusted is False
+    assert mapping(claims={"snils": "snils"}, trusted=True).provider_trusted is True
+    assert (mapping().trusted, mapping().provider_trusted) == ("verified", False)
 
 
 def test_not_a_list() -> None:

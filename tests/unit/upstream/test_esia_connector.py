@@ -93,6 +93,24 @@ async def test_our_nonce_echoed_is_fine(connector: EsiaConnector, esia: Scripted
 
 
 @pytest.mark.parametrize(
+    ("claims", "amr", "esia_amr"),
+    [
+        ({"amr": "PWD"}, ("pwd",), ("PWD",)),
+        ({"amr": ["PWD", "SMS"]}, ("pwd", "sms", "mfa"), ("PWD", "SMS")),
+        ({"amr": None, "urn:esia:amd": "PWD,DS"}, ("pwd", "hwk", "mfa"), ("PWD", "DS")),
+        ({"amr": "PWD NEW"}, ("pwd",), ("PWD", "NEW")),
+    ],
+)
+async def test_esia_methods_become_rfc_8176_values(
+    connector: EsiaConnector, esia: ScriptedEsia, claims: dict[str, Any], amr: tuple[str, ...],
+    esia_amr: tuple[str, ...],
+) -> None:
+    esia.id_claims.update(claims)  # None: the claim is left out
+    identity = await complete(connector)
+    assert (identity.amr, identity.upstream_amr) == (amr, esia_amr)
+
+
+@pytest.mark.parametrize(
     ("sbj", "person"),
     [
         ({"urn:esia:sbj:lvl": "P", "urn:esia:sbj:is_tru": None}, {}),

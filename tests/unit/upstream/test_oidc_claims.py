@@ -110,7 +110,9 @@ def test_claim_paths() -> None:
 @pytest.mark.parametrize(
     ("mapping", "claims", "expected"),
     [
-        (ClaimsMapping(), {}, (True, "provider")),
+        (ClaimsMapping(), {}, (False, "unverified")),
+        (ClaimsMapping(), {"snils_verified": True}, (False, "unverified")),
+        (ClaimsMapping(provider_trusted=True), {}, (True, "provider")),
         (ClaimsMapping(trusted="verified"), {"verified": True}, (True, "true")),
         (ClaimsMapping(trusted="verified"), {"verified": False}, (False, "false")),
         (ClaimsMapping(trusted="verified"), {}, (False, "absent")),

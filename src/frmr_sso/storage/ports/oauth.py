@@ -27,6 +27,8 @@ class ClientRecord:
     backchannel_logout_uri: str | None = None
     created_at: datetime = field(default_factory=utcnow)
     require_second_factor: bool = False
+    refresh_rotation: bool = True
+    refresh_grace: int = 5  # seconds, 0-60
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,11 @@ class RefreshTokenRepository(Protocol):
         family is ``client_id``'s, live and unexpired, and add the child (its idle expiry capped by the
         family's absolute one), committed when the block exits. The block receives the family, or None
         when nothing was written (unknown, used, expired, revoked, another client's: ``find`` tells)."""
+
+    async def extend(self, token_hash: str, *, idle_expires_at: datetime, now: datetime) -> bool:
+        """A non-rotating token used again: its idle expiry moves to ``idle_expires_at``.
+
+        False when the token is unknown, consumed or already idle-expired (nothing is written)."""
 
     async def revoke_family(self, family_id: str, *, reason: str, at: datetime) -> bool:
         """False when unknown or already revoked."""

@@ -30,6 +30,8 @@ def _row(client: ClientRecord) -> dict[str, Any]:
         "backchannel_logout_uri": client.backchannel_logout_uri,
         "created_at": client.created_at,
         "require_second_factor": client.require_second_factor,
+        "refresh_rotation": client.refresh_rotation,
+        "refresh_grace": client.refresh_grace,
     }
 
 
@@ -48,6 +50,8 @@ def _record(row: sa.Row[Any]) -> ClientRecord:
         backchannel_logout_uri=m["backchannel_logout_uri"],
         created_at=m["created_at"],
         require_second_factor=bool(m["require_second_factor"]),
+        refresh_rotation=bool(m["refresh_rotation"]),
+        refresh_grace=int(m["refresh_grace"]),
     )
 
 

@@ -214,6 +214,20 @@ class SqlRefreshTokenRepository:
                     await conn.execute(refresh_tokens.insert().values(**_token_row(child)))
                 yield consumed
 
+    async def extend(self, token_hash: str, *, idle_expires_at: datetime, now: datetime) -> bool:
+        stmt = (
+            refresh_tokens.update()
+            .where(
+                refresh_tokens.c.token_hash == token_hash,
+                refresh_tokens.c.used_at.is_(None),
+                refresh_tokens.c.idle_expires_at > now,
+            )
+            .values(idle_expires_at=idle_expires_at)
+        )
+        with translate_errors("extending a refresh token"):
+            async with self._engine.begin() as conn:
+                return (await conn.execute(stmt)).rowcount == 1
+
     async def _revoke(self, where: sa.ColumnElement[bool], reason: str, at: datetime) -> int:
         stmt = (
             refresh_families.update()

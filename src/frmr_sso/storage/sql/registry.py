@@ -66,6 +66,11 @@ class SqlRegistryRepository:
         """The whole record (every section) of the person with this SNILS."""
         return await self._read(frmr_persons.c.snils == snils_digits, SECTIONS)
 
+    async def roles_of(self, frmr_id: str) -> tuple[str, ...] | None:
+        """The FRMR roles of ``frmr_id`` as they are now (no sections read); None when unknown."""
+        person = await self._read(frmr_persons.c.frmr_id == frmr_id, ())
+        return None if person is None else tuple(person.roles)
+
     async def get(self, frmr_id: str) -> FrmrPerson | None:
         """The whole record (every section) of ``frmr_id``: the registry's stable read for the API."""
         return await self._read(frmr_persons.c.frmr_id == frmr_id, SECTIONS)

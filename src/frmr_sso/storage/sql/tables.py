@@ -61,6 +61,8 @@ clients = sa.Table(
     sa.Column("backchannel_logout_uri", sa.String(2048), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("require_second_factor", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("refresh_rotation", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("refresh_grace", sa.Integer(), nullable=False, server_default="5"),
 )
 
 signing_keys = sa.Table(

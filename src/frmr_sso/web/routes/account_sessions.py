@@ -130,7 +130,8 @@ async def _end(request: Request, services: LoginServicesDep, *, others: bool) ->
         return render(request, "message.html", status=404, page=NOT_FOUND)
     if sid != session.id:
         return RedirectResponse(PAGE + "?done=one", status_code=303)
-    response = render(request, "logged_out.html")
+    upstream = await services.logout.upstream_redirect(session)  # this browser: the upstream session too
+    response = RedirectResponse(upstream, status_code=303) if upstream else render(request, "logged_out.html")
     response.delete_cookie(SESSION_COOKIE, path="/", secure=services.secure_cookies, httponly=True)
     return response
 

@@ -1,4 +1,5 @@
-"""``GET``/``POST /logout``: OpenID Connect RP-Initiated Logout 1.0 (``LogoutService``)."""
+"""``GET``/``POST /logout``: OpenID Connect RP-Initiated Logout 1.0 (``LogoutService``), and
+``GET /logout/upstream``, where the upstream's logout sends the browser back."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from frmr_sso.login.logout import ConfirmLogout, LoggedOut
 from frmr_sso.login.session import SESSION_COOKIE
+from frmr_sso.login.upstream_logout import RETURN_PATH
 from frmr_sso.oauth.request import Params
 from frmr_sso.registry.labels import technical_reason
 from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, redirect
@@ -17,6 +19,15 @@ router = APIRouter(tags=["login"])
 @router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
 async def logout(request: Request, services: LoginServicesDep) -> Response:
     return await page_on_error(request, lambda: _logout(request, services))
+
+
+@router.get(RETURN_PATH, include_in_schema=False)
+async def back_from_upstream(request: Request, services: LoginServicesDep) -> Response:
+    async def answer() -> Response:
+        target = await services.logout.back_from_upstream(request.query_params.get("k"))
+        return redirect(target) if target else render(request, "logged_out.html")
+
+    return await page_on_error(request, answer)
 
 
 async def _logout(request: Request, services: LoginServices) -> Response:

@@ -22,6 +22,8 @@ WEB = ClientRecord(
     id_token_alg="ES256",
     backchannel_logout_uri="http://127.0.0.1:9999/backchannel",
     created_at=CREATED,
+    refresh_rotation=False,
+    refresh_grace=30,
 )
 SPA = ClientRecord(
     client_id="demo-spa", name="SPA", redirect_uris=("http://127.0.0.1:9998/callback",), public=True
@@ -46,6 +48,7 @@ async def test_public_client_defaults(repo: SqlClientRepository) -> None:
     assert stored.public is True
     assert stored.secret_hash is None
     assert stored.created_at.tzinfo is UTC
+    assert (stored.refresh_rotation, stored.refresh_grace) == (True, 5)
 
 
 async def test_get_unknown_client(repo: SqlClientRepository) -> None:

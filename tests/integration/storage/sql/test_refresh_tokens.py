@@ -80,6 +80,21 @@ async def test_rotation_consumes_the_parent_once(repo: SqlRefreshTokenRepository
     assert await repo.find("c".ljust(64, "0")) is None
 
 
+async def test_extend_moves_the_idle_expiry_of_a_live_token_only(repo: SqlRefreshTokenRepository) -> None:
+    fam = family()
+    await repo.create_family(fam, token(fam.id, "a"))
+    a, later = "a".ljust(64, "0"), NOW + timedelta(days=8)
+    assert await repo.extend(a, idle_expires_at=later, now=NOW + timedelta(days=1)) is True
+    found = await repo.find(a)
+    assert found is not None
+    assert found[0].idle_expires_at == later
+    assert await repo.extend(a, idle_expires_at=later, now=later) is False  # idle-expired by then
+    async with repo.rotate(a, token(fam.id, "b", parent="a"), now=NOW) as consumed:
+        assert consumed
+    assert await repo.extend(a, idle_expires_at=later, now=NOW) is False  # consumed
+    assert await repo.extend("f" * 64, idle_expires_at=later, now=NOW) is False  # unknown
+
+
 async def test_a_failure_inside_the_rotation_block_rolls_it_back(repo: SqlRefreshTokenRepository) -> None:
     fam = family()
     await repo.create_family(fam, token(fam.id, "a"))
