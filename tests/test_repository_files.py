@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,3 +120,26 @@ def test_readme_documents_make_targets() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme
     assert "make test" in readme
+
+
+def test_the_project_cites_only_its_own_documents() -> None:
+    """Comments and documents name files of this repository, never notes kept outside it."""
+    outside = re.compile(r"\b(DESIGN|ESIA|STYLE)\.md\b")
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=30
+    ).stdout.split()
+    citing = []
+    for name in tracked:
+        path = ROOT / name
+        if path.suffix not in {".py", ".md", ".yaml", ".yml", ".toml", ".html", ".txt", ".sh", ".cfg"}:
+            continue
+        if name == "tests/test_repository_files.py" or not path.is_file():
+            continue
+        if outside.search(path.read_text(encoding="utf-8", errors="replace")):
+            citing.append(name)
+    assert citing == []
+
+
+def test_the_documents_the_readme_points_to_exist() -> None:
+    for doc in ("docs/architecture.md", "docs/esia.md", "docs/operations.md", "CHANGELOG.md"):
+        assert (ROOT / doc).is_file(), doc

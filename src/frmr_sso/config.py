@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     session_absolute_ttl: int = Field(default=10 * 3600, ge=60)
     login_transaction_ttl: int = Field(default=600, ge=60)
 
-    # Lockout (DESIGN.md "Security policy"): per subject, per client and per IP.
+    # Lockout (README "Broker settings"): per subject, per (client, address) and per address.
     lockout_max_failures: int = Field(default=5, ge=1, le=1000)
     lockout_ip_max_failures: int = Field(default=100, ge=1, le=100_000)
     lockout_base_wait: int = Field(default=60, ge=1)

@@ -1,4 +1,4 @@
-"""Per-IP rate limits on the login and protocol endpoints (DESIGN.md "Security policy").
+"""Per-IP rate limits on the login and protocol endpoints.
 
 One atomic ``incr`` per request in a fixed one-minute window per client IP and
 endpoint group. Over the limit: 429 with ``Retry-After``, as JSON in the style
