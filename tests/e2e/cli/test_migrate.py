@@ -36,3 +36,23 @@ def test_a_database_that_cannot_be_reached_is_one_line(tmp_path: Path) -> None:
     line = one_line_error(run(env, "migrate", cwd=tmp_path), 1)
     assert line.startswith("frmr-sso: FRMR_SSO_DATABASE_URL: database migration failed: ")
     assert f"Connect call failed ('127.0.0.1', {port})" in line
+
+
+def test_migrate_to_a_named_revision_goes_down_and_up_again(tmp_path: Path, database_url: str) -> None:
+    env = clean_env(FRMR_SSO_MODE="demo", FRMR_SSO_DATABASE_URL=database_url)
+    assert run(env, "migrate", cwd=tmp_path).returncode == 0
+    down = run(env, "migrate", "--to", "0007", cwd=tmp_path)
+    assert down.returncode == 0, down.stderr
+    assert down.stdout.strip() == "database schema downgraded to revision 0007"
+    same = run(env, "migrate", "--to", "0007", cwd=tmp_path)
+    assert same.stdout.strip() == "database schema already at revision 0007"
+    if database_url.startswith("sqlite"):
+        with sqlite3.connect(database_url.split("///", 1)[1]) as db:
+            tables = {row[0] for row in db.execute("select name from sqlite_master where type='table'")}
+            [(version,)] = db.execute("select version_num from alembic_version").fetchall()
+        assert version == "0007"
+        assert "statements" not in tables  # 0008 made it; its downgrade dropped it
+    up = run(env, "migrate", cwd=tmp_path)
+    assert up.returncode == 0, up.stderr
+    unknown = one_line_error(run(env, "migrate", "--to", "9999", cwd=tmp_path))
+    assert unknown.startswith("frmr-sso: argument --to: unknown revision '9999' (known: 0001, ")

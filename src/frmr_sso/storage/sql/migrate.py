@@ -69,6 +69,40 @@ def downgrade(database_url: str, revision: str) -> None:
         command.downgrade(alembic_config(database_url), revision)
 
 
+def known_revisions() -> tuple[str, ...]:
+    """Every revision of the scripts, oldest first (one linear history)."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    return tuple(reversed([revision.revision for revision in script.walk_revisions()]))
+
+
+def migrate_to(database_url: str, revision: str) -> str:
+    """Upgrade or downgrade to ``revision`` (``head``: the newest): ``upgraded``, ``downgraded`` or
+    ``unchanged``. A downgrade runs the scripts' own ``downgrade`` steps, newest first."""
+    _refuse_running_loop("migrate_to")
+    order = known_revisions()
+    target = order[-1] if revision == "head" else revision
+    if target not in order:
+        raise ValueError(f"unknown revision {revision!r} (known: {', '.join(order)})")
+    current = asyncio.run(_recorded(database_url))
+    at = max((order.index(r) for r in current if r in order), default=-1)
+    wanted = order.index(target)
+    if wanted < at:
+        downgrade(database_url, target)
+        return "downgraded"
+    upgrade(database_url, target)
+    return "upgraded" if wanted > at else "unchanged"
+
+
+async def _recorded(database_url: str) -> frozenset[str]:
+    from frmr_sso.storage.sql.engine import create_engine
+
+    engine = create_engine(database_url)
+    try:
+        return await current_revisions(engine)
+    finally:
+        await engine.dispose()
+
+
 async def upgrade_in_thread(database_url: str, revision: str = "head") -> None:
     await asyncio.to_thread(upgrade, database_url, revision)
 
