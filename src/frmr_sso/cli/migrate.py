@@ -31,8 +31,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             print("database schema is up to date")
         else:
             done = migrate_to(settings.database_url, args.to)
-            said = f"already at revision {args.to}" if done == "unchanged" else f"{done} to revision {args.to}"
-            print(f"database schema {said}")
+            said = "already at" if done == "unchanged" else f"{done} to"
+            print(f"database schema {said} revision {args.to}")
     except StorageError as exc:
         return fail(f"FRMR_SSO_DATABASE_URL: {exc} ({cause(exc)})")
     return 0
