@@ -1,6 +1,6 @@
 """What the protocol core needs from the rest of the broker, as small Protocols.
 
-``bootstrap.py`` passes the real implementations: ``oidc.keys.KeyRing`` is a
+``bootstrap`` passes the real implementations: ``oidc.keys.KeyRing`` is a
 ``JwtSigner``; ``oauth.jwt_verify.KeyLookupVerifier`` over
 ``KeyRing.verification_key`` is a ``JwtVerifier``; the client registry's lookup
 is a ``ClientLookup``.

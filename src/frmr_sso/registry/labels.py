@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 
-from frmr_sso.registry.change_requests import STATUS_LABELS as CHANGE_REQUEST_STATUSES
+from frmr_sso.cabinet_backend.change_requests.model import STATUS_LABELS as CHANGE_REQUEST_STATUSES
+from frmr_sso.cabinet_backend.support.model import STATUS_LABELS as SUPPORT_STATUSES
 from frmr_sso.registry.directories import directories
-from frmr_sso.registry.support import STATUS_LABELS as SUPPORT_STATUSES
 
 ENUMS: dict[str, dict[str, str]] = {
     "accreditation_kind": {

@@ -19,11 +19,11 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from frmr_sso.bootstrap import Container
+from frmr_sso.cabinet_backend.base import Worker
 from frmr_sso.oauth.bearer import AccessClaims
 from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest, InvalidToken
 from frmr_sso.oauth.scope import OPENID
 from frmr_sso.oidc.userinfo import load_snapshot
-from frmr_sso.registry.cabinet_base import Worker
 from frmr_sso.web.errors import problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
 

@@ -16,12 +16,12 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from frmr_sso.audit.events import AuditContext
+from frmr_sso.cabinet_backend.base import CodeRefused, Conflict, NotFound
+from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid
+from frmr_sso.cabinet_backend.notifications import NotifierUnavailable
+from frmr_sso.cabinet_backend.support.service import SupportConflict, SupportNotFound
 from frmr_sso.errors import FrmrSsoError
-from frmr_sso.registry.cabinet_base import CodeRefused, Conflict, NotFound
-from frmr_sso.registry.form_fields import FieldError, Invalid
-from frmr_sso.registry.notify import NotifierUnavailable
 from frmr_sso.registry.service_length import InvalidPeriod
-from frmr_sso.registry.support_service import SupportConflict, SupportNotFound
 from frmr_sso.security.person_limits import RateLimited
 from frmr_sso.web import json_limits
 from frmr_sso.web.cabinet_auth import Refused

@@ -1,4 +1,4 @@
-"""FastAPI dependency aliases: routes declare what they need, bootstrap.py provides it."""
+"""FastAPI dependency aliases: routes declare what they need, the composition root (bootstrap) provides it."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from frmr_sso.registry.uploads import MAX_BYTES, Upload, UploadBuffer, UploadRejected
+from frmr_sso.cabinet_backend.change_requests.uploads import MAX_BYTES, Upload, UploadBuffer, UploadRejected
 
 MAX_TEXT = 64 * 1024
 MULTIPART = "multipart/form-data"

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from frmr_sso.registry import change_requests as cr
-from frmr_sso.registry.change_apply import apply_change
+from frmr_sso.cabinet_backend.change_requests import model as cr
+from frmr_sso.cabinet_backend.change_requests.apply import apply_change
+from frmr_sso.cabinet_backend.change_requests.uploads import JPEG, PDF, Upload
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
-from frmr_sso.registry.uploads import JPEG, PDF, Upload
 from frmr_sso.storage.ports import AuditRecord
 from frmr_sso.storage.sql import SqlAuditRepository, SqlRegistryRepository
 from frmr_sso.storage.sql.change_requests import SqlChangeRequestRepository

@@ -12,15 +12,15 @@ import uuid
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from frmr_sso.registry import statements_service as service
-from frmr_sso.registry.statements_service import MAX_PENDING, StatementService
+from frmr_sso.cabinet_backend.statements import service as service
+from frmr_sso.cabinet_backend.statements.service import MAX_PENDING, StatementService
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.security.limiter import RateLimiter
 from frmr_sso.security.person_limits import PersonLimits, RateLimited
 from frmr_sso.storage.ports import KeyValueStore
 from frmr_sso.storage.sql import SqlStatementRepository
-from tests.unit.registry.test_statements import PERSON
-from tests.unit.registry.test_statements_service import Persons
+from tests.unit.cabinet_backend.statements.test_content import PERSON
+from tests.unit.cabinet_backend.statements.test_service import Persons
 
 
 class NeverReady(StatementService):

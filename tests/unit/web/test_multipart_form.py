@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from frmr_sso.registry.uploads import DOCUMENT_TYPES
+from frmr_sso.cabinet_backend.change_requests.uploads import DOCUMENT_TYPES
 from frmr_sso.web.multipart_form import FilePart, FormRefused, read_multipart
 from tests.support import documents
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from frmr_sso.storage.ports.audit import AuditRecord
 
 if TYPE_CHECKING:
-    from frmr_sso.registry import change_requests as _cr
+    from frmr_sso.cabinet_backend.change_requests import model as _cr
+    from frmr_sso.cabinet_backend.change_requests import uploads as _uploads
+    from frmr_sso.cabinet_backend.support import model as _support
     from frmr_sso.registry import models as _models
-    from frmr_sso.registry import support as _support
-    from frmr_sso.registry import uploads as _uploads
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ class StatementRepository(Protocol):
         """Store ``signer`` unless one with its id exists; the stored one either way."""
 
 
-# -- personal cabinet requests (see frmr_sso.registry.change_requests, .support) ---------------------
+# -- personal cabinet requests (see frmr_sso.cabinet_backend.change_requests, .support) ---------------------
 
 
 class ChangeRequestRepository(Protocol):

@@ -16,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from frmr_sso.registry.change_requests import ChangeRequest, DocumentInfo, Section, Status
+from frmr_sso.cabinet_backend.change_requests.model import ChangeRequest, DocumentInfo, Section, Status
+from frmr_sso.cabinet_backend.change_requests.uploads import Upload, new_document_id
 from frmr_sso.registry.models import FrmrPerson
-from frmr_sso.registry.uploads import Upload, new_document_id
 from frmr_sso.storage.errors import translate_errors
 from frmr_sso.storage.ports import AuditRecord
 from frmr_sso.storage.sql.engine import write_transaction

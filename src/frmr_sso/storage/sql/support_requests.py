@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from frmr_sso.registry.support import SupportRequest, SupportStatus, format_number, parse_number
-from frmr_sso.registry.uploads import Upload
+from frmr_sso.cabinet_backend.change_requests.uploads import Upload
+from frmr_sso.cabinet_backend.support.model import SupportRequest, SupportStatus, format_number, parse_number
 from frmr_sso.storage.errors import StorageError, translate_errors
 from frmr_sso.storage.ports import AuditRecord
 from frmr_sso.storage.sql.engine import write_transaction

@@ -17,9 +17,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from frmr_sso.registry.change_requests import ChangeRequest
-from frmr_sso.registry.form_fields import FieldError, Invalid
-from frmr_sso.registry.uploads import DOCUMENT_TYPES
+from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid
+from frmr_sso.cabinet_backend.change_requests.model import ChangeRequest
+from frmr_sso.cabinet_backend.change_requests.uploads import DOCUMENT_TYPES
 from frmr_sso.web import api_docs, json_limits
 from frmr_sso.web.cabinet_auth import worker
 from frmr_sso.web.cabinet_http import (

@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from frmr_sso.registry.change_requests import Status
-from frmr_sso.registry.form_fields import FieldError, Invalid
+from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid
+from frmr_sso.cabinet_backend.change_requests.model import Status
 from frmr_sso.web import api_docs
 from frmr_sso.web.cabinet_auth import reviewer
 from frmr_sso.web.cabinet_http import (

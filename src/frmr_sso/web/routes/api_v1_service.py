@@ -16,9 +16,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from frmr_sso.cabinet_backend.base import NotFound
+from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid, parse_date
 from frmr_sso.registry import accreditation as acc
-from frmr_sso.registry.cabinet_base import NotFound
-from frmr_sso.registry.form_fields import FieldError, Invalid, parse_date
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.service_length import Duration, ServiceLength, service_length
 from frmr_sso.web import api_docs

@@ -17,9 +17,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from frmr_sso.cabinet_backend.statements import service as service
+from frmr_sso.cabinet_backend.statements.content import TITLES, StatementKind
 from frmr_sso.errors import FrmrSsoError
-from frmr_sso.registry import statements_service as service
-from frmr_sso.registry.statements import TITLES, StatementKind
 from frmr_sso.security.person_limits import RateLimited
 from frmr_sso.storage.ports import StatementRecord
 from frmr_sso.web import api_docs, json_limits

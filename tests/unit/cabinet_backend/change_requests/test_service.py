@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime
 import pytest
 
 from frmr_sso.audit.events import AuditContext, Auditor
-from frmr_sso.registry import change_requests as cr
-from frmr_sso.registry.cabinet_base import Conflict, NotFound, Worker
-from frmr_sso.registry.cabinet_service import ChangeRequestService
-from frmr_sso.registry.contact_codes import ContactCodes
-from frmr_sso.registry.form_fields import Invalid
+from frmr_sso.cabinet_backend.base import Conflict, NotFound, Worker
+from frmr_sso.cabinet_backend.change_requests import model as cr
+from frmr_sso.cabinet_backend.change_requests.contact_codes import ContactCodes
+from frmr_sso.cabinet_backend.change_requests.form_fields import Invalid
+from frmr_sso.cabinet_backend.change_requests.service import ChangeRequestService
+from frmr_sso.cabinet_backend.change_requests.uploads import PDF, Upload
+from frmr_sso.cabinet_backend.notifications import DevOutbox, NotifierUnavailable, UnavailableNotifier
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
-from frmr_sso.registry.notify import DevOutbox, NotifierUnavailable, UnavailableNotifier
-from frmr_sso.registry.uploads import PDF, Upload
 from frmr_sso.security.limiter import Lockout, RateLimiter
 from frmr_sso.security.lockout import LockoutPolicy
 from frmr_sso.security.person_limits import PersonLimits, RateLimited

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from frmr_sso.registry.form_fields import FieldError, Invalid, Spec, validate
+from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid, Spec, validate
 
 ANSWER_WITHIN = timedelta(hours=24)
 ESCALATE_AFTER = timedelta(hours=72)

@@ -1,4 +1,4 @@
-"""Builds the cabinet request services (change requests, contact codes, support) for bootstrap.py."""
+"""The cabinet back end's services (change requests, contact codes, support), for the composition root."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
+from frmr_sso.cabinet_backend.base import PersonReader
+from frmr_sso.cabinet_backend.change_requests.contact_codes import ContactCodes
+from frmr_sso.cabinet_backend.change_requests.service import ChangeRequestService
+from frmr_sso.cabinet_backend.notifications import DevOutbox, Notifier, UnavailableNotifier
+from frmr_sso.cabinet_backend.support.service import SupportService
 from frmr_sso.config import Settings
-from frmr_sso.registry.cabinet_base import PersonReader
-from frmr_sso.registry.cabinet_service import ChangeRequestService
-from frmr_sso.registry.contact_codes import ContactCodes
-from frmr_sso.registry.notify import DevOutbox, Notifier, UnavailableNotifier
-from frmr_sso.registry.support_service import SupportService
 from frmr_sso.security.crypto import SecretKeys
 from frmr_sso.security.limiter import Lockout, RateLimiter
 from frmr_sso.security.services import namespace, person_limits, policies

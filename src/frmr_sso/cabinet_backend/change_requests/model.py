@@ -19,8 +19,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid, Spec, validate
 from frmr_sso.registry.directories import directories
-from frmr_sso.registry.form_fields import FieldError, Invalid, Spec, validate
 
 MAX_DOCUMENTS = 5
 MAX_REASON = 1000

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from frmr_sso.registry.form_fields import Invalid
-from frmr_sso.registry.support import (
+from frmr_sso.cabinet_backend.change_requests.form_fields import Invalid
+from frmr_sso.cabinet_backend.support.model import (
     SupportRequest,
     SupportStatus,
     format_number,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import re
 
-from frmr_sso.registry.contact_codes import ContactCodes
-from frmr_sso.registry.notify import Channel, DevOutbox
+from frmr_sso.cabinet_backend.change_requests.contact_codes import ContactCodes
+from frmr_sso.cabinet_backend.notifications import Channel, DevOutbox
 from frmr_sso.security.limiter import Lockout
 from frmr_sso.security.lockout import LockoutPolicy
 from frmr_sso.storage.kv.memory import MemoryKV

@@ -23,12 +23,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from frmr_sso.audit.events import AuditContext, Auditor, Event
+from frmr_sso.cabinet_backend.statements.content import SHORT_TITLES, StatementKind, build_statement
+from frmr_sso.cabinet_backend.statements.pdf import render_pdf
+from frmr_sso.cabinet_backend.statements.signing import PdfSigner, ServiceIdentity, new_service_identity
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.ru_format import DEFAULT_ZONE, zone
-from frmr_sso.registry.statements import SHORT_TITLES, StatementKind, build_statement
-from frmr_sso.registry.statements_pdf import render_pdf
-from frmr_sso.registry.statements_signing import PdfSigner, ServiceIdentity, new_service_identity
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.security.person_limits import PersonLimits
 from frmr_sso.storage.errors import StorageError

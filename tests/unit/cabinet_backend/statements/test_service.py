@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from frmr_sso.audit.events import AuditContext, Auditor
-from frmr_sso.registry import statements_service as service
+from frmr_sso.cabinet_backend.statements import service as service
+from frmr_sso.cabinet_backend.statements.service import StatementService
 from frmr_sso.registry.models import FrmrPerson
-from frmr_sso.registry.statements_service import StatementService
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.ports import StatementRecord, StatementSignerRecord
 from tests.support.pdf_signatures import check_signature, pdf_text
+from tests.unit.cabinet_backend.statements.test_content import PERSON
 from tests.unit.login.fakes import ListAudit
-from tests.unit.registry.test_statements import PERSON
 
 
 class MemoryStatements:

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from frmr_sso.registry import change_requests as cr
-from frmr_sso.registry.change_apply import apply_change
-from frmr_sso.registry.form_fields import Invalid
+from frmr_sso.cabinet_backend.change_requests import model as cr
+from frmr_sso.cabinet_backend.change_requests.apply import apply_change
+from frmr_sso.cabinet_backend.change_requests.form_fields import Invalid
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
 
 TODAY = date(2026, 11, 26)

@@ -5,11 +5,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from frmr_sso.cabinet_backend.statements.content import StatementKind, build_statement, full_name
+from frmr_sso.cabinet_backend.statements.pdf import render_pdf
+from frmr_sso.cabinet_backend.statements.signing import PdfSigner, new_service_identity
 from frmr_sso.registry.demo import load_demo_persons
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
-from frmr_sso.registry.statements import StatementKind, build_statement, full_name
-from frmr_sso.registry.statements_pdf import render_pdf
-from frmr_sso.registry.statements_signing import PdfSigner, new_service_identity
 from tests.support.pdf_signatures import check_signature, pdf_text, tampered
 
 ISSUED = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)

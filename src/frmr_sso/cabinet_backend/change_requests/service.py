@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from frmr_sso.audit.events import FAILURE, INFO, SUCCESS, AuditContext, Auditor, Event
-from frmr_sso.registry import change_requests as cr
-from frmr_sso.registry.cabinet_base import CodeRefused, Conflict, NotFound, PersonReader, Worker, audit_record
-from frmr_sso.registry.change_apply import apply_change, check_record_ids
-from frmr_sso.registry.contact_codes import ContactCodes
-from frmr_sso.registry.form_fields import FieldError, Invalid
+from frmr_sso.cabinet_backend.base import CodeRefused, Conflict, NotFound, PersonReader, Worker, audit_record
+from frmr_sso.cabinet_backend.change_requests import model as cr
+from frmr_sso.cabinet_backend.change_requests.apply import apply_change, check_record_ids
+from frmr_sso.cabinet_backend.change_requests.contact_codes import ContactCodes
+from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid
+from frmr_sso.cabinet_backend.change_requests.uploads import Upload
+from frmr_sso.cabinet_backend.notifications import Channel
 from frmr_sso.registry.models import FrmrPerson
-from frmr_sso.registry.notify import Channel
-from frmr_sso.registry.uploads import Upload
 from frmr_sso.security.person_limits import PersonLimits
 from frmr_sso.storage.ports import AuditRecord, ChangeRequestRepository
 

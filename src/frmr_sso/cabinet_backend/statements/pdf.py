@@ -1,11 +1,11 @@
-"""Draws ``StatementContent`` as an A4 PDF with fpdf2, in DejaVu Sans (shipped in ``registry/fonts``).
+"""Draws ``StatementContent`` as an A4 PDF with fpdf2, in DejaVu Sans (shipped in ``fonts/``).
 
 Each section's label/value rows are a table (fpdf2's ``table()``): a row is as
 tall as its longest cell, so a wrapped organisation name pushes the next row
 down instead of running over it; text is left-aligned.
 
 The font files come from the DejaVu project under the Bitstream Vera licence
-(``registry/fonts/LICENSE``); they carry the Cyrillic glyphs the statements need
+(``cabinet_backend/statements/fonts/LICENSE``); they carry the Cyrillic glyphs the statements need
 and are embedded (subset) in every PDF, so the text extracts as Unicode.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import TableBordersLayout
 
-from frmr_sso.registry.statements import StatementContent, ru_date
+from frmr_sso.cabinet_backend.statements.content import StatementContent, ru_date
 
 FONTS = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from frmr_sso.audit.events import SUCCESS, AuditContext, Event
-from frmr_sso.registry.cabinet_base import audit_record
-from frmr_sso.registry.support import TRANSITIONS, SupportRequest, SupportStatus, validate_form
-from frmr_sso.registry.uploads import Upload
+from frmr_sso.cabinet_backend.base import audit_record
+from frmr_sso.cabinet_backend.change_requests.uploads import Upload
+from frmr_sso.cabinet_backend.support.model import TRANSITIONS, SupportRequest, SupportStatus, validate_form
 from frmr_sso.storage.ports import AuditRecord, SupportRequestRepository
 
 

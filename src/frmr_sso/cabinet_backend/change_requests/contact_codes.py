@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from frmr_sso.registry.notify import Channel, Notifier
+from frmr_sso.cabinet_backend.notifications import Channel, Notifier
 from frmr_sso.security.limiter import Locked, Lockout
 from frmr_sso.security.lockout import LockStatus
 from frmr_sso.storage.ports import KeyValueStore

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from frmr_sso.registry.uploads import (
+from frmr_sso.cabinet_backend.change_requests.uploads import (
     DOCUMENT_TYPES,
     JPEG,
     PDF,

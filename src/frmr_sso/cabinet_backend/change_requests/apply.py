@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from frmr_sso.registry.change_requests import ChangeRequest, Section
+from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid
+from frmr_sso.cabinet_backend.change_requests.model import ChangeRequest, Section
 from frmr_sso.registry.directories import directories
-from frmr_sso.registry.form_fields import FieldError, Invalid
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
 from frmr_sso.registry.sections import Education
 

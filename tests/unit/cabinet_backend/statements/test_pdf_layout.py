@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from frmr_sso.cabinet_backend.statements.content import StatementKind, build_statement
+from frmr_sso.cabinet_backend.statements.pdf import render_pdf
 from frmr_sso.registry.demo import load_demo_persons
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
 from frmr_sso.registry.ru_format import zone
 from frmr_sso.registry.sections import Course
-from frmr_sso.registry.statements import StatementKind, build_statement
-from frmr_sso.registry.statements_pdf import render_pdf
 
 ARTEFACTS = Path(os.environ.get("FRMR_SSO_TEST_ARTIFACTS") or Path(__file__).parents[3] / "artefacts")
 ISSUED = datetime(2026, 11, 26, 21, 30, tzinfo=UTC)  # 27.11.2026 00:30 in Moscow
@@ -136,7 +136,7 @@ def test_no_text_runs_over_other_text(variant: str, tmp_path: Path) -> None:
 def test_the_overlap_check_sees_text_drawn_over_text(tmp_path: Path) -> None:
     from fpdf import FPDF
 
-    from frmr_sso.registry.statements_pdf import FAMILY, FONTS
+    from frmr_sso.cabinet_backend.statements.pdf import FAMILY, FONTS
 
     pdf = FPDF()
     pdf.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
 from frmr_sso.audit.writer import BatchingAuditWriter
+from frmr_sso.bootstrap.cabinet_backend import CabinetRequests, build_cabinet_requests
 from frmr_sso.cabinet.mount import demo_cabinet_client
-from frmr_sso.cabinet_requests_wiring import CabinetRequests, build_cabinet_requests
+from frmr_sso.cabinet_backend.statements.service import StatementService
 from frmr_sso.config import Settings
 from frmr_sso.login.account_second_factor import AccountSecondFactor
 from frmr_sso.login.backchannel import BackchannelLogout
@@ -39,7 +40,6 @@ from frmr_sso.oidc.userinfo import UserInfoService
 from frmr_sso.registry.access import RegistryAccess
 from frmr_sso.registry.api import RegistryApi
 from frmr_sso.registry.demo import seed_demo_registry
-from frmr_sso.registry.statements_service import StatementService
 from frmr_sso.security.crypto import FieldCipher, SecretKeys
 from frmr_sso.security.second_factor import TotpCredentials
 from frmr_sso.security.services import Security, build_security, namespace, person_limits

@@ -1,0 +1,1 @@
+"""Change requests: a worker proposes a correction of their FRMR record, an administrator decides."""

@@ -1,0 +1,1 @@
+"""Statements: the FRMR extract and the certificate of professional activity as signed PDF documents."""

@@ -1,0 +1,1 @@
+"""Support requests: filed by anyone, answered by the support desk within its deadlines."""
