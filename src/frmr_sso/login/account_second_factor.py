@@ -67,12 +67,10 @@ class AccountSecondFactor:
     async def submit(
         self, session_cookie: str | None, csrf: str | None, code: str, context: AuditContext
     ) -> AccountOutcome:
-        session = await self._sessions.get(session_cookie)
-        if session is None:
-            return Refused("not_signed_in")
-        draft = await self._draft(session.id)
-        if draft is None or csrf is None or not hmac.compare_digest(draft["csrf"].encode(), csrf.encode()):
-            return Refused("stale")
+        posted = await self._posted(session_cookie, csrf)
+        if isinstance(posted, Refused):
+            return posted
+        session, draft = posted
         if await self._guarded(session):
             return Refused("needs_second_factor")
         subject, secret = session.subject, draft["secret"]
@@ -113,12 +111,10 @@ class AccountSecondFactor:
         self, session_cookie: str | None, csrf: str | None, context: AuditContext
     ) -> AccountOutcome:
         """Ten new recovery codes for a person with an authenticator who used it in this session."""
-        session = await self._sessions.get(session_cookie)
-        if session is None:
-            return Refused("not_signed_in")
-        draft = await self._draft(session.id)
-        if draft is None or csrf is None or not hmac.compare_digest(draft["csrf"].encode(), csrf.encode()):
-            return Refused("stale")
+        posted = await self._posted(session_cookie, csrf)
+        if isinstance(posted, Refused):
+            return posted
+        session, draft = posted
         if not SecondFactorPolicy.satisfied(session):
             return Refused("needs_second_factor")
         codes = await self._credentials.replace_recovery_codes(session.subject)
@@ -129,6 +125,18 @@ class AccountSecondFactor:
             details={"where": "account", "recovery_codes": len(codes)},
         )  # fmt: skip
         return RecoveryCodes("", draft["csrf"], tuple(codes))
+
+    async def _posted(
+        self, session_cookie: str | None, csrf: str | None
+    ) -> tuple[SsoSession, dict[str, Any]] | Refused:
+        """The live session and the page's draft a form was posted from, its CSRF token checked."""
+        session = await self._sessions.get(session_cookie)
+        if session is None:
+            return Refused("not_signed_in")
+        draft = await self._draft(session.id)
+        if draft is None or csrf is None or not hmac.compare_digest(draft["csrf"].encode(), csrf.encode()):
+            return Refused("stale")
+        return session, draft
 
     async def _guarded(self, session: SsoSession) -> bool:
         """An enrolled person whose session did not pass the second factor may not replace it."""
