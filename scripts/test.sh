@@ -223,7 +223,7 @@ if [[ -t 1 ]]; then export PY_COLORS=1; fi
 start_suite() {
     local name=$1
     shift
-    { env "$@" FRMR_SSO_TEST_ARTEFACTS="artefacts/$name" "$PY" -m pytest "${PYTEST_ARGS[@]}" \
+    { env "$@" FRMR_SSO_TEST_ARTEFACTS="artefacts/$name" "$PY" -m pytest --durations=15 "${PYTEST_ARGS[@]}" \
         >"$TMP/pytest-$name.log" 2>&1; echo $? >"$TMP/pytest-$name.rc"; } &
     SUITE_PIDS+=("$!")
 }
