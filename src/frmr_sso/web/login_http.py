@@ -27,8 +27,13 @@ from frmr_sso.login.transaction import BROWSER_COOKIE
 from frmr_sso.web.body_limit import BodyTooLarge
 from frmr_sso.web.client_ip import client_ip
 from frmr_sso.web.deps import container_of
-from frmr_sso.web.pages import SECURITY_HEADERS, failure_page, render, request_id
+from frmr_sso.web.pages import SECURITY_HEADERS, PageText, failure_page, render, request_id
 
+MALFORMED_FORM = PageText(
+    "Некорректная форма",
+    "Браузер или приложение отправили форму, которую нельзя прочитать.",
+    "Вернитесь назад, обновите страницу и отправьте форму снова.",
+)
 log = logging.getLogger(__name__)
 
 
@@ -112,9 +117,9 @@ async def page_on_error(request: Request, step: Callable[[], Awaitable[Response]
         return await step()
     except BodyTooLarge:
         raise  # answered 413 by ``web/body_limit.py``
-    except HTTPException as exc:
+    except HTTPException as exc:  # the framework refused the form (no multipart boundary, too many fields)
         status = exc.status_code if 400 <= exc.status_code < 500 else 400
-        return failure_page(request, FailurePage(Failure.INVALID_REQUEST, status, detail=str(exc.detail)))
+        return render(request, "message.html", status=status, page=MALFORMED_FORM, detail=str(exc.detail))
     except Exception:
         log.exception("a login step failed")
         return failure_page(request, FailurePage(Failure.INTERNAL_ERROR, 500))

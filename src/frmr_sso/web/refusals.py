@@ -10,7 +10,8 @@
 A public client's refresh token reused outside its grace window (its family just revoked) also
 ends the SSO session of the login it came from: the token leaked, so may have the session (RFC 9700
 §4.14.2). A confidential client authenticates, so its reuse revokes that one family only.
-The refusal names whether the refresh use case ended that session (``session_ended``).
+The refusal of a public client's reuse names whether the refresh use case ended that session
+(``session_ended``).
 
 A record names the endpoint, the RFC error code and its description (fixed texts of the core:
 never a token, code or secret), the client when it is a registered one, the ``grant_type``, and for
@@ -70,7 +71,7 @@ class Refusals:
             details["grant_type"] = self._form_value("grant_type")
         event = Event.BEARER_REFUSED if bearer else Event.TOKEN_REFUSED
         try:
-            if isinstance(exc, RefreshReused):
+            if isinstance(exc, RefreshReused) and exc.ends_session:  # a public client's reuse
                 details["session_ended"] = exc.session_ended  # the refresh use case ended it
             client_id = await self._client_id()
             digest = self.container.security.bearer_refusals

@@ -338,3 +338,16 @@ def find_link(html: str, text: str) -> str:
         if label.strip() == text:
             return unescape(href)
     raise AssertionError(f"no link {text!r}")
+
+
+async def through_esia_logout(rig: Rig, answer: httpx.Response) -> httpx.Response:
+    """The broker's logout answer → ESIA's ``/idp/ext/Logout`` → the broker's return: the last answer."""
+    assert answer.status_code == 302, answer.text
+    to_esia = answer.headers["location"]
+    assert to_esia.startswith(rig.mock.url("/idp/ext/Logout?")), to_esia
+    return_to = query(to_esia)["redirect_url"]
+    assert return_to.startswith(f"{rig.broker}/logout/upstream?k=")
+    esia = await rig.browser.get(to_esia)  # the mock ends its session and sends the browser back
+    assert esia.status_code == 302, esia.text
+    assert esia.headers["location"] == return_to
+    return await rig.browser.get(return_to)

@@ -3,8 +3,6 @@ front-channel trip through ESIA's logout that ends the ESIA session too."""
 
 from __future__ import annotations
 
-import httpx
-
 from tests.e2e.login.support import (
     DOCTOR,
     DOCTOR_PASSWORD,
@@ -15,21 +13,9 @@ from tests.e2e.login.support import (
     assert_page,
     query,
     start,
+    through_esia_logout,
 )
 from tests.support.forms import find_form
-
-
-async def through_esia_logout(rig: Rig, answer: httpx.Response) -> httpx.Response:
-    """The broker's logout answer → ESIA's ``/idp/ext/Logout`` → the broker's return: the last answer."""
-    assert answer.status_code == 302, answer.text
-    to_esia = answer.headers["location"]
-    assert to_esia.startswith(rig.mock.url("/idp/ext/Logout?")), to_esia
-    return_to = query(to_esia)["redirect_url"]
-    assert return_to.startswith(f"{rig.broker}/logout/upstream?k=")
-    esia = await rig.browser.get(to_esia)  # the mock ends its session and sends the browser back
-    assert esia.status_code == 302, esia.text
-    assert esia.headers["location"] == return_to
-    return await rig.browser.get(return_to)
 
 
 async def esia_asks_for_the_password(rig: Rig) -> bool:

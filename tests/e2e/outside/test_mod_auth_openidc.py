@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.login.support import DOCTOR, DOCTOR_PASSWORD, Rig
+from tests.e2e.login.support import DOCTOR, DOCTOR_PASSWORD, Rig, through_esia_logout
 from tests.e2e.outside import apache as httpd
 from tests.e2e.outside.support import register
 
@@ -99,7 +99,7 @@ async def test_login_claims_userinfo_refresh_and_rp_initiated_logout(rig: Rig, a
     assert end_session.startswith(f"{rig.broker}/logout?"), end_session
     assert query(end_session)["post_logout_redirect_uri"] == apache.logged_out
     assert query(end_session)["id_token_hint"]
-    done = await rig.browser.get(end_session)
+    done = await through_esia_logout(rig, await rig.browser.get(end_session))  # ESIA's session ends too
     assert done.status_code == 302, done.text
     assert done.headers["location"].startswith(apache.logged_out)
     assert (await rig.browser.get(apache.protected)).status_code == 302  # Apache's session is gone
@@ -112,7 +112,8 @@ async def test_back_channel_logout_ends_the_apache_session(rig: Rig, apache: htt
     session = await info(rig, apache)
     # the person logs out at the broker itself (another app's logout): Apache learns it only by back channel
     assert any(cookie.startswith("mod_auth_openidc_session") for cookie in rig.browser.cookies)
-    page = await rig.browser.get(f"{rig.broker}/logout", params={"id_token_hint": id_token})
+    answer = await rig.browser.get(f"{rig.broker}/logout", params={"id_token_hint": id_token})
+    page = await through_esia_logout(rig, answer)
     assert page.status_code == 200, page.text
     assert "Вы вышли" in page.text
     delivered = [r for r in await rig.audit_events() if r.event_type == "logout.backchannel_delivered"]

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.e2e.login.support import Rig, assert_page
+from tests.e2e.login.support import Rig
 from tests.e2e.outside.support import Credentials
 
 SPEC = Path(__file__).resolve().parents[3] / "openapi.yaml"
@@ -74,14 +74,6 @@ def test_every_operation_answers_as_documented(case: Case, rig: Rig, tokens: Cre
         valid = authorization(case, tokens)
         if valid is not None:
             case.call_and_validate(headers={"Authorization": valid}, **kwargs)
-
-
-async def test_a_page_form_without_a_multipart_boundary_is_the_invalid_request_page(rig: Rig) -> None:
-    for path in ("/authorize", "/logout"):
-        response = await rig.browser.post(
-            f"{rig.broker}{path}", content=b"x", headers={"Content-Type": "multipart/form-data"}
-        )
-        assert_page(response, 400, "Некорректный запрос на вход")
 
 
 async def test_admin_apis_refuse_a_subject_longer_than_a_subject_id(rig: Rig, tokens: Credentials) -> None:

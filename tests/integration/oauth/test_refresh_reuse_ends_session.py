@@ -1,4 +1,5 @@
-"""A refresh token reused outside its grace window ends the SSO session it came from, auditor or not."""
+"""A public client's refresh token reused outside its grace window ends the SSO session it came from,
+auditor or not; a confidential client's reuse revokes its family only."""
 
 from __future__ import annotations
 
@@ -48,20 +49,22 @@ def session_manager(sessions: SessionStore, engine: AsyncEngine) -> SessionManag
     )
 
 
-@pytest.mark.parametrize("wired", [True, False])
+@pytest.mark.parametrize(("wired", "public"), [(True, True), (False, True), (True, False)])
 async def test_reuse_ends_the_session_without_an_auditor(
-    make_service: Any, kv: KeyValueStore, engine: AsyncEngine, clock: Clock, wired: bool
+    make_service: Any, kv: KeyValueStore, engine: AsyncEngine, clock: Clock, wired: bool, public: bool
 ) -> None:
     sessions = SessionStore(kv, FieldCipher("k" * 32, purpose="sso-session"), idle_ttl=600, absolute_ttl=3600)
     session, cookie = await sessions.create(replace(DRAFT, created_at=int(clock()), last_seen=int(clock())))
     manager = session_manager(sessions, engine)
     end = partial(manager.end_compromised, by="refresh_reuse") if wired else None
-    service: TokenService = make_service(auditor=None, end_session=end, refresh_grace=0)
+    service: TokenService = make_service(auditor=None, end_session=end)
     first = (await login(service, kv, session_id=session.id)).refresh_token
-    await service.token(WEB, refresh_form(first))
-    with pytest.raises(RefreshReused) as reused:  # no grace window: a reuse at once is a leak
-        await service.token(WEB, refresh_form(first), AuditContext(ip="192.0.2.7"))
+    # the same registration as a public client would have: no grace window, so a reuse at once is a leak
+    holder = replace(WEB, public=public, refresh_grace=0)
+    await service.token(holder, refresh_form(first))
+    with pytest.raises(RefreshReused) as reused:
+        await service.token(holder, refresh_form(first), AuditContext(ip="192.0.2.7"))
     assert reused.value.revoked
-    assert reused.value.session_ended is wired
-    assert (await sessions.get(cookie) is None) is wired
-
+    ended = wired and public
+    assert reused.value.session_ended is ended
+    assert (await sessions.get(cookie) is None) is ended
