@@ -11,6 +11,8 @@
 #   scripts/test.sh -q -x tests/unit
 # SKIP_LINT=1 skips ruff and mypy (local iterations only; CI always lints).
 # BACKENDS=embedded runs only the SQLite + memory run and starts no servers (`make test-fast`).
+# TEST_WORKERS=N (default 2) spreads each run over N pytest-xdist workers, a test file per worker at a
+# time (--dist loadfile: a module's servers and fixtures stay in one process); 0 runs each in one process.
 # The last line is "N passed, M failed" (both runs together; M counts failures and
 # errors), with ", K skipped" appended when tests were skipped.
 set -euo pipefail
@@ -223,12 +225,15 @@ if [[ -t 1 ]]; then export PY_COLORS=1; fi
 start_suite() {
     local name=$1
     shift
-    { env "$@" FRMR_SSO_TEST_ARTEFACTS="artefacts/$name" "$PY" -m pytest --durations=15 "${PYTEST_ARGS[@]}" \
+    { env "$@" FRMR_SSO_TEST_ARTEFACTS="artefacts/$name" "$PY" -m pytest --durations=15 "${XDIST[@]}" "${PYTEST_ARGS[@]}" \
         >"$TMP/pytest-$name.log" 2>&1; echo $? >"$TMP/pytest-$name.rc"; } &
     SUITE_PIDS+=("$!")
 }
 
 PYTEST_ARGS=("$@")
+WORKERS=${TEST_WORKERS:-2}
+XDIST=()
+if [[ $WORKERS =~ ^[1-9][0-9]*$ ]]; then XDIST=(-n "$WORKERS" --dist loadfile); fi
 SUITE_PIDS=()
 SUITES=()
 case " $BACKENDS " in *" embedded "*)
