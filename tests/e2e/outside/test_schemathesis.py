@@ -16,10 +16,12 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis import Case
 from schemathesis.checks import CheckFunction, not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -39,6 +41,9 @@ CHECKS: list[CheckFunction] = [
     response_schema_conformance,
 ]
 schema = schemathesis.openapi.from_path(SPEC)
+# One test item per operation, named by it: pytest-xdist sends each worker whole files, and every
+# item must have an id of its own for that (schemathesis' own parametrize gives them all one).
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
 
 
 def authorization(case: Case, tokens: Credentials) -> str | None:
@@ -58,22 +63,27 @@ def authorization(case: Case, tokens: Credentials) -> str | None:
     return f"Bearer {tokens.worker}"
 
 
-@schema.parametrize()
-@settings(
-    max_examples=10,
-    deadline=timedelta(seconds=10),
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
-def test_every_operation_answers_as_documented(case: Case, rig: Rig, tokens: Credentials) -> None:
-    with requests.Session() as session:
-        session.max_redirects = 0
-        kwargs = {"base_url": rig.broker, "session": session, "checks": CHECKS, "timeout": 30,
-                  "allow_redirects": False}
-        case.call_and_validate(**kwargs)
-        valid = authorization(case, tokens)
-        if valid is not None:
-            case.call_and_validate(headers={"Authorization": valid}, **kwargs)
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.label for operation in OPERATIONS])
+def test_every_operation_answers_as_documented(operation: Any, rig: Rig, tokens: Credentials) -> None:
+    @settings(
+        max_examples=10,
+        deadline=timedelta(seconds=10),
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    @given(case=operation.as_strategy())
+    def answers_as_documented(case: Case) -> None:
+        with requests.Session() as session:
+            session.max_redirects = 0
+            kwargs = {"base_url": rig.broker, "session": session, "checks": CHECKS, "timeout": 30,
+                      "allow_redirects": False}
+            case.call_and_validate(**kwargs)
+            valid = authorization(case, tokens)
+            if valid is not None:
+                case.call_and_validate(headers={"Authorization": valid}, **kwargs)
+
+    answers_as_documented()
 
 
 async def test_admin_apis_refuse_a_subject_longer_than_a_subject_id(rig: Rig, tokens: Credentials) -> None:
