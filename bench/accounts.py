@@ -41,7 +41,7 @@ def write_accounts(tmp: Path, count: int) -> tuple[Path, Path]:
 
 def bench_snils(i: int) -> str:
     """A valid SNILS (checksum rule) per bench account: 500-000-000 + i."""
-    from frmr_sso.registry.snils import control_number
+    from frmr_sso.identity.snils import control_number
 
     first_nine = f"{500_000_000 + i:09d}"
     return f"{first_nine[:3]}-{first_nine[3:6]}-{first_nine[6:]} {control_number(first_nine):02d}"
@@ -52,8 +52,8 @@ def seed_registry(database_url: str, count: int) -> None:
     with the broker's own repository (as ``frmr-sso registry import`` would)."""
     from dataclasses import replace
 
+    from frmr_sso.identity.snils import parse_snils
     from frmr_sso.registry.demo import load_demo_persons
-    from frmr_sso.registry.snils import parse_snils
     from frmr_sso.storage.sql import SqlRegistryRepository
     from frmr_sso.storage.sql.engine import create_engine
 

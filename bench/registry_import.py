@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from frmr_sso.identity.snils import control_number
 from frmr_sso.registry.checks import inn_with_control
-from frmr_sso.registry.snils import control_number
 
 ROOT = Path(__file__).resolve().parents[1]
 FRMR_SSO = str(Path(sys.executable).with_name("frmr-sso"))

@@ -71,7 +71,7 @@ FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS g
 
 def snils_of(n: int) -> str:
     """The SNILS digits of generated person ``n`` (the same rule as the SQL above)."""
-    from frmr_sso.registry.snils import control_number
+    from frmr_sso.identity.snils import control_number
 
     digits = f"{SNILS_BASE + n:09d}"
     return f"{digits}{control_number(digits):02d}"

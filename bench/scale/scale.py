@@ -74,8 +74,8 @@ async def timed(calls: list[Callable[[], Awaitable[Any]]]) -> dict[str, float]:
 
 
 async def lookups(database_url: str, persons: int, count: int) -> dict[str, Any]:
+    from frmr_sso.identity.snils import Snils
     from frmr_sso.login.mapping import NoFrmrRecord, find_person
-    from frmr_sso.registry.snils import Snils
     from frmr_sso.storage.sql import SqlRegistryRepository
     from frmr_sso.storage.sql.engine import create_engine
     from frmr_sso.upstream.base import UpstreamIdentity

@@ -20,10 +20,10 @@ async def session_memory(redis_url: str) -> dict[str, Any]:
     import redis.asyncio as aioredis
 
     from frmr_sso.config import load_settings
+    from frmr_sso.identity.snils import Snils
     from frmr_sso.login.mapping import claims_snapshot
-    from frmr_sso.login.session import SessionStore, SsoSession
+    from frmr_sso.login.session_store import SessionStore, SsoSession
     from frmr_sso.registry.demo import load_demo_persons
-    from frmr_sso.registry.snils import Snils
     from frmr_sso.security.crypto import FieldCipher
     from frmr_sso.storage.kv import open_kv
     from frmr_sso.upstream.base import UpstreamIdentity

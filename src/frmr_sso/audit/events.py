@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from frmr_sso.registry.snils import Snils
+from frmr_sso.identity.snils import Snils
 from frmr_sso.storage.ports import AuditRecord
 
 MAX_USER_AGENT = 512

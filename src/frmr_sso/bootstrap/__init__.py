@@ -18,20 +18,17 @@ from frmr_sso.bootstrap.cabinet_backend import CabinetRequests, build_cabinet_re
 from frmr_sso.cabinet.mount import demo_cabinet_client
 from frmr_sso.cabinet_backend.statements.service import StatementService
 from frmr_sso.config import Settings
-from frmr_sso.login.account_second_factor import AccountSecondFactor
 from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.logout import LogoutService
-from frmr_sso.login.second_factor import PendingLogins, SecondFactorGate, SecondFactorPolicy
-from frmr_sso.login.second_factor_step import SecondFactorStep
 from frmr_sso.login.service import LoginService, LoginSettings
-from frmr_sso.login.session import SessionStore
-from frmr_sso.login.sessions import SessionManager
+from frmr_sso.login.session_manager import SessionManager
+from frmr_sso.login.session_store import SessionStore
 from frmr_sso.login.transaction import LoginTransactions
 from frmr_sso.login.upstream_logout import UpstreamLogout
 from frmr_sso.oauth.bearer import BearerValidator
+from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oauth.introspection import IntrospectionService
 from frmr_sso.oauth.jwt_verify import KeyLookupVerifier
-from frmr_sso.oauth.registry import ClientService
 from frmr_sso.oauth.revocation import RevocationService
 from frmr_sso.oauth.tokens import TokenLifetimes, TokenService
 from frmr_sso.oidc.discovery import ProviderMetadata
@@ -40,8 +37,11 @@ from frmr_sso.oidc.userinfo import UserInfoService
 from frmr_sso.registry.access import RegistryAccess
 from frmr_sso.registry.api import RegistryApi
 from frmr_sso.registry.demo import seed_demo_registry
+from frmr_sso.second_factor.credentials import TotpCredentials
+from frmr_sso.second_factor.enrolment import AccountSecondFactor
+from frmr_sso.second_factor.login_step import SecondFactorStep
+from frmr_sso.second_factor.policy import PendingLogins, SecondFactorGate, SecondFactorPolicy
 from frmr_sso.security.crypto import FieldCipher, SecretKeys
-from frmr_sso.security.second_factor import TotpCredentials
 from frmr_sso.security.services import Security, build_security, namespace, person_limits
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.kv import open_kv

@@ -12,8 +12,8 @@ from frmr_sso.config import Settings
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from frmr_sso.oauth.client_service import ClientService
     from frmr_sso.oauth.client_specs import ClientSpec
-    from frmr_sso.oauth.registry import ClientService
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """Exit 0 done; 1 no such client to remove or the store failed; 2 bad options or a taken client_id."""
-    from frmr_sso.oauth.registry import ClientService
+    from frmr_sso.oauth.client_service import ClientService
     from frmr_sso.storage.sql import SqlClientRepository
 
     spec: ClientSpec | None = None

@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from frmr_sso.audit.events import Auditor
     from frmr_sso.bootstrap import build_second_factor
-    from frmr_sso.security.second_factor import reset_second_factor
+    from frmr_sso.second_factor.credentials import reset_second_factor
     from frmr_sso.storage.kv import open_kv
     from frmr_sso.storage.sql import SqlAuditRepository
 

@@ -30,7 +30,7 @@ import httpx
 
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.errors import FrmrSsoError
-from frmr_sso.login.session import SsoSession
+from frmr_sso.login.session_store import SsoSession
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.ports import ClientLookup, JwtSigner
 

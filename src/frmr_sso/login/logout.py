@@ -31,7 +31,7 @@ import jwt
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.jose import JwsError, parse_compact, signature_valid
 from frmr_sso.login.backchannel import BackchannelLogout
-from frmr_sso.login.session import SessionStore, SsoSession, session_id_of
+from frmr_sso.login.session_store import SessionStore, SsoSession, session_id_of
 from frmr_sso.login.upstream_logout import UpstreamLogout
 from frmr_sso.oauth.errors import InvalidRequest
 from frmr_sso.oauth.ports import ClientLookup

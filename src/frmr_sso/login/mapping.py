@@ -15,11 +15,11 @@ import hmac
 from datetime import date
 from typing import Any, Protocol
 
+from frmr_sso.identity.snils import Snils
 from frmr_sso.oauth.authorization import AuthorizationRequest
 from frmr_sso.oauth.privileged import not_covered, privileged
 from frmr_sso.oidc.amr import ESIA_AMR_CLAIM
 from frmr_sso.registry.models import FrmrPerson
-from frmr_sso.registry.snils import Snils
 from frmr_sso.upstream.base import UpstreamIdentity
 
 ESIA_CONNECTOR_KIND = "esia"

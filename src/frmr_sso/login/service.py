@@ -25,12 +25,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
+from frmr_sso.identity.snils import Snils
 from frmr_sso.login import mapping
 from frmr_sso.login.failures import FailureMapper
 from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcome, Redirect, UpstreamChoice
-from frmr_sso.login.second_factor import CONFIRMED_ACR, SecondFactorGate
-from frmr_sso.login.session import SessionStore, SsoSession
-from frmr_sso.login.sessions import SessionManager
+from frmr_sso.login.session_manager import SessionManager
+from frmr_sso.login.session_store import SessionStore, SsoSession
 from frmr_sso.login.transaction import LoginTransactions, is_browser_binding, new_browser_binding
 from frmr_sso.login.upstream_logout import UPSTREAM_ID_TOKEN
 from frmr_sso.oauth import codes
@@ -46,7 +46,7 @@ from frmr_sso.oauth.ports import ClientLookup
 from frmr_sso.oauth.privileged import PERSON_KEY, RoleLookup, privileged
 from frmr_sso.oauth.request import OAuthRequest
 from frmr_sso.oidc.claims import SCOPE_CLAIMS
-from frmr_sso.registry.snils import Snils
+from frmr_sso.second_factor.policy import CONFIRMED_ACR, SecondFactorGate
 from frmr_sso.storage.errors import StorageConflict
 from frmr_sso.storage.ports import KeyValueStore, SubjectRepository
 from frmr_sso.upstream.base import Connector, UpstreamIdentity

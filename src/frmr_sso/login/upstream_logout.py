@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from frmr_sso.login.session import SsoSession
+from frmr_sso.login.session_store import SsoSession
 from frmr_sso.storage.ports import KeyValueStore
 from frmr_sso.upstream.base import Connector, LoggingOutConnector
 

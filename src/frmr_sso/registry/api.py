@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.identity.snils import InvalidSnils, parse_snils
 from frmr_sso.registry.api_json import item_json, person_json
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.sections import SECTIONS
-from frmr_sso.registry.snils import InvalidSnils, parse_snils
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

@@ -11,11 +11,11 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
+from frmr_sso.identity.snils import Snils
 from frmr_sso.registry.directories import directories
 from frmr_sso.registry.labels import label_of
 from frmr_sso.registry.models import Employment, FrmrPerson
 from frmr_sso.registry.sections import SECTIONS
-from frmr_sso.registry.snils import Snils
 
 _KIND_GROUPS = {"education": "education", "postgraduate": "postgraduate", "courses": "course"}
 

@@ -17,10 +17,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from frmr_sso.identity.snils import mask_snils
 from frmr_sso.registry.json_stream import RawRecord, UnreadableFile
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.sections import SECTIONS
-from frmr_sso.registry.snils import mask_snils
 from frmr_sso.registry.validation import InvalidRecord, validate_person
 
 __all__ = ["ImportReport", "InvalidRecord", "PersonBatchWriter", "import_records", "validate_person"]

@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any, TypeVar
 
+from frmr_sso.identity.snils import InvalidSnils, parse_snils
 from frmr_sso.registry import checks
 from frmr_sso.registry.fields import Fields
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.section_readers import READERS
 from frmr_sso.registry.sections import SECTIONS
-from frmr_sso.registry.snils import InvalidSnils, parse_snils
 
 PERSON_KEYS = frozenset(
     {

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
-from frmr_sso.registry.snils import InvalidSnils, Snils
+from frmr_sso.identity.snils import InvalidSnils, Snils
 from frmr_sso.upstream.errors import UpstreamSnilsInvalid, UpstreamSnilsMissing
 
 ConnectorKind = Literal["esia", "oidc"]

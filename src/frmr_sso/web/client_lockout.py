@@ -16,9 +16,9 @@ answer, and a distinct one would tell an attacker the lock is in force.
 from __future__ import annotations
 
 from frmr_sso.audit.events import AuditContext
+from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import InvalidClient
-from frmr_sso.oauth.registry import ClientService
 from frmr_sso.security.services import Security, client_key
 
 _FAILED = "client authentication failed"

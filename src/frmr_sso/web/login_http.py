@@ -22,7 +22,7 @@ from frmr_sso.bootstrap import Container
 from frmr_sso.login.logout import LogoutService
 from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcome
 from frmr_sso.login.service import LoginService
-from frmr_sso.login.session import SESSION_COOKIE, SessionStore
+from frmr_sso.login.session_store import SESSION_COOKIE, SessionStore
 from frmr_sso.login.transaction import BROWSER_COOKIE
 from frmr_sso.web.body_limit import BodyTooLarge
 from frmr_sso.web.client_ip import client_ip

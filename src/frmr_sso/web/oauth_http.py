@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from frmr_sso.audit.events import AuditContext
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.oauth.client_service import ClientService, client_credentials
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import (
     NO_STORE_HEADERS,
@@ -32,7 +33,6 @@ from frmr_sso.oauth.errors import (
     OAuthError,
     TemporarilyUnavailable,
 )
-from frmr_sso.oauth.registry import ClientService, client_credentials
 from frmr_sso.oauth.request import OAuthRequest, Params
 from frmr_sso.security.services import Security
 from frmr_sso.web.client_ip import resolve_client_ip

@@ -30,10 +30,10 @@ from starlette.requests import Request
 
 from frmr_sso.audit.events import FAILURE, AuditContext, Event
 from frmr_sso.jose import unverified_header
+from frmr_sso.oauth.client_service import client_credentials
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import BearerError, OAuthError, TemporarilyUnavailable
 from frmr_sso.oauth.refresh import RefreshReused
-from frmr_sso.oauth.registry import client_credentials
 from frmr_sso.oauth.request import OAuthRequest
 from frmr_sso.web.client_ip import client_ip
 from frmr_sso.web.oauth_http import MAX_CLIENT_ID, BearerMissing

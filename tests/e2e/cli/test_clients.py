@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from frmr_sso.oauth.registry import ClientService
+from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.storage.sql import SqlAuditRepository, SqlClientRepository, create_engine
 from tests.e2e.cli.support import clean_env, ok, one_line_error, run
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from frmr_sso.identity.snils import control_number, format_snils
 from frmr_sso.registry.demo import DEMO_PERSONS_FILE
 from frmr_sso.registry.models import FrmrPerson
-from frmr_sso.registry.snils import control_number, format_snils
 from frmr_sso.storage.sql import SqlRegistryRepository, create_engine
 
 FRMR_SSO = str(Path(sys.executable).with_name("frmr-sso"))

@@ -21,7 +21,7 @@ import httpx
 from frmr_sso.audit.events import Auditor
 from frmr_sso.bootstrap import build_second_factor
 from frmr_sso.config import load_settings
-from frmr_sso.security import totp
+from frmr_sso.second_factor import totp
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.sql import SqlAuditRepository, SqlSubjectRepository, create_engine
 from tests.e2e.cluster.processes import FRMR_SSO, BrokerProcess

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oauth.client_specs import ClientSpec
-from frmr_sso.oauth.registry import ClientService
 from frmr_sso.storage.sql import SqlClientRepository
 from frmr_sso.storage.sql.engine import create_engine
 from tests.e2e.login.support import AsyncOAuth2Client

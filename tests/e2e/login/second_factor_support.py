@@ -9,7 +9,7 @@ from html import unescape
 
 import httpx
 
-from frmr_sso.security import totp
+from frmr_sso.second_factor import totp
 from tests.e2e.login.support import Rig, query
 from tests.support.forms import HtmlForm, find_form
 

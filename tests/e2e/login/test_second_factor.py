@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from frmr_sso.security import totp
+from frmr_sso.second_factor import totp
 from tests.e2e.login.second_factor_support import (
     MFA_ACR,
     REGISTRAR,

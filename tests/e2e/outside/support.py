@@ -15,8 +15,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oauth.client_specs import ClientSpec
-from frmr_sso.oauth.registry import ClientService
 from frmr_sso.storage.sql import SqlClientRepository
 from frmr_sso.storage.sql.engine import create_engine
 from frmr_sso.upstream.esia_signer import RsaSecretSigner

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oauth.client_specs import ClientSpec
-from frmr_sso.oauth.registry import ClientService
 from frmr_sso.storage.ports import AuditRecord
 from frmr_sso.storage.sql import SqlAuditRepository, SqlClientRepository, create_engine
 from tests.e2e.web.provider import SERVICE_ID, SERVICE_SECRET, Provider, basic, running_provider

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import AuditContext, Auditor
 from frmr_sso.login.backchannel import BackchannelLogout
-from frmr_sso.login.session import SessionStore
-from frmr_sso.login.sessions import SessionManager
+from frmr_sso.login.session_manager import SessionManager
+from frmr_sso.login.session_store import SessionStore
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.refresh import RefreshReused
 from frmr_sso.oauth.tokens import TokenService
@@ -25,7 +25,7 @@ from frmr_sso.storage.sql.refresh_tokens import SqlRefreshTokenRepository
 from tests.integration.oauth.conftest import Clock, login, refresh_form
 from tests.support.oauth import ISSUER, WEB, TestSigner
 from tests.unit.login.fakes import ListAudit
-from tests.unit.login.test_session import DRAFT
+from tests.unit.login.test_session_store import DRAFT
 
 
 async def no_client(client_id: str) -> Client | None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frmr_sso.oauth.client_service import ClientService, client_credentials
 from frmr_sso.oauth.client_specs import ClientSpec, ClientSpecError
 from frmr_sso.oauth.errors import InvalidClient
-from frmr_sso.oauth.registry import ClientService, client_credentials
 from frmr_sso.security.secrets import SecretVerifier, hash_secret
 from frmr_sso.storage.errors import StorageConflict, StorageError
 from frmr_sso.storage.ports import ClientRecord

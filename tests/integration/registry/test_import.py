@@ -10,10 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frmr_sso.identity.snils import control_number
 from frmr_sso.registry.checks import inn_with_control
 from frmr_sso.registry.importer import ImportReport, import_records, validate_person
 from frmr_sso.registry.json_stream import read_records
-from frmr_sso.registry.snils import control_number
 from frmr_sso.storage.sql import SqlRegistryRepository, write_transaction
 from frmr_sso.storage.sql.registry_tables import frmr_employments, frmr_persons
 

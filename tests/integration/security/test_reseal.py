@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frmr_sso.bootstrap import Container, build_container
 from frmr_sso.config import Settings, load_settings
 from frmr_sso.oidc.keys import SigningKeyUnavailable
-from frmr_sso.security import totp
+from frmr_sso.second_factor import totp
+from frmr_sso.second_factor.credentials import Verdict
 from frmr_sso.security.crypto import DecryptionError, FieldCipher, SecretKeys
 from frmr_sso.security.reseal import ResealCount, reseal_all, reseal_column
-from frmr_sso.security.second_factor import Verdict
 from frmr_sso.storage.ports.sealed import SealedValue
 from frmr_sso.storage.sql import SqlSecondFactorRepository, SqlSubjectRepository
 from frmr_sso.storage.sql.sealed import SqlSealedColumn, sealed_columns

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from frmr_sso.audit.events import FAILURE, AuditContext, Auditor, Event
-from frmr_sso.registry.snils import Snils
+from frmr_sso.identity.snils import Snils
 from frmr_sso.storage.ports import audit_chain_hash
 from tests.unit.login.fakes import ListAudit
 

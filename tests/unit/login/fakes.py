@@ -14,16 +14,16 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from frmr_sso.audit.events import AuditContext, Auditor
+from frmr_sso.identity.snils import Snils
 from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.outcomes import Outcome, Redirect
 from frmr_sso.login.service import LoginService, LoginSettings
-from frmr_sso.login.session import SessionStore
-from frmr_sso.login.sessions import SessionManager
+from frmr_sso.login.session_manager import SessionManager
+from frmr_sso.login.session_store import SessionStore
 from frmr_sso.login.transaction import LoginTransactions
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.request import OAuthRequest
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
-from frmr_sso.registry.snils import Snils
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.storage.errors import StorageConflict
 from frmr_sso.storage.kv.memory import MemoryKV

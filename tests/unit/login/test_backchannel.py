@@ -18,7 +18,7 @@ from frmr_sso.oauth.clients import Client
 from frmr_sso.storage.ports import ClientRecord
 from tests.support.oauth import ISSUER, TestSigner
 from tests.unit.login.fakes import Clock, ListAudit
-from tests.unit.login.test_session import DRAFT
+from tests.unit.login.test_session_store import DRAFT
 
 
 def _client(client_id: str, uri: str | None, alg: str = "RS256") -> Client:

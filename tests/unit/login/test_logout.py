@@ -8,7 +8,7 @@ import httpx
 from frmr_sso.audit.events import AuditContext, Auditor
 from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.logout import ConfirmLogout, LoggedOut, LogoutRefused, LogoutService, verify_id_token_hint
-from frmr_sso.login.session import SessionStore
+from frmr_sso.login.session_store import SessionStore
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.request import Params
 from frmr_sso.security.crypto import FieldCipher
@@ -16,7 +16,7 @@ from frmr_sso.storage.kv.memory import MemoryKV
 from frmr_sso.storage.ports import ClientRecord
 from tests.support.oauth import ISSUER, TestSigner
 from tests.unit.login.fakes import ListAudit
-from tests.unit.login.test_session import DRAFT
+from tests.unit.login.test_session_store import DRAFT
 
 APP = Client.from_record(
     ClientRecord(

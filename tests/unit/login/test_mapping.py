@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from frmr_sso.identity.snils import Snils
 from frmr_sso.login.mapping import (
     InsufficientRights,
     NoFrmrRecord,
@@ -18,7 +19,6 @@ from frmr_sso.login.mapping import (
 from frmr_sso.oauth.authorization import AuthorizationRequest, validate_authorization_request
 from frmr_sso.oauth.privileged import PRIVILEGED_SCOPES, ROLE_SCOPES
 from frmr_sso.oauth.request import OAuthRequest
-from frmr_sso.registry.snils import Snils
 from tests.support.oauth import CLIENTS, WEB_REDIRECT, client, lookup
 from tests.unit.login.fakes import IDENTITY, PERSON, FakeRegistry
 

@@ -10,13 +10,13 @@ from typing import Any
 import jwt
 
 from frmr_sso.audit.events import AuditContext
+from frmr_sso.identity.snils import Snils
 from frmr_sso.login.outcomes import FailurePage, Redirect
-from frmr_sso.login.second_factor import MFA_ACR
-from frmr_sso.login.second_factor_step import CodeForm, RecoveryCodes, SecondFactorStep
-from frmr_sso.login.session import SsoSession, session_id_of
-from frmr_sso.login.sessions import REPLACED
-from frmr_sso.registry.snils import Snils
-from frmr_sso.security import totp
+from frmr_sso.login.session_manager import REPLACED
+from frmr_sso.login.session_store import SsoSession, session_id_of
+from frmr_sso.second_factor import totp
+from frmr_sso.second_factor.login_step import CodeForm, RecoveryCodes, SecondFactorStep
+from frmr_sso.second_factor.policy import MFA_ACR
 from frmr_sso.storage.ports import AuditRecord
 from frmr_sso.upstream.base import UpstreamIdentity
 from frmr_sso.upstream.errors import UpstreamUnavailable
@@ -31,7 +31,7 @@ from tests.unit.login.fakes import (
     query,
     spa_request,
 )
-from tests.unit.login.test_second_factor import gated
+from tests.unit.second_factor.test_policy import gated
 
 NURSE_SNILS = Snils.parse("345-678-901 23")
 NURSE = replace(IDENTITY, subject="1000300001", snils=NURSE_SNILS, given_name="Анна")

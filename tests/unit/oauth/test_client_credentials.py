@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
+from frmr_sso.oauth.client_service import client_credentials, parse_basic_credentials
 from frmr_sso.oauth.errors import InvalidClient, InvalidRequest
-from frmr_sso.oauth.registry import client_credentials, parse_basic_credentials
 
 
 def basic(user: str, password: str) -> str:

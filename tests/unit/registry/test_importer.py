@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
+from frmr_sso.identity.snils import control_number
 from frmr_sso.registry.demo import DEMO_PERSONS_FILE, person_from_dict
 from frmr_sso.registry.importer import InvalidRecord, import_records, validate_person
 from frmr_sso.registry.json_stream import read_records
 from frmr_sso.registry.models import FrmrPerson, PositionType
-from frmr_sso.registry.snils import control_number
 
 RECORD: dict[str, Any] = {
     "frmr_id": "FRMR-1",

@@ -9,9 +9,9 @@ import pytest
 
 from frmr_sso.bootstrap import _login_settings
 from frmr_sso.config import load_settings
+from frmr_sso.identity.snils import Snils
 from frmr_sso.login.mapping import snils_hash
-from frmr_sso.registry.snils import Snils
-from frmr_sso.security import totp
+from frmr_sso.second_factor import totp
 from frmr_sso.security.crypto import DecryptionError, FieldCipher, SecretKeys
 
 OLD, NEW = "earlier-version-secret-key-0123456789abcdef", "rotated-secret-key-fedcba9876543210-xyz"

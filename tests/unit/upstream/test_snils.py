@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frmr_sso.registry.snils import (
+from frmr_sso.identity.snils import (
     InvalidSnils,
     Snils,
     control_number,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Literal
 
-from frmr_sso.registry.snils import InvalidSnils, Snils
+from frmr_sso.identity.snils import InvalidSnils, Snils
 
 Kind = Literal[
     "id",

@@ -17,11 +17,11 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from frmr_sso.identity.snils import mask_snils
 from frmr_sso.registry.labels import label_of
 from frmr_sso.registry.models import Employment, FrmrPerson
 from frmr_sso.registry.ru_format import decimal, local_time
 from frmr_sso.registry.ru_format import zone as zone_of
-from frmr_sso.registry.snils import mask_snils
 
 
 class StatementKind(StrEnum):

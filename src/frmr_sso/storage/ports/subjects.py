@@ -39,7 +39,7 @@ class SubjectRepository(Protocol):
     async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool: ...
 
 
-# -- the broker's second factor (see frmr_sso.login.second_factor) --------------------------------
+# -- the broker's second factor (see frmr_sso.second_factor.policy) --------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from frmr_sso.login.account_second_factor import AccountOutcome, Refused
-from frmr_sso.login.second_factor_step import CodeForm, LockedOut
-from frmr_sso.login.session import SESSION_COOKIE
+from frmr_sso.login.session_store import SESSION_COOKIE
+from frmr_sso.second_factor.enrolment import AccountOutcome, Refused
+from frmr_sso.second_factor.login_step import CodeForm, LockedOut
 from frmr_sso.web.deps import container_of
 from frmr_sso.web.login_http import audit_context, page_on_error
 from frmr_sso.web.pages import PageText, render

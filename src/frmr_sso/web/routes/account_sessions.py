@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from frmr_sso.bootstrap import Container
 from frmr_sso.errors import FrmrSsoError
-from frmr_sso.login.session import SESSION_COOKIE, SsoSession
-from frmr_sso.login.sessions import SessionManager, SessionView
+from frmr_sso.login.session_manager import SessionManager, SessionView
+from frmr_sso.login.session_store import SESSION_COOKIE, SsoSession
 from frmr_sso.oauth.bearer import AccessClaims
 from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.oauth.resources import ACCOUNT_SESSIONS, SESSIONS_API, api_audience

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.oauth.errors import BearerError, InvalidRequest
-from frmr_sso.security.second_factor import reset_second_factor
+from frmr_sso.second_factor.credentials import reset_second_factor
 from frmr_sso.storage.ports.subjects import SUBJECT_ID_LENGTH
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from frmr_sso.audit.events import Event
+from frmr_sso.identity.snils import Snils
 from frmr_sso.registry.api import LOOKUP_FIELDS, lookup_key
-from frmr_sso.registry.snils import Snils
 from frmr_sso.web import api_docs, json_limits
 from frmr_sso.web.deps import ContainerDep
 from frmr_sso.web.oauth_http import audit_context, oauth_request

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid
 from frmr_sso.cabinet_backend.change_requests.uploads import SCREENSHOT_TYPES
 from frmr_sso.cabinet_backend.support.model import FIELDS, SupportRequest, SupportStatus
-from frmr_sso.registry.snils import Snils
+from frmr_sso.identity.snils import Snils
 from frmr_sso.web import api_docs
 from frmr_sso.web.cabinet_auth import optional_worker, reviewer
 from frmr_sso.web.cabinet_http import (

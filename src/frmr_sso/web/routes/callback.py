@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from frmr_sso.login.session import SESSION_COOKIE
+from frmr_sso.login.session_store import SESSION_COOKIE
 from frmr_sso.login.transaction import BROWSER_COOKIE
 from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, respond
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from frmr_sso.login.logout import ConfirmLogout, LoggedOut
-from frmr_sso.login.session import SESSION_COOKIE
+from frmr_sso.login.session_store import SESSION_COOKIE
 from frmr_sso.login.upstream_logout import RETURN_PATH
 from frmr_sso.oauth.request import Params
 from frmr_sso.registry.labels import technical_reason

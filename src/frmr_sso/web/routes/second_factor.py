@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from frmr_sso.login.second_factor import PAGE_PATH
-from frmr_sso.login.second_factor_step import CodeForm, LockedOut, RecoveryCodes, StepOutcome
 from frmr_sso.login.transaction import BROWSER_COOKIE
+from frmr_sso.second_factor.login_step import CodeForm, LockedOut, RecoveryCodes, StepOutcome
+from frmr_sso.second_factor.policy import PAGE_PATH
 from frmr_sso.web.deps import container_of
 from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, respond
 from frmr_sso.web.pages import render

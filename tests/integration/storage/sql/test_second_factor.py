@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frmr_sso.audit.events import Auditor
 from frmr_sso.bootstrap import build_second_factor
 from frmr_sso.config import load_settings
-from frmr_sso.security import totp
+from frmr_sso.second_factor import totp
+from frmr_sso.second_factor.credentials import TotpCredentials, Verdict
 from frmr_sso.security.crypto import FieldCipher, derive_key
-from frmr_sso.security.second_factor import TotpCredentials, Verdict
 from frmr_sso.storage.ports import KeyValueStore, TotpCredentialRecord
 from frmr_sso.storage.sql import SqlAuditRepository, SqlSecondFactorRepository, SqlSubjectRepository
 from frmr_sso.storage.sql.second_factor import recovery_codes, totp_credentials

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pyotp
 import pytest
 
-from frmr_sso.security import totp
+from frmr_sso.second_factor import totp
 from frmr_sso.security.crypto import derive_key
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

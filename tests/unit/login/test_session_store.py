@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from frmr_sso.login.session import SessionStore, SsoSession, session_id_of
+from frmr_sso.login.session_store import SessionStore, SsoSession, session_id_of
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.storage.kv.memory import MemoryKV
 from tests.unit.login.fakes import Clock

@@ -10,22 +10,22 @@ import pytest
 
 from frmr_sso.audit.events import Auditor
 from frmr_sso.login.outcomes import Failure, FailurePage, Redirect
-from frmr_sso.login.second_factor import (
+from frmr_sso.login.service import LoginService
+from frmr_sso.login.transaction import LoginTransactions
+from frmr_sso.oauth import codes
+from frmr_sso.oauth.authorization import AuthorizationRequest
+from frmr_sso.second_factor import totp
+from frmr_sso.second_factor.credentials import TotpCredentials
+from frmr_sso.second_factor.login_step import CodeForm, LockedOut, RecoveryCodes, SecondFactorStep
+from frmr_sso.second_factor.policy import (
     MFA_ACR,
     PendingLogins,
     SecondFactorGate,
     SecondFactorPolicy,
 )
-from frmr_sso.login.second_factor_step import CodeForm, LockedOut, RecoveryCodes, SecondFactorStep
-from frmr_sso.login.service import LoginService
-from frmr_sso.login.transaction import LoginTransactions
-from frmr_sso.oauth import codes
-from frmr_sso.oauth.authorization import AuthorizationRequest
-from frmr_sso.security import totp
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.security.limiter import Lockout
 from frmr_sso.security.lockout import LockoutPolicy
-from frmr_sso.security.second_factor import TotpCredentials
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import TotpCredentialRecord
 from tests.support.oauth import ISSUER, SPA

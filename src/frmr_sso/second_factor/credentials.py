@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from frmr_sso.audit.events import INFO, AuditContext, Auditor, Event
-from frmr_sso.security import totp
+from frmr_sso.second_factor import totp
 from frmr_sso.storage.ports import KeyValueStore, SecondFactorRepository, TotpCredentialRecord
 
 

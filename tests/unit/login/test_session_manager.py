@@ -9,12 +9,12 @@ import httpx
 
 from frmr_sso.audit.events import AuditContext, Auditor
 from frmr_sso.login.backchannel import BackchannelLogout
-from frmr_sso.login.sessions import SessionManager
+from frmr_sso.login.session_manager import SessionManager
 from frmr_sso.oauth.clients import Client
 from frmr_sso.storage.ports import ClientRecord
 from tests.support.oauth import ISSUER, TestSigner
 from tests.unit.login.fakes import ListAudit
-from tests.unit.login.test_session import DRAFT, store
+from tests.unit.login.test_session_store import DRAFT, store
 
 APP = Client.from_record(
     ClientRecord(client_id="app", name="Больница", backchannel_logout_uri="https://a.test/b")

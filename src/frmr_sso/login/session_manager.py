@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.login.backchannel import BackchannelLogout
-from frmr_sso.login.session import SessionStore, SsoSession
+from frmr_sso.login.session_store import SessionStore, SsoSession
 from frmr_sso.oauth.ports import ClientLookup
 
 RevokeSession = Callable[[str, datetime], Awaitable[int]]

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from frmr_sso.audit.events import SUCCESS, AuditContext, Auditor, Event
-from frmr_sso.login.second_factor import SecondFactorPolicy
-from frmr_sso.login.second_factor_step import CodeForm, LockedOut, RecoveryCodes, enrolment
-from frmr_sso.login.session import Sealer, SessionStore, SsoSession
-from frmr_sso.security import totp
-from frmr_sso.security.second_factor import TotpCredentials
+from frmr_sso.login.session_store import Sealer, SessionStore, SsoSession
+from frmr_sso.second_factor import totp
+from frmr_sso.second_factor.credentials import TotpCredentials
+from frmr_sso.second_factor.login_step import CodeForm, LockedOut, RecoveryCodes, enrolment
+from frmr_sso.second_factor.policy import SecondFactorPolicy
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
 

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 from frmr_sso.audit.events import AuditContext, Auditor, Event
 from frmr_sso.login.outcomes import Redirect
-from frmr_sso.login.session import Sealer, SsoSession
+from frmr_sso.login.session_store import Sealer, SsoSession
 from frmr_sso.login.transaction import is_browser_binding, new_browser_binding
 from frmr_sso.oauth.authorization import AuthorizationRequest, error_redirect
 from frmr_sso.oauth.errors import InteractionRequired

@@ -24,15 +24,15 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
+from frmr_sso.identity.snils import InvalidSnils, Snils
 from frmr_sso.login.outcomes import Failure, FailurePage, Redirect
-from frmr_sso.login.second_factor import PendingLogin, PendingLogins, with_second_factor
-from frmr_sso.login.session import SsoSession
+from frmr_sso.login.session_store import SsoSession
 from frmr_sso.oauth.authorization import AuthorizationRequest
 from frmr_sso.oauth.ports import ClientLookup
-from frmr_sso.registry.snils import InvalidSnils, Snils
-from frmr_sso.security import totp
+from frmr_sso.second_factor import totp
+from frmr_sso.second_factor.credentials import TotpCredentials, Verdict
+from frmr_sso.second_factor.policy import PendingLogin, PendingLogins, with_second_factor
 from frmr_sso.security.lockout import LockStatus
-from frmr_sso.security.second_factor import TotpCredentials, Verdict
 from frmr_sso.security.services import Security
 
 MAX_CODE = 64

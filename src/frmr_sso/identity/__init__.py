@@ -1,0 +1,1 @@
+"""Who a person is across the broker: identifiers shared by login, upstreams, audit and the registry."""
