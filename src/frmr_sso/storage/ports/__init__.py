@@ -43,7 +43,9 @@ from frmr_sso.storage.ports.oauth import (
     SigningKeyRepository,
 )
 from frmr_sso.storage.ports.subjects import (
+    LoginSubject,
     SecondFactorRepository,
+    SubjectLink,
     SubjectRecord,
     SubjectRepository,
     TotpCredentialRecord,
@@ -60,6 +62,7 @@ __all__ = [
     "ClientRepository",
     "KeyStatus",
     "KeyValueStore",
+    "LoginSubject",
     "PurgedBatch",
     "RefreshFamilyRecord",
     "RefreshTokenRecord",
@@ -70,6 +73,7 @@ __all__ = [
     "StatementRecord",
     "StatementRepository",
     "StatementSignerRecord",
+    "SubjectLink",
     "SubjectRecord",
     "SubjectRepository",
     "SupportRequestRepository",
