@@ -164,6 +164,34 @@ def section_forms() -> dict[str, SectionForm]:
     return forms
 
 
+_ORGANIZATION_ROWS = (
+    ("organization_name", "Организация"),
+    ("organization_oid", "OID организации"),
+    ("oktmo", "ОКТМО"),
+)
+
+
+def proposal_rows(section: str, fields: Mapping[str, object]) -> list[tuple[str, object, str]]:
+    """A filed request's fields as a person reads them: (label, value, the field for formatting it).
+
+    A chosen code reads as its name from the directory (the field for formatting is then empty);
+    dates, numbers and the rest are left to the page's formatting by their field's name.
+    """
+    form = section_forms().get(section)
+    if form is None:
+        return [(name, value, name) for name, value in fields.items()]
+    rows: list[tuple[str, object, str]] = [
+        (label, fields[name], name) for name, label in _ORGANIZATION_ROWS if fields.get(name)
+    ]
+    for f in form.fields:
+        value = fields.get(f.name)
+        if value is None or value == "":
+            continue
+        named = dict(f.choices).get(str(value))
+        rows.append((f.label, named, "") if named else (f.label, value, f.name))
+    return rows
+
+
 def check(
     form: SectionForm,
     values: Mapping[str, str],

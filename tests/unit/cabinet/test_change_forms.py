@@ -10,6 +10,7 @@ from frmr_sso.cabinet.change_forms import (
     ORGANIZATION,
     FormField,
     check,
+    proposal_rows,
     russian,
     russian_errors,
     section_forms,
@@ -159,3 +160,27 @@ def test_the_brokers_messages_read_in_russian() -> None:
         "problem_time": "Укажите дату и время.",
     }
     assert russian("something new the broker says") == "Проверьте это значение."
+
+
+def test_a_filed_request_reads_with_names_not_codes() -> None:
+    fields = {
+        "organization_oid": HOSPITAL.oid,
+        "organization_name": HOSPITAL.name,
+        "oktmo": "45383000",
+        "post_id": "110",
+        "position_type": 4,
+        "rate": 0.25,
+        "begin_date": "2012-09-01",
+    }
+    assert proposal_rows("workplace", fields) == [
+        ("Организация", HOSPITAL.name, "organization_name"),
+        ("OID организации", HOSPITAL.oid, "organization_oid"),
+        ("ОКТМО", "45383000", "oktmo"),
+        ("Должность", "врач-терапевт участковый", ""),
+        ("Вид занятости", "Внешнее совместительство", ""),
+        ("Ставка", 0.25, "rate"),
+        ("Дата начала работы", "2012-09-01", "begin_date"),
+    ]
+    assert proposal_rows("contacts", {"email": "a@b.test"}) == [
+        ("Новый адрес электронной почты", "a@b.test", "email")
+    ]
