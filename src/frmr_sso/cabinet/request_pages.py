@@ -1,7 +1,7 @@
 """The cabinet's change requests: a page per section, the organisation from the directory, contacts by code.
 
 ``/requests/new`` lists the sections; each has a form of its own
-(``/requests/new/{section}``, fields from ``change_forms``). The place of work
+(``/requests/new/{section}``, fields from ``change_forms``), posted to ``/requests``. The place of work
 starts with the organisation: a search (``?q=``, a GET form) lists the
 directory's matches, and choosing one (``?org=<OID>``) opens the form with its
 name, OID and OKTMO filled in. A contact change sends a one-time code to the
@@ -100,21 +100,21 @@ async def _form_page(
     )
 
 
-@router.post("/requests/new/{section}", include_in_schema=False)
-async def submit_section(request: Request, section: str) -> Response:
-    form = _section(section)
+@router.post("/requests", include_in_schema=False)
+async def submit_section(request: Request) -> Response:
+    """Every section's form posts here (the upload path the deployment allows 5 MB files on)."""
     try:
         session, data = await checked_form(request)
     except CsrfRefused:
         return csrf_page(request)
     try:
-        return await _submit(request, session, form, data)
+        return await _submit(request, session, _section(str(data.get("section", ""))), data)
     finally:
         await data.close()  # uploaded files are spooled to temporary files
 
 
 async def _submit(request: Request, session: CabinetSession, form: SectionForm, data: FormData) -> Response:
-    values = {k: v for k, v in data.items() if isinstance(v, str) and k != "csrf"}
+    values = {k: v for k, v in data.items() if isinstance(v, str) and k not in ("csrf", "section")}
     organization = _organization(values.get("organization_oid"))
     document = None
     if form.documents:

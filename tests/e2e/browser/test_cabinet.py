@@ -89,7 +89,7 @@ def _submit_change_request(chrome: webdriver.Chrome, rig: Rig, document: Path) -
     chrome.execute_script("arguments[0].value = '2012-09-01'", begin)  # a date input takes typing per locale
     chrome.find_element(By.ID, "comment").send_keys("Неверная дата приёма на работу")
     chrome.find_element(By.ID, "document").send_keys(str(document))
-    chrome.find_element(By.CSS_SELECTOR, "form[action$='/new/workplace'] button[type=submit]").click()
+    chrome.find_element(By.CSS_SELECTOR, "form[action$='/requests'] button[type=submit]").click()
     _wait_text(chrome, "Заявка отправлена", "Заявка не принята")
 
 

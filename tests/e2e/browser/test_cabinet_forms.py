@@ -107,7 +107,7 @@ def test_requests_and_support_in_the_browser(
     chrome.find_element(By.ID, "rate").send_keys("3")
     chrome.execute_script("arguments[0].value = '2012-09-01'", chrome.find_element(By.ID, "begin_date"))
     chrome.find_element(
-        By.CSS_SELECTOR, "form[action$='/requests/new/workplace'] button[type=submit]"
+        By.CSS_SELECTOR, "form[action$='/requests'] button[type=submit]"
     ).click()
     _wait_text(chrome, "Заявка не принята")
     assert chrome.find_element(By.ID, "rate-error").text == "Ставка — число от 0,05 до 2."
@@ -126,7 +126,7 @@ def test_requests_and_support_in_the_browser(
     document.write_bytes(minimal_pdf())
     chrome.find_element(By.ID, "document").send_keys(str(document))
     chrome.find_element(
-        By.CSS_SELECTOR, "form[action$='/requests/new/workplace'] button[type=submit]"
+        By.CSS_SELECTOR, "form[action$='/requests'] button[type=submit]"
     ).click()
     _wait_text(chrome, "Заявка отправлена")
     _both_widths(chrome, backend, "requests")
@@ -134,7 +134,7 @@ def test_requests_and_support_in_the_browser(
     chrome.get(f"{rig.broker}/cabinet/requests/new/contacts")
     _both_widths(chrome, backend, "contacts")
     chrome.find_element(By.ID, "email").send_keys(NEW_EMAIL)
-    chrome.find_element(By.CSS_SELECTOR, "form[action$='/requests/new/contacts'] button[type=submit]").click()
+    chrome.find_element(By.CSS_SELECTOR, "form[action$='/requests'] button[type=submit]").click()
     _wait_text(chrome, "Подтверждение контакта")
     _both_widths(chrome, backend, "contact-code")
     _leads_home(chrome, rig)

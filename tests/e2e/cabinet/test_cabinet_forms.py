@@ -71,7 +71,7 @@ async def test_a_workplace_change_is_filed_from_the_directories(rig: Rig) -> Non
     chosen = await _get(rig, "/requests/new/workplace", org=HOSPITAL_OID)
     assert chosen.status_code == 200
     assert "45383000" in chosen.text  # the organisation's OKTMO, from the directory
-    form = find_form(chosen.text, action="/cabinet/requests/new/workplace")
+    form = find_form(chosen.text, action="/cabinet/requests")
     assert form.hidden["organization_oid"] == HOSPITAL_OID
     assert "109" in form.options["post_id"]
     assert form.options["position_type"] == ["", "1", "2", "3", "4"]
@@ -84,14 +84,17 @@ async def test_a_workplace_change_is_filed_from_the_directories(rig: Rig) -> Non
     assert _error_of(refused.text, "rate") == "Ставка — число от 0,05 до 2."
     assert _error_of(refused.text, "begin_date") == "Дата не может быть позже сегодняшней."
     assert _error_of(refused.text, "document") == "Приложите подтверждающий документ (PDF или JPEG)."
-    kept = find_form(refused.text, action="/cabinet/requests/new/workplace")
+    kept = find_form(refused.text, action="/cabinet/requests")
     assert (kept.inputs["post_id"], kept.inputs["position_type"], kept.inputs["rate"]) == ("110", "3", "7")
 
     good = kept.fill(rate="0,5", begin_date="2012-09-01", comment="перевод на совмещение")
     sent = await _post(
-        rig, form.action, good, files={"document": ("приказ.pdf", documents.pdf(), "application/pdf")}
+        rig,
+        form.action,
+        good,
+        files={"document": ("приказ.pdf", documents.pdf(3 * 1024 * 1024), "application/pdf")},
     )
-    assert (sent.status_code, sent.headers["location"]) == (303, "/cabinet/requests")
+    assert (sent.status_code, sent.headers["location"]) == (303, "/cabinet/requests")  # a 3 MB scan passes
     listed = await _get(rig, "/requests")
     assert "Заявка отправлена" in listed.text
     assert "На проверке" in listed.text
@@ -106,7 +109,7 @@ async def test_an_unknown_organisation_or_section_is_not_accepted(rig: Rig) -> N
     assert "Такой организации нет в справочнике" in unknown.text
     assert (await _get(rig, "/requests/new/passport")).status_code == 404
     page = await _get(rig, "/requests/new/workplace", org=HOSPITAL_OID)
-    form = find_form(page.text, action="/cabinet/requests/new/workplace")
+    form = find_form(page.text, action="/cabinet/requests")
     forged = form.fill(post_id="109", position_type="1", rate="1", begin_date="2012-09-01")
     forged["organization_oid"] = "9.9.9.9"  # not in the directory
     pdf = {"document": ("приказ.pdf", documents.pdf(), "application/pdf")}
@@ -118,7 +121,7 @@ async def test_an_unknown_organisation_or_section_is_not_accepted(rig: Rig) -> N
 async def test_a_contact_is_changed_with_the_one_time_code(rig: Rig) -> None:
     await _sign_in(rig)
     page = await _get(rig, "/requests/new/contacts")
-    form = find_form(page.text, action="/cabinet/requests/new/contacts")
+    form = find_form(page.text, action="/cabinet/requests")
     both = await _post(rig, form.action, form.fill(phone="+79990001122", email="new@example.test"))
     assert both.status_code == 400
     assert "Одна заявка — один контакт" in both.text
