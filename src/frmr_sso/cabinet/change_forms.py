@@ -10,14 +10,14 @@ Nothing here knows HTTP.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import Literal
 
-from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid, Spec
+from frmr_sso.cabinet.form_messages import russian_errors
+from frmr_sso.cabinet_backend.change_requests.form_fields import Invalid, Spec
 from frmr_sso.cabinet_backend.change_requests.model import Section, section_fields, validate_proposal
 from frmr_sso.registry.directories import Organization, directories
 from frmr_sso.registry.labels import ENUMS
@@ -164,6 +164,28 @@ def section_forms() -> dict[str, SectionForm]:
     return forms
 
 
+def form_values(form: SectionForm, item: Mapping[str, object]) -> dict[str, str]:
+    """The form's fields filled from a record item of the API (to correct it), as a person would type them."""
+    values = {"record_id": str(item.get("id") or "")}
+    for f in form.fields:
+        value = item.get(f.name)
+        if value is None or value == "":
+            continue
+        rate = f.name == "rate" and isinstance(value, int | float)
+        values[f.name] = f"{value:g}".replace(".", ",") if rate else str(value)
+    return values
+
+
+def record_title(item: Mapping[str, object]) -> str:
+    """One line that names a record item: where and what, from when."""
+    where = item.get("organization_name") or item.get("institution") or ""
+    what = item.get("post_name") or item.get("speciality_name") or item.get("post_id") or ""
+    since = str(item.get("begin_date") or item.get("graduation_year") or "")
+    if len(since) == 10:
+        since = f"с {since[8:10]}.{since[5:7]}.{since[0:4]}"
+    return ", ".join(str(part) for part in (where, what, since) if part)
+
+
 _ORGANIZATION_ROWS = (
     ("organization_name", "Организация"),
     ("organization_oid", "OID организации"),
@@ -180,9 +202,10 @@ def proposal_rows(section: str, fields: Mapping[str, object]) -> list[tuple[str,
     form = section_forms().get(section)
     if form is None:
         return [(name, value, name) for name, value in fields.items()]
-    rows: list[tuple[str, object, str]] = [
-        (label, fields[name], name) for name, label in _ORGANIZATION_ROWS if fields.get(name)
-    ]
+    rows: list[tuple[str, object, str]] = []
+    if form.documents:
+        rows.append(("Запись", "исправление имеющейся" if fields.get("record_id") else "новая", ""))
+    rows += [(label, fields[name], name) for name, label in _ORGANIZATION_ROWS if fields.get(name)]
     for f in form.fields:
         value = fields.get(f.name)
         if value is None or value == "":
@@ -203,6 +226,8 @@ def check(
     """The fields to send, or every problem by field, in Russian (the broker's own rules)."""
     sent = {f.name: values.get(f.name, "").strip() for f in form.fields}
     sent = {name: value for name, value in sent.items() if value}
+    if values.get("record_id", "").strip():  # a correction of that item; the broker checks it is one's own
+        sent["record_id"] = values["record_id"].strip()
     if "rate" in sent:
         sent["rate"] = sent["rate"].replace(",", ".")  # «0,5» as a Russian writes it
     errors: dict[str, str] = {}
@@ -225,52 +250,3 @@ def check(
         for name in ("organization_oid", "organization_name", "oktmo"):
             errors.pop(name, None)
     return Checked(sent, errors)
-
-
-def russian_errors(errors: list[FieldError]) -> dict[str, str]:
-    """The broker's field errors (English, for developers) by field name, in Russian; the first per field."""
-    found: dict[str, str] = {}
-    for error in errors:
-        found.setdefault(error.field.removeprefix("fields."), russian(error.message))
-    return found
-
-
-_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), text)
-    for pattern, text in (
-        (r"^is required$", "Заполните это поле."),
-        (r"^must be one of", "Выберите значение из списка."),
-        (r"^must be a real date, not in the future$", "Дата не может быть позже сегодняшней."),
-        (r"^must be a date", "Укажите дату."),
-        (r"^must not be before begin_date$", "Дата окончания не может быть раньше даты начала."),
-        (r"^must be a year from 1940 to (\d+)$", "Укажите год от 1940 до {0}."),
-        (r"^must be a year$", "Укажите год цифрами."),
-        (r"^must be from 0\.05 to 2\.0$|^must be a number$", "Ставка — число от 0,05 до 2."),
-        (r"^at most (\d+) characters$", "Не больше {0} знаков."),
-        (r"control characters", "Уберите служебные символы."),
-        (r"^must be an OID", "OID — цифры, разделённые точками."),
-        (r"^must be an OKTMO", "ОКТМО — 8 или 11 цифр."),
-        (r"^must be a Russian phone number", "Телефон: +7 и десять цифр."),
-        (r"^must be an e-mail address$", "Проверьте адрес электронной почты."),
-        (r"^give a new phone or e-mail$", "Укажите новый телефон или новый адрес почты."),
-        (r"^change one contact per request", "Одна заявка — один контакт: укажите или телефон, или почту."),
-        (r"^attach at least one supporting document", "Приложите подтверждающий документ (PDF или JPEG)."),
-        (r"^at most (\d+) documents$", "Не больше {0} документов."),
-        (r"^no such item in your record$", "Такой записи в ваших сведениях нет."),
-        (r"^must be the six-digit code$", "Введите шесть цифр кода."),
-        (r"^the code is wrong or expired$", "Код неверный или устарел."),
-        (r"SNILS|^a SNILS", "Проверьте СНИЛС: 11 цифр, контрольное число должно совпасть."),
-        (r"^must be a licence", "Проверьте номер свидетельства."),
-        (r"ISO 8601|^must lie between the years", "Укажите дату и время."),
-        (r"^must be text", "Введите текст."),
-    )
-)
-
-
-def russian(message: str) -> str:
-    """One of the broker's validation messages in Russian; an unknown one as a plain request to check."""
-    for pattern, text in _MESSAGES:
-        found = pattern.search(message)
-        if found:
-            return text.format(*found.groups())
-    return "Проверьте это значение."

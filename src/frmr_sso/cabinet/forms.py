@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
-from frmr_sso.cabinet.change_forms import russian_errors
+from frmr_sso.cabinet.form_messages import russian_errors
 from frmr_sso.cabinet.oidc_client import BrokerError
 from frmr_sso.cabinet.pages import SESSIONS as SESSIONS_API
 from frmr_sso.cabinet.pages import signed_in

@@ -4,15 +4,15 @@
 (``/requests/new/{section}``, fields from ``change_forms``), posted to ``/requests``. The place of work
 starts with the organisation: a search (``?q=``, a GET form) lists the
 directory's matches, and choosing one (``?org=<OID>``) opens the form with its
-name, OID and OKTMO filled in. A contact change sends a one-time code to the
-new contact and goes on to ``/requests/{id}/confirm``, where the code is entered.
-No page needs a script.
+name, OID and OKTMO filled in. ``?record=<id>`` corrects one of the person's
+items instead of adding one: the form opens filled from it. A contact change
+sends a one-time code to the new contact and goes on to its confirmation page
+(``contact_pages``). No page needs a script.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,17 +21,16 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
-from frmr_sso.cabinet.change_forms import SectionForm, check, section_forms
+from frmr_sso.cabinet.change_forms import SectionForm, check, form_values, record_title, section_forms
 from frmr_sso.cabinet.forms import CsrfRefused, broker_errors, checked_form, csrf_page, upload
 from frmr_sso.cabinet.oidc_client import BrokerError
-from frmr_sso.cabinet.pages import CHANGE_REQUESTS, page, signed_in
+from frmr_sso.cabinet.pages import CHANGE_REQUESTS, SECTIONS, items_of, page, signed_in
 from frmr_sso.cabinet.runtime import runtime
 from frmr_sso.cabinet.session import CabinetSession
 from frmr_sso.registry.directories import Organization, directories, find_organizations
 
 router = APIRouter()
-CONFIRM_CONTACT = "/api/v1/me/contacts/confirm"
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+RECORDS = {"workplace": SECTIONS["work"][1][0].path, "education": SECTIONS["education"][1][0].path}
 _CHECKED = (200, 201, 202)
 _REFUSED = (400, 413, 415, 422)
 
@@ -57,11 +56,24 @@ async def choose_section(request: Request) -> Response:
 
 @router.get("/requests/new/{section}", include_in_schema=False)
 async def section_form(
-    request: Request, section: str, org: str | None = None, q: str | None = None
+    request: Request,
+    section: str,
+    org: str | None = None,
+    q: str | None = None,
+    record: str | None = None,
+    other: str | None = None,
 ) -> Response:
+    """``org``: the chosen organisation; ``q``: a search; ``record``: the item to correct (its organisation
+    unless ``other`` asks to choose another one)."""
     session = await signed_in(request)
     form = _section(section)
-    organization = _organization(org)
+    items = await _records(request, session, form.section)
+    item = next((i for i in items if record and str(i.get("id")) == record), None)
+    if record and item is None:
+        raise HTTPException(404)
+    values = form_values(form, item) if item else {}
+    kept = None if other else (item or {}).get("organization_oid")
+    organization = _organization(org or kept)
     if form.section == "workplace" and organization is None:
         query = (q or "").strip()[:100]
         found = find_organizations(query, directories().organizations) if query else []
@@ -73,9 +85,20 @@ async def section_form(
             title="Место работы: организация",
             query=query,
             found=found,
-            unknown=bool(org),
+            unknown=bool(org or kept),
+            records=[(str(i.get("id")), record_title(i)) for i in items],
+            record=item and str(item.get("id")),
         )
-    return await _form_page(request, session, form, {}, {}, organization)
+    return await _form_page(request, session, form, values, {}, organization, items)
+
+
+async def _records(request: Request, session: CabinetSession, section: str) -> list[dict[str, Any]]:
+    """The person's items of the section, which a request may correct (none for contacts)."""
+    path = RECORDS.get(section)
+    if path is None:
+        return []
+    found = items_of(await runtime(request).api.read(session, path, cache=True))
+    return [i for i in found if isinstance(i, dict) and i.get("id")] if isinstance(found, list) else []
 
 
 async def _form_page(
@@ -85,7 +108,13 @@ async def _form_page(
     values: dict[str, str],
     errors: dict[str, str],
     organization: Organization | None,
+    items: list[dict[str, Any]] | None = None,
 ) -> Response:
+    if items is None:
+        items = await _records(request, session, form.section)
+    record = next(
+        (i for i in items if values.get("record_id") and str(i.get("id")) == values["record_id"]), None
+    )
     return await page(
         request,
         "request_form.html",
@@ -96,6 +125,8 @@ async def _form_page(
         values=values,
         errors=errors,
         organization=organization,
+        record=record and (str(record.get("id")), record_title(record)),
+        records=[(str(i.get("id")), record_title(i)) for i in items],
         status=400 if errors else 200,
     )
 
@@ -152,83 +183,3 @@ async def _submit(request: Request, session: CabinetSession, form: SectionForm, 
         unavailable = {"fields": "Приём заявок через кабинет пока недоступен; обратитесь в кадровую службу."}
         return await _form_page(request, session, form, values, unavailable, organization)
     raise BrokerError(f"change request refused with {response.status_code}", status=response.status_code)
-
-
-async def _contact_request(request: Request, session: CabinetSession, request_id: str) -> dict[str, Any]:
-    if not _REQUEST_ID.match(request_id):
-        raise HTTPException(404)
-    reading = await runtime(request).api.read(session, f"{CHANGE_REQUESTS}/{request_id}")
-    if not reading.ok or not isinstance(reading.data, dict) or reading.data.get("section") != "contacts":
-        raise HTTPException(404)
-    return reading.data
-
-
-async def _code_page(
-    request: Request, session: CabinetSession, found: dict[str, Any], error: str | None, status: int = 200
-) -> Response:
-    if found.get("status") != "awaiting_code":
-        return await page(
-            request,
-            "message.html",
-            session,
-            "requests",
-            title="Код уже не нужен",
-            lead="Эта заявка уже подтверждена или закрыта.",
-            link=(f"{request.scope['root_path']}/requests", "К заявкам"),
-        )
-    fields = found.get("fields") or {}
-    return await page(
-        request,
-        "request_confirm.html",
-        session,
-        "requests",
-        title="Подтверждение контакта",
-        change_request_id=found["id"],
-        phone=fields.get("phone"),
-        email=fields.get("email"),
-        error_text=error,
-        status=status,
-    )
-
-
-@router.get("/requests/{request_id}/confirm", include_in_schema=False)
-async def enter_code(request: Request, request_id: str) -> Response:
-    session = await signed_in(request)
-    return await _code_page(request, session, await _contact_request(request, session, request_id), None)
-
-
-@router.post("/requests/{request_id}/confirm", include_in_schema=False)
-async def confirm_code(request: Request, request_id: str) -> Response:
-    try:
-        session, data = await checked_form(request)
-    except CsrfRefused:
-        return csrf_page(request)
-    found = await _contact_request(request, session, request_id)
-    code = str(data.get("code", "")).strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
-        return await _code_page(request, session, found, "Введите шесть цифр кода.", 400)
-    body = {"request_id": found["id"], "code": code}
-    response = await runtime(request).api.call(session, "POST", CONFIRM_CONTACT, json=body)
-    if response.status_code == 200:
-        what = "телефон" if (found.get("fields") or {}).get("phone") else "адрес электронной почты"
-        return await page(
-            request,
-            "message.html",
-            session,
-            "requests",
-            title="Контакт изменён",
-            lead=f"Новый {what} записан в ФРМР.",
-            link=(f"{request.scope['root_path']}/profile", "Вернуться в профиль"),
-        )
-    if response.status_code == 400:
-        error = broker_errors(response).get("code", "Код неверный или устарел.")
-        return await _code_page(request, session, found, error, 400)
-    if response.status_code == 429:
-        minutes = max(1, -(-int(response.headers.get("retry-after", "60") or 60) // 60))
-        error = f"Слишком много неверных кодов. Повторите через {minutes} мин. или запросите новый код."
-        return await _code_page(request, session, found, error, 429)
-    if response.status_code in (404, 409):
-        return await _code_page(request, session, {**found, "status": "decided"}, None)
-    raise BrokerError(
-        f"contact confirmation refused with {response.status_code}", status=response.status_code
-    )

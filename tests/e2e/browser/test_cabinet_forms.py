@@ -91,6 +91,7 @@ def test_requests_and_support_in_the_browser(
     _leads_home(chrome, rig)
     chrome.find_element(By.LINK_TEXT, "Место работы").click()
     _wait_text(chrome, "Название или OID организации")
+    _both_widths(chrome, backend, "workplace-start")
     chrome.find_element(By.ID, "q").send_keys("больница")
     chrome.find_element(By.CSS_SELECTOR, "form[role=search] button[type=submit]").click()
     _wait_text(chrome, "Найдено")
@@ -146,6 +147,9 @@ def test_requests_and_support_in_the_browser(
     chrome.find_element(By.LINK_TEXT, "Вернуться в профиль").click()
     assert NEW_EMAIL in _wait_text(chrome, NEW_EMAIL)
 
+    chrome.get(f"{rig.broker}/cabinet/requests/new/workplace?record=emp-0000001-1")
+    assert "Вы исправляете запись" in _text(chrome)
+    _both_widths(chrome, backend, "workplace-correction")
     chrome.get(f"{rig.broker}/cabinet/requests/new/education")
     _both_widths(chrome, backend, "education")
     chrome.get(f"{rig.broker}/cabinet/support")

@@ -102,6 +102,33 @@ async def test_a_workplace_change_is_filed_from_the_directories(rig: Rig) -> Non
     assert "совмещение" in listed.text  # the position type by its name
 
 
+async def test_a_job_in_the_record_is_corrected_from_a_filled_form(rig: Rig) -> None:
+    await _sign_in(rig)
+    choose = await _get(rig, "/requests/new/workplace")
+    assert 'href="/cabinet/requests/new/workplace?record=emp-0000001-1"' in choose.text
+    filled = await _get(rig, "/requests/new/workplace", record="emp-0000001-1")
+    assert "Вы исправляете запись" in filled.text
+    assert "45383000" in filled.text  # the job's organisation, from the directory
+    form = find_form(filled.text, action="/cabinet/requests")
+    assert form.hidden["record_id"] == "emp-0000001-1"
+    assert (form.inputs["post_id"], form.inputs["position_type"], form.inputs["begin_date"]) == (
+        "109",
+        "1",
+        "2012-09-01",
+    )
+    pdf = {"document": ("приказ.pdf", documents.pdf(), "application/pdf")}
+    sent = await _post(rig, form.action, form.fill(rate="0,75"), files=pdf)
+    assert sent.status_code == 303, sent.text
+    listed = await _get(rig, "/requests")
+    assert "исправление имеющейся" in listed.text
+    other = await _get(rig, "/requests/new/workplace", record="emp-0000001-1", other="1")
+    assert find_form(other.text, action="/cabinet/requests/new/workplace").hidden == {
+        "record": "emp-0000001-1",
+        "other": "1",
+    }
+    assert (await _get(rig, "/requests/new/workplace", record="emp-of-someone-else")).status_code == 404
+
+
 async def test_an_unknown_organisation_or_section_is_not_accepted(rig: Rig) -> None:
     await _sign_in(rig)
     unknown = await _get(rig, "/requests/new/workplace", org="1.2.3.4.5")
@@ -116,6 +143,9 @@ async def test_an_unknown_organisation_or_section_is_not_accepted(rig: Rig) -> N
     refused = await _post(rig, form.action, forged, files=pdf)
     assert refused.status_code == 400
     assert "Выберите организацию из справочника." in refused.text
+    no_section = await _post(rig, form.action, {**forged, "section": "passport"}, files=pdf)
+    assert no_section.status_code == 404
+    assert "Страница не найдена" in no_section.text
 
 
 async def test_a_contact_is_changed_with_the_one_time_code(rig: Rig) -> None:

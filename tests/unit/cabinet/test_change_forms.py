@@ -10,11 +10,12 @@ from frmr_sso.cabinet.change_forms import (
     ORGANIZATION,
     FormField,
     check,
+    form_values,
     proposal_rows,
-    russian,
-    russian_errors,
+    record_title,
     section_forms,
 )
+from frmr_sso.cabinet.form_messages import russian, russian_errors
 from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError
 from frmr_sso.registry.directories import directories
 
@@ -173,6 +174,7 @@ def test_a_filed_request_reads_with_names_not_codes() -> None:
         "begin_date": "2012-09-01",
     }
     assert proposal_rows("workplace", fields) == [
+        ("Запись", "новая", ""),
         ("Организация", HOSPITAL.name, "organization_name"),
         ("OID организации", HOSPITAL.oid, "organization_oid"),
         ("ОКТМО", "45383000", "oktmo"),
@@ -181,6 +183,44 @@ def test_a_filed_request_reads_with_names_not_codes() -> None:
         ("Ставка", 0.25, "rate"),
         ("Дата начала работы", "2012-09-01", "begin_date"),
     ]
+    assert proposal_rows("workplace", {**fields, "record_id": "emp-1"})[0] == (
+        "Запись",
+        "исправление имеющейся",
+        "",
+    )
     assert proposal_rows("contacts", {"email": "a@b.test"}) == [
         ("Новый адрес электронной почты", "a@b.test", "email")
     ]
+
+
+def test_a_record_to_correct_fills_the_form_and_names_itself() -> None:
+    job = {
+        "id": "emp-1",
+        "organization_oid": HOSPITAL.oid,
+        "organization_name": HOSPITAL.name,
+        "post_id": "109",
+        "post_name": "врач-терапевт",
+        "position_type": 4,
+        "rate": 0.25,
+        "begin_date": "2019-02-01",
+        "end_date": None,
+    }
+    form = section_forms()["workplace"]
+    values = form_values(form, job)
+    assert values == {
+        "record_id": "emp-1",
+        "post_id": "109",
+        "position_type": "4",
+        "rate": "0,25",
+        "begin_date": "2019-02-01",
+    }
+    assert record_title(job) == "ГБУЗ «Городская клиническая больница № 1 ДЗМ», врач-терапевт, с 01.02.2019"
+    checked = check(form, values, today=TODAY, documents=1, organization=HOSPITAL)
+    assert checked.fields["record_id"] == "emp-1"  # sent: a correction of that item, not a new one
+    diploma = {
+        "id": "edu-1",
+        "institution": "РНИМУ",
+        "speciality_name": "Лечебное дело",
+        "graduation_year": 2010,
+    }
+    assert record_title(diploma) == "РНИМУ, Лечебное дело, 2010"
