@@ -203,3 +203,21 @@ async def test_the_support_form_is_filled_from_the_record(rig: Rig) -> None:
     assert "Код запроса" not in sent.text
     filed = await rig.browser.get(f"{rig.broker}/api/v1/support-requests/{numbers[0]}")
     assert filed.status_code == 404  # only its owner (by token) or the access key reads it
+
+
+CABINET_PAGES = (
+    "profile", "education", "work", "qualification", "service-length", "accreditation", "requests",
+    "requests/new", "requests/new/workplace", "requests/new/education", "requests/new/contacts",
+    "statements", "support", "sessions", "second-factor", "no-such-page",
+)  # fmt: skip
+
+
+async def test_every_cabinet_page_leads_back_to_the_cabinets_start(rig: Rig) -> None:
+    landing = await _get(rig, "/")
+    assert 'class="brand" href="/cabinet/"' in landing.text
+    await _sign_in(rig)
+    for slug in CABINET_PAGES:
+        shown = await _get(rig, f"/{slug}")
+        assert shown.status_code in (200, 404), (slug, shown.status_code)
+        assert 'class="brand" href="/cabinet/"' in shown.text, slug
+        assert f'href="{rig.broker}/cabinet/">Личный кабинет</a>' in shown.text, slug  # the footer's link
