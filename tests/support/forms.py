@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-_SUBMITTED_TYPES = frozenset({"hidden", "text", "password", "email", "tel", "number", "search", "url"})
+_SUBMITTED_TYPES = frozenset(
+    {"hidden", "text", "password", "email", "tel", "number", "search", "url", "date", "datetime-local"}
+)
 
 
 @dataclass
@@ -22,6 +24,7 @@ class HtmlForm:
     attributes: dict[str, str]
     inputs: dict[str, str] = field(default_factory=dict)
     hidden: dict[str, str] = field(default_factory=dict)
+    options: dict[str, list[str]] = field(default_factory=dict)  # a select's option values, in order
 
     def fill(self, **values: str) -> dict[str, str]:
         """The inputs as posted, with ``values`` typed in (a name not in the form is refused)."""
@@ -37,6 +40,7 @@ class _FormParser(HTMLParser):
         self.forms: list[HtmlForm] = []
         self._current: HtmlForm | None = None
         self._textarea: str | None = None
+        self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {name: value or "" for name, value in attrs}
@@ -55,6 +59,15 @@ class _FormParser(HTMLParser):
                 self._current.inputs[attributes["name"]] = value
                 if kind == "hidden":
                     self._current.hidden[attributes["name"]] = value
+        elif self._current is not None and tag == "select" and attributes.get("name"):
+            self._select = attributes["name"]
+            self._current.inputs[self._select] = ""
+            self._current.options[self._select] = []
+        elif self._current is not None and self._select is not None and tag == "option":
+            value = attributes.get("value", "")
+            self._current.options[self._select].append(value)
+            if "selected" in attributes or len(self._current.options[self._select]) == 1:
+                self._current.inputs[self._select] = value  # the selected option, else the first
         elif self._current is not None and tag == "textarea" and attributes.get("name"):
             self._textarea = attributes["name"]
             self._current.inputs[self._textarea] = ""
@@ -68,6 +81,8 @@ class _FormParser(HTMLParser):
             self._current = None
         elif tag == "textarea":
             self._textarea = None
+        elif tag == "select":
+            self._select = None
 
 
 def parse_forms(html: str) -> list[HtmlForm]:

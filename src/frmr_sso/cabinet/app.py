@@ -20,7 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from frmr_sso.cabinet import backchannel, forms, pages, statements, support
+from frmr_sso.cabinet import backchannel, contact_pages, forms, pages, request_pages, statements, support
 from frmr_sso.cabinet.api import SessionExpired
 from frmr_sso.cabinet.oidc_client import BrokerError
 from frmr_sso.cabinet.runtime import COOKIE, LOGIN_COOKIE, CabinetConfig, Runtime, current_session, runtime
@@ -77,6 +77,8 @@ def create_cabinet(config: CabinetConfig) -> FastAPI:
     app.include_router(_auth_router())
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(request_pages.router)
+    app.include_router(contact_pages.router)
     app.include_router(statements.router)
     app.include_router(support.router)
     app.include_router(backchannel.router)

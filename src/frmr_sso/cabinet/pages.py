@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from frmr_sso.cabinet.accreditation_text import status_text
 from frmr_sso.cabinet.api import Reading, SessionExpired
+from frmr_sso.cabinet.change_forms import proposal_rows
 from frmr_sso.cabinet.runtime import current_session, runtime
 from frmr_sso.cabinet.session import CabinetSession
 from frmr_sso.cabinet.views import render
@@ -160,10 +161,15 @@ async def accreditation(request: Request) -> Response:
 async def requests_list(request: Request) -> Response:
     session = await signed_in(request)
     reading = await runtime(request).api.read(session, CHANGE_REQUESTS)
-    response = await page(
-        request, "requests.html", session, "requests", title="Заявки на исправление", reading=reading
+    return await page(
+        request,
+        "requests.html",
+        session,
+        "requests",
+        title="Заявки на исправление",
+        reading=reading,
+        rows=proposal_rows,
     )
-    return response
 
 
 @router.get("/sessions", include_in_schema=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from frmr_sso.cabinet.forms import CsrfRefused, checked_form, csrf_page, field_errors
+from frmr_sso.cabinet.forms import CsrfRefused, broker_errors, checked_form, csrf_page
 from frmr_sso.cabinet.oidc_client import BrokerError
 from frmr_sso.cabinet.pages import page, signed_in
 from frmr_sso.cabinet.runtime import runtime
@@ -45,8 +45,10 @@ async def order_statement(request: Request) -> Response:
         session.notice = "Документ заказан. Он будет готов через несколько секунд — обновите страницу."
     elif response.status_code == 429:
         session.notice = "Уже готовятся несколько документов. Дождитесь их и закажите снова."
-    elif response.status_code in (400, 404):
-        session.notice = "Документ не заказан: " + "; ".join(field_errors(response))
+    elif response.status_code == 404:
+        session.notice = "Документ не заказан: в ФРМР нет вашей записи."
+    elif response.status_code == 400:
+        session.notice = "Документ не заказан: " + " ".join(broker_errors(response).values())
     else:
         raise BrokerError(f"statement order refused with {response.status_code}", status=response.status_code)
     await rt.sessions.save(session)

@@ -75,17 +75,17 @@ def _sign_in(chrome: webdriver.Chrome, rig: Rig) -> None:
 
 def _submit_change_request(chrome: webdriver.Chrome, rig: Rig, document: Path) -> None:
     chrome.get(f"{rig.broker}/cabinet/requests/new")
-    Select(chrome.find_element(By.ID, "section")).select_by_value("workplace")
-    values = {
-        "workplace-organization_name": "ГБУЗ «Городская клиническая больница № 1 ДЗМ»",
-        "workplace-organization_oid": "1.2.643.5.1.13.13.12.2.77.7871",
-        "workplace-post_id": "109",
-        "workplace-position_type": "1",
-        "workplace-rate": "1",
-    }
-    for element_id, value in values.items():
-        chrome.find_element(By.ID, element_id).send_keys(value)
-    begin = chrome.find_element(By.ID, "workplace-begin_date")
+    chrome.find_element(By.LINK_TEXT, "Место работы").click()
+    _wait_text(chrome, "Название или OID организации")
+    chrome.find_element(By.ID, "q").send_keys("клиническая больница № 1")
+    chrome.find_element(By.CSS_SELECTOR, "form[role=search] button[type=submit]").click()
+    _wait_text(chrome, "Найдено")
+    chrome.find_element(By.LINK_TEXT, "Выбрать").click()
+    _wait_text(chrome, "Шаг 2 из 2")
+    Select(chrome.find_element(By.ID, "post_id")).select_by_value("109")
+    Select(chrome.find_element(By.ID, "position_type")).select_by_value("1")
+    chrome.find_element(By.ID, "rate").send_keys("1")
+    begin = chrome.find_element(By.ID, "begin_date")
     chrome.execute_script("arguments[0].value = '2012-09-01'", begin)  # a date input takes typing per locale
     chrome.find_element(By.ID, "comment").send_keys("Неверная дата приёма на работу")
     chrome.find_element(By.ID, "document").send_keys(str(document))
@@ -163,6 +163,7 @@ def test_worker_uses_the_cabinet_end_to_end(
 PAGES = (
     "profile", "education", "work", "qualification", "service-length", "accreditation",
     "requests", "requests/new", "statements", "support", "sessions", "second-factor",
+    "requests/new/workplace", "requests/new/education", "requests/new/contacts",
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 _OVERFLOW = "return document.documentElement.scrollWidth > window.innerWidth"

@@ -30,7 +30,11 @@ async def _post(rig: Rig, page_html: str, code: str) -> tuple[int, str]:
 
 
 async def test_the_new_authenticator_replaces_the_old_only_after_its_first_code(rig: Rig) -> None:
-    assert_page(await rig.browser.get(f"{rig.broker}/account/2fa"), 401, "Вы не вошли")
+    cabinet = f"{rig.broker}/cabinet"
+    signed_out = await rig.browser.get(f"{rig.broker}/account/2fa")
+    assert_page(
+        signed_out, 401, "Вы не вошли", f'href="{cabinet}/login?next=second-factor">Войти в личный кабинет'
+    )
     old = Authenticator()
     async with rig.spa() as client:
         url, state, *_ = start(rig, client)
@@ -42,6 +46,7 @@ async def test_the_new_authenticator_replaces_the_old_only_after_its_first_code(
         )
     page = await rig.browser.get(f"{rig.broker}/account/2fa")
     assert_page(page, 200, "Подключите новое приложение-аутентификатор")
+    assert f'<a href="{cabinet}/second-factor" data-back>Вернуться в личный кабинет</a>' in page.text
     new = Authenticator(read_enrolment(page)[0])
     assert new.secret != old.secret
     status, _ = await _post(rig, page.text, old.next_code())  # a code of the old app is no confirmation
@@ -49,7 +54,7 @@ async def test_the_new_authenticator_replaces_the_old_only_after_its_first_code(
     forged = await rig.browser.post(
         f"{rig.broker}/account/2fa", data={"csrf": "forged", "code": new.next_code()}
     )
-    assert_page(forged, 400, "Форма устарела")
+    assert_page(forged, 400, "Форма устарела", 'href="/account/2fa">Открыть страницу заново')
     new.last_step -= 1
     status, shown = await _post(rig, page.text, new.next_code())
     assert status == 200, shown
@@ -81,7 +86,13 @@ async def test_an_enrolled_person_must_have_used_the_factor_in_this_session(rig:
     status, _ = await _post(rig, page.text, app.next_code())
     assert status == 200
     refused = await rig.browser.get(f"{rig.broker}/account/2fa")  # the session has no otp
-    assert_page(refused, 403, "Нужно подтверждение кодом")
+    cabinet = f"{rig.broker}/cabinet"
+    assert_page(
+        refused,
+        403,
+        "Нужно подтверждение кодом",
+        f'href="{cabinet}/second-factor">Вернуться в личный кабинет',
+    )
 
 
 async def test_new_recovery_codes_replace_the_old_set(rig: Rig) -> None:
@@ -93,7 +104,7 @@ async def test_new_recovery_codes_replace_the_old_set(rig: Rig) -> None:
     page = await rig.browser.get(f"{rig.broker}/account/2fa")
     form = find_form(page.text, action="/account/2fa/recovery-codes")
     forged = await rig.browser.post(f"{rig.broker}/account/2fa/recovery-codes", data={"csrf": "forged"})
-    assert_page(forged, 400, "Форма устарела")
+    assert_page(forged, 400, "Форма устарела", 'href="/account/2fa">Открыть страницу заново')
     shown = await rig.browser.post(f"{rig.broker}{form.action}", data=form.fill())
     assert_page(shown, 200, "Сохраните резервные коды", "вернуться в личный кабинет")
     codes = read_recovery_codes(shown)
@@ -122,4 +133,10 @@ async def test_new_recovery_codes_need_the_factor_in_this_session(rig: Rig) -> N
     page = await rig.browser.get(f"{rig.broker}/account/2fa")
     form = find_form(page.text, action="/account/2fa/recovery-codes")
     refused = await rig.browser.post(f"{rig.broker}{form.action}", data=form.fill())
-    assert_page(refused, 403, "Нужно подтверждение кодом")
+    cabinet = f"{rig.broker}/cabinet"
+    assert_page(
+        refused,
+        403,
+        "Нужно подтверждение кодом",
+        f'href="{cabinet}/second-factor">Вернуться в личный кабинет',
+    )

@@ -47,12 +47,16 @@ def apply_change(person: FrmrPerson, request: ChangeRequest) -> FrmrPerson:
             rate=float(proposal["rate"]),
             begin_date=proposal["begin_date"],
             end_date=proposal.get("end_date"),
+            oktmo=proposal.get("oktmo"),
             record_id=record_id,
         )
         old = next((e for e in person.employments if e.record_id == record_id), None)
         if old is not None:  # what the form does not carry stays as it was
             job = dataclasses.replace(
-                job, organization_inn=old.organization_inn, oktmo=old.oktmo, department=old.department
+                job,
+                organization_inn=old.organization_inn,
+                oktmo=job.oktmo or old.oktmo,
+                department=old.department,
             )
         return dataclasses.replace(person, employments=_replace(person.employments, job))
     education = Education(

@@ -25,6 +25,7 @@ Kind = Literal[
     "past_date",
     "year",
     "oid",
+    "oktmo",
     "rate",
     "phone",
     "email",
@@ -35,6 +36,7 @@ Kind = Literal[
 MOSCOW = timezone(timedelta(hours=3), "MSK")
 LAST_YEAR = 2999  # dates and times a form or query may name: 1900 to this year
 _OID = re.compile(r"^[0-9]+(\.[0-9]+){2,40}$")
+_OKTMO = re.compile(r"^[0-9]{8}([0-9]{3})?$")
 _PHONE = re.compile(r"^\+?[78][0-9]{10}$")
 _EMAIL = re.compile(
     r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$"
@@ -46,6 +48,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PATTERNS = {
     "id": (_ID, "must be a record id"),
     "oid": (_OID, "must be an OID, digits separated by dots"),
+    "oktmo": (_OKTMO, "must be an OKTMO code, 8 or 11 digits"),
     "phone": (_PHONE, "must be a Russian phone number, +7 and ten digits"),
     "email": (_EMAIL, "must be an e-mail address"),
     "licence": (_LICENCE, "must be a licence or certificate number"),

@@ -48,8 +48,11 @@ STATUS_LABELS = {
 }
 
 
-def _section_fields() -> dict[Section, dict[str, Spec]]:
-    """Field names follow ``registry.models``/``sections``; codes come from the directories."""
+def section_fields() -> dict[Section, dict[str, Spec]]:
+    """Each section's fields and their rules, which the cabinet's forms follow too.
+
+    Field names follow ``registry.models``/``sections``; codes come from the directories.
+    """
     found = directories()
     return {
         Section.EDUCATION: {
@@ -67,6 +70,7 @@ def _section_fields() -> dict[Section, dict[str, Spec]]:
             "record_id": Spec("id"),
             "organization_oid": Spec("oid", required=True),
             "organization_name": Spec("text", required=True, max_length=500),
+            "oktmo": Spec("oktmo"),
             "post_id": Spec("choice", required=True, choices=tuple(found.posts)),
             "position_type": Spec("choice_int", required=True, choices=("1", "2", "3", "4")),
             "rate": Spec("rate", required=True),
@@ -130,10 +134,12 @@ def validate_proposal(
     errors: list[FieldError] = []
     if not isinstance(fields, Mapping):
         raise Invalid([FieldError("fields", "must be an object")])
-    cleaned = validate(_section_fields()[section], fields, today=today, prefix="fields.", errors=errors)
+    cleaned = validate(section_fields()[section], fields, today=today, prefix="fields.", errors=errors)
     if section is Section.CONTACTS:
-        if not cleaned:
+        if not cleaned and not errors:  # a bad phone or e-mail is named as such
             errors.append(FieldError("fields", "give a new phone or e-mail"))
+        elif len(cleaned) > 1:
+            errors.append(FieldError("fields", "change one contact per request: phone or email"))
         if documents:
             errors.append(FieldError("documents", "a contacts change is confirmed by a code, not documents"))
     elif documents < 1:
@@ -182,7 +188,7 @@ def confirm(request: ChangeRequest, *, at: datetime) -> ChangeRequest:
 def parse_stored(request: ChangeRequest) -> ChangeRequest:
     """The request with its stored (JSON) proposal typed again: dates back to ``date``."""
     errors: list[FieldError] = []
-    fields = _section_fields()[request.section]
+    fields = section_fields()[request.section]
     proposal = validate(fields, request.proposal, today=date.max, prefix="fields.", errors=errors)
     if errors:
         raise Invalid(errors)

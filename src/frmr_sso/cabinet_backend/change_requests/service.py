@@ -55,8 +55,6 @@ class ChangeRequestService:
         if person is None:
             raise NotFound("there is no FRMR record of this person")
         check_record_ids(person, section, proposal)
-        if section is cr.Section.CONTACTS and len(proposal) != 1:
-            raise Invalid([FieldError("fields", "change one contact per request: phone or email")])
         if self._limits is not None:  # per person and hour; a contact change also sends a code
             await self._limits.charge("change_requests", worker.frmr_id)
             if section is cr.Section.CONTACTS:

@@ -2,10 +2,13 @@
 
 Needs the live SSO cookie (``frmr_sso_session``); the form carries the field
 ``code`` and a CSRF token kept with the new secret. After the first right code
-the ten new recovery codes are shown once.
+the ten new recovery codes are shown once. Every page leads back to the personal
+cabinet's second-factor section when this broker serves the cabinet (its start page otherwise).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from fastapi import APIRouter, Request, Response
 
@@ -16,6 +19,7 @@ from frmr_sso.web.deps import container_of
 from frmr_sso.web.login_http import audit_context, page_on_error
 from frmr_sso.web.pages import PageText, render
 from frmr_sso.web.security_pages import locked_page
+from frmr_sso.web.site import DEFAULT_SITE, SiteInfo
 
 router = APIRouter(tags=["account"])
 PAGE = "/account/2fa"
@@ -79,10 +83,29 @@ async def account_new_recovery_codes(request: Request) -> Response:
     return await page_on_error(request, step)
 
 
+def _way_back(site: SiteInfo, reason: str) -> tuple[str, str]:
+    """(address, button) of a refusal page: sign in again, open the form again, or back to the cabinet."""
+    if reason == "stale":
+        return PAGE, "Открыть страницу заново"
+    if site.cabinet_url is None:
+        return site.home_url, "На главную"
+    if reason == "not_signed_in":
+        return f"{site.cabinet_url}login?next=second-factor", "Войти в личный кабинет"
+    return _back(site), "Вернуться в личный кабинет"
+
+
+def _back(site: SiteInfo) -> str:
+    return f"{site.cabinet_url}second-factor" if site.cabinet_url else site.home_url
+
+
 def _show(request: Request, outcome: AccountOutcome) -> Response:
+    site: SiteInfo = getattr(request.app.state, "site", DEFAULT_SITE)
     if isinstance(outcome, Refused):
         status, text = REFUSALS[outcome.reason]
-        return render(request, "message.html", status=status, page=text)
+        target, button = _way_back(site, outcome.reason)
+        return render(
+            request, "message.html", status=status, page=replace(text, retry=button), restart_url=target
+        )
     if isinstance(outcome, LockedOut):
         return locked_page(request, outcome.status)
     if isinstance(outcome, CodeForm):
@@ -93,6 +116,6 @@ def _show(request: Request, outcome: AccountOutcome) -> Response:
         return render(
             request, "second_factor.html", status=400 if outcome.error else 200, action=PAGE, pending_id=None,
             csrf=outcome.csrf, enrolment=outcome.enrolment, error=outcome.error, intro=intro,
-            codes_action=PAGE + "/recovery-codes",
+            codes_action=PAGE + "/recovery-codes", back_url=_back(site),
         )  # fmt: skip
     return render(request, "second_factor_codes.html", action=None, pending_id=None, codes=outcome.codes)

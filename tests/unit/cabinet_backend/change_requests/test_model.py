@@ -120,6 +120,33 @@ def test_contacts_need_a_value_and_no_documents() -> None:
     assert cleaned == {"phone": "+79991234567"}
 
 
+def test_a_contacts_change_is_one_contact_and_a_bad_one_is_named_as_such() -> None:
+    with pytest.raises(Invalid) as both:
+        cr.validate_proposal(
+            cr.Section.CONTACTS, {"phone": "+79991234567", "email": "a@b.test"}, documents=0, today=TODAY
+        )
+    assert [(e.field, e.message) for e in both.value.errors] == [
+        ("fields", "change one contact per request: phone or email")
+    ]
+    with pytest.raises(Invalid) as bad:
+        cr.validate_proposal(cr.Section.CONTACTS, {"phone": "123"}, documents=0, today=TODAY)
+    assert fields_of(bad) == {"fields.phone"}  # not also «give a new phone or e-mail»
+
+
+def test_the_organisations_oktmo_goes_with_the_workplace() -> None:
+    cleaned, _ = cr.validate_proposal(
+        cr.Section.WORKPLACE,
+        {**WORKPLACE, "oktmo": "45383000", "record_id": "job-1"},
+        documents=1,
+        today=TODAY,
+    )
+    changed = apply_change(PERSON, request(cr.Section.WORKPLACE, cleaned, cr.Status.PENDING))
+    assert [e.oktmo for e in changed.employments] == ["45383000"]
+    with pytest.raises(Invalid) as raised:
+        cr.validate_proposal(cr.Section.WORKPLACE, {**WORKPLACE, "oktmo": "4538"}, documents=1, today=TODAY)
+    assert fields_of(raised) == {"fields.oktmo"}
+
+
 def test_unknown_section_is_named() -> None:
     with pytest.raises(Invalid) as raised:
         cr.parse_section("salary")
