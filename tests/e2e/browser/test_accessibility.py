@@ -22,16 +22,13 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from frmr_sso.upstream.esia_signer import RsaSecretSigner
 from tests.e2e.browser.conftest import ARTEFACTS
+from tests.e2e.browser.test_cabinet import PAGES as CABINET_PAGES
 from tests.e2e.login.support import DOCTOR, DOCTOR_PASSWORD, Rig, login_rig
 
 AXE = Path(__file__).with_name("axe") / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ARTEFACTS / "pages"
 SERIOUS = ("serious", "critical")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-CABINET_PAGES = (
-    "profile", "education", "work", "qualification", "service-length", "accreditation",
-    "requests", "requests/new", "statements", "support", "sessions", "second-factor",
-)
 BROKER_PAGES = ("/", "/privacy", "/account/sessions", "/account/2fa", "/logout?client_id=no-such-app")
 _RUN_AXE = """
 const done = arguments[arguments.length - 1];
