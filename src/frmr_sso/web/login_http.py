@@ -25,7 +25,7 @@ from frmr_sso.login.service import LoginService
 from frmr_sso.login.session_store import SESSION_COOKIE, SessionStore
 from frmr_sso.login.transaction import BROWSER_COOKIE
 from frmr_sso.web.body_limit import BodyTooLarge
-from frmr_sso.web.client_ip import client_ip
+from frmr_sso.web.client_ip import request_ip
 from frmr_sso.web.deps import container_of
 from frmr_sso.web.pages import SECURITY_HEADERS, PageText, failure_page, render, request_id
 
@@ -68,9 +68,8 @@ LoginServicesDep = Annotated[LoginServices, Depends(get_login_services)]
 
 
 def audit_context(request: Request) -> AuditContext:
-    container = container_of(request)
     return AuditContext(
-        ip=client_ip(request, container.settings.trusted_proxies),
+        ip=request_ip(request.scope),
         user_agent=request.headers.get("user-agent"),
         request_id=request_id(request),
     )

@@ -35,7 +35,7 @@ from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import BearerError, OAuthError, TemporarilyUnavailable
 from frmr_sso.oauth.refresh import RefreshReused
 from frmr_sso.oauth.request import OAuthRequest
-from frmr_sso.web.client_ip import client_ip
+from frmr_sso.web.client_ip import request_ip
 from frmr_sso.web.oauth_http import MAX_CLIENT_ID, BearerMissing
 
 if TYPE_CHECKING:
@@ -85,13 +85,8 @@ class Refusals:
             log.error("a refused request was not audited", extra={"error": type(error).__name__})
 
     def _context(self) -> AuditContext:
-        settings = self.container.settings
         state = self.request.scope.get("state", {})
-        ip = (
-            self.oauth.client_ip
-            if self.oauth is not None
-            else client_ip(self.request, settings.trusted_proxies)
-        )
+        ip = self.oauth.client_ip if self.oauth is not None else request_ip(self.request.scope)
         return AuditContext(ip, self.request.headers.get("user-agent"), state.get("request_id"))
 
     def _form_value(self, name: str) -> str | None:

@@ -32,10 +32,9 @@ def _app(calls: list[str]) -> tuple[BrokerApp, Metrics]:
 
     app = BrokerApp()
     app.include_router(router)
-    app.add_middleware(EdgeMiddleware)
-    app.serve_directly([router])
     metrics = Metrics()
-    app.state.container = SimpleNamespace(metrics=metrics)
+    app.add_middleware(EdgeMiddleware, services=SimpleNamespace(metrics=metrics))
+    app.serve_directly([router])
     return app, metrics
 
 
