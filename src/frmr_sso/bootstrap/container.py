@@ -58,7 +58,10 @@ from frmr_sso.storage.sql.engine import create_engine
 from frmr_sso.storage.sql.migrate import upgrade
 from frmr_sso.storage.sql.refresh_tokens import SqlRefreshTokenRepository
 from frmr_sso.upstream.base import Connector
+from frmr_sso.web.cabinet_auth import Callers
+from frmr_sso.web.login_http import LoginServices
 from frmr_sso.web.metrics import Metrics
+from frmr_sso.web.refusals import RefusalAudit
 
 if TYPE_CHECKING:
     from frmr_sso.tracing.provider import Tracing
@@ -100,6 +103,10 @@ class Container:
     account_second_factor: AccountSecondFactor
     account_sessions: SessionManager
     cabinet_requests: CabinetRequests
+    # what the web layer hands routes together: see ``web/deps.py``
+    login_services: LoginServices
+    refusal_audit: RefusalAudit
+    callers: Callers
 
     async def aclose(self) -> None:
         await self.statements.aclose()  # statements being generated stay pending, resumed later
@@ -206,6 +213,13 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         cabinet_requests=build_cabinet_requests(
             settings, engine, kv, auditor=auditor, registry=registry, observe=metrics.observe
         ),
+        login_services=LoginServices(
+            area.login, area.logout, area.sessions,
+            secure_cookies=settings.issuer.startswith("https://"),
+            transaction_ttl=settings.login_transaction_ttl, session_ttl=settings.session_absolute_ttl,
+        ),
+        refusal_audit=RefusalAudit(security, clients),
+        callers=Callers(bearer, kv),
     )
     try:
         await prepare_stored_state(settings, engine, clients, registry, keys)
