@@ -92,14 +92,3 @@ ChangeRequestsDep = Annotated[ChangeRequestService, Depends(provided("cabinet_re
 SupportDep = Annotated[SupportService, Depends(provided("cabinet_requests.support"))]
 SupportRateDep = Annotated[RateLimiter, Depends(provided("cabinet_requests.support_rate"))]
 OutboxDep = Annotated[DevOutbox | None, Depends(provided("cabinet_requests.outbox"))]
-
-
-def container_of(request: Request) -> Any:
-    return request.app.state.container
-
-
-async def get_container(request: Request) -> Any:
-    return container_of(request)
-
-
-ContainerDep = Annotated[Any, Depends(get_container)]  # until every route names its services
