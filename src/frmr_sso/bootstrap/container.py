@@ -22,6 +22,7 @@ from frmr_sso.bootstrap.resources import (
     build_upstream_connectors,
     prepare_stored_state,
 )
+from frmr_sso.bootstrap.security import build_security, person_limits
 from frmr_sso.cabinet_backend.statements.service import StatementService
 from frmr_sso.config import Settings
 from frmr_sso.login.logout import LogoutService
@@ -43,7 +44,7 @@ from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.enrolment import AccountSecondFactor
 from frmr_sso.second_factor.login_step import SecondFactorStep
 from frmr_sso.security.crypto import FieldCipher
-from frmr_sso.security.services import Security, build_security, person_limits
+from frmr_sso.security.services import Security
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import KeyValueStore

@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
+from frmr_sso.bootstrap.security import namespace
 from frmr_sso.config import Settings
 from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.logout import LogoutService
@@ -25,7 +26,7 @@ from frmr_sso.second_factor.enrolment import AccountSecondFactor
 from frmr_sso.second_factor.login_step import SecondFactorStep
 from frmr_sso.second_factor.policy import PendingLogins, SecondFactorGate, SecondFactorPolicy
 from frmr_sso.security.crypto import FieldCipher, SecretKeys
-from frmr_sso.security.services import Security, namespace
+from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
 from frmr_sso.storage.sql import SqlRegistryRepository, SqlSecondFactorRepository, SqlSubjectRepository
 from frmr_sso.upstream.base import Connector
