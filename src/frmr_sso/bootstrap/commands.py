@@ -13,7 +13,12 @@ from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
-from frmr_sso.storage.sql import SqlAuditRepository, SqlClientRepository, SqlRegistryRepository
+from frmr_sso.storage.sql import (
+    SqlAuditRepository,
+    SqlClientRepository,
+    SqlRegistryRepository,
+    SqlSubjectRepository,
+)
 
 
 def command_auditor(engine: AsyncEngine) -> Auditor:
@@ -26,6 +31,10 @@ def audit_records(engine: AsyncEngine) -> SqlAuditRepository:
 
 def registry_records(engine: AsyncEngine) -> SqlRegistryRepository:
     return SqlRegistryRepository(engine)
+
+
+def subject_records(engine: AsyncEngine) -> SqlSubjectRepository:
+    return SqlSubjectRepository(engine)
 
 
 def command_clients(engine: AsyncEngine) -> ClientService:

@@ -39,7 +39,7 @@ from frmr_sso.second_factor.login_step import SecondFactorStep
 from frmr_sso.security.limiter import RateLimiter
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
-from frmr_sso.storage.sql import SqlAuditRepository, SqlRegistryRepository
+from frmr_sso.storage.sql import SqlAuditRepository, SqlRegistryRepository, SqlSubjectRepository
 from frmr_sso.upstream.base import Connector
 from frmr_sso.web.cabinet_auth import Callers
 from frmr_sso.web.metrics import Metrics
@@ -82,6 +82,7 @@ SecondFactorDep = Annotated[SecondFactorStep, Depends(provided("second_factor"))
 TotpDep = Annotated[TotpCredentials, Depends(provided("totp"))]
 AccountSecondFactorDep = Annotated[AccountSecondFactor, Depends(provided("account_second_factor"))]
 AccountSessionsDep = Annotated[SessionManager, Depends(provided("account_sessions"))]
+SubjectsDep = Annotated[SqlSubjectRepository, Depends(provided("subjects"))]
 # the registry and the cabinet's back end
 RegistryDep = Annotated[SqlRegistryRepository, Depends(provided("registry"))]
 RegistryAccessDep = Annotated[RegistryAccess, Depends(provided("registry_access"))]
