@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from frmr_sso.bootstrap import build_container
+from frmr_sso.bootstrap import Running, build_container
 from frmr_sso.cabinet.mount import cabinet_running, mount_cabinet
 from frmr_sso.cabinet.runtime import MOUNT as CABINET_MOUNT
 from frmr_sso.config import Settings
@@ -68,12 +68,14 @@ LEAN_ROUTERS = (discovery.router, token.router, introspect.router, userinfo.rout
 
 def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI:
     tracing = tracing or otlp_tracing(settings)
+    running = Running()  # the middlewares' metrics and rate limits, once the lifespan has built them
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             container = await build_container(settings, tracing=tracing)
             app.state.container = container
+            running.start(container)
             try:
                 async with cabinet_running(cabinet):
                     yield
@@ -88,14 +90,16 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
         **NO_OTEL,
     )
     app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
-    app.add_middleware(RateLimitMiddleware)
+    app.add_middleware(RateLimitMiddleware, services=running)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_body_bytes
     )
     if tracing is not None:
         tracing.trace_requests(app)  # inside the edge: the request id is known when the span starts
     # outermost: metrics, security headers, canonical host, request id, CORS
-    app.add_middleware(EdgeMiddleware, issuer=settings.issuer)
+    app.add_middleware(
+        EdgeMiddleware, issuer=settings.issuer, trusted_proxies=settings.trusted_proxies, services=running
+    )
     install_error_handlers(app)
     for router in (health.router, discovery.router, token.router, introspect.router, revoke.router,
                    userinfo.router, authorize.router, callback.router, logout.router, metrics.router):

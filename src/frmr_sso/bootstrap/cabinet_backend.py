@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
+from frmr_sso.bootstrap.security import namespace, person_limits, policies
 from frmr_sso.cabinet_backend.base import PersonReader
 from frmr_sso.cabinet_backend.change_requests.contact_codes import ContactCodes
 from frmr_sso.cabinet_backend.change_requests.service import ChangeRequestService
@@ -16,7 +17,6 @@ from frmr_sso.cabinet_backend.support.service import SupportService
 from frmr_sso.config import Settings
 from frmr_sso.security.crypto import SecretKeys
 from frmr_sso.security.limiter import Lockout, RateLimiter
-from frmr_sso.security.services import namespace, person_limits, policies
 from frmr_sso.storage.ports import AuditRecord, KeyValueStore
 from frmr_sso.storage.sql.change_requests import SqlChangeRequestRepository
 from frmr_sso.storage.sql.support_requests import SqlSupportRequestRepository

@@ -46,10 +46,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from frmr_sso.storage.sql import SqlAuditRepository
+    from frmr_sso.bootstrap.commands import audit_records
 
     async def action(engine: AsyncEngine) -> int:
-        repo = SqlAuditRepository(engine)
+        repo = audit_records(engine)
         return await (_verify(repo, args.batch) if args.action == "verify" else _purge(repo, args))
 
     return with_engine(settings, action, failure=2)

@@ -46,8 +46,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """Exit 0 done; 1 no such client to remove or the store failed; 2 bad options or a taken client_id."""
-    from frmr_sso.oauth.client_service import ClientService
-    from frmr_sso.storage.sql import SqlClientRepository
+    from frmr_sso.bootstrap.commands import command_clients
 
     spec: ClientSpec | None = None
     if args.action == "add":
@@ -57,7 +56,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         spec = built
 
     async def action(engine: AsyncEngine) -> int:
-        service = ClientService(SqlClientRepository(engine))
+        service = command_clients(engine)
         if args.action == "list":
             return await _list(service)
         if args.action == "remove":

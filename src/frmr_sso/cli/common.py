@@ -84,11 +84,11 @@ async def admin_audit(
     details: dict[str, object] | None = None,
 ) -> None:
     """One audit record per administrative command that changed something (the operator as user agent)."""
-    from frmr_sso.audit.events import Auditor, Event
-    from frmr_sso.storage.sql import SqlAuditRepository
+    from frmr_sso.audit.events import Event
+    from frmr_sso.bootstrap.commands import command_auditor
 
-    auditor = Auditor(SqlAuditRepository(engine))
-    await auditor.record(Event[event], operator_context(command), client_id=client_id, details=details)
+    context = operator_context(command)
+    await command_auditor(engine).record(Event[event], context, client_id=client_id, details=details)
 
 
 def operator_context(command: str) -> AuditContext:

@@ -21,15 +21,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from frmr_sso.bootstrap import build_key_ring
+    from frmr_sso.bootstrap.resources import build_key_ring
 
     async def action(engine: AsyncEngine) -> int:
         ring = build_key_ring(settings, engine)
         if args.action == "rotate":
-            from frmr_sso.audit.events import Auditor
-            from frmr_sso.storage.sql import SqlAuditRepository
+            from frmr_sso.bootstrap.commands import command_auditor
 
-            auditor, context = Auditor(SqlAuditRepository(engine)), operator_context("keys rotate")
+            auditor, context = command_auditor(engine), operator_context("keys rotate")
             for record in await ring.rotate(args.alg, auditor=auditor, context=context):
                 print(f"{record.alg}: new active key {record.kid}")
             delay = int(ring.activation_delay.total_seconds())

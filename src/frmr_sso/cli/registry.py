@@ -32,12 +32,12 @@ def _batch_size(text: str) -> int:
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     """Exit 0: every record imported; 1: some skipped; 2: the file is unreadable or not what its name says."""
+    from frmr_sso.bootstrap.commands import registry_records
     from frmr_sso.registry.import_run import plan_import, records_of, run_import
     from frmr_sso.registry.json_stream import UnreadableFile
-    from frmr_sso.storage.sql import SqlRegistryRepository
 
     async def action(engine: AsyncEngine) -> int:
-        report = await run_import(plan, records, SqlRegistryRepository(engine), batch_size=args.batch_size)
+        report = await run_import(plan, records, registry_records(engine), batch_size=args.batch_size)
         counts: dict[str, object] = {"imported": report.imported, "skipped": report.skipped,
                                      "stopped": bool(report.fatal)}
         await admin_audit(engine, "REGISTRY_IMPORTED", "registry import", details=counts)

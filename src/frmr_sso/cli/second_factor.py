@@ -25,11 +25,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from frmr_sso.audit.events import Auditor
-    from frmr_sso.bootstrap import build_second_factor
+    from frmr_sso.bootstrap.commands import command_auditor, command_totp
     from frmr_sso.second_factor.credentials import reset_second_factor
     from frmr_sso.storage.kv import open_kv
-    from frmr_sso.storage.sql import SqlAuditRepository
 
     subject: str = args.subject
     if not 1 <= len(subject) <= 128:
@@ -38,8 +36,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     async def action(engine: AsyncEngine) -> int:
         kv = open_kv(settings.redis_url)
         try:
-            auditor = Auditor(SqlAuditRepository(engine))
-            _, credentials = build_second_factor(settings, engine, kv, auditor)
+            auditor = command_auditor(engine)
+            credentials = command_totp(settings, engine, kv, auditor)
             context = operator_context("2fa reset")
             was_enrolled = await reset_second_factor(credentials, auditor, subject, context, by="cli")
         finally:

@@ -34,10 +34,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from frmr_sso.audit.events import Auditor, Event
+    from frmr_sso.audit.events import Event
+    from frmr_sso.bootstrap.commands import command_auditor
     from frmr_sso.security.crypto import SecretKeys
     from frmr_sso.security.reseal import reseal_all
-    from frmr_sso.storage.sql import SqlAuditRepository
     from frmr_sso.storage.sql.sealed import sealed_columns
 
     async def action(engine: AsyncEngine) -> int:
@@ -47,7 +47,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             c.kind: {"resealed": c.resealed, "unreadable": c.unreadable} for c in counts
         }
         context = operator_context("secrets reseal")
-        await Auditor(SqlAuditRepository(engine)).record(Event.SECRETS_RESEALED, context, details=details)
+        await command_auditor(engine).record(Event.SECRETS_RESEALED, context, details=details)
         rows: list[tuple[str, ...]] = [_HEADER]
         rows += [(c.kind, *map(str, (c.resealed, c.current, c.changed, c.unreadable))) for c in counts]
         print_table(rows)

@@ -33,15 +33,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from frmr_sso.audit.events import SUCCESS, Auditor, Event
-    from frmr_sso.storage.sql import SqlAuditRepository, SqlSubjectRepository
+    from frmr_sso.audit.events import SUCCESS, Event
+    from frmr_sso.bootstrap.commands import command_auditor, subject_records
 
     subject_id: str = args.subject
     if not 1 <= len(subject_id) <= SUBJECT_ID_LENGTH:
         return fail(f"the subject must be 1-{SUBJECT_ID_LENGTH} characters", 2)
 
     async def action(engine: AsyncEngine) -> int:
-        repo = SqlSubjectRepository(engine)
+        repo = subject_records(engine)
         subject = await repo.get(subject_id)
         if subject is None:
             return fail(f"no subject {subject_id!r}", 1)
@@ -53,7 +53,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         removed = await repo.unlink(subject_id, args.connector)
         if removed:
-            await Auditor(SqlAuditRepository(engine)).record(
+            await command_auditor(engine).record(
                 Event.SUBJECT_UNLINKED, operator_context("subjects unlink"), outcome=SUCCESS,
                 subject_id=subject_id, details={"connector": args.connector, "links": removed, "by": "cli"},
             )

@@ -25,10 +25,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from frmr_sso.audit.events import Auditor
-    from frmr_sso.security.services import LockKind, build_security
+    from frmr_sso.bootstrap.commands import command_security
+    from frmr_sso.security.services import LockKind
     from frmr_sso.storage.kv import open_kv
-    from frmr_sso.storage.sql import SqlAuditRepository
 
     if not settings.redis_url:
         return fail("locks are kept in the broker process without FRMR_SSO_REDIS_URL; "
@@ -39,7 +38,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     async def action(engine: AsyncEngine) -> int:
         kv = open_kv(settings.redis_url)
         try:
-            security = build_security(settings, kv, Auditor(SqlAuditRepository(engine)))
+            security = command_security(settings, kv, engine)
             was_locked = await security.unlock(kind, key, operator_context("unlock"), by="cli")
         finally:
             await kv.close()

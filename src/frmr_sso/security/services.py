@@ -1,8 +1,5 @@
-"""The lockouts and rate limiters of one broker, built from settings, with their audit events.
-
-Keys live under a namespace derived from the issuer, so brokers sharing one
-Redis (staging and production, or the test suite's many brokers) never lock
-each other's clients; every instance of one broker shares the counters.
+"""The lockouts and rate limiters of one broker, with their audit events (``bootstrap/security.py``
+builds them from the settings).
 
 ``Security.check(kind, key, context, verify)`` is the one call a second factor
 (or any secret check) needs. Client secrets are counted per (client, address)
@@ -17,18 +14,14 @@ are the only places a lock becomes an audit event: ``client.locked``,
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from frmr_sso.audit.events import FAILURE, INFO, AuditContext, Auditor, Event
 from frmr_sso.audit.refusal_digest import RefusalDigest
-from frmr_sso.config import Settings
 from frmr_sso.security.limiter import Attempt, Locked, Lockout, RateLimiter
-from frmr_sso.security.lockout import OPEN, LockoutPolicy, LockStatus
-from frmr_sso.security.person_limits import PersonLimits
-from frmr_sso.storage.ports import KeyValueStore
+from frmr_sso.security.lockout import OPEN, LockStatus
 
 LockKind = Literal["client", "subject", "ip"]
 RateGroup = Literal["authorize", "callback", "token", "second_factor", "bearer_failure"]
@@ -44,20 +37,6 @@ def client_key(client_id: str, ip: str | None) -> str:
 def _client_and_ip(key: str) -> tuple[str, str]:
     client_id, _, ip = key.rpartition("@")
     return client_id, ip
-
-
-def policies(settings: Settings) -> tuple[LockoutPolicy, LockoutPolicy]:
-    """(per subject or client, per IP): the same waits, the IP tolerating more failures."""
-    common = {
-        "base_wait": float(settings.lockout_base_wait),
-        "max_wait": float(settings.lockout_max_wait),
-        "reset_after": float(settings.lockout_reset_after),
-        "permanent_after": settings.lockout_permanent_after,
-    }
-    return (
-        LockoutPolicy(max_failures=settings.lockout_max_failures, **common),  # type: ignore[arg-type]
-        LockoutPolicy(max_failures=settings.lockout_ip_max_failures, **common),  # type: ignore[arg-type]
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,41 +128,3 @@ def _target(kind: LockKind, key: str) -> dict[str, str]:
     if kind == "client" and "@" in key:
         return {"locked_ip": _client_and_ip(key)[1]}
     return {"locked_ip": key} if kind == "ip" else {}
-
-
-def namespace(settings: Settings) -> str:
-    return hashlib.sha256(settings.issuer.encode()).hexdigest()[:12]
-
-
-def build_security(settings: Settings, kv: KeyValueStore, auditor: Auditor | None = None) -> Security:
-    ns = namespace(settings)
-    per_key, per_ip = policies(settings)
-    limits: dict[RateGroup, int] = {
-        "authorize": settings.rate_limit_authorize_per_minute,
-        "callback": settings.rate_limit_callback_per_minute,
-        "token": settings.rate_limit_token_per_minute,
-        "second_factor": settings.rate_limit_second_factor_per_minute,
-        "bearer_failure": settings.rate_limit_bearer_failures_per_minute,
-    }
-    return Security(
-        clients=Lockout(kv, per_key, f"{ns}:client"),
-        subjects=Lockout(kv, per_key, f"{ns}:subject"),
-        ips=Lockout(kv, per_ip, f"{ns}:ip"),
-        auditor=auditor,
-        rates={g: RateLimiter(kv, limit, 60.0, namespace=f"{ns}:{g}") for g, limit in limits.items()},
-        bearer_refusals=(
-            RefusalDigest(auditor, float(settings.audit_refusal_interval)) if auditor is not None else None
-        ),
-    )
-
-
-def person_limits(settings: Settings, kv: KeyValueStore) -> PersonLimits:
-    """The per-person budgets and mutexes of the cabinet's orders (``security/person_limits.py``)."""
-    ns = namespace(settings)
-    hourly = {
-        "statement_orders": settings.rate_limit_statements_per_hour,
-        "change_requests": settings.rate_limit_change_requests_per_hour,
-        "contact_codes": settings.rate_limit_contact_codes_per_hour,
-    }
-    rates = {kind: RateLimiter(kv, limit, 3600.0, namespace=f"{ns}:{kind}") for kind, limit in hourly.items()}
-    return PersonLimits(kv, rates, namespace=ns)

@@ -13,22 +13,31 @@ RFC 6750 ``Bearer`` challenge).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from frmr_sso.bootstrap import Container
 from frmr_sso.cabinet_backend.base import Worker
-from frmr_sso.oauth.bearer import AccessClaims
+from frmr_sso.oauth.bearer import AccessClaims, BearerValidator
 from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest, InvalidToken
 from frmr_sso.oauth.scope import OPENID
 from frmr_sso.oidc.userinfo import load_snapshot
+from frmr_sso.storage.ports import KeyValueStore
 from frmr_sso.web.errors import problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
 
 FRMR_SCOPE, ADMIN_SCOPE, REGISTRY_ADMIN_SCOPE = "frmr", "admin", "frmr.admin"
 WORKER_SCOPES = frozenset({OPENID, FRMR_SCOPE})
+
+
+@dataclass(frozen=True)
+class Callers:
+    """What telling the caller uses: the bearer check and the claims snapshots of issued tokens (KV)."""
+
+    bearer: BearerValidator
+    kv: KeyValueStore
 
 
 class Refused(Exception):
@@ -44,7 +53,7 @@ def bearer_refusal(exc: BearerError) -> Refused:
 
 
 async def _claims(
-    request: Request, container: Container, *, scopes: frozenset[str] = frozenset(), optional: bool = False
+    request: Request, callers: Callers, *, scopes: frozenset[str] = frozenset(), optional: bool = False
 ) -> AccessClaims | None:
     if optional and "authorization" not in request.headers:
         return None
@@ -53,13 +62,13 @@ async def _claims(
             token = bearer_token(await oauth_request(request, form=False))
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
-        return await container.bearer.require(token, scopes=scopes)
+        return await callers.bearer.require(token, scopes=scopes)
     except BearerError as exc:
         raise bearer_refusal(exc) from None
 
 
-async def _worker_of(claims: AccessClaims, container: Container) -> Worker:
-    snapshot = await load_snapshot(container.kv, claims.jti)
+async def _worker_of(claims: AccessClaims, callers: Callers) -> Worker:
+    snapshot = await load_snapshot(callers.kv, claims.jti)
     if snapshot is None:
         raise bearer_refusal(InvalidToken("the access token was not issued for an end-user"))
     frmr_id = snapshot.get("frmr_person_id")
@@ -68,21 +77,21 @@ async def _worker_of(claims: AccessClaims, container: Container) -> Worker:
     return Worker(claims.subject, frmr_id, claims.client_id)
 
 
-async def worker(request: Request, container: Container) -> Worker:
-    claims = await _claims(request, container, scopes=WORKER_SCOPES)
+async def worker(request: Request, callers: Callers) -> Worker:
+    claims = await _claims(request, callers, scopes=WORKER_SCOPES)
     assert claims is not None
-    return await _worker_of(claims, container)
+    return await _worker_of(claims, callers)
 
 
-async def optional_worker(request: Request, container: Container) -> Worker | None:
+async def optional_worker(request: Request, callers: Callers) -> Worker | None:
     """The worker when the request carries a token (which must then be valid), None without one."""
-    claims = await _claims(request, container, scopes=WORKER_SCOPES, optional=True)
-    return None if claims is None else await _worker_of(claims, container)
+    claims = await _claims(request, callers, scopes=WORKER_SCOPES, optional=True)
+    return None if claims is None else await _worker_of(claims, callers)
 
 
-async def reviewer(request: Request, container: Container) -> str:
+async def reviewer(request: Request, callers: Callers) -> str:
     """The registry administrator's name for ``decided_by``: ``client:<id>`` or ``subject:<sub>``."""
-    claims = await _claims(request, container)
+    claims = await _claims(request, callers)
     assert claims is not None
     if claims.has(ADMIN_SCOPE) and claims.subject == claims.client_id:
         return f"client:{claims.client_id}"

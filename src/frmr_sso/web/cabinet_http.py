@@ -25,7 +25,7 @@ from frmr_sso.registry.service_length import InvalidPeriod
 from frmr_sso.security.person_limits import RateLimited
 from frmr_sso.web import json_limits
 from frmr_sso.web.cabinet_auth import Refused
-from frmr_sso.web.client_ip import client_ip
+from frmr_sso.web.client_ip import request_ip
 from frmr_sso.web.errors import PROBLEM, problem
 from frmr_sso.web.multipart_form import FormRefused
 
@@ -109,10 +109,9 @@ async def guarded(work: Callable[[], Awaitable[Response]]) -> Response:
 
 
 def context_of(request: Request) -> AuditContext:
-    container = request.app.state.container
     agent = request.headers.get("user-agent")
     return AuditContext(
-        client_ip(request, container.settings.trusted_proxies),
+        request_ip(request.scope),
         agent,
         request.scope.get("state", {}).get("request_id"),
     )

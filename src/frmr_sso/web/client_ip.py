@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+CLIENT_IP = "client_ip"  # the key of ``scope["state"]`` where the edge puts the resolved address
 
 
 @lru_cache(maxsize=32)
@@ -55,3 +57,14 @@ def client_ip(request: HTTPConnection, trusted_proxies: Sequence[str]) -> str | 
     """The peer address, or the nearest untrusted hop of X-Forwarded-For behind trusted proxies."""
     peer = request.client.host if request.client else None
     return resolve_client_ip(peer, request.headers.get("x-forwarded-for"), trusted_proxies)
+
+
+def request_ip(scope: Scope) -> str | None:
+    """The address ``web/edge.py`` resolved for this request (with the trusted proxies it was given),
+    or the socket peer of a request that did not pass the edge."""
+    state = scope.get("state")
+    if state is not None and CLIENT_IP in state:
+        found: str | None = state[CLIENT_IP]
+        return found
+    peer = scope.get("client")
+    return peer[0] if peer else None

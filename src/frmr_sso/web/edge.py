@@ -9,8 +9,9 @@ protocol endpoints' budget (bench/README.md).
 Per request, in this order (the order of the three layers it replaces, outermost first):
 
 * **metrics**: the request's duration by route template (``/callback/{connector}``, never the
-  raw path), method and status class, once the app has answered or failed; no app state yet
-  (before the lifespan) means nothing is recorded;
+  raw path), method and status class, once the app has answered or failed, into the ``Metrics``
+  its ``services`` name (the composition root's holder: none before the lifespan has built them
+  means nothing is recorded);
 * **security headers** on every response start, the fallback 500 below included: see
   ``web/security_headers.py``; a header the route already set is kept;
 * **canonical origin**: given the issuer, the request's ``Host`` header and scheme become the
@@ -20,7 +21,9 @@ Per request, in this order (the order of the three layers it replaces, outermost
 * **request id**: always a new one of ours; it goes into the log context, ``scope["state"]``
   (the audit records' request id) and the ``X-Request-ID`` answer header. An incoming
   ``X-Request-ID`` that looks like an id (short, safe characters) is the client's own: kept as
-  ``client_request_id`` in ``scope["state"]`` and on the access-log line, never as ours. An
+  ``client_request_id`` in ``scope["state"]`` and on the access-log line, never as ours. The
+  client's address (``web/client_ip.py``, X-Forwarded-For only from the ``trusted_proxies``) goes
+  into ``scope["state"]`` too, for the rate limits, the audit records and the protocol requests. An
   exception escaping the app is logged (redacted) and answered with a 500
   ``application/problem+json`` naming only the request id, or re-raised when the answer has
   already started;
@@ -32,14 +35,16 @@ Per request, in this order (the order of the three layers it replaces, outermost
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frmr_sso.logs import request_id_var
+from frmr_sso.web.client_ip import CLIENT_IP, resolve_client_ip
 from frmr_sso.web.cors import CORS_PATHS, protocol_cors, vary_origin
-from frmr_sso.web.metrics import route_label
+from frmr_sso.web.metrics import Metrics, route_label
 from frmr_sso.web.pages import CSP
 from frmr_sso.web.request_id import (
     SAFE_REQUEST_ID,
@@ -61,6 +66,7 @@ _HTML = b"text/html"
 _REQUEST_ID = b"x-request-id"
 _ORIGIN = b"origin"
 _HOST = b"host"
+_FORWARDED_FOR = b"x-forwarded-for"
 _METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _CLASSES = ("0xx", "1xx", "2xx", "3xx", "4xx", "5xx")
 
@@ -86,14 +92,26 @@ def security_headers(headers: list[tuple[bytes, bytes]], no_store: bool) -> list
     return headers
 
 
+class MetricsHolder(Protocol):
+    """Where the edge finds the application's metrics: None until the lifespan has built them."""
+
+    @property
+    def metrics(self) -> Metrics | None: ...
+
+
 def _status_class(status: int) -> str:
     index = status // 100
     return _CLASSES[index] if 0 <= index < len(_CLASSES) else f"{index}xx"
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, *, issuer: str | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, issuer: str | None = None, trusted_proxies: Sequence[str] = (),
+        services: MetricsHolder | None = None,
+    ) -> None:
         self.app = app
+        self.services = services
+        self.trusted_proxies = tuple(trusted_proxies)
         origin = urlsplit(issuer) if issuer else None
         self._host = origin.netloc.encode("latin-1") if origin else None
         self._scheme = origin.scheme if origin else None
@@ -105,11 +123,12 @@ class EdgeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        container = getattr(scope["app"].state, "container", None)
+        metrics = self.services.metrics if self.services is not None else None
         started = time.perf_counter()
         incoming = ""
         origin = False
         host = None
+        forwarded = None
         headers = scope.get("headers") or ()
         for name, value in headers:
             if name == _REQUEST_ID:
@@ -118,6 +137,8 @@ class EdgeMiddleware:
                 origin = True
             elif name == _HOST:
                 host = value
+            elif name == _FORWARDED_FOR and forwarded is None:
+                forwarded = value.decode("latin-1")  # the first one, as ``request.headers.get`` reads
         if self._host is not None and host != self._host:
             scope["headers"] = [(n, v) for n, v in headers if n != _HOST] + [(_HOST, self._host)]
         if self._scheme is not None:
@@ -131,6 +152,8 @@ class EdgeMiddleware:
         state["request_id"] = request_id
         if incoming and SAFE_REQUEST_ID.match(incoming):
             state["client_request_id"] = incoming
+        peer = scope.get("client")
+        state[CLIENT_IP] = resolve_client_ip(peer[0] if peer else None, forwarded, self.trusted_proxies)
         no_store = no_store_path(str(scope.get("path", "")))
         status = 0
 
@@ -157,8 +180,8 @@ class EdgeMiddleware:
             elapsed = time.perf_counter() - started
             log_request(scope, status, elapsed)
             request_id_var.reset(token)
-            if container is not None:
-                self._observe(container.metrics, scope, status or 500, elapsed)
+            if metrics is not None:
+                self._observe(metrics, scope, status or 500, elapsed)
 
     def _observe(self, metrics: Any, scope: Scope, status: int, seconds: float) -> None:
         """The histogram child of (route, method, status class), looked up once per combination."""

@@ -1,13 +1,14 @@
 """The protocol endpoints called most often, dispatched without FastAPI's per-request machinery.
 
-``/token``, ``/introspect``, ``/userinfo``, discovery and JWKS are ``Request``-only handlers that
-build their own ``Response`` and answer every error themselves (``protocol_call``): FastAPI
-has nothing to inject, validate or serialise for them. Yet the framework's path costs them
-three outer layers (server errors, exception telemetry, body limit), a match against every
-route before theirs, the dependency solver (for the OpenAPI security schemes they only
-declare), two ``AsyncExitStack`` and two exception-handling layers: together more CPU than
-discovery's whole answer, and each layer is walked again whenever the request resumes after
-an await (a Redis round trip). See bench/README.md.
+``/token``, ``/introspect``, ``/userinfo``, discovery and JWKS are handlers of the ``Request`` and
+the services they name (``web/deps.py``: dependencies computed from the request alone) that build
+their own ``Response`` and answer every error themselves (``protocol_call``): FastAPI has nothing
+to validate or serialise for them, and a direct call gets each service from its provider. Yet the
+framework's path costs them three outer layers (server errors, exception telemetry, body
+limit), a match against every route before theirs, the dependency solver (for the OpenAPI
+security schemes they only declare), two ``AsyncExitStack`` and two exception-handling
+layers: together more CPU than discovery's whole answer, and each layer is walked again
+whenever the request resumes after an await (a Redis round trip). See bench/README.md.
 
 ``BrokerApp`` answers an HTTP request whose method and path are exactly those of such a route
 through the app's own middlewares (``add_middleware``: request id, security headers, metrics,
@@ -26,35 +27,76 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
-from typing import cast
+from dataclasses import dataclass
+from typing import Annotated, Any, cast, get_args, get_origin, get_type_hints
 
 from fastapi import APIRouter, FastAPI
+from fastapi.params import Depends
 from fastapi.routing import APIRoute
 from starlette._utils import get_route_path
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+Provider = Callable[[Request], Awaitable[object]]
+_LEAN = "frmr_sso.lean_route"  # the scope key of the ``LeanRoute`` being answered
 
 
-def lean_table(routers: Iterable[APIRouter]) -> dict[tuple[str, str], APIRoute]:
-    """(method, path) → route of every route of ``routers``; each endpoint must take the request alone."""
-    table: dict[tuple[str, str], APIRoute] = {}
+@dataclass(frozen=True, slots=True)
+class LeanRoute:
+    route: APIRoute
+    providers: tuple[tuple[str, Provider], ...]  # (parameter, its dependency) but the request
+
+    async def respond(self, request: Request) -> Response:
+        services = {name: await provider(request) for name, provider in self.providers}
+        return await cast(Callable[..., Awaitable[Response]], self.route.endpoint)(request, **services)
+
+
+def lean_table(routers: Iterable[APIRouter]) -> dict[tuple[str, str], LeanRoute]:
+    """(method, path) → route of every route of ``routers``; each endpoint must be async and take the
+    request and, by keyword, dependencies of the request alone (``web/deps.py``)."""
+    table: dict[tuple[str, str], LeanRoute] = {}
     for router in routers:
         for route in router.routes:
             if not isinstance(route, APIRoute) or "{" in route.path:
                 raise TypeError(f"{route!r}: only fixed-path API routes can be dispatched directly")
-            parameters = list(inspect.signature(route.endpoint).parameters.values())
-            if len(parameters) != 1 or not inspect.iscoroutinefunction(route.endpoint):
-                raise TypeError(f"{route.path}: a direct endpoint is async and takes the request alone")
+            lean = LeanRoute(route, _providers(route))
             for method in (route.methods or set()) - {"HEAD"}:
-                table[(method, route.path)] = route
+                table[(method, route.path)] = lean
     return table
 
 
+def _providers(route: APIRoute) -> tuple[tuple[str, Provider], ...]:
+    refused = TypeError(f"{route.path}: a direct endpoint is async and takes the request and services alone")
+    if not inspect.iscoroutinefunction(route.endpoint):
+        raise refused
+    try:
+        hints = get_type_hints(route.endpoint, include_extras=True)
+    except NameError:  # an annotation names something the endpoint's module does not define
+        raise refused from None
+    names = list(inspect.signature(route.endpoint).parameters)
+    if not names or hints.get(names[0]) is not Request:
+        raise refused
+    providers = [(name, _provider(hints.get(name))) for name in names[1:]]
+    found = [(name, provider) for name, provider in providers if provider is not None]
+    if len(found) != len(providers):
+        raise refused
+    return tuple(found)
+
+
+def _provider(hint: Any) -> Provider | None:
+    """The dependency of ``Annotated[T, Depends(provider)]`` when it is async and takes the request alone."""
+    if get_origin(hint) is not Annotated:
+        return None
+    for marker in get_args(hint)[1:]:
+        call = marker.dependency if isinstance(marker, Depends) else None
+        if inspect.iscoroutinefunction(call) and len(inspect.signature(call).parameters) == 1:
+            return cast(Provider, call)
+    return None
+
+
 class BrokerApp(FastAPI):
-    _lean_routes: dict[tuple[str, str], APIRoute] = {}  # noqa: RUF012 - replaced, never mutated
+    _lean_routes: dict[tuple[str, str], LeanRoute] = {}  # noqa: RUF012 - replaced, never mutated
     _lean_stack: ASGIApp | None = None
 
     def serve_directly(self, routers: Iterable[APIRouter]) -> None:
@@ -62,17 +104,18 @@ class BrokerApp(FastAPI):
         self._lean_routes = lean_table(routers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = (
+        lean = (
             self._lean_routes.get((scope["method"], get_route_path(scope)))
             if scope["type"] == "http" and not self.root_path
             else None
         )
-        if route is None:
+        if lean is None:
             await super().__call__(scope, receive, send)
             return
         scope["app"] = self
-        scope["route"] = route
-        scope["endpoint"] = route.endpoint
+        scope["route"] = lean.route
+        scope["endpoint"] = lean.route.endpoint
+        scope[_LEAN] = lean
         scope["path_params"] = {}
         stack = self._lean_stack
         if stack is None:
@@ -88,6 +131,6 @@ class BrokerApp(FastAPI):
 
 
 async def _call_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-    endpoint = cast(Endpoint, scope["endpoint"])
-    response = await endpoint(Request(scope, receive, send))
+    lean = cast(LeanRoute, scope[_LEAN])
+    response = await lean.respond(Request(scope, receive, send))
     await response(scope, receive, send)

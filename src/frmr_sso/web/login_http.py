@@ -1,8 +1,8 @@
-"""The login use case as the web layer sees it: services built from the container, the
-request context, cookies and the conversion of outcomes into responses.
+"""The login use case as the web layer sees it: its services, the request context, cookies and
+the conversion of outcomes into responses.
 
-The services themselves come from ``bootstrap.Container``; this module adds the
-cookie settings and turns their outcomes into responses.
+The composition root (``bootstrap``) builds ``LoginServices``, the services with the cookie
+settings; routes declare ``LoginServicesDep``. This module turns their outcomes into responses.
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ from fastapi.responses import RedirectResponse
 from starlette.exceptions import HTTPException
 
 from frmr_sso.audit.events import AuditContext
-from frmr_sso.bootstrap import Container
 from frmr_sso.login.logout import LogoutService
 from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcome
 from frmr_sso.login.service import LoginService
 from frmr_sso.login.session_store import SESSION_COOKIE, SessionStore
 from frmr_sso.login.transaction import BROWSER_COOKIE
 from frmr_sso.web.body_limit import BodyTooLarge
-from frmr_sso.web.client_ip import client_ip
-from frmr_sso.web.deps import container_of
+from frmr_sso.web.client_ip import request_ip
+from frmr_sso.web.deps import provided
 from frmr_sso.web.pages import SECURITY_HEADERS, PageText, failure_page, render, request_id
 
 MALFORMED_FORM = PageText(
@@ -47,30 +46,12 @@ class LoginServices:
     session_ttl: int
 
 
-def build_login_services(container: Container) -> LoginServices:
-    settings = container.settings
-    return LoginServices(
-        container.login, container.logout, container.sessions,
-        secure_cookies=settings.issuer.startswith("https://"),
-        transaction_ttl=settings.login_transaction_ttl, session_ttl=settings.session_absolute_ttl,
-    )
-
-
-async def get_login_services(request: Request) -> LoginServices:
-    services: LoginServices | None = getattr(request.app.state, "login_services", None)
-    if services is None:
-        services = build_login_services(container_of(request))
-        request.app.state.login_services = services
-    return services
-
-
-LoginServicesDep = Annotated[LoginServices, Depends(get_login_services)]
+LoginServicesDep = Annotated[LoginServices, Depends(provided("login_services"))]
 
 
 def audit_context(request: Request) -> AuditContext:
-    container = container_of(request)
     return AuditContext(
-        ip=client_ip(request, container.settings.trusted_proxies),
+        ip=request_ip(request.scope),
         user_agent=request.headers.get("user-agent"),
         request_id=request_id(request),
     )

@@ -35,7 +35,7 @@ from frmr_sso.oauth.errors import (
 )
 from frmr_sso.oauth.request import OAuthRequest, Params
 from frmr_sso.security.services import Security
-from frmr_sso.web.client_ip import resolve_client_ip
+from frmr_sso.web.client_ip import request_ip
 from frmr_sso.web.client_lockout import authenticate_locked_out
 
 log = logging.getLogger(__name__)
@@ -105,15 +105,12 @@ async def oauth_request(request: Request, *, form: bool = True) -> OAuthRequest:
     """The neutral request of the core; with ``form`` the body must be a form (POST endpoints)."""
     headers = request_headers(request)  # ASGI servers give lower-case names
     body = await _read_form(request, headers) if form else Params()
-    container = getattr(request.app.state, "container", None) if "app" in request.scope else None
-    trusted = container.settings.trusted_proxies if container is not None else ()
-    peer = request.client.host if request.client else None
     return OAuthRequest(
         method=request.method.upper(),
         query=Params(request.query_params) if request.scope.get("query_string") else Params(),
         form=body,
         headers=headers,
-        client_ip=resolve_client_ip(peer, headers.get("x-forwarded-for"), trusted),
+        client_ip=request_ip(request.scope),
     )
 
 

@@ -6,21 +6,26 @@ of RFC 6749 §5.2 on /token and /introspect (a client library reads ``error``),
 as a Russian page on the browser endpoints. A KV outage lets requests through
 (the endpoints report it themselves) rather than locking everyone out. On
 ``/userinfo`` and the APIs only refused bearer tokens are counted
-(``web/bearer_failures.py``).
+(``web/bearer_failures.py``). The limiters and metrics come from the holder the composition
+root gives the middleware (none before the lifespan has built them: nothing is counted); the
+client's address is the one the edge resolved.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.security.limiter import RateLimiter
 from frmr_sso.web.bearer_failures import limit_refusals, too_many_json, watched_path
-from frmr_sso.web.client_ip import resolve_client_ip
+from frmr_sso.web.client_ip import request_ip
+from frmr_sso.web.metrics import Metrics
 from frmr_sso.web.security_pages import too_many_requests_page
 
 log = logging.getLogger(__name__)
@@ -44,21 +49,32 @@ def endpoint_group(path: str) -> str | None:
     return _GROUP_OF[found.group(1)] if found else None
 
 
+class RateLimits(Protocol):
+    """The limiters by group and the metrics: both None until the lifespan has built them."""
+
+    @property
+    def rates(self) -> Mapping[str, RateLimiter] | None: ...
+
+    @property
+    def metrics(self) -> Metrics | None: ...
+
+
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, services: RateLimits) -> None:
         self.app = app
+        self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and watched_path(scope["path"]):
             await self._bearer_path(scope, receive, send)
             return
         group = endpoint_group(scope["path"]) if scope["type"] == "http" else None
-        container = getattr(scope["app"].state, "container", None) if group and "app" in scope else None
-        limiter = container.security.rates[group] if group is not None and container is not None else None
-        if group is None or container is None or limiter is None or limiter.limit == 0:  # nothing to count
+        rates, metrics = (self.services.rates, self.services.metrics) if group else (None, None)
+        limiter = rates[group] if group is not None and rates is not None else None
+        if group is None or metrics is None or limiter is None or limiter.limit == 0:  # nothing to count
             await self.app(scope, receive, send)
             return
-        ip = _ip(scope, container)
+        ip = request_ip(scope) or "unknown"
         try:
             decision = await limiter.hit(ip)
         except FrmrSsoError:  # the KV is down: the endpoint itself answers 503 or a page
@@ -68,7 +84,7 @@ class RateLimitMiddleware:
         if decision.allowed:
             await self.app(scope, receive, send)
             return
-        container.metrics.rate_limited.labels(group).inc()
+        metrics.rate_limited.labels(group).inc()
         if group in JSON_GROUPS:
             response = too_many_json(decision.retry_after)
         else:
@@ -77,16 +93,11 @@ class RateLimitMiddleware:
 
     async def _bearer_path(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``/userinfo`` and the APIs: only refused bearer tokens are counted (``web/bearer_failures.py``)."""
-        container = getattr(scope["app"].state, "container", None) if "app" in scope else None
-        limiter = container.security.rates.get("bearer_failure") if container is not None else None
-        if container is None or limiter is None or limiter.limit == 0:
+        rates, metrics = self.services.rates, self.services.metrics
+        limiter = rates.get("bearer_failure") if rates is not None else None
+        if metrics is None or limiter is None or limiter.limit == 0:
             await self.app(scope, receive, send)
             return
-        ip, metrics = _ip(scope, container), container.metrics
+        ip = request_ip(scope) or "unknown"
         await limit_refusals(self.app, scope, receive, send, limiter=limiter, ip=ip, metrics=metrics)
 
-
-def _ip(scope: Scope, container: Any) -> str:
-    peer = scope["client"][0] if scope.get("client") else None
-    forwarded = Request(scope).headers.get("x-forwarded-for")
-    return resolve_client_ip(peer, forwarded, container.settings.trusted_proxies) or "unknown"

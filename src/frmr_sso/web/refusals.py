@@ -24,25 +24,31 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 
 from frmr_sso.audit.events import FAILURE, AuditContext, Event
 from frmr_sso.jose import unverified_header
-from frmr_sso.oauth.client_service import client_credentials
+from frmr_sso.oauth.client_service import ClientService, client_credentials
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import BearerError, OAuthError, TemporarilyUnavailable
 from frmr_sso.oauth.refresh import RefreshReused
 from frmr_sso.oauth.request import OAuthRequest
-from frmr_sso.web.client_ip import client_ip
+from frmr_sso.security.services import Security
+from frmr_sso.web.client_ip import request_ip
 from frmr_sso.web.oauth_http import MAX_CLIENT_ID, BearerMissing
-
-if TYPE_CHECKING:
-    from frmr_sso.bootstrap import Container
 
 log = logging.getLogger(__name__)
 MAX_ALG = 32
+
+
+@dataclass(frozen=True)
+class RefusalAudit:
+    """What recording a refusal uses: the auditor and refusal digest (``security``), the clients."""
+
+    security: Security
+    clients: ClientService
 
 
 @dataclass
@@ -50,7 +56,7 @@ class Refusals:
     """What a route has learnt so far about its request; ``record`` is ``protocol_call``'s ``on_error``."""
 
     request: Request
-    container: Container
+    audit: RefusalAudit
     endpoint: str
     oauth: OAuthRequest | None = None
     client: Client | None = None
@@ -59,7 +65,7 @@ class Refusals:
     async def record(self, exc: OAuthError) -> None:
         if isinstance(exc, BearerMissing | TemporarilyUnavailable):
             return
-        auditor = self.container.security.auditor
+        auditor = self.audit.security.auditor
         if auditor is None:
             return
         bearer = isinstance(exc, BearerError)
@@ -74,7 +80,7 @@ class Refusals:
             if isinstance(exc, RefreshReused) and exc.ends_session:  # a public client's reuse
                 details["session_ended"] = exc.session_ended  # the refresh use case ended it
             client_id = await self._client_id()
-            digest = self.container.security.bearer_refusals
+            digest = self.audit.security.bearer_refusals
             if bearer and digest is not None:
                 await digest.refused(event, self._context(), client_id=client_id, details=details)
             else:
@@ -85,13 +91,8 @@ class Refusals:
             log.error("a refused request was not audited", extra={"error": type(error).__name__})
 
     def _context(self) -> AuditContext:
-        settings = self.container.settings
         state = self.request.scope.get("state", {})
-        ip = (
-            self.oauth.client_ip
-            if self.oauth is not None
-            else client_ip(self.request, settings.trusted_proxies)
-        )
+        ip = self.oauth.client_ip if self.oauth is not None else request_ip(self.request.scope)
         return AuditContext(ip, self.request.headers.get("user-agent"), state.get("request_id"))
 
     def _form_value(self, name: str) -> str | None:
@@ -116,7 +117,7 @@ class Refusals:
             )
         except OAuthError:
             return None
-        if len(claimed) > MAX_CLIENT_ID or await self.container.clients.get(claimed) is None:
+        if len(claimed) > MAX_CLIENT_ID or await self.audit.clients.get(claimed) is None:
             return None
         return claimed
 

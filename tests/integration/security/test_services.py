@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from frmr_sso.audit.events import AuditContext, Auditor
+from frmr_sso.bootstrap.security import build_security
 from frmr_sso.config import load_settings
-from frmr_sso.security.services import build_security
 from frmr_sso.storage.ports import AuditRecord, KeyValueStore
 
 CONTEXT = AuditContext(ip="198.51.100.20", user_agent="pytest", request_id="r-1")

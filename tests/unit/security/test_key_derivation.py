@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from frmr_sso.bootstrap import _login_settings
+from frmr_sso.bootstrap.login import login_settings
 from frmr_sso.config import load_settings
 from frmr_sso.identity.snils import Snils
 from frmr_sso.login.mapping import snils_hash
@@ -59,7 +59,7 @@ def test_keyed_hashes_of_the_earlier_version_are_recognised() -> None:
     assert EARLIER_RECOVERY_HASH in recovery
     assert totp.hash_recovery_code(keys.derive_key("recovery-codes"), "abcde-fghjk") != EARLIER_RECOVERY_HASH
     settings = load_settings(mode="demo", secret_key=OLD)
-    login = _login_settings(settings)
+    login = login_settings(settings)
     snils = Snils.parse("112-233-445 95")
     assert snils_hash(snils, login.snils_key) != EARLIER_SNILS_HASH  # new hashes use the HKDF key
     assert EARLIER_SNILS_HASH in {snils_hash(snils, k) for k in login.earlier_snils_keys}

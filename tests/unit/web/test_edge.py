@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
+from frmr_sso.web.client_ip import request_ip
 from frmr_sso.web.cors import vary_origin
 from frmr_sso.web.edge import EdgeMiddleware, security_headers
 from frmr_sso.web.metrics import Metrics
@@ -23,7 +24,7 @@ OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
 async def _json(request: Request) -> Response:
     state = request.scope["state"]
     ids = {"request_id": state["request_id"], "client_request_id": state.get("client_request_id")}
-    return JSONResponse({**ids, "url": str(request.url)})
+    return JSONResponse({**ids, "url": str(request.url), "client_ip": request_ip(request.scope)})
 
 
 async def _page(request: Request) -> Response:
@@ -46,7 +47,9 @@ class _Late:
         raise RuntimeError("late")
 
 
-def _app(metrics: Metrics | None = None, issuer: str | None = None) -> Starlette:
+def _app(
+    metrics: Metrics | None = None, issuer: str | None = None, trusted_proxies: tuple[str, ...] = ()
+) -> Starlette:
     app = Starlette(
         routes=[
             Route("/jwks", _json),
@@ -58,14 +61,23 @@ def _app(metrics: Metrics | None = None, issuer: str | None = None) -> Starlette
             Mount("/cabinet", routes=[Route("/", _page)]),
         ]
     )
-    app.add_middleware(EdgeMiddleware, issuer=issuer)
-    if metrics is not None:
-        app.state.container = SimpleNamespace(metrics=metrics)
+    services = SimpleNamespace(metrics=metrics)
+    app.add_middleware(EdgeMiddleware, issuer=issuer, trusted_proxies=trusted_proxies, services=services)
     return app
 
 
 def _client(app: Starlette) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def test_the_client_address_is_resolved_once_with_the_trusted_proxies_given() -> None:
+    forwarded = {"X-Forwarded-For": "198.51.100.7, 127.0.0.1"}
+    async with _client(_app(trusted_proxies=("127.0.0.1/32",))) as behind_proxy:
+        proxied = await behind_proxy.get("/plain/a", headers=forwarded)
+    async with _client(_app()) as direct:
+        spoofed = await direct.get("/plain/a", headers=forwarded)
+    assert proxied.json()["client_ip"] == "198.51.100.7"
+    assert spoofed.json()["client_ip"] == "127.0.0.1"  # the socket peer: no proxy is trusted
 
 
 async def test_the_request_id_is_always_ours_and_a_clients_own_is_kept_apart() -> None:

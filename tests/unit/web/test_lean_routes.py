@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Annotated
 
 import httpx
 import pytest
@@ -32,10 +33,9 @@ def _app(calls: list[str]) -> tuple[BrokerApp, Metrics]:
 
     app = BrokerApp()
     app.include_router(router)
-    app.add_middleware(EdgeMiddleware)
-    app.serve_directly([router])
     metrics = Metrics()
-    app.state.container = SimpleNamespace(metrics=metrics)
+    app.add_middleware(EdgeMiddleware, services=SimpleNamespace(metrics=metrics))
+    app.serve_directly([router])
     return app, metrics
 
 
@@ -106,5 +106,43 @@ def test_only_request_only_fixed_path_routes_qualify() -> None:
     async def two(request: Request, extra: int = 0) -> dict[str, str]:
         return {}
 
-    with pytest.raises(TypeError, match="takes the request alone"):
+    with pytest.raises(TypeError, match="takes the request and services alone"):
         lean_table([other])
+
+
+async def _greeting(request: Request) -> str:
+    return f"hello from {request.url.path}"
+
+
+Greeting = Annotated[str, Depends(_greeting)]
+
+
+async def test_a_direct_route_gets_the_services_it_names_from_their_providers() -> None:
+    router = APIRouter()
+
+    @router.get("/jwks", response_class=Response)
+    async def jwks(request: Request, greeting: Greeting) -> Response:
+        return JSONResponse({"greeting": greeting, "route": type(request.scope["route"]).__name__})
+
+    app = BrokerApp()
+    app.include_router(router)
+    app.serve_directly([router])
+    async with _client(app) as client:
+        direct = await client.get("/jwks")
+    assert direct.json() == {"greeting": "hello from /jwks", "route": "APIRoute"}
+    assert lean_table([router])[("GET", "/jwks")].providers == (("greeting", _greeting),)
+
+
+async def _needs_more(request: Request, name: str) -> str:
+    return name
+
+
+def test_a_dependency_of_more_than_the_request_cannot_be_called_directly() -> None:
+    router = APIRouter()
+
+    @router.get("/jwks", response_class=Response)
+    async def jwks(request: Request, more: Annotated[str, Depends(_needs_more)]) -> Response:
+        return Response()
+
+    with pytest.raises(TypeError, match="takes the request and services alone"):
+        lean_table([router])

@@ -4,7 +4,8 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
-from frmr_sso.web.login_http import client_ip, page_on_error
+from frmr_sso.web.client_ip import client_ip
+from frmr_sso.web.login_http import page_on_error
 
 
 def request(peer: str, forwarded: str | None = None) -> Request:

@@ -34,11 +34,8 @@ def refusals(recorder: Recorder, bearer: str | None = None) -> Refusals:
         "client": ("10.0.0.7", 5000),
         "state": {"request_id": "rid-1"},
     }
-    container = SimpleNamespace(
-        security=SimpleNamespace(auditor=recorder, bearer_refusals=None),
-        settings=SimpleNamespace(trusted_proxies=[]),
-    )
-    return Refusals(Request(scope), container, "/userinfo", bearer=bearer)  # type: ignore[arg-type]
+    audit = SimpleNamespace(security=SimpleNamespace(auditor=recorder, bearer_refusals=None))
+    return Refusals(Request(scope), audit, "/userinfo", bearer=bearer)  # type: ignore[arg-type]
 
 
 async def test_a_refused_bearer_token_is_recorded_with_its_claimed_alg() -> None:

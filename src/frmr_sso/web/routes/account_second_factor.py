@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 from frmr_sso.login.session_store import SESSION_COOKIE
 from frmr_sso.second_factor.enrolment import AccountOutcome, Refused
 from frmr_sso.second_factor.login_step import CodeForm, LockedOut
-from frmr_sso.web.deps import container_of
+from frmr_sso.web.deps import AccountSecondFactorDep
 from frmr_sso.web.login_http import audit_context, page_on_error
 from frmr_sso.web.pages import PageText, render
 from frmr_sso.web.security_pages import locked_page
@@ -45,9 +45,8 @@ REFUSALS = {
 
 
 @router.get(PAGE, include_in_schema=False)
-async def account_second_factor_page(request: Request) -> Response:
+async def account_second_factor_page(request: Request, service: AccountSecondFactorDep) -> Response:
     async def step() -> Response:
-        service = container_of(request).account_second_factor
         outcome = await service.page(request.cookies.get(SESSION_COOKIE), audit_context(request))
         return _show(request, outcome)
 
@@ -55,10 +54,9 @@ async def account_second_factor_page(request: Request) -> Response:
 
 
 @router.post(PAGE, include_in_schema=False)
-async def account_second_factor_submit(request: Request) -> Response:
+async def account_second_factor_submit(request: Request, service: AccountSecondFactorDep) -> Response:
     async def step() -> Response:
         form = {k: v[:MAX_FIELD] for k, v in (await request.form()).items() if isinstance(v, str)}
-        service = container_of(request).account_second_factor
         outcome = await service.submit(
             request.cookies.get(SESSION_COOKIE),
             form.get("csrf"),
@@ -71,10 +69,9 @@ async def account_second_factor_submit(request: Request) -> Response:
 
 
 @router.post(PAGE + "/recovery-codes", include_in_schema=False)
-async def account_new_recovery_codes(request: Request) -> Response:
+async def account_new_recovery_codes(request: Request, service: AccountSecondFactorDep) -> Response:
     async def step() -> Response:
         form = {k: v[:MAX_FIELD] for k, v in (await request.form()).items() if isinstance(v, str)}
-        service = container_of(request).account_second_factor
         outcome = await service.new_recovery_codes(
             request.cookies.get(SESSION_COOKIE), form.get("csrf"), audit_context(request)
         )

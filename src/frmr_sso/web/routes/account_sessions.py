@@ -20,12 +20,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from frmr_sso.bootstrap import Container
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.login.mapping import ESIA_CONNECTOR_KIND
 from frmr_sso.login.session_manager import SessionManager, SessionView
 from frmr_sso.login.session_store import SESSION_COOKIE, SsoSession
-from frmr_sso.oauth.bearer import AccessClaims
+from frmr_sso.oauth.bearer import AccessClaims, BearerValidator
 from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.oauth.resources import ACCOUNT_SESSIONS, SESSIONS_API, api_audience
 from frmr_sso.oauth.scope import OPENID
@@ -33,13 +32,20 @@ from frmr_sso.registry.ru_format import local_time, zone
 from frmr_sso.storage.ports import SubjectRepository
 from frmr_sso.upstream.base import Connector
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ContainerDep, container_of
+from frmr_sso.web.deps import (
+    AccountSessionsDep,
+    BearerDep,
+    ConnectorsDep,
+    RefusalAuditDep,
+    SettingsDep,
+    SubjectsDep,
+)
 from frmr_sso.web.errors import PROBLEM, problem
 from frmr_sso.web.login_http import LoginServicesDep, audit_context, page_on_error
 from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
 from frmr_sso.web.oauth_http import audit_context as api_audit_context
 from frmr_sso.web.pages import PageText, render
-from frmr_sso.web.refusals import Refusals
+from frmr_sso.web.refusals import RefusalAudit, Refusals
 from frmr_sso.web.user_agents import device_name
 
 log = logging.getLogger(__name__)
@@ -99,20 +105,21 @@ async def _live(request: Request, services: LoginServicesDep) -> SsoSession | No
 
 
 @router.get(PAGE, include_in_schema=False)
-async def sessions_page(request: Request, services: LoginServicesDep) -> Response:
+async def sessions_page(
+    request: Request, services: LoginServicesDep, manager: AccountSessionsDep, connectors: ConnectorsDep,
+    settings: SettingsDep, subjects: SubjectsDep,
+) -> Response:
     async def work() -> Response:
         session = await _live(request, services)
         if session is None:
             return render(request, "message.html", status=401, page=NOT_SIGNED_IN)
-        container = container_of(request)
-        manager = container.account_sessions
         views = await manager.views(session.subject, current=session.id)
-        tz = zone(container.settings.time_zone)
+        tz = zone(settings.time_zone)
         return render(
             request,
             "sessions.html",
-            sessions=[_row(v, container.connectors, tz) for v in views],
-            methods=await _methods(container.subjects, session.subject, container.connectors, tz),
+            sessions=[_row(v, connectors, tz) for v in views],
+            methods=await _methods(subjects, session.subject, connectors, tz),
             csrf=manager.csrf_token(session.id),
             others=any(not v.current for v in views),
             notice=NOTICES.get(request.query_params.get("done", "")),
@@ -122,20 +129,21 @@ async def sessions_page(request: Request, services: LoginServicesDep) -> Respons
 
 
 @router.post(PAGE + "/end", include_in_schema=False)
-async def end_one(request: Request, services: LoginServicesDep) -> Response:
-    return await page_on_error(request, lambda: _end(request, services, others=False))
+async def end_one(request: Request, services: LoginServicesDep, manager: AccountSessionsDep) -> Response:
+    return await page_on_error(request, lambda: _end(request, services, manager, others=False))
 
 
 @router.post(PAGE + "/end-others", include_in_schema=False)
-async def end_others(request: Request, services: LoginServicesDep) -> Response:
-    return await page_on_error(request, lambda: _end(request, services, others=True))
+async def end_others(request: Request, services: LoginServicesDep, manager: AccountSessionsDep) -> Response:
+    return await page_on_error(request, lambda: _end(request, services, manager, others=True))
 
 
-async def _end(request: Request, services: LoginServicesDep, *, others: bool) -> Response:
+async def _end(
+    request: Request, services: LoginServicesDep, manager: SessionManager, *, others: bool
+) -> Response:
     session = await _live(request, services)
     if session is None:
         return render(request, "message.html", status=401, page=NOT_SIGNED_IN)
-    manager: SessionManager = container_of(request).account_sessions
     context = audit_context(request)
     form = await request.form()
     csrf, sid = form.get("csrf"), form.get("sid")
@@ -168,10 +176,10 @@ API_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def subject_claims(token: str, container: Container) -> AccessClaims:
+async def subject_claims(token: str, bearer: BearerValidator, issuer: str) -> AccessClaims:
     """A person's live access token for this API: scopes ``openid account.sessions``, its audience."""
-    audience = api_audience(container.settings.issuer, SESSIONS_API)
-    return await container.bearer.require(token, scopes=SESSIONS_SCOPES, audience=audience, person=True)
+    audience = api_audience(issuer, SESSIONS_API)
+    return await bearer.require(token, scopes=SESSIONS_SCOPES, audience=audience, person=True)
 
 
 def _bearer_problem(exc: BearerError) -> Response:
@@ -180,15 +188,17 @@ def _bearer_problem(exc: BearerError) -> Response:
     return response
 
 
-async def _api(request: Request, container: Container, work: Any) -> Response:
-    seen = Refusals(request, container, request.url.path[:64])
+async def _api(
+    request: Request, bearer: BearerValidator, issuer: str, refusals: RefusalAudit, work: Any
+) -> Response:
+    seen = Refusals(request, refusals, request.url.path[:64])
     try:
         oauth = seen.oauth = await oauth_request(request, form=False)
         try:
             seen.bearer = bearer_token(oauth)
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
-        claims = await subject_claims(seen.bearer, container)
+        claims = await subject_claims(seen.bearer, bearer, issuer)
         response: Response = await work(claims, api_audit_context(request, oauth))
         return response
     except BearerError as exc:
@@ -214,13 +224,16 @@ async def _api(request: Request, container: Container, work: Any) -> Response:
         **API_RESPONSES,
     },
 )
-async def list_sessions(request: Request, container: ContainerDep) -> Response:
+async def list_sessions(
+    request: Request, manager: AccountSessionsDep, bearer: BearerDep, settings: SettingsDep,
+    refusals: RefusalAuditDep,
+) -> Response:
     async def work(claims: AccessClaims, _: object) -> Response:
-        views = await container.account_sessions.views(claims.subject, current=claims.sid)
+        views = await manager.views(claims.subject, current=claims.sid)
         body = {"sessions": [view.to_json() for view in views]}
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
-    return await _api(request, container, work)
+    return await _api(request, bearer, settings.issuer, refusals, work)
 
 
 @router.delete(
@@ -237,12 +250,15 @@ async def list_sessions(request: Request, container: ContainerDep) -> Response:
         **API_RESPONSES,
     },
 )
-async def end_session(request: Request, container: ContainerDep) -> Response:
+async def end_session(
+    request: Request, manager: AccountSessionsDep, bearer: BearerDep, settings: SettingsDep,
+    refusals: RefusalAuditDep,
+) -> Response:
     sid = str(request.path_params["sid"])
 
     async def work(claims: AccessClaims, context: Any) -> Response:
-        if not await container.account_sessions.end(claims.subject, sid[:64], context, via="api"):
+        if not await manager.end(claims.subject, sid[:64], context, via="api"):
             return problem(404, "Not found", "no live session of this subject has that id")
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
-    return await _api(request, container, work)
+    return await _api(request, bearer, settings.issuer, refusals, work)

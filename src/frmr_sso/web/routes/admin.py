@@ -19,7 +19,7 @@ from frmr_sso.security.services import LockKind
 from frmr_sso.storage.ports.subjects import SUBJECT_ID_LENGTH
 from frmr_sso.web import api_docs
 from frmr_sso.web.cabinet_auth import bearer_refusal
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import BearerDep, RefusalAuditDep, SecurityDep
 from frmr_sso.web.errors import PROBLEM, problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
 from frmr_sso.web.refusals import Refusals
@@ -68,13 +68,15 @@ def _bearer_problem(exc: BearerError) -> Response:
         503: {"description": "the store is unavailable", **_PROBLEM_DOC},
     },
 )
-async def unlock(request: Request, container: ContainerDep) -> Response:
-    seen = Refusals(request, container, "/api/v1/admin/unlock")
+async def unlock(
+    request: Request, bearer: BearerDep, security: SecurityDep, refusals: RefusalAuditDep
+) -> Response:
+    seen = Refusals(request, refusals, "/api/v1/admin/unlock")
     try:
         oauth = seen.oauth = await oauth_request(request, form=False)
         try:
             seen.bearer = bearer_token(oauth)
-            claims = await container.bearer.require(seen.bearer, scopes={ADMIN_SCOPE})
+            claims = await bearer.require(seen.bearer, scopes={ADMIN_SCOPE})
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
         try:
@@ -84,7 +86,7 @@ async def unlock(request: Request, container: ContainerDep) -> Response:
             return problem(400, "Invalid request", detail or "the body is invalid")
         kind, key = body.target()
         by = f"admin-api:{claims.client_id}"
-        was_locked = await container.security.unlock(kind, key, audit_context(request, oauth), by=by)
+        was_locked = await security.unlock(kind, key, audit_context(request, oauth), by=by)
     except BearerError as exc:
         await seen.record(exc)
         return _bearer_problem(exc)

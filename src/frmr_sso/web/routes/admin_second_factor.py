@@ -18,7 +18,7 @@ from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.second_factor.credentials import reset_second_factor
 from frmr_sso.storage.ports.subjects import SUBJECT_ID_LENGTH
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import AuditorDep, BearerDep, TotpDep
 from frmr_sso.web.errors import problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
 from frmr_sso.web.routes.admin import _PROBLEM_DOC, ADMIN_SCOPE, _bearer_problem
@@ -44,11 +44,11 @@ class SecondFactorResetRequest(BaseModel):
         503: {"description": "the store is unavailable", **_PROBLEM_DOC},
     },
 )  # fmt: skip
-async def reset(request: Request, container: ContainerDep) -> Response:
+async def reset(request: Request, bearer: BearerDep, totp: TotpDep, auditor: AuditorDep) -> Response:
     try:
         oauth = await oauth_request(request, form=False)
         try:
-            claims = await container.bearer.require(bearer_token(oauth), scopes={ADMIN_SCOPE})
+            claims = await bearer.require(bearer_token(oauth), scopes={ADMIN_SCOPE})
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
         try:
@@ -58,7 +58,7 @@ async def reset(request: Request, container: ContainerDep) -> Response:
             return problem(400, "Invalid request", detail or "the body is invalid")
         by = f"admin-api:{claims.client_id}"
         was_enrolled = await reset_second_factor(
-            container.totp, container.auditor, body.subject, audit_context(request, oauth), by=by
+            totp, auditor, body.subject, audit_context(request, oauth), by=by
         )
     except BearerError as exc:
         return _bearer_problem(exc)

@@ -24,7 +24,7 @@ from fastapi.responses import Response
 from frmr_sso.registry.api import DEFAULT_LIMIT, MAX_LIMIT, InvalidParams, page_params
 from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import RegistryAccessDep, RegistryApiDep
 from frmr_sso.web.routes.api_v1_registry_http import AUTH_ERRORS, JSON_DOC, answer, json_answer, token_of
 
 router = APIRouter(prefix="/api/v1/me", tags=["registry"])
@@ -51,26 +51,26 @@ _PAGE_DOC = {
     dependencies=api_docs.BEARER_AUTH,
     responses={200: {"description": "the worker's record with every section", **JSON_DOC}, **AUTH_ERRORS},
 )
-async def me(request: Request, container: ContainerDep) -> Response:
+async def me(request: Request, access_check: RegistryAccessDep, api: RegistryApiDep) -> Response:
     async def work() -> Response:
-        access = await container.registry_access.worker(await token_of(request))
+        access = await access_check.worker(await token_of(request))
         if request.query_params:
             raise InvalidParams([(name, "unknown parameter") for name in request.query_params])
-        return json_answer(request, await container.registry_api.me(access.frmr_id, sections=access.sections))
+        return json_answer(request, await api.me(access.frmr_id, sections=access.sections))
 
     return await answer(work)
 
 
-async def _worker(request: Request, container: ContainerDep, section: str) -> str:
-    return (await container.registry_access.worker(await token_of(request), section=section)).frmr_id
+async def _worker(request: Request, access: RegistryAccessDep, section: str) -> str:
+    return (await access.worker(await token_of(request), section=section)).frmr_id
 
 
 def _section_routes(section: str) -> None:
-    async def page(request: Request, container: ContainerDep) -> Response:
+    async def page(request: Request, access: RegistryAccessDep, api: RegistryApiDep) -> Response:
         async def work() -> Response:
-            frmr_id = await _worker(request, container, section)
+            frmr_id = await _worker(request, access, section)
             limit, cursor = page_params(request.query_params)
-            found = await container.registry_api.section(frmr_id, section, limit=limit, cursor=cursor)
+            found = await api.section(frmr_id, section, limit=limit, cursor=cursor)
             next_link = None
             if found.next_cursor is not None:
                 next_link = f"{request.url.path}?{urlencode({'limit': limit, 'cursor': found.next_cursor})}"
@@ -80,10 +80,12 @@ def _section_routes(section: str) -> None:
 
         return await answer(work)
 
-    async def item(request: Request, container: ContainerDep, record_id: str) -> Response:
+    async def item(
+        request: Request, access: RegistryAccessDep, api: RegistryApiDep, record_id: str
+    ) -> Response:
         async def work() -> Response:
-            frmr_id = await _worker(request, container, section)
-            return json_answer(request, await container.registry_api.item(frmr_id, section, record_id))
+            frmr_id = await _worker(request, access, section)
+            return json_answer(request, await api.item(frmr_id, section, record_id))
 
         return await answer(work)
 

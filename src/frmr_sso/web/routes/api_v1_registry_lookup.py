@@ -17,7 +17,7 @@ from frmr_sso.audit.events import Event
 from frmr_sso.identity.snils import Snils
 from frmr_sso.registry.api import LOOKUP_FIELDS, lookup_key
 from frmr_sso.web import api_docs, json_limits
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import AuditorDep, RegistryAccessDep, RegistryApiDep
 from frmr_sso.web.oauth_http import audit_context, oauth_request
 from frmr_sso.web.routes.api_v1_registry_http import (
     AUTH_ERRORS,
@@ -75,10 +75,12 @@ async def _body(request: Request) -> bytes | Response:
         **AUTH_ERRORS,
     },
 )
-async def lookup(request: Request, container: ContainerDep) -> Response:
+async def lookup(
+    request: Request, access: RegistryAccessDep, api: RegistryApiDep, auditor: AuditorDep
+) -> Response:
     async def work() -> Response:
         oauth = await oauth_request(request, form=False)
-        claims = await container.registry_access.service(await token_of(request))
+        claims = await access.service(await token_of(request))
         raw = await _body(request)
         if isinstance(raw, Response):
             return raw
@@ -89,10 +91,10 @@ async def lookup(request: Request, container: ContainerDep) -> Response:
         kind, key = lookup_key(body)
         found = False
         try:
-            record = await container.registry_api.lookup(body)
+            record = await api.lookup(body)
             found = True
         finally:  # every lookup of a person by a service is audited, found or not
-            await container.auditor.record(
+            await auditor.record(
                 Event.REGISTRY_LOOKUP,
                 audit_context(request, oauth),
                 client_id=claims.client_id,

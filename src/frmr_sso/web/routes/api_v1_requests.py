@@ -32,7 +32,7 @@ from frmr_sso.web.cabinet_http import (
     json_fields,
     no_store,
 )
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import CallersDep, ChangeRequestsDep
 from frmr_sso.web.multipart_form import FilePart, read_multipart
 
 router = APIRouter(tags=["cabinet"])
@@ -142,9 +142,11 @@ def _quote(name: str) -> str:
         **_ERRORS,
     },
 )
-async def submit_change_request(request: Request, container: ContainerDep) -> Response:
+async def submit_change_request(
+    request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
+) -> Response:
     async def work() -> Response:
-        me = await worker(request, container)
+        me = await worker(request, callers)
         form = await read_multipart(
             request,
             texts=("section", "fields", "comment"),
@@ -155,7 +157,7 @@ async def submit_change_request(request: Request, container: ContainerDep) -> Re
         except ValueError:
             raise Invalid([FieldError("fields", "must be a JSON object")]) from None
         body = {"section": form.texts.get("section"), "fields": fields, "comment": form.texts.get("comment")}
-        created = await container.cabinet_requests.change_requests.submit(
+        created = await change_requests.submit(
             me, body, form.files, context_of(request)
         )
         status = 202 if created.status.value == "awaiting_code" else 201
@@ -171,9 +173,11 @@ async def submit_change_request(request: Request, container: ContainerDep) -> Re
     BASE,
     responses={200: {"description": "`{change_requests: [...]}`, newest first", **JSON_DOC}, **AUTH_ERRORS},
 )
-async def my_change_requests(request: Request, container: ContainerDep) -> Response:
+async def my_change_requests(
+    request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
+) -> Response:
     async def work() -> Response:
-        mine = await container.cabinet_requests.change_requests.mine(await worker(request, container))
+        mine = await change_requests.mine(await worker(request, callers))
         return JSONResponse({"change_requests": [request_json(r) for r in mine]}, headers=no_store())
 
     return await guarded(work)
@@ -184,10 +188,12 @@ async def my_change_requests(request: Request, container: ContainerDep) -> Respo
     BASE + "/{request_id}",
     responses={200: {"description": "the request", **JSON_DOC}, **_ERRORS},
 )
-async def my_change_request(request_id: str, request: Request, container: ContainerDep) -> Response:
+async def my_change_request(
+    request_id: str, request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
+) -> Response:
     async def work() -> Response:
-        me = await worker(request, container)
-        found = await container.cabinet_requests.change_requests.get_mine(me, request_id[:64])
+        me = await worker(request, callers)
+        found = await change_requests.get_mine(me, request_id[:64])
         return JSONResponse(request_json(found), headers=no_store())
 
     return await guarded(work)
@@ -205,11 +211,12 @@ async def my_change_request(request_id: str, request: Request, container: Contai
     },
 )
 async def my_document(
-    request_id: str, document_id: str, request: Request, container: ContainerDep
+    request_id: str, document_id: str, request: Request, callers: CallersDep,
+    change_requests: ChangeRequestsDep
 ) -> Response:
     async def work() -> Response:
-        me = await worker(request, container)
-        info, data = await container.cabinet_requests.change_requests.document(
+        me = await worker(request, callers)
+        info, data = await change_requests.document(
             request_id[:64], document_id[:64], worker=me
         )
         return document_response(info, data)
@@ -228,11 +235,13 @@ async def my_document(
         **_ERRORS,
     },
 )
-async def confirm_contact(request: Request, container: ContainerDep) -> Response:
+async def confirm_contact(
+    request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
+) -> Response:
     async def work() -> Response:
-        me = await worker(request, container)
+        me = await worker(request, callers)
         body = await json_fields(request, ("request_id", "code"))
-        confirmed = await container.cabinet_requests.change_requests.confirm_contact(
+        confirmed = await change_requests.confirm_contact(
             me,
             body.get("request_id"),
             body.get("code"),

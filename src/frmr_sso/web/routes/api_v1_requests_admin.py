@@ -30,7 +30,7 @@ from frmr_sso.web.cabinet_http import (
     json_fields,
     no_store,
 )
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import CallersDep, ChangeRequestsDep, OutboxDep, SettingsDep
 from frmr_sso.web.routes.api_v1_requests import document_response, request_json
 
 router = APIRouter(tags=["admin"])
@@ -93,10 +93,10 @@ def _status(request: Request) -> Status | None:
     openapi_extra=_STATUS_PARAM,
     responses={200: {"description": "`{change_requests: [...]}`", **JSON_DOC}, **_ERRORS},
 )
-async def review_queue(request: Request, container: ContainerDep) -> Response:
+async def review_queue(request: Request, callers: CallersDep, change_requests: ChangeRequestsDep) -> Response:
     async def work() -> Response:
-        await reviewer(request, container)
-        queue = await container.cabinet_requests.change_requests.queue(_status(request))
+        await reviewer(request, callers)
+        queue = await change_requests.queue(_status(request))
         items = [request_json(r, base=BASE, admin=True) for r in queue]
         return JSONResponse({"change_requests": items}, headers=no_store())
 
@@ -108,10 +108,12 @@ async def review_queue(request: Request, container: ContainerDep) -> Response:
     BASE + "/{request_id}",
     responses={200: {"description": "the request", **JSON_DOC}, **_ERRORS},
 )
-async def review_one(request_id: str, request: Request, container: ContainerDep) -> Response:
+async def review_one(
+    request_id: str, request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
+) -> Response:
     async def work() -> Response:
-        await reviewer(request, container)
-        found = await container.cabinet_requests.change_requests.get(request_id[:64])
+        await reviewer(request, callers)
+        found = await change_requests.get(request_id[:64])
         return JSONResponse(request_json(found, base=BASE, admin=True), headers=no_store())
 
     return await guarded(work)
@@ -129,11 +131,12 @@ async def review_one(request_id: str, request: Request, container: ContainerDep)
     },
 )
 async def review_document(
-    request_id: str, document_id: str, request: Request, container: ContainerDep
+    request_id: str, document_id: str, request: Request, callers: CallersDep,
+    change_requests: ChangeRequestsDep
 ) -> Response:
     async def work() -> Response:
-        await reviewer(request, container)
-        info, data = await container.cabinet_requests.change_requests.document(
+        await reviewer(request, callers)
+        info, data = await change_requests.document(
             request_id[:64], document_id[:64], worker=None
         )
         return document_response(info, data)
@@ -146,10 +149,12 @@ async def review_document(
     BASE + "/{request_id}/approve",
     responses=_DECIDED,
 )
-async def approve(request_id: str, request: Request, container: ContainerDep) -> Response:
+async def approve(
+    request_id: str, request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
+) -> Response:
     async def work() -> Response:
-        by = await reviewer(request, container)
-        decided = await container.cabinet_requests.change_requests.approve(
+        by = await reviewer(request, callers)
+        decided = await change_requests.approve(
             request_id[:64], by=by, context=context_of(request)
         )
         return JSONResponse(request_json(decided, base=BASE, admin=True), headers=no_store())
@@ -163,11 +168,13 @@ async def approve(request_id: str, request: Request, container: ContainerDep) ->
     openapi_extra=_REJECT_BODY,
     responses=_DECIDED,
 )
-async def reject(request_id: str, request: Request, container: ContainerDep) -> Response:
+async def reject(
+    request_id: str, request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
+) -> Response:
     async def work() -> Response:
-        by = await reviewer(request, container)
+        by = await reviewer(request, callers)
         body = await json_fields(request, ("reason",))
-        decided = await container.cabinet_requests.change_requests.reject(
+        decided = await change_requests.reject(
             request_id[:64], body.get("reason"), by=by, context=context_of(request)
         )
         return JSONResponse(request_json(decided, base=BASE, admin=True), headers=no_store())
@@ -176,10 +183,9 @@ async def reject(request_id: str, request: Request, container: ContainerDep) -> 
 
 
 @dev_router.get("/_dev/outbox")
-async def dev_outbox(request: Request, container: ContainerDep) -> Response:
-    outbox = container.cabinet_requests.outbox
+async def dev_outbox(request: Request, outbox: OutboxDep, settings: SettingsDep) -> Response:
     address = request.query_params.get("address", "")
-    if outbox is None or not container.settings.is_demo:
+    if outbox is None or not settings.is_demo:
         return JSONResponse({"detail": "Not Found"}, status_code=404)
     messages: list[Any] = await outbox.read(address) if address else []
     return JSONResponse({"address": address, "messages": messages}, headers=no_store())

@@ -24,7 +24,7 @@ from frmr_sso.registry.service_length import Duration, ServiceLength, service_le
 from frmr_sso.web import api_docs
 from frmr_sso.web.cabinet_auth import worker
 from frmr_sso.web.cabinet_http import AUTH_ERRORS, INPUT_ERRORS, JSON_DOC, PROBLEM_DOC, guarded, no_store
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import CallersDep, RegistryDep
 
 router = APIRouter(tags=["cabinet"])
 _ON = {
@@ -58,9 +58,9 @@ def _on(request: Request) -> date:
         raise Invalid([FieldError("on", str(exc))]) from None
 
 
-async def _person(request: Request, container: ContainerDep) -> FrmrPerson:
-    me = await worker(request, container)
-    person = await container.registry.get(me.frmr_id)
+async def _person(request: Request, callers: CallersDep, registry: RegistryDep) -> FrmrPerson:
+    me = await worker(request, callers)
+    person = await registry.get(me.frmr_id)
     if person is None:
         raise NotFound("there is no FRMR record of this person")
     return person
@@ -78,9 +78,9 @@ def _length(length: ServiceLength) -> dict[str, Any]:
     }
 
 
-async def length_of_service(request: Request, container: ContainerDep) -> Response:
+async def length_of_service(request: Request, callers: CallersDep, registry: RegistryDep) -> Response:
     async def work() -> Response:
-        person, today = await _person(request, container), _on(request)
+        person, today = await _person(request, callers, registry), _on(request)
         report = service_length(person.employments, today)
         body = {
             "on": today.isoformat(),
@@ -95,9 +95,9 @@ async def length_of_service(request: Request, container: ContainerDep) -> Respon
     return await guarded(work)
 
 
-async def accreditation_status(request: Request, container: ContainerDep) -> Response:
+async def accreditation_status(request: Request, callers: CallersDep, registry: RegistryDep) -> Response:
     async def work() -> Response:
-        person, today = await _person(request, container), _on(request)
+        person, today = await _person(request, callers, registry), _on(request)
         accreditations = [
             acc.Accreditation(a.speciality_name or a.speciality_code, a.pass_date, a.end_date)
             for a in person.accreditations

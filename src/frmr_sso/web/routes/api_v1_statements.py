@@ -25,7 +25,7 @@ from frmr_sso.storage.ports import StatementRecord
 from frmr_sso.web import api_docs, json_limits
 from frmr_sso.web.cabinet_auth import Refused, worker
 from frmr_sso.web.cabinet_http import JSON_DOC, PROBLEM_DOC
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import CallersDep, StatementsDep
 from frmr_sso.web.errors import problem
 from frmr_sso.web.login_http import audit_context
 
@@ -54,8 +54,8 @@ _ORDER_BODY = {
 }
 
 
-async def _frmr_id(request: Request, container: ContainerDep) -> str:
-    return (await worker(request, container)).frmr_id
+async def _frmr_id(request: Request, callers: CallersDep) -> str:
+    return (await worker(request, callers)).frmr_id
 
 
 def statement_json(record: StatementRecord) -> dict[str, Any]:
@@ -131,10 +131,10 @@ async def _kind(request: Request) -> str:
         **_AUTH_ERRORS,
     },
 )
-async def order_statement(request: Request, container: ContainerDep) -> Response:
+async def order_statement(request: Request, callers: CallersDep, statements: StatementsDep) -> Response:
     async def work() -> Response:
-        who = await worker(request, container)
-        record = await container.statements.order(
+        who = await worker(request, callers)
+        record = await statements.order(
             who.frmr_id,
             await _kind(request),
             context=audit_context(request),
@@ -153,9 +153,9 @@ async def order_statement(request: Request, container: ContainerDep) -> Response
     BASE,
     responses={200: {"description": "the person's statements, newest first", **JSON_DOC}, **_AUTH_ERRORS},
 )
-async def list_statements(request: Request, container: ContainerDep) -> Response:
+async def list_statements(request: Request, callers: CallersDep, statements: StatementsDep) -> Response:
     async def work() -> Response:
-        records = await container.statements.list(await _frmr_id(request, container))
+        records = await statements.list(await _frmr_id(request, callers))
         body = {"statements": [statement_json(r) for r in records]}
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
@@ -167,9 +167,11 @@ async def list_statements(request: Request, container: ContainerDep) -> Response
     BASE + "/{statement_id}",
     responses={200: {"description": "the statement and its status", **JSON_DOC}, **_AUTH_ERRORS},
 )
-async def get_statement(statement_id: str, request: Request, container: ContainerDep) -> Response:
+async def get_statement(
+    statement_id: str, request: Request, callers: CallersDep, statements: StatementsDep
+) -> Response:
     async def work() -> Response:
-        record = await container.statements.get(await _frmr_id(request, container), statement_id)
+        record = await statements.get(await _frmr_id(request, callers), statement_id)
         headers = {"Cache-Control": "no-store"} | ({"Retry-After": "2"} if record.status == "pending" else {})
         return JSONResponse(statement_json(record), headers=headers)
 
@@ -188,10 +190,12 @@ async def get_statement(statement_id: str, request: Request, container: Containe
         **_AUTH_ERRORS,
     },
 )
-async def statement_pdf(statement_id: str, request: Request, container: ContainerDep) -> Response:
+async def statement_pdf(
+    statement_id: str, request: Request, callers: CallersDep, statements: StatementsDep
+) -> Response:
     async def work() -> Response:
-        who = await worker(request, container)
-        record, pdf = await container.statements.pdf(
+        who = await worker(request, callers)
+        record, pdf = await statements.pdf(
             who.frmr_id,
             statement_id,
             context=audit_context(request),
@@ -216,9 +220,9 @@ async def statement_pdf(statement_id: str, request: Request, container: Containe
         503: {"description": "the store is unavailable", **PROBLEM_DOC},
     },
 )
-async def signing_certificate(container: ContainerDep) -> Response:
+async def signing_certificate(statements: StatementsDep) -> Response:
     try:
-        identity = await container.statements.identity()
+        identity = await statements.identity()
     except FrmrSsoError as exc:
         return _failure(exc)
     return Response(

@@ -33,7 +33,7 @@ from frmr_sso.web.cabinet_http import (
     guarded,
     no_store,
 )
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import CallersDep, SupportDep, SupportRateDep
 from frmr_sso.web.errors import problem
 from frmr_sso.web.multipart_form import FilePart, read_multipart
 
@@ -99,11 +99,13 @@ def support_json(request: SupportRequest, now: Any, *, desk: bool = False) -> di
         **INPUT_ERRORS,
     },
 )
-async def file_support_request(request: Request, container: ContainerDep) -> Response:
+async def file_support_request(
+    request: Request, callers: CallersDep, service: SupportDep, support_rate: SupportRateDep
+) -> Response:
     async def work() -> Response:
-        me = await optional_worker(request, container)
+        me = await optional_worker(request, callers)
         context = context_of(request)
-        decision = await container.cabinet_requests.support_rate.hit(context.ip or "unknown")
+        decision = await support_rate.hit(context.ip or "unknown")
         if not decision.allowed:
             response = problem(429, "Too Many Requests", "too many support requests from this address")
             response.headers["Retry-After"] = str(decision.retry_after)
@@ -111,7 +113,6 @@ async def file_support_request(request: Request, container: ContainerDep) -> Res
         form = await read_multipart(
             request, texts=tuple(FIELDS), files={"screenshot": FilePart(SCREENSHOT_TYPES)}
         )
-        service = container.cabinet_requests.support
         filed = await service.file(
             dict(form.texts),
             form.files[0] if form.files else None,
@@ -143,11 +144,12 @@ async def file_support_request(request: Request, container: ContainerDep) -> Res
     },
     responses={200: {"description": "status and deadlines", **JSON_DOC}, **AUTH_ERRORS, **INPUT_ERRORS},
 )
-async def support_request(number: str, request: Request, container: ContainerDep) -> Response:
+async def support_request(
+    number: str, request: Request, callers: CallersDep, service: SupportDep
+) -> Response:
     async def work() -> Response:
-        me = await optional_worker(request, container)
+        me = await optional_worker(request, callers)
         key = request.headers.get(KEY_HEADER)
-        service = container.cabinet_requests.support
         found = await service.get(
             number[:32], subject_id=me.subject_id if me else None, access_key=key[:128] if key else None
         )
@@ -177,10 +179,9 @@ def _status(request: Request) -> SupportStatus | None:
         **INPUT_ERRORS,
     },
 )
-async def support_desk(request: Request, container: ContainerDep) -> Response:
+async def support_desk(request: Request, callers: CallersDep, service: SupportDep) -> Response:
     async def work() -> Response:
-        await reviewer(request, container)
-        service = container.cabinet_requests.support
+        await reviewer(request, callers)
         items = await service.desk(_status(request))
         now = service.now()
         body = {
@@ -203,11 +204,12 @@ async def support_desk(request: Request, container: ContainerDep) -> Response:
         **INPUT_ERRORS,
     },
 )
-async def support_screenshot(number: str, request: Request, container: ContainerDep) -> Response:
+async def support_screenshot(
+    number: str, request: Request, callers: CallersDep, service: SupportDep
+) -> Response:
     async def work() -> Response:
-        await reviewer(request, container)
-        service = container.cabinet_requests.support
-        found = await container.cabinet_requests.support.desk_get(number[:32])
+        await reviewer(request, callers)
+        found = await service.desk_get(number[:32])
         shot = await service.screenshot(found)
         if shot is None:
             raise Invalid([FieldError("screenshot", "this request has no screenshot")])
@@ -227,10 +229,9 @@ async def support_screenshot(number: str, request: Request, container: Container
 
 
 def _move_route(action: str, to: SupportStatus, summary: str) -> None:
-    async def move(number: str, request: Request, container: ContainerDep) -> Response:
+    async def move(number: str, request: Request, callers: CallersDep, service: SupportDep) -> Response:
         async def work() -> Response:
-            by = await reviewer(request, container)
-            service = container.cabinet_requests.support
+            by = await reviewer(request, callers)
             moved = await service.move(number[:32], to, by=by, context=context_of(request))
             return JSONResponse(support_json(moved, service.now(), desk=True), headers=no_store())
 

@@ -23,7 +23,7 @@ from frmr_sso.errors import FrmrSsoError
 from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.storage.ports import AuditRecord
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import AuditRecordsDep, BearerDep, RefusalAuditDep
 from frmr_sso.web.errors import PROBLEM, problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
 from frmr_sso.web.refusals import Refusals
@@ -72,21 +72,21 @@ def _unavailable() -> Response:
     return response
 
 
-async def _authorize(request: Request, container: ContainerDep, seen: Refusals) -> None:
+async def _authorize(request: Request, bearer: BearerDep, seen: Refusals) -> None:
     try:
         seen.oauth = await oauth_request(request, form=False)
         token = seen.bearer = bearer_token(seen.oauth)
     except InvalidRequest as exc:
         raise BearerInvalidRequest(exc.description) from None
-    await audit_query.authorize_reader(token, container.bearer)
+    await audit_query.authorize_reader(token, bearer)
 
 
 async def _guarded(
-    request: Request, container: ContainerDep, paged: bool
+    request: Request, bearer: BearerDep, refusals: RefusalAuditDep, paged: bool
 ) -> audit_query.AuditQuery | Response:
-    seen = Refusals(request, container, request.url.path)
+    seen = Refusals(request, refusals, request.url.path)
     try:
-        await _authorize(request, container, seen)
+        await _authorize(request, bearer, seen)
         return audit_query.parse_query(request.query_params.multi_items(), paged=paged)
     except BearerError as exc:
         await seen.record(exc)
@@ -110,12 +110,14 @@ def _next_link(request: Request, records: list[AuditRecord], limit: int) -> str 
             openapi_extra=_parameters(paged=True),
             responses={200: {"description": "a page of events in id order and the `next` link (or null)",
                              "content": {"application/json": {"schema": {"type": "object"}}}}, **_ERRORS})
-async def audit_events(request: Request, container: ContainerDep) -> Response:
-    query = await _guarded(request, container, paged=True)
+async def audit_events(
+    request: Request, bearer: BearerDep, refusals: RefusalAuditDep, audit: AuditRecordsDep
+) -> Response:
+    query = await _guarded(request, bearer, refusals, paged=True)
     if isinstance(query, Response):
         return query
     try:
-        records = list(await container.audit.search(query.where, after_id=query.after_id, limit=query.limit))
+        records = list(await audit.search(query.where, after_id=query.after_id, limit=query.limit))
     except FrmrSsoError as exc:
         log.error("audit search failed", extra={"error": type(exc).__name__})
         return _unavailable()
@@ -129,11 +131,13 @@ async def audit_events(request: Request, container: ContainerDep) -> Response:
             openapi_extra=_parameters(paged=False),
             responses={200: {"description": "every matching event, one JSON object per line, in id order",
                              "content": {JSONL: {"schema": {"type": "string"}}}}, **_ERRORS})
-async def audit_export(request: Request, container: ContainerDep) -> Response:
-    query = await _guarded(request, container, paged=False)
+async def audit_export(
+    request: Request, bearer: BearerDep, refusals: RefusalAuditDep, audit: AuditRecordsDep
+) -> Response:
+    query = await _guarded(request, bearer, refusals, paged=False)
     if isinstance(query, Response):
         return query
-    records = audit_query.export(container.audit, query.where, after_id=query.after_id)
+    records = audit_query.export(audit, query.where, after_id=query.after_id)
     try:
         first = await anext(records, None)  # a store outage still gets a proper status
     except FrmrSsoError as exc:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from frmr_sso.web.deps import container_of
+from frmr_sso.web.deps import DiscoveryDep, KeysDep
 
 router = APIRouter(tags=["discovery"])
 DISCOVERY_CACHE = "public, max-age=3600"
@@ -81,13 +81,12 @@ def _json(description: str) -> dict[int | str, dict[str, Any]]:
     response_class=Response,
     responses=_json("OpenID Provider metadata (Discovery 1.0 §3)"),
 )
-async def openid_configuration(request: Request) -> Response:
-    return _DISCOVERY.of(container_of(request).discovery.json_bytes).answer(request)
+async def openid_configuration(request: Request, discovery: DiscoveryDep) -> Response:
+    return _DISCOVERY.of(discovery.json_bytes).answer(request)
 
 
 @router.get("/jwks", response_class=Response, responses=_json("The public signing keys (RFC 7517 §5)"))
-async def jwks(request: Request) -> Response:
-    keys = container_of(request).keys
+async def jwks(request: Request, keys: KeysDep) -> Response:
     await keys.refresh_if_stale()
     return _JWKS.of(keys.jwks_json()).answer(request)
 

@@ -21,7 +21,7 @@ from frmr_sso.storage.sql.engine import ping as ping_database
 from frmr_sso.storage.sql.migrate import is_current
 from frmr_sso.upstream.jwks import JwksCache
 from frmr_sso.version import package_version
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import ConnectorsDep, EngineDep, KvDep
 from frmr_sso.web.shutdown import Draining
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -43,17 +43,17 @@ async def live() -> dict[str, str]:
 
 
 @router.get("/ready")
-async def ready(request: Request, container: ContainerDep) -> JSONResponse:
+async def ready(request: Request, engine: EngineDep, kv: KvDep, connectors: ConnectorsDep) -> JSONResponse:
     draining = getattr(request.app.state, "draining", None)
     if isinstance(draining, Draining) and draining.active:
         body = {"status": "draining", "failing": ["shutdown"]}
         return JSONResponse(body, status_code=503, headers=NO_STORE)
     checks = [
-        _check("database", ping_database(container.engine)),
-        _check("kv", container.kv.ping()),
-        _check("migrations", is_current(container.engine)),
+        _check("database", ping_database(engine)),
+        _check("kv", kv.ping()),
+        _check("migrations", is_current(engine)),
     ]
-    for name, connector in container.connectors.items():
+    for name, connector in connectors.items():
         keys = getattr(connector, "keys", None)
         if isinstance(keys, JwksCache):
             # shielded: a probe that gives up does not cancel a fetch a login may be waiting for

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from frmr_sso.oauth.errors import NO_STORE_HEADERS
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import container_of
+from frmr_sso.web.deps import ClientsDep, IntrospectionDep, RefusalAuditDep, SecurityDep
 from frmr_sso.web.oauth_http import (
     audit_context,
     authenticate_client,
@@ -36,16 +36,18 @@ router = APIRouter(tags=["oauth"])
         },
     ),
 )
-async def introspect(request: Request) -> Response:
-    container = container_of(request)
-    seen = Refusals(request, container, "/introspect")
+async def introspect(
+    request: Request, clients: ClientsDep, security: SecurityDep, introspection: IntrospectionDep,
+    refusals: RefusalAuditDep,
+) -> Response:
+    seen = Refusals(request, refusals, "/introspect")
 
     async def work() -> Response:
         oauth = seen.oauth = await oauth_request(request)
         client = seen.client = await authenticate_client(
-            container.clients, oauth, security=container.security, context=audit_context(request, oauth)
+            clients, oauth, security=security, context=audit_context(request, oauth)
         )
-        body = await container.introspection.introspect(client, oauth.form)
+        body = await introspection.introspect(client, oauth.form)
         return json_response(body, NO_STORE_HEADERS)
 
     return await protocol_call(work, seen.record)

@@ -9,16 +9,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import MetricsDep
 from frmr_sso.web.metrics_port import METRICS_PATH
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get(METRICS_PATH)
-async def metrics(container: ContainerDep) -> Response:
+async def metrics(metrics: MetricsDep) -> Response:
     return Response(
-        container.metrics.exposition(),
-        media_type=container.metrics.content_type,
+        metrics.exposition(),
+        media_type=metrics.content_type,
         headers={"Cache-Control": "no-store"},
     )

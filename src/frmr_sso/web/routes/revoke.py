@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from frmr_sso.oauth.errors import NO_STORE_HEADERS, UnsupportedTokenType
 from frmr_sso.oauth.request import Params
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ContainerDep
+from frmr_sso.web.deps import ClientsDep, RefusalAuditDep, RevocationDep, SecurityDep
 from frmr_sso.web.oauth_http import audit_context, authenticate_client, oauth_request, protocol_call
 from frmr_sso.web.refusals import Refusals
 
@@ -41,17 +41,20 @@ def _check_hint(form: Params) -> None:
         200: {"description": "Revoked, or unknown (RFC 7009 §2.2); empty body"},
     },
 )
-async def revoke(request: Request, container: ContainerDep) -> Response:
-    seen = Refusals(request, container, "/revoke")
+async def revoke(
+    request: Request, clients: ClientsDep, security: SecurityDep, revocation: RevocationDep,
+    refusals: RefusalAuditDep,
+) -> Response:
+    seen = Refusals(request, refusals, "/revoke")
 
     async def work() -> Response:
         oauth = seen.oauth = await oauth_request(request)
         context = audit_context(request, oauth)
         client = seen.client = await authenticate_client(
-            container.clients, oauth, security=container.security, context=context
+            clients, oauth, security=security, context=context
         )
         _check_hint(oauth.form)
-        await container.revocation.revoke(client, oauth.form, context)
+        await revocation.revoke(client, oauth.form, context)
         return Response(status_code=200, headers=NO_STORE_HEADERS)
 
     return await protocol_call(work, seen.record)

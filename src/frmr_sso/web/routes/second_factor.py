@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 from frmr_sso.login.transaction import BROWSER_COOKIE
 from frmr_sso.second_factor.login_step import CodeForm, LockedOut, RecoveryCodes, StepOutcome
 from frmr_sso.second_factor.policy import PAGE_PATH
-from frmr_sso.web.deps import container_of
+from frmr_sso.web.deps import SecondFactorDep
 from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, respond
 from frmr_sso.web.pages import render
 from frmr_sso.web.security_pages import locked_page
@@ -25,9 +25,11 @@ MAX_FIELD = 256
 
 
 @router.get(PAGE_PATH, include_in_schema=False)
-async def second_factor_page(request: Request, services: LoginServicesDep) -> Response:
+async def second_factor_page(
+    request: Request, services: LoginServicesDep, second_factor: SecondFactorDep
+) -> Response:
     async def step() -> Response:
-        outcome = await container_of(request).second_factor.page(
+        outcome = await second_factor.page(
             request.query_params.get("id", "")[:MAX_FIELD],
             request.cookies.get(BROWSER_COOKIE),
             audit_context(request),
@@ -38,10 +40,12 @@ async def second_factor_page(request: Request, services: LoginServicesDep) -> Re
 
 
 @router.post(PAGE_PATH, include_in_schema=False)
-async def second_factor_submit(request: Request, services: LoginServicesDep) -> Response:
+async def second_factor_submit(
+    request: Request, services: LoginServicesDep, second_factor: SecondFactorDep
+) -> Response:
     async def step() -> Response:
         form = await _form(request)
-        outcome = await container_of(request).second_factor.submit(
+        outcome = await second_factor.submit(
             form.get("id"),
             form.get("csrf"),
             form.get("code", ""),
@@ -54,10 +58,12 @@ async def second_factor_submit(request: Request, services: LoginServicesDep) -> 
 
 
 @router.post(PAGE_PATH + "/continue", include_in_schema=False)
-async def second_factor_continue(request: Request, services: LoginServicesDep) -> Response:
+async def second_factor_continue(
+    request: Request, services: LoginServicesDep, second_factor: SecondFactorDep
+) -> Response:
     async def step() -> Response:
         form = await _form(request)
-        outcome = await container_of(request).second_factor.proceed(
+        outcome = await second_factor.proceed(
             form.get("id"), form.get("csrf"), request.cookies.get(BROWSER_COOKIE), audit_context(request)
         )
         return show(request, services, outcome)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import container_of
+from frmr_sso.web.deps import ClientsDep, KeysDep, RefusalAuditDep, SecurityDep, TokensDep
 from frmr_sso.web.oauth_http import (
     audit_context,
     authenticate_client,
@@ -40,18 +40,20 @@ router = APIRouter(tags=["oauth"])
         },
     ),
 )
-async def token(request: Request) -> Response:
-    container = container_of(request)
-    seen = Refusals(request, container, "/token")
+async def token(
+    request: Request, clients: ClientsDep, security: SecurityDep, keys: KeysDep, tokens: TokensDep,
+    refusals: RefusalAuditDep,
+) -> Response:
+    seen = Refusals(request, refusals, "/token")
 
     async def work() -> Response:
         oauth = seen.oauth = await oauth_request(request)
         context = audit_context(request, oauth)
         client = seen.client = await authenticate_client(
-            container.clients, oauth, security=container.security, context=context
+            clients, oauth, security=security, context=context
         )
-        await container.keys.refresh_if_stale()
-        issued = await container.tokens.token(client, oauth.form, context)
+        await keys.refresh_if_stale()
+        issued = await tokens.token(client, oauth.form, context)
         return json_response(issued.body(), issued.headers())
 
     return await protocol_call(work, seen.record)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from frmr_sso.oauth.errors import NO_STORE_HEADERS, InvalidRequest
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import container_of
+from frmr_sso.web.deps import RefusalAuditDep, UserInfoDep
 from frmr_sso.web.oauth_http import (
     FORM_TYPE,
     BearerInvalidRequest,
@@ -35,9 +35,8 @@ FORM_DOCS = api_docs.form_body(
 )
 
 
-async def _answer(request: Request) -> Response:
-    container = container_of(request)
-    seen = Refusals(request, container, "/userinfo")
+async def _answer(request: Request, userinfo: UserInfoDep, refusals: RefusalAuditDep) -> Response:
+    seen = Refusals(request, refusals, "/userinfo")
 
     async def work() -> Response:
         try:
@@ -46,15 +45,15 @@ async def _answer(request: Request) -> Response:
             token = seen.bearer = bearer_token(oauth)
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
-        claims = await container.userinfo.userinfo(token)
+        claims = await userinfo.userinfo(token)
         return json_response(claims, NO_STORE_HEADERS)
 
     return await protocol_call(work, seen.record)
 
 
 @router.get("/userinfo", response_class=Response, dependencies=api_docs.BEARER_AUTH, responses=RESPONSES)
-async def userinfo_get(request: Request) -> Response:
-    return await _answer(request)
+async def userinfo_get(request: Request, userinfo: UserInfoDep, refusals: RefusalAuditDep) -> Response:
+    return await _answer(request, userinfo, refusals)
 
 
 @router.post(
@@ -64,5 +63,5 @@ async def userinfo_get(request: Request) -> Response:
     responses=RESPONSES,
     openapi_extra=FORM_DOCS,
 )
-async def userinfo_post(request: Request) -> Response:
-    return await _answer(request)
+async def userinfo_post(request: Request, userinfo: UserInfoDep, refusals: RefusalAuditDep) -> Response:
+    return await _answer(request, userinfo, refusals)
