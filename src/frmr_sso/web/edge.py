@@ -21,9 +21,9 @@ Per request, in this order (the order of the three layers it replaces, outermost
   (the audit records' request id) and the ``X-Request-ID`` answer header. An incoming
   ``X-Request-ID`` that looks like an id (short, safe characters) is the client's own: kept as
   ``client_request_id`` in ``scope["state"]`` and on the access-log line, never as ours. An
-  exception escaping the app is logged (redacted) and answered with a 500
-  ``application/problem+json`` naming only the request id, or re-raised when the answer has
-  already started;
+  exception escaping the app is logged (redacted) and answered with a 500 naming only the request
+  id (``web/errors.fallback_body``: the Russian page on a page, ``application/problem+json``
+  elsewhere), or re-raised when the answer has already started;
 * **CORS** (``web/cors.py``) on ``CORS_PATHS``: a request with ``Origin`` passes through
   Starlette's ``CORSMiddleware`` (preflight answers, ``Access-Control-*`` headers), one
   without gets ``Vary: Origin`` on the app's answer, as that middleware would add.
@@ -39,6 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frmr_sso.logs import request_id_var
 from frmr_sso.web.cors import CORS_PATHS, protocol_cors, vary_origin
+from frmr_sso.web.errors import fallback_body
 from frmr_sso.web.metrics import route_label
 from frmr_sso.web.pages import CSP
 from frmr_sso.web.request_id import (
@@ -46,7 +47,6 @@ from frmr_sso.web.request_id import (
     error_log,
     log_request,
     new_request_id,
-    problem_body,
     send_fallback_error,
 )
 from frmr_sso.web.security_headers import ALWAYS, NON_HTML_CSP, no_store_path
@@ -152,7 +152,7 @@ class EdgeMiddleware:
             if status:
                 raise
             vary = False  # the CORS layer never saw this answer
-            await send_fallback_error(send_edge, send, *problem_body(request_id))
+            await send_fallback_error(send_edge, send, *fallback_body(scope, request_id))
         finally:
             elapsed = time.perf_counter() - started
             log_request(scope, status, elapsed)

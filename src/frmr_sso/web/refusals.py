@@ -26,6 +26,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fastapi import Depends
 from starlette.requests import Request
 
 from frmr_sso.audit.events import FAILURE, AuditContext, Event
@@ -36,7 +37,8 @@ from frmr_sso.oauth.errors import BearerError, OAuthError, TemporarilyUnavailabl
 from frmr_sso.oauth.refresh import RefreshReused
 from frmr_sso.oauth.request import OAuthRequest
 from frmr_sso.web.client_ip import client_ip
-from frmr_sso.web.oauth_http import MAX_CLIENT_ID, BearerMissing
+from frmr_sso.web.errors import PROTOCOL_PATHS
+from frmr_sso.web.oauth_http import MAX_CLIENT_ID, BearerMissing, bearer_token
 
 if TYPE_CHECKING:
     from frmr_sso.bootstrap import Container
@@ -47,7 +49,8 @@ MAX_ALG = 32
 
 @dataclass
 class Refusals:
-    """What a route has learnt so far about its request; ``record`` is ``protocol_call``'s ``on_error``."""
+    """What is known of a refused request: the parsed request (``oauth_request`` keeps it on the
+    request's state), the client, the bearer token; built by ``record_refusal``."""
 
     request: Request
     container: Container
@@ -119,6 +122,37 @@ class Refusals:
         if len(claimed) > MAX_CLIENT_ID or await self.container.clients.get(claimed) is None:
             return None
         return claimed
+
+
+AUDITED = "audit_refusals"
+
+
+def audit_refusals(request: Request) -> None:
+    """A route dependency: this API's refused bearer tokens are audited like the protocol endpoints'."""
+    setattr(request.state, AUDITED, True)
+
+
+AUDIT_REFUSALS = [Depends(audit_refusals)]
+
+
+async def record_refusal(request: Request, exc: OAuthError) -> None:
+    """Audit a protocol error on a protocol endpoint or an API marked with ``AUDIT_REFUSALS``."""
+    state = request.scope.get("state", {})
+    container = getattr(request.app.state, "container", None) if "app" in request.scope else None
+    if container is None or not (request.url.path in PROTOCOL_PATHS or state.get(AUDITED)):
+        return
+    oauth = state.get("oauth")
+    refusals = Refusals(request, container, request.url.path[:64], oauth=oauth, bearer=_bearer_of(oauth))
+    await refusals.record(exc)
+
+
+def _bearer_of(oauth: OAuthRequest | None) -> str | None:
+    if oauth is None:
+        return None
+    try:
+        return bearer_token(oauth)
+    except OAuthError:
+        return None
 
 
 def _claimed_alg(token: str | None) -> str | None:

@@ -13,7 +13,7 @@ from frmr_sso.login.session_store import SESSION_COOKIE
 from frmr_sso.second_factor.enrolment import AccountOutcome, Refused
 from frmr_sso.second_factor.login_step import CodeForm, LockedOut
 from frmr_sso.web.deps import container_of
-from frmr_sso.web.login_http import audit_context, page_on_error
+from frmr_sso.web.login_http import audit_context, page_fields
 from frmr_sso.web.pages import PageText, render
 from frmr_sso.web.security_pages import locked_page
 
@@ -42,41 +42,28 @@ REFUSALS = {
 
 @router.get(PAGE, include_in_schema=False)
 async def account_second_factor_page(request: Request) -> Response:
-    async def step() -> Response:
-        service = container_of(request).account_second_factor
-        outcome = await service.page(request.cookies.get(SESSION_COOKIE), audit_context(request))
-        return _show(request, outcome)
-
-    return await page_on_error(request, step)
+    service = container_of(request).account_second_factor
+    outcome = await service.page(request.cookies.get(SESSION_COOKIE), audit_context(request))
+    return _show(request, outcome)
 
 
 @router.post(PAGE, include_in_schema=False)
 async def account_second_factor_submit(request: Request) -> Response:
-    async def step() -> Response:
-        form = {k: v[:MAX_FIELD] for k, v in (await request.form()).items() if isinstance(v, str)}
-        service = container_of(request).account_second_factor
-        outcome = await service.submit(
-            request.cookies.get(SESSION_COOKIE),
-            form.get("csrf"),
-            form.get("code", ""),
-            audit_context(request),
-        )
-        return _show(request, outcome)
-
-    return await page_on_error(request, step)
+    form = await page_fields(request, MAX_FIELD)
+    outcome = await container_of(request).account_second_factor.submit(
+        request.cookies.get(SESSION_COOKIE), form.get("csrf"), form.get("code", ""), audit_context(request)
+    )
+    return _show(request, outcome)
 
 
 @router.post(PAGE + "/recovery-codes", include_in_schema=False)
 async def account_new_recovery_codes(request: Request) -> Response:
-    async def step() -> Response:
-        form = {k: v[:MAX_FIELD] for k, v in (await request.form()).items() if isinstance(v, str)}
-        service = container_of(request).account_second_factor
-        outcome = await service.new_recovery_codes(
-            request.cookies.get(SESSION_COOKIE), form.get("csrf"), audit_context(request)
-        )
-        return _show(request, outcome)
+    form = await page_fields(request, MAX_FIELD)
+    outcome = await container_of(request).account_second_factor.new_recovery_codes(
+        request.cookies.get(SESSION_COOKIE), form.get("csrf"), audit_context(request)
+    )
+    return _show(request, outcome)
 
-    return await page_on_error(request, step)
 
 
 def _show(request: Request, outcome: AccountOutcome) -> Response:

@@ -28,7 +28,6 @@ from frmr_sso.web.cabinet_http import (
     JSON_DOC,
     PROBLEM_DOC,
     context_of,
-    guarded,
     json_fields,
     no_store,
 )
@@ -143,27 +142,24 @@ def _quote(name: str) -> str:
     },
 )
 async def submit_change_request(request: Request, container: ContainerDep) -> Response:
-    async def work() -> Response:
-        me = await worker(request, container)
-        form = await read_multipart(
-            request,
-            texts=("section", "fields", "comment"),
-            files={"documents": FilePart(DOCUMENT_TYPES, count=5)},
-        )
-        try:
-            fields = json_limits.loads(form.texts.get("fields") or "null")
-        except ValueError:
-            raise Invalid([FieldError("fields", "must be a JSON object")]) from None
-        body = {"section": form.texts.get("section"), "fields": fields, "comment": form.texts.get("comment")}
-        created = await container.cabinet_requests.change_requests.submit(
-            me, body, form.files, context_of(request)
-        )
-        status = 202 if created.status.value == "awaiting_code" else 201
-        return JSONResponse(
-            request_json(created), status_code=status, headers=no_store({"Location": f"{BASE}/{created.id}"})
-        )
-
-    return await guarded(work)
+    me = await worker(request, container)
+    form = await read_multipart(
+        request,
+        texts=("section", "fields", "comment"),
+        files={"documents": FilePart(DOCUMENT_TYPES, count=5)},
+    )
+    try:
+        fields = json_limits.loads(form.texts.get("fields") or "null")
+    except ValueError:
+        raise Invalid([FieldError("fields", "must be a JSON object")]) from None
+    body = {"section": form.texts.get("section"), "fields": fields, "comment": form.texts.get("comment")}
+    created = await container.cabinet_requests.change_requests.submit(
+        me, body, form.files, context_of(request)
+    )
+    status = 202 if created.status.value == "awaiting_code" else 201
+    return JSONResponse(
+        request_json(created), status_code=status, headers=no_store({"Location": f"{BASE}/{created.id}"})
+    )
 
 
 @api_docs.bearer_route(
@@ -172,11 +168,8 @@ async def submit_change_request(request: Request, container: ContainerDep) -> Re
     responses={200: {"description": "`{change_requests: [...]}`, newest first", **JSON_DOC}, **AUTH_ERRORS},
 )
 async def my_change_requests(request: Request, container: ContainerDep) -> Response:
-    async def work() -> Response:
-        mine = await container.cabinet_requests.change_requests.mine(await worker(request, container))
-        return JSONResponse({"change_requests": [request_json(r) for r in mine]}, headers=no_store())
-
-    return await guarded(work)
+    mine = await container.cabinet_requests.change_requests.mine(await worker(request, container))
+    return JSONResponse({"change_requests": [request_json(r) for r in mine]}, headers=no_store())
 
 
 @api_docs.bearer_route(
@@ -185,12 +178,9 @@ async def my_change_requests(request: Request, container: ContainerDep) -> Respo
     responses={200: {"description": "the request", **JSON_DOC}, **_ERRORS},
 )
 async def my_change_request(request_id: str, request: Request, container: ContainerDep) -> Response:
-    async def work() -> Response:
-        me = await worker(request, container)
-        found = await container.cabinet_requests.change_requests.get_mine(me, request_id[:64])
-        return JSONResponse(request_json(found), headers=no_store())
-
-    return await guarded(work)
+    me = await worker(request, container)
+    found = await container.cabinet_requests.change_requests.get_mine(me, request_id[:64])
+    return JSONResponse(request_json(found), headers=no_store())
 
 
 @api_docs.bearer_route(
@@ -207,14 +197,11 @@ async def my_change_request(request_id: str, request: Request, container: Contai
 async def my_document(
     request_id: str, document_id: str, request: Request, container: ContainerDep
 ) -> Response:
-    async def work() -> Response:
-        me = await worker(request, container)
-        info, data = await container.cabinet_requests.change_requests.document(
-            request_id[:64], document_id[:64], worker=me
-        )
-        return document_response(info, data)
-
-    return await guarded(work)
+    me = await worker(request, container)
+    info, data = await container.cabinet_requests.change_requests.document(
+        request_id[:64], document_id[:64], worker=me
+    )
+    return document_response(info, data)
 
 
 @api_docs.bearer_route(
@@ -229,15 +216,12 @@ async def my_document(
     },
 )
 async def confirm_contact(request: Request, container: ContainerDep) -> Response:
-    async def work() -> Response:
-        me = await worker(request, container)
-        body = await json_fields(request, ("request_id", "code"))
-        confirmed = await container.cabinet_requests.change_requests.confirm_contact(
-            me,
-            body.get("request_id"),
-            body.get("code"),
-            context_of(request),
-        )
-        return JSONResponse(request_json(confirmed), headers=no_store())
-
-    return await guarded(work)
+    me = await worker(request, container)
+    body = await json_fields(request, ("request_id", "code"))
+    confirmed = await container.cabinet_requests.change_requests.confirm_contact(
+        me,
+        body.get("request_id"),
+        body.get("code"),
+        context_of(request),
+    )
+    return JSONResponse(request_json(confirmed), headers=no_store())

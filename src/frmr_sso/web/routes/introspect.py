@@ -8,14 +8,7 @@ from fastapi.responses import Response
 from frmr_sso.oauth.errors import NO_STORE_HEADERS
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import container_of
-from frmr_sso.web.oauth_http import (
-    audit_context,
-    authenticate_client,
-    json_response,
-    oauth_request,
-    protocol_call,
-)
-from frmr_sso.web.refusals import Refusals
+from frmr_sso.web.oauth_http import audit_context, authenticate_client, json_response, oauth_request
 
 router = APIRouter(tags=["oauth"])
 
@@ -38,14 +31,9 @@ router = APIRouter(tags=["oauth"])
 )
 async def introspect(request: Request) -> Response:
     container = container_of(request)
-    seen = Refusals(request, container, "/introspect")
-
-    async def work() -> Response:
-        oauth = seen.oauth = await oauth_request(request)
-        client = seen.client = await authenticate_client(
-            container.clients, oauth, security=container.security, context=audit_context(request, oauth)
-        )
-        body = await container.introspection.introspect(client, oauth.form)
-        return json_response(body, NO_STORE_HEADERS)
-
-    return await protocol_call(work, seen.record)
+    oauth = await oauth_request(request)
+    client = await authenticate_client(
+        container.clients, oauth, security=container.security, context=audit_context(request, oauth)
+    )
+    body = await container.introspection.introspect(client, oauth.form)
+    return json_response(body, NO_STORE_HEADERS)

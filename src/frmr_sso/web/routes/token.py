@@ -12,14 +12,7 @@ from fastapi.responses import Response
 
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import container_of
-from frmr_sso.web.oauth_http import (
-    audit_context,
-    authenticate_client,
-    json_response,
-    oauth_request,
-    protocol_call,
-)
-from frmr_sso.web.refusals import Refusals
+from frmr_sso.web.oauth_http import audit_context, authenticate_client, json_response, oauth_request
 
 router = APIRouter(tags=["oauth"])
 
@@ -42,16 +35,9 @@ router = APIRouter(tags=["oauth"])
 )
 async def token(request: Request) -> Response:
     container = container_of(request)
-    seen = Refusals(request, container, "/token")
-
-    async def work() -> Response:
-        oauth = seen.oauth = await oauth_request(request)
-        context = audit_context(request, oauth)
-        client = seen.client = await authenticate_client(
-            container.clients, oauth, security=container.security, context=context
-        )
-        await container.keys.refresh_if_stale()
-        issued = await container.tokens.token(client, oauth.form, context)
-        return json_response(issued.body(), issued.headers())
-
-    return await protocol_call(work, seen.record)
+    oauth = await oauth_request(request)
+    context = audit_context(request, oauth)
+    client = await authenticate_client(container.clients, oauth, security=container.security, context=context)
+    await container.keys.refresh_if_stale()
+    issued = await container.tokens.token(client, oauth.form, context)
+    return json_response(issued.body(), issued.headers())

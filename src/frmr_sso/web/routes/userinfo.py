@@ -19,9 +19,7 @@ from frmr_sso.web.oauth_http import (
     json_response,
     media_type,
     oauth_request,
-    protocol_call,
 )
-from frmr_sso.web.refusals import Refusals
 
 router = APIRouter(tags=["oidc"])
 ERRORS = {
@@ -36,20 +34,13 @@ FORM_DOCS = api_docs.form_body(
 
 
 async def _answer(request: Request) -> Response:
-    container = container_of(request)
-    seen = Refusals(request, container, "/userinfo")
-
-    async def work() -> Response:
-        try:
-            with_form = request.method == "POST" and media_type(request) == FORM_TYPE
-            oauth = seen.oauth = await oauth_request(request, form=with_form)
-            token = seen.bearer = bearer_token(oauth)
-        except InvalidRequest as exc:
-            raise BearerInvalidRequest(exc.description) from None
-        claims = await container.userinfo.userinfo(token)
-        return json_response(claims, NO_STORE_HEADERS)
-
-    return await protocol_call(work, seen.record)
+    try:
+        with_form = request.method == "POST" and media_type(request) == FORM_TYPE
+        token = bearer_token(await oauth_request(request, form=with_form))
+    except InvalidRequest as exc:
+        raise BearerInvalidRequest(exc.description) from None
+    claims = await container_of(request).userinfo.userinfo(token)
+    return json_response(claims, NO_STORE_HEADERS)
 
 
 @router.get("/userinfo", response_class=Response, dependencies=api_docs.BEARER_AUTH, responses=RESPONSES)
