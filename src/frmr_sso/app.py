@@ -20,7 +20,7 @@ from frmr_sso.config import Settings
 from frmr_sso.version import package_version
 from frmr_sso.web.body_limit import BodyLimitMiddleware
 from frmr_sso.web.edge import EdgeMiddleware
-from frmr_sso.web.errors import install_error_handlers
+from frmr_sso.web.error_table import install_error_handlers
 from frmr_sso.web.lean_routes import BrokerApp
 from frmr_sso.web.rate_limit import RateLimitMiddleware
 from frmr_sso.web.routes import (

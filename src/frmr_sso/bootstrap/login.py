@@ -26,6 +26,7 @@ from frmr_sso.second_factor.enrolment import AccountSecondFactor
 from frmr_sso.second_factor.login_step import SecondFactorStep
 from frmr_sso.second_factor.policy import PendingLogins, SecondFactorGate, SecondFactorPolicy
 from frmr_sso.security.crypto import FieldCipher, SecretKeys
+from frmr_sso.security.csrf import CsrfTokens
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
 from frmr_sso.storage.sql import SqlRegistryRepository, SqlSecondFactorRepository, SqlSubjectRepository
@@ -59,9 +60,10 @@ def build_login_area(
         allow_http_loopback=settings.is_demo,
     )
     gate, credentials = build_second_factor(settings, engine, kv, auditor)
+    csrf = CsrfTokens.from_keys(SecretKeys.from_settings(settings))
     account_sessions = SessionManager(
         sessions=sessions, clients=clients.get, revoke_session=revoke_session, backchannel=backchannel,
-        auditor=auditor, csrf_key=SecretKeys.from_settings(settings).derive_key("account-sessions-csrf"),
+        auditor=auditor, csrf=csrf,
     )
     login = LoginService(
         login_settings(settings),
@@ -75,19 +77,19 @@ def build_login_area(
         account_sessions=account_sessions,
         login=login,
         logout=LogoutService(
-            issuer=settings.issuer, clients=clients.get, sessions=sessions, kv=kv,
-            key_lookup=keys.verification_key, auditor=auditor,
+            issuer=settings.issuer, clients=clients.get, sessions=sessions,
+            key_lookup=keys.verification_key, auditor=auditor, csrf=csrf,
             revoke_session=revoke_session, backchannel=backchannel,
             upstream=UpstreamLogout(issuer=settings.issuer, connectors=connectors, kv=kv),
         ),
         second_factor=SecondFactorStep(
             pending=gate.pending, credentials=credentials, security=security, clients=clients.get,
-            complete=login.complete, auditor=auditor,
+            complete=login.complete, auditor=auditor, csrf=csrf,
         ),
         totp=credentials,
         account_second_factor=AccountSecondFactor(
             sessions=sessions, credentials=credentials, security=security, kv=kv, auditor=auditor,
-            sealer=FieldCipher.from_settings(settings, purpose="second-factor-account"),
+            sealer=FieldCipher.from_settings(settings, purpose="second-factor-account"), csrf=csrf,
         ),
     )
 

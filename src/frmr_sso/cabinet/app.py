@@ -163,7 +163,7 @@ def _auth_router() -> APIRouter:
         rt, base = runtime(request), request.scope["root_path"]
         session = await current_session(request)
         form = await request.form()
-        if session is None or not hmac.compare_digest(str(form.get("csrf", "")), session.csrf):
+        if session is None or not rt.sessions.csrf_ok(session, form.get("csrf")):
             return RedirectResponse(f"{base}/", status_code=303)
         await rt.sessions.delete(session.id)
         target = await rt.client.end_session_url(session.tokens.id_token, f"{rt.config.base_url}/logged-out")

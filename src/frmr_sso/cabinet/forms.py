@@ -7,7 +7,6 @@ validates everything again; its field errors are shown in Russian beside their f
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -35,7 +34,7 @@ class CsrfRefused(Exception):
 async def checked_form(request: Request) -> tuple[CabinetSession, FormData]:
     session = await signed_in(request)
     form = await request.form(max_files=2, max_fields=40)
-    if not hmac.compare_digest(str(form.get("csrf", "")), session.csrf):
+    if not runtime(request).sessions.csrf_ok(session, form.get("csrf")):
         await form.close()
         raise CsrfRefused
     return session, form

@@ -12,6 +12,7 @@ from frmr_sso.cabinet.oidc_client import OidcClient
 from frmr_sso.cabinet.session import CabinetSession, CabinetSessions
 from frmr_sso.registry.ru_format import DEFAULT_ZONE
 from frmr_sso.security.crypto import SecretKeys
+from frmr_sso.security.csrf import CsrfTokens
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import KeyValueStore
 
@@ -58,9 +59,11 @@ class Runtime:
     def open(cls, config: CabinetConfig) -> Runtime:
         http = httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False)
         kv = open_kv(config.redis_url, prefix="frmr-cabinet:")
+        keys = SecretKeys(config.secret_key, config.previous_secret_keys)
         sessions = CabinetSessions(
             kv,
-            SecretKeys(config.secret_key, config.previous_secret_keys).cipher("cabinet-session"),
+            keys.cipher("cabinet-session"),
+            csrf=CsrfTokens.from_keys(keys),
             idle_ttl=config.idle_ttl,
             absolute_ttl=config.absolute_ttl,
         )

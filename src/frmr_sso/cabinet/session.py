@@ -2,8 +2,9 @@
 
 The browser holds only a random session id (cookie ``frmr_cabinet_session``);
 the KV keeps, under the id's SHA-256, the sealed session: the person's ``sub``
-and name, the broker's tokens, the CSRF token and the ETag cache of the API
-sections. Login transactions (state → nonce, PKCE verifier, where to return)
+and name, the broker's tokens and the ETag cache of the API sections. The forms'
+CSRF token is not stored: it is derived from the session id (``security.csrf``).
+Login transactions (state → nonce, PKCE verifier, where to return)
 are one-time reads. Nothing here knows HTTP.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 from frmr_sso.cabinet.oidc_client import LoginStart, Tokens
 from frmr_sso.security.crypto import DecryptionError, FieldCipher
+from frmr_sso.security.csrf import CsrfTokens, FormKind
 from frmr_sso.storage.ports import KeyValueStore
 
 LOGIN_TTL = 600
@@ -33,6 +35,7 @@ class CabinetSession:
     name: str
     tokens: Tokens = field(repr=False)
     csrf: str = field(repr=False)
+    """The forms' token, bound to this session; never stored."""
     created_at: float
     cache: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     notice: str | None = None
@@ -43,7 +46,6 @@ class CabinetSession:
             "sub": self.sub,
             "name": self.name,
             "tokens": self.tokens.to_json(),
-            "csrf": self.csrf,
             "created_at": self.created_at,
             "cache": self.cache,
             "notice": self.notice,
@@ -63,8 +65,10 @@ def _key(prefix: str, secret: str) -> str:
 
 
 class CabinetSessions:
-    def __init__(self, kv: KeyValueStore, cipher: FieldCipher, *, idle_ttl: int, absolute_ttl: int) -> None:
-        self._kv, self._cipher = kv, cipher
+    def __init__(
+        self, kv: KeyValueStore, cipher: FieldCipher, *, csrf: CsrfTokens, idle_ttl: int, absolute_ttl: int
+    ) -> None:
+        self._kv, self._cipher, self.csrf = kv, cipher, csrf
         self.idle_ttl, self.absolute_ttl = idle_ttl, absolute_ttl
 
     async def begin_login(self, start: LoginStart, next_path: str) -> None:
@@ -79,12 +83,13 @@ class CabinetSessions:
         return None if data is None else PendingLogin(data["nonce"], data["verifier"], data["next"])
 
     async def create(self, *, sub: str, name: str, tokens: Tokens, sid: str | None = None) -> CabinetSession:
+        session_id = secrets.token_urlsafe(32)
         session = CabinetSession(
-            id=secrets.token_urlsafe(32),
+            id=session_id,
             sub=sub,
             name=name,
             tokens=tokens,
-            csrf=secrets.token_urlsafe(24),
+            csrf=self.csrf.issue(FormKind.CABINET, session_id),
             created_at=time.time(),
             sid=sid,
         )
@@ -120,12 +125,16 @@ class CabinetSessions:
             sub=data["sub"],
             name=data["name"],
             tokens=Tokens.from_json(data["tokens"]),
-            csrf=data["csrf"],
+            csrf=self.csrf.issue(FormKind.CABINET, session_id),
             created_at=data["created_at"],
             cache=data.get("cache") or {},
             notice=data.get("notice"),
             sid=data.get("sid"),
         )
+
+    def csrf_ok(self, session: CabinetSession | None, token: object) -> bool:
+        """Whether a form posted with ``token`` came from a page of ``session``."""
+        return session is not None and self.csrf.valid(FormKind.CABINET, session.id, token)
 
     async def save(self, session: CabinetSession) -> None:
         key = _key(_SESSION, session.id)

@@ -3,10 +3,10 @@
 A request with a valid ``id_token_hint`` (its signature ours; expired accepted,
 §2: "The OP need not be the same as the one that issued it, expired ones are
 allowed") comes from the relying party and ends the session at once. Without
-one the person confirms on a page whose form carries a one-time CSRF token
-bound to their current session. A browser without a live session and a request
+one the person confirms on a page whose form carries a CSRF token bound to
+their current session for ten minutes (``security.csrf``). A browser without a live session and a request
 without a valid hint have nothing to end: they are answered as logged out (or
-refused), and nothing is stored for them — no CSRF token, no audit record — so
+refused), and nothing is stored for them — no audit record, and a token is never stored — so
 anonymous requests cannot fill the store or the audit log. ``post_logout_redirect_uri`` is followed only
 when registered for the client (§3: exact match), with ``state`` echoed. The
 clients of each ended session get back-channel logout tokens
@@ -17,8 +17,6 @@ session too (``login.upstream_logout``) on its way to that redirect.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,13 +34,11 @@ from frmr_sso.login.upstream_logout import UpstreamLogout
 from frmr_sso.oauth.errors import InvalidRequest
 from frmr_sso.oauth.ports import ClientLookup
 from frmr_sso.oauth.request import Params
-from frmr_sso.storage.ports import KeyValueStore
+from frmr_sso.security.csrf import CsrfTokens, FormKind
 
 KeyLookup = Callable[[str], Awaitable[jwt.PyJWK | None]]
 RevokeSession = Callable[[str, datetime], Awaitable[int]]
-CSRF_TTL = 600
 MAX_HINT = 8192
-_CSRF_PREFIX = "logout:csrf:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +82,6 @@ async def verify_id_token_hint(token: str, key_lookup: KeyLookup, *, issuer: str
     return claims
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
 def _with_state(uri: str, state: str | None) -> str:
     if state is None:
         return uri
@@ -105,17 +97,17 @@ class LogoutService:
         issuer: str,
         clients: ClientLookup,
         sessions: SessionStore,
-        kv: KeyValueStore,
         key_lookup: KeyLookup,
         revoke_session: RevokeSession,
         auditor: Auditor,
+        csrf: CsrfTokens,
         backchannel: BackchannelLogout | None = None,
         upstream: UpstreamLogout | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._issuer, self._clients, self._sessions, self._kv = issuer, clients, sessions, kv
+        self._issuer, self._clients, self._sessions = issuer, clients, sessions
         self._keys, self._revoke, self._audit, self._clock = key_lookup, revoke_session, auditor, clock
-        self._backchannel, self._upstream = backchannel, upstream
+        self._backchannel, self._upstream, self._csrf = backchannel, upstream, csrf
 
     async def logout(
         self, method: str, params: Params, *, session_cookie: str | None, context: AuditContext
@@ -149,10 +141,9 @@ class LogoutService:
             claims = None  # someone else's ID Token must not end this browser's session unasked
         if claims is None and await self._sessions.get(session_cookie) is None:  # nothing to end
             return LoggedOut(_with_state(redirect, state) if redirect is not None else None)
-        if claims is None and not await self._confirmed(csrf, session_cookie):
-            token = secrets.token_urlsafe(32)
-            bound_to = session_id_of(session_cookie) or "-"
-            await self._kv.set(_CSRF_PREFIX + _digest(token), bound_to, ttl=CSRF_TTL)
+        own_id = session_id_of(session_cookie)
+        if claims is None and not self._csrf.valid(FormKind.LOGOUT, own_id, csrf):
+            token = self._csrf.issue(FormKind.LOGOUT, own_id or "-")
             await self._audit.record(Event.LOGOUT_CONFIRM, context, client_id=client_id)
             name = client.name if client is not None else None
             return ConfirmLogout(token, client_id, redirect, state, name)
@@ -179,12 +170,6 @@ class LogoutService:
     async def _hint_matches_session(self, claims: dict[str, Any], session_cookie: str | None) -> bool:
         session = await self._sessions.get(session_cookie)
         return session is None or session.subject == claims["sub"]
-
-    async def _confirmed(self, csrf: str | None, session_cookie: str | None) -> bool:
-        if csrf is None:
-            return False
-        bound = await self._kv.get_and_delete(_CSRF_PREFIX + _digest(csrf))
-        return bound is not None and secrets.compare_digest(bound, session_id_of(session_cookie) or "-")
 
     async def _end(
         self, session_cookie: str | None, claims: dict[str, Any] | None

@@ -14,8 +14,6 @@ subject cannot probe another's session ids.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.session_store import SessionStore, SsoSession
 from frmr_sso.oauth.ports import ClientLookup
+from frmr_sso.security.csrf import CsrfTokens, FormKind
 
 RevokeSession = Callable[[str, datetime], Awaitable[int]]
 REPLACED = "replaced"
@@ -76,19 +75,18 @@ class SessionManager:
         revoke_session: RevokeSession,
         backchannel: BackchannelLogout,
         auditor: Auditor,
-        csrf_key: bytes,
+        csrf: CsrfTokens,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._sessions, self._clients, self._revoke = sessions, clients, revoke_session
-        self._backchannel, self._audit, self._csrf_key, self._clock = backchannel, auditor, csrf_key, clock
+        self._backchannel, self._audit, self._csrf, self._clock = backchannel, auditor, csrf, clock
 
     def csrf_token(self, session_id: str) -> str:
-        """The forms' token for the browser holding ``session_id``; unknowable without the server key."""
-        message = b"account-sessions\x00" + session_id.encode()
-        return hmac.new(self._csrf_key, message, hashlib.sha256).hexdigest()
+        """The forms' token for the browser holding ``session_id`` (``security.csrf``)."""
+        return self._csrf.issue(FormKind.ACCOUNT_SESSIONS, session_id)
 
-    def csrf_ok(self, session_id: str, token: str | None) -> bool:
-        return token is not None and hmac.compare_digest(self.csrf_token(session_id), token)
+    def csrf_ok(self, session_id: str, token: object) -> bool:
+        return self._csrf.valid(FormKind.ACCOUNT_SESSIONS, session_id, token)
 
     async def views(self, subject: str, *, current: str | None = None) -> list[SessionView]:
         views = []

@@ -11,9 +11,7 @@ new recovery codes (``new_recovery_codes``): the earlier set stops working at on
 
 from __future__ import annotations
 
-import hmac
 import json
-import secrets
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +21,7 @@ from frmr_sso.second_factor import totp
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.login_step import CodeForm, LockedOut, RecoveryCodes, enrolment
 from frmr_sso.second_factor.policy import SecondFactorPolicy
+from frmr_sso.security.csrf import CsrfTokens, FormKind
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
 
@@ -41,10 +40,10 @@ AccountOutcome = CodeForm | RecoveryCodes | LockedOut | Refused
 class AccountSecondFactor:
     def __init__(
         self, *, sessions: SessionStore, credentials: TotpCredentials, security: Security, kv: KeyValueStore,
-        sealer: Sealer, auditor: Auditor, ttl: int = ENROLMENT_TTL,
+        sealer: Sealer, auditor: Auditor, csrf: CsrfTokens, ttl: int = ENROLMENT_TTL,
     ) -> None:  # fmt: skip
         self._sessions, self._credentials, self._security = sessions, credentials, security
-        self._kv, self._sealer, self._audit, self._ttl = kv, sealer, auditor, ttl
+        self._kv, self._sealer, self._audit, self._csrf, self._ttl = kv, sealer, auditor, csrf, ttl
 
     async def page(self, session_cookie: str | None, context: AuditContext) -> AccountOutcome:
         session = await self._sessions.get(session_cookie)
@@ -54,7 +53,7 @@ class AccountSecondFactor:
             return Refused("needs_second_factor")
         draft = await self._draft(session.id)
         if draft is None:
-            draft = {"secret": totp.new_secret(), "csrf": secrets.token_urlsafe(24)}
+            draft = {"secret": totp.new_secret()}
             await self._save(session.id, draft)
             await self._audit.record(
                 Event.SECOND_FACTOR_ENROLMENT_STARTED,
@@ -62,7 +61,7 @@ class AccountSecondFactor:
                 subject_id=session.subject,
                 details={"where": "account"},
             )
-        return CodeForm("", draft["csrf"], enrolment(draft["secret"], session.claims))
+        return CodeForm("", self._token(session), enrolment(draft["secret"], session.claims))
 
     async def submit(
         self, session_cookie: str | None, csrf: str | None, code: str, context: AuditContext
@@ -92,7 +91,7 @@ class AccountSecondFactor:
             )
             if checked.status.locked:
                 return LockedOut(checked.status)
-            return CodeForm("", draft["csrf"], enrolment(secret, session.claims), error=True)
+            return CodeForm("", self._token(session), enrolment(secret, session.claims), error=True)
         replaced = await self._credentials.enrolled(subject)
         step = steps[-1]
         assert step is not None
@@ -105,7 +104,7 @@ class AccountSecondFactor:
             subject_id=subject,
             details={"where": "account", "replaced": replaced, "recovery_codes": len(codes)},
         )
-        return RecoveryCodes("", draft["csrf"], tuple(codes))
+        return RecoveryCodes("", self._token(session), tuple(codes))
 
     async def new_recovery_codes(
         self, session_cookie: str | None, csrf: str | None, context: AuditContext
@@ -114,7 +113,7 @@ class AccountSecondFactor:
         posted = await self._posted(session_cookie, csrf)
         if isinstance(posted, Refused):
             return posted
-        session, draft = posted
+        session, _ = posted
         if not SecondFactorPolicy.satisfied(session):
             return Refused("needs_second_factor")
         codes = await self._credentials.replace_recovery_codes(session.subject)
@@ -124,7 +123,7 @@ class AccountSecondFactor:
             Event.RECOVERY_CODES_REPLACED, context, outcome=SUCCESS, subject_id=session.subject,
             details={"where": "account", "recovery_codes": len(codes)},
         )  # fmt: skip
-        return RecoveryCodes("", draft["csrf"], tuple(codes))
+        return RecoveryCodes("", self._token(session), tuple(codes))
 
     async def _posted(
         self, session_cookie: str | None, csrf: str | None
@@ -134,9 +133,12 @@ class AccountSecondFactor:
         if session is None:
             return Refused("not_signed_in")
         draft = await self._draft(session.id)
-        if draft is None or csrf is None or not hmac.compare_digest(draft["csrf"].encode(), csrf.encode()):
+        if draft is None or not self._csrf.valid(FormKind.ACCOUNT_SECOND_FACTOR, session.id, csrf):
             return Refused("stale")
         return session, draft
+
+    def _token(self, session: SsoSession) -> str:
+        return self._csrf.issue(FormKind.ACCOUNT_SECOND_FACTOR, session.id)
 
     async def _guarded(self, session: SsoSession) -> bool:
         """An enrolled person whose session did not pass the second factor may not replace it."""

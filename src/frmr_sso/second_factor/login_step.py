@@ -32,6 +32,7 @@ from frmr_sso.oauth.ports import ClientLookup
 from frmr_sso.second_factor import totp
 from frmr_sso.second_factor.credentials import TotpCredentials, Verdict
 from frmr_sso.second_factor.policy import PendingLogin, PendingLogins, with_second_factor
+from frmr_sso.security.csrf import CsrfTokens, FormKind
 from frmr_sso.security.lockout import LockStatus
 from frmr_sso.security.services import Security
 
@@ -99,18 +100,19 @@ class SecondFactorStep:
         clients: ClientLookup,
         complete: Completer,
         auditor: Auditor,
+        csrf: CsrfTokens,
     ) -> None:
         self._pending, self._credentials, self._security = pending, credentials, security
-        self._clients, self._complete, self._audit = clients, complete, auditor
+        self._clients, self._complete, self._audit, self._csrf = clients, complete, auditor, csrf
 
     async def page(self, pending_id: str | None, browser: str | None, context: AuditContext) -> StepOutcome:
         pending = await self._pending.get(pending_id, browser)
         if pending is None:
             return await self._stale(context, "page")
         if pending.verified:
-            return RecoveryCodes(pending.id, pending.csrf)
+            return RecoveryCodes(pending.id, self._token(pending))
         if await self._credentials.enrolled(pending.subject):
-            return CodeForm(pending.id, pending.csrf)
+            return CodeForm(pending.id, self._token(pending))
         if pending.enrol_secret is None:
             pending = replace(pending, enrol_secret=totp.new_secret())
             await self._pending.save(pending)
@@ -122,16 +124,17 @@ class SecondFactorStep:
                 details={"where": "login"},
             )
         assert pending.enrol_secret is not None
-        return CodeForm(pending.id, pending.csrf, enrolment(pending.enrol_secret, pending.session["claims"]))
+        form = enrolment(pending.enrol_secret, pending.session["claims"])
+        return CodeForm(pending.id, self._token(pending), form)
 
     async def submit(
         self, pending_id: str | None, csrf: str | None, code: str, browser: str | None, context: AuditContext
     ) -> StepOutcome:
-        pending = await self._pending.get(pending_id, browser)
-        if pending is None or not pending.csrf_ok(csrf):
+        pending = await self._posted(pending_id, csrf, browser)
+        if pending is None:
             return await self._stale(context, "submit")
         if pending.verified:
-            return RecoveryCodes(pending.id, pending.csrf)
+            return RecoveryCodes(pending.id, self._token(pending))
         subject, code = pending.subject, code.strip()[:MAX_CODE]
         secret = None if await self._credentials.enrolled(subject) else pending.enrol_secret
         found: list[Verdict | int | None] = []
@@ -150,7 +153,7 @@ class SecondFactorStep:
             if checked.status.locked:
                 return LockedOut(checked.status)
             form = enrolment(secret, pending.session["claims"]) if secret is not None else None
-            return CodeForm(pending.id, pending.csrf, form, error=True)
+            return CodeForm(pending.id, self._token(pending), form, error=True)
         if secret is not None:
             assert isinstance(result, int)
             codes = await self._credentials.enrol(subject, secret, result)
@@ -163,7 +166,7 @@ class SecondFactorStep:
                 client_id=pending.request["client_id"],
                 details={"where": "login", "recovery_codes": len(codes)},
             )
-            return RecoveryCodes(pending.id, pending.csrf, tuple(codes))
+            return RecoveryCodes(pending.id, self._token(pending), tuple(codes))
         method = "recovery" if result is Verdict.RECOVERY else "totp"
         await self._accepted(pending, method, context)
         return await self._finish(pending.id, browser, method, context)
@@ -172,10 +175,21 @@ class SecondFactorStep:
         self, pending_id: str | None, csrf: str | None, browser: str | None, context: AuditContext
     ) -> StepOutcome:
         """«Продолжить» after the recovery codes of a new enrolment."""
-        pending = await self._pending.get(pending_id, browser)
-        if pending is None or not pending.csrf_ok(csrf) or not pending.verified:
+        pending = await self._posted(pending_id, csrf, browser)
+        if pending is None or not pending.verified:
             return await self._stale(context, "continue")
         return await self._finish(pending.id, browser, pending.verified, context)
+
+    async def _posted(
+        self, pending_id: str | None, csrf: str | None, browser: str | None
+    ) -> PendingLogin | None:
+        """The pending login a form was posted for, when its CSRF token is bound to it."""
+        pending = await self._pending.get(pending_id, browser)
+        bound = pending is not None and self._csrf.valid(FormKind.LOGIN_SECOND_FACTOR, pending.id, csrf)
+        return pending if bound else None
+
+    def _token(self, pending: PendingLogin) -> str:
+        return self._csrf.issue(FormKind.LOGIN_SECOND_FACTOR, pending.id)
 
     async def _finish(
         self, pending_id: str, browser: str | None, method: str, context: AuditContext

@@ -13,7 +13,7 @@ as a ``PendingLogin`` in the KV store for ``FRMR_SSO_SECOND_FACTOR_PENDING_TTL``
 seconds, sealed (it holds the claims snapshot) and bound to the browser like a
 login transaction (the ``frmr_sso_tx`` cookie, of which only a hash is kept).
 The browser goes to ``/login/2fa?id=…``; the page's form carries the id and a
-CSRF token of the pending login.
+CSRF token bound to the pending login (``security.csrf``).
 """
 
 from __future__ import annotations
@@ -72,7 +72,6 @@ def with_second_factor(session: SsoSession) -> SsoSession:
 @dataclass(frozen=True, slots=True)
 class PendingLogin:
     id: str
-    csrf: str
     browser_hash: str
     request: dict[str, Any]
     """``AuthorizationRequest.to_dict()`` of the request the login serves."""
@@ -98,9 +97,6 @@ class PendingLogin:
     def bound_to(self, browser: str | None) -> bool:
         return browser is not None and hmac.compare_digest(self.browser_hash, _digest(browser))
 
-    def csrf_ok(self, token: str | None) -> bool:
-        return token is not None and hmac.compare_digest(self.csrf.encode(), token.encode())
-
 
 class PendingLogins:
     def __init__(
@@ -113,7 +109,6 @@ class PendingLogins:
     ) -> PendingLogin:
         pending = PendingLogin(
             id=secrets.token_urlsafe(24),
-            csrf=secrets.token_urlsafe(24),
             browser_hash=_digest(browser),
             request=req.to_dict(),
             session=asdict(draft),
@@ -146,7 +141,9 @@ class PendingLogins:
     def _open(self, raw: str | None, pending_id: str, browser: str | None) -> PendingLogin | None:
         if raw is None:
             return None
-        pending = PendingLogin(**json.loads(self._sealer.decrypt_text(raw, associated_data=pending_id)))
+        data = json.loads(self._sealer.decrypt_text(raw, associated_data=pending_id))
+        data.pop("csrf", None)  # kept by earlier versions; the token is now derived (``security.csrf``)
+        pending = PendingLogin(**data)
         if not pending.bound_to(browser) or pending.expires_at <= int(self._clock()):
             return None
         return pending

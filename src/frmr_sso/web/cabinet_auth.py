@@ -7,26 +7,25 @@
   administration service), or a worker's token with ``frmr.admin``, a scope the
   login grants only to persons holding the FRMR role ``registry_admin``.
 
-Failures are ``Refused`` carrying the problem+json answer (401/403 with the
-RFC 6750 ``Bearer`` challenge).
+A refused token raises its ``BearerError`` (401/403 with the RFC 6750 ``Bearer`` challenge,
+answered as problem+json by the error table); ``Refused`` carries any other ready answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from http import HTTPStatus
 
 from fastapi import Request
 from fastapi.responses import Response
 
 from frmr_sso.cabinet_backend.base import Worker
 from frmr_sso.oauth.bearer import AccessClaims, BearerValidator
-from frmr_sso.oauth.errors import BearerError, InsufficientScope, InvalidRequest, InvalidToken
+from frmr_sso.oauth.errors import InsufficientScope, InvalidToken
 from frmr_sso.oauth.scope import OPENID
 from frmr_sso.oidc.userinfo import load_snapshot
 from frmr_sso.storage.ports import KeyValueStore
 from frmr_sso.web.errors import problem
-from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
+from frmr_sso.web.oauth_http import api_bearer
 
 FRMR_SCOPE, ADMIN_SCOPE, REGISTRY_ADMIN_SCOPE = "frmr", "admin", "frmr.admin"
 WORKER_SCOPES = frozenset({OPENID, FRMR_SCOPE})
@@ -46,31 +45,19 @@ class Refused(Exception):
         self.response = response
 
 
-def bearer_refusal(exc: BearerError) -> Refused:
-    response = problem(exc.status_code, HTTPStatus(exc.status_code).phrase, exc.description, error=exc.error)
-    response.headers.update(exc.headers())
-    return Refused(response)
-
-
 async def _claims(
     request: Request, callers: Callers, *, scopes: frozenset[str] = frozenset(), optional: bool = False
 ) -> AccessClaims | None:
     if optional and "authorization" not in request.headers:
         return None
-    try:
-        try:
-            token = bearer_token(await oauth_request(request, form=False))
-        except InvalidRequest as exc:
-            raise BearerInvalidRequest(exc.description) from None
-        return await callers.bearer.require(token, scopes=scopes)
-    except BearerError as exc:
-        raise bearer_refusal(exc) from None
+    _, token = await api_bearer(request)
+    return await callers.bearer.require(token, scopes=scopes)
 
 
 async def _worker_of(claims: AccessClaims, callers: Callers) -> Worker:
     snapshot = await load_snapshot(callers.kv, claims.jti)
     if snapshot is None:
-        raise bearer_refusal(InvalidToken("the access token was not issued for an end-user"))
+        raise InvalidToken("the access token was not issued for an end-user")
     frmr_id = snapshot.get("frmr_person_id")
     if not isinstance(frmr_id, str) or not frmr_id:
         raise Refused(problem(404, "Not Found", "there is no FRMR record of this person"))
@@ -97,4 +84,4 @@ async def reviewer(request: Request, callers: Callers) -> str:
         return f"client:{claims.client_id}"
     if claims.has(REGISTRY_ADMIN_SCOPE):
         return f"subject:{claims.subject}"
-    raise bearer_refusal(InsufficientScope("the access token lacks admin or frmr.admin", scope=ADMIN_SCOPE))
+    raise InsufficientScope("the access token lacks admin or frmr.admin", scope=ADMIN_SCOPE)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from operator import attrgetter
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -57,6 +57,17 @@ def provided(path: str) -> Callable[[Request], Awaitable[Any]]:
     provide.__name__ = path  # what a test checks against the Container's field types
     provide.__qualname__ = f"provided({path!r})"
     return provide
+
+
+_refusal_audit = provided("refusal_audit")
+
+
+async def refusal_audit_of(request: Request) -> RefusalAudit | None:
+    """The refusal audit for the exception handlers, which are no route's dependencies: ``None`` in an
+    application whose services the lifespan has not built (yet)."""
+    if not hasattr(request.app.state, "container"):
+        return None
+    return cast(RefusalAudit, await _refusal_audit(request))
 
 
 SettingsDep = Annotated[Settings, Depends(provided("settings"))]

@@ -24,9 +24,9 @@ Per request, in this order (the order of the three layers it replaces, outermost
   ``client_request_id`` in ``scope["state"]`` and on the access-log line, never as ours. The
   client's address (``web/client_ip.py``, X-Forwarded-For only from the ``trusted_proxies``) goes
   into ``scope["state"]`` too, for the rate limits, the audit records and the protocol requests. An
-  exception escaping the app is logged (redacted) and answered with a 500
-  ``application/problem+json`` naming only the request id, or re-raised when the answer has
-  already started;
+  exception escaping the app is logged (redacted) and answered with a 500 naming only the request
+  id (``web/errors.fallback_body``: the Russian page on a page, ``application/problem+json``
+  elsewhere), or re-raised when the answer has already started;
 * **CORS** (``web/cors.py``) on ``CORS_PATHS``: a request with ``Origin`` passes through
   Starlette's ``CORSMiddleware`` (preflight answers, ``Access-Control-*`` headers), one
   without gets ``Vary: Origin`` on the app's answer, as that middleware would add.
@@ -44,6 +44,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from frmr_sso.logs import request_id_var
 from frmr_sso.web.client_ip import CLIENT_IP, resolve_client_ip
 from frmr_sso.web.cors import CORS_PATHS, protocol_cors, vary_origin
+from frmr_sso.web.errors import fallback_body
 from frmr_sso.web.metrics import Metrics, route_label
 from frmr_sso.web.pages import CSP
 from frmr_sso.web.request_id import (
@@ -51,7 +52,6 @@ from frmr_sso.web.request_id import (
     error_log,
     log_request,
     new_request_id,
-    problem_body,
     send_fallback_error,
 )
 from frmr_sso.web.security_headers import ALWAYS, NON_HTML_CSP, no_store_path
@@ -175,7 +175,7 @@ class EdgeMiddleware:
             if status:
                 raise
             vary = False  # the CORS layer never saw this answer
-            await send_fallback_error(send_edge, send, *problem_body(request_id))
+            await send_fallback_error(send_edge, send, *fallback_body(scope, request_id))
         finally:
             elapsed = time.perf_counter() - started
             log_request(scope, status, elapsed)

@@ -2,8 +2,8 @@
 
 ``/token``, ``/introspect``, ``/userinfo``, discovery and JWKS are handlers of the ``Request`` and
 the services they name (``web/deps.py``: dependencies computed from the request alone) that build
-their own ``Response`` and answer every error themselves (``protocol_call``): FastAPI has nothing
-to validate or serialise for them, and a direct call gets each service from its provider. Yet the
+their own ``Response`` and raise their errors: FastAPI has nothing to validate or serialise for
+them, and a direct call gets each service from its provider. Yet the
 framework's path costs them three outer layers (server errors, exception telemetry, body
 limit), a match against every route before theirs, the dependency solver (for the OpenAPI
 security schemes they only declare), two ``AsyncExitStack`` and two exception-handling
@@ -17,10 +17,9 @@ its ``APIRoute``, so the route-template metric label stays. Anything else — an
 (405), ``HEAD``, a trailing slash, a ``root_path`` set on the app — takes FastAPI's path
 unchanged. The routes stay registered, for the OpenAPI document and for those requests.
 
-An exception that escapes such an endpoint reaches ``web/edge.py`` (500 with the request id),
-as it did through the framework: FastAPI's handlers cover ``HTTPException`` and request
-validation only, which these endpoints never raise, and the outer layers only re-raise what
-the edge re-raises.
+An exception such an endpoint raises is answered by the app's exception handlers
+(``web/error_table.py``), looked up by its class as Starlette's ``ExceptionMiddleware`` does; one
+no handler knows reaches ``web/edge.py`` (500 with the request id), as through the framework.
 """
 
 from __future__ import annotations
@@ -37,6 +36,8 @@ from starlette._utils import get_route_path
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from frmr_sso.web.errors import handler_for
 
 Provider = Callable[[Request], Awaitable[object]]
 _LEAN = "frmr_sso.lean_route"  # the scope key of the ``LeanRoute`` being answered
@@ -132,5 +133,12 @@ class BrokerApp(FastAPI):
 
 async def _call_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     lean = cast(LeanRoute, scope[_LEAN])
-    response = await lean.respond(Request(scope, receive, send))
+    request = Request(scope, receive, send)
+    try:
+        response = await lean.respond(request)
+    except Exception as exc:  # answered by the app's table of exception handlers, as FastAPI would
+        handler = handler_for(exc, scope["app"].exception_handlers)
+        if handler is None:
+            raise
+        response = await handler(request, exc)
     await response(scope, receive, send)

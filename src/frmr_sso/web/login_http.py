@@ -1,5 +1,5 @@
-"""The login use case as the web layer sees it: its services, the request context, cookies and
-the conversion of outcomes into responses.
+"""The login use case as the web layer sees it: its services, the request context, cookies, the
+pages' forms and the conversion of outcomes into responses.
 
 The composition root (``bootstrap``) builds ``LoginServices``, the services with the cookie
 settings; routes declare ``LoginServicesDep``. This module turns their outcomes into responses.
@@ -7,23 +7,21 @@ settings; routes declare ``LoginServicesDep``. This module turns their outcomes 
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
 from frmr_sso.audit.events import AuditContext
 from frmr_sso.login.logout import LogoutService
-from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcome
+from frmr_sso.login.outcomes import ChooseUpstream, FailurePage, Outcome
 from frmr_sso.login.service import LoginService
 from frmr_sso.login.session_store import SESSION_COOKIE, SessionStore
 from frmr_sso.login.transaction import BROWSER_COOKIE
-from frmr_sso.web.body_limit import BodyTooLarge
 from frmr_sso.web.client_ip import request_ip
 from frmr_sso.web.deps import provided
 from frmr_sso.web.pages import SECURITY_HEADERS, PageText, failure_page, render, request_id
@@ -33,7 +31,6 @@ MALFORMED_FORM = PageText(
     "Браузер или приложение отправили форму, которую нельзя прочитать.",
     "Вернитесь назад, обновите страницу и отправьте форму снова.",
 )
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +87,24 @@ def respond(
     return response
 
 
-async def page_on_error(request: Request, step: Callable[[], Awaitable[Response]]) -> Response:
-    """Run a login step; an unexpected failure (a store down) is a Russian page with the request id,
-    not the JSON problem API clients get. A body the framework cannot parse (multipart without a
-    boundary, …) is the invalid-request page with the framework's status."""
+class MalformedForm(Exception):
+    """A page's form the framework could not read (multipart without a boundary, too many fields …)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+async def page_form(request: Request) -> FormData:
+    """The posted form of a page; ``MalformedForm`` (answered with the «Некорректная форма» page) when
+    the framework refuses it. A body over the limit still goes to ``web/body_limit.py`` (413)."""
     try:
-        return await step()
-    except BodyTooLarge:
-        raise  # answered 413 by ``web/body_limit.py``
-    except HTTPException as exc:  # the framework refused the form (no multipart boundary, too many fields)
+        return await request.form()
+    except HTTPException as exc:
         status = exc.status_code if 400 <= exc.status_code < 500 else 400
-        return render(request, "message.html", status=status, page=MALFORMED_FORM, detail=str(exc.detail))
-    except Exception:
-        log.exception("a login step failed")
-        return failure_page(request, FailurePage(Failure.INTERNAL_ERROR, 500))
+        raise MalformedForm(status, str(exc.detail)) from None
+
+
+async def page_fields(request: Request, limit: int = 256) -> dict[str, str]:
+    """The text fields of a page's posted form, each cut to ``limit`` characters."""
+    return {k: v[:limit] for k, v in (await page_form(request)).items() if isinstance(v, str)}

@@ -7,14 +7,13 @@
   client's bare ``client_id`` (RFC 6749 §2.3.1), checked by ``ClientService``, under the
   per-client and per-IP lockout (``web/client_lockout.py``) when given ``security``.
 - ``bearer_token``: RFC 6750 §2.1 header or §2.2 form body; never the query (§2.3).
-- ``protocol_call``: runs an endpoint; an ``OAuthError`` becomes its own JSON body and
-  headers, a store outage ``temporarily_unavailable`` (503). No token or secret is logged.
+- ``error_response``: an ``OAuthError`` as its own JSON body and headers; the error table
+  (``web/error_table.py``) answers the protocol endpoints' errors with it. No token or secret is logged.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from frmr_sso.audit.events import AuditContext
-from frmr_sso.errors import FrmrSsoError
 from frmr_sso.oauth.client_service import ClientService, client_credentials
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import (
@@ -31,14 +29,11 @@ from frmr_sso.oauth.errors import (
     InvalidClient,
     InvalidRequest,
     OAuthError,
-    TemporarilyUnavailable,
 )
 from frmr_sso.oauth.request import OAuthRequest, Params
 from frmr_sso.security.services import Security
 from frmr_sso.web.client_ip import request_ip
 from frmr_sso.web.client_lockout import authenticate_locked_out
-
-log = logging.getLogger(__name__)
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_BYTES = 64 * 1024
@@ -102,16 +97,19 @@ def request_headers(request: Request) -> dict[str, str]:
 
 
 async def oauth_request(request: Request, *, form: bool = True) -> OAuthRequest:
-    """The neutral request of the core; with ``form`` the body must be a form (POST endpoints)."""
+    """The neutral request of the core; with ``form`` the body must be a form (POST endpoints).
+    Kept on the request's state, where the audit of a refused request finds it."""
     headers = request_headers(request)  # ASGI servers give lower-case names
     body = await _read_form(request, headers) if form else Params()
-    return OAuthRequest(
+    parsed = OAuthRequest(
         method=request.method.upper(),
         query=Params(request.query_params) if request.scope.get("query_string") else Params(),
         form=body,
         headers=headers,
         client_ip=request_ip(request.scope),
     )
+    request.scope.setdefault("state", {})["oauth"] = parsed  # what an audit of a refusal names
+    return parsed
 
 
 def audit_context(request: Request, oauth: OAuthRequest) -> AuditContext:
@@ -185,29 +183,18 @@ def bearer_token(request: OAuthRequest) -> str:
     return in_form
 
 
+async def api_bearer(request: Request) -> tuple[OAuthRequest, str]:
+    """An API call's request and its access token; a malformed one is the Bearer ``invalid_request``."""
+    oauth = await oauth_request(request, form=False)
+    try:
+        return oauth, bearer_token(oauth)
+    except InvalidRequest as exc:
+        raise BearerInvalidRequest(exc.description) from None
+
+
 def json_response(body: Mapping[str, Any], headers: Mapping[str, str], status_code: int = 200) -> Response:
     return JSONResponse(dict(body), status_code=status_code, headers=dict(headers))
 
 
 def error_response(exc: OAuthError) -> Response:
     return json_response(exc.body(), exc.headers(), exc.status_code)
-
-
-async def protocol_call(
-    work: Callable[[], Awaitable[Response]],
-    on_error: Callable[[OAuthError], Awaitable[None]] | None = None,
-) -> Response:
-    """Run an endpoint; protocol errors and store outages become RFC 6749 §5.2 style answers.
-
-    ``on_error`` sees every protocol error first (``web/refusals.py`` audits them)."""
-    try:
-        return await work()
-    except OAuthError as exc:
-        if on_error is not None:
-            await on_error(exc)
-        return error_response(exc)
-    except FrmrSsoError as exc:  # a store or the signing keys are unavailable
-        log.error("protocol endpoint unavailable", extra={"error": type(exc).__name__})
-        response = error_response(TemporarilyUnavailable("the service is temporarily unavailable"))
-        response.headers["Retry-After"] = RETRY_AFTER
-        return response

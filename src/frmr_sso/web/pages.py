@@ -198,6 +198,11 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
     return HTMLResponse(html, status_code=status, headers=dict(SECURITY_HEADERS))
 
 
+def internal_error_page(request: Request) -> HTMLResponse:
+    """A page that failed unexpectedly (a store down): «Вход временно невозможен», 500, the request id."""
+    return failure_page(request, FailurePage(Failure.INTERNAL_ERROR, 500))
+
+
 def failure_page(request: Request, page: FailurePage) -> HTMLResponse:
     rid = request_id(request)
     response = render(

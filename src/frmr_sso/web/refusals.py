@@ -26,6 +26,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Depends
 from starlette.requests import Request
 
 from frmr_sso.audit.events import FAILURE, AuditContext, Event
@@ -37,7 +38,8 @@ from frmr_sso.oauth.refresh import RefreshReused
 from frmr_sso.oauth.request import OAuthRequest
 from frmr_sso.security.services import Security
 from frmr_sso.web.client_ip import request_ip
-from frmr_sso.web.oauth_http import MAX_CLIENT_ID, BearerMissing
+from frmr_sso.web.errors import PROTOCOL_PATHS
+from frmr_sso.web.oauth_http import MAX_CLIENT_ID, BearerMissing, bearer_token
 
 log = logging.getLogger(__name__)
 MAX_ALG = 32
@@ -53,7 +55,8 @@ class RefusalAudit:
 
 @dataclass
 class Refusals:
-    """What a route has learnt so far about its request; ``record`` is ``protocol_call``'s ``on_error``."""
+    """What is known of a refused request: the parsed request (``oauth_request`` keeps it on the
+    request's state), the client, the bearer token; built by ``record_refusal``."""
 
     request: Request
     audit: RefusalAudit
@@ -120,6 +123,37 @@ class Refusals:
         if len(claimed) > MAX_CLIENT_ID or await self.audit.clients.get(claimed) is None:
             return None
         return claimed
+
+
+AUDITED = "audit_refusals"
+
+
+def audit_refusals(request: Request) -> None:
+    """A route dependency: this API's refused bearer tokens are audited like the protocol endpoints'."""
+    setattr(request.state, AUDITED, True)
+
+
+AUDIT_REFUSALS = [Depends(audit_refusals)]
+
+
+async def record_refusal(request: Request, exc: OAuthError, audit: RefusalAudit | None) -> None:
+    """Audit a protocol error on a protocol endpoint or an API marked with ``AUDIT_REFUSALS``
+    (``audit`` is ``None`` in an application whose services are not built)."""
+    state = request.scope.get("state", {})
+    if audit is None or not (request.url.path in PROTOCOL_PATHS or state.get(AUDITED)):
+        return
+    oauth = state.get("oauth")
+    refusals = Refusals(request, audit, request.url.path[:64], oauth=oauth, bearer=_bearer_of(oauth))
+    await refusals.record(exc)
+
+
+def _bearer_of(oauth: OAuthRequest | None) -> str | None:
+    if oauth is None:
+        return None
+    try:
+        return bearer_token(oauth)
+    except OAuthError:
+        return None
 
 
 def _claimed_alg(token: str | None) -> str | None:

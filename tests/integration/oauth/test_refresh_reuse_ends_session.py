@@ -20,6 +20,7 @@ from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.refresh import RefreshReused
 from frmr_sso.oauth.tokens import TokenService
 from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.csrf import CsrfTokens
 from frmr_sso.storage.ports import KeyValueStore
 from frmr_sso.storage.sql.refresh_tokens import SqlRefreshTokenRepository
 from tests.integration.oauth.conftest import Clock, login, refresh_form
@@ -45,7 +46,7 @@ def session_manager(sessions: SessionStore, engine: AsyncEngine) -> SessionManag
     )
     return SessionManager(
         sessions=sessions, clients=no_client, revoke_session=revoke, backchannel=backchannel,
-        auditor=auditor, csrf_key=b"k" * 32,
+        auditor=auditor, csrf=CsrfTokens(b"k" * 32),
     )
 
 

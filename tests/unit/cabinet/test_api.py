@@ -9,6 +9,7 @@ from frmr_sso.cabinet.api import BrokerApi, SessionExpired
 from frmr_sso.cabinet.oidc_client import OidcClient, Tokens
 from frmr_sso.cabinet.session import CabinetSession, CabinetSessions
 from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.csrf import CsrfTokens
 from frmr_sso.storage.kv.memory import MemoryKV
 from tests.unit.cabinet.fake_broker import CLIENT_ID, ISSUER, SECRET, FakeBroker
 
@@ -23,7 +24,8 @@ def broker() -> FakeBroker:
 @pytest.fixture
 def sessions() -> CabinetSessions:
     return CabinetSessions(
-        MemoryKV(), FieldCipher("k" * 40, purpose="cabinet-session"), idle_ttl=600, absolute_ttl=3600
+        MemoryKV(), FieldCipher("k" * 40, purpose="cabinet-session"),
+        csrf=CsrfTokens(b"c" * 32), idle_ttl=600, absolute_ttl=3600
     )
 
 

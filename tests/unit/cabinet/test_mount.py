@@ -57,7 +57,9 @@ async def test_cabinet_sessions_sealed_before_a_secret_key_change_still_open() -
     runtime = Runtime.open(config)
     try:
         sealer = FieldCipher(old, purpose="cabinet-session")
-        before = CabinetSessions(runtime.kv, sealer, idle_ttl=60, absolute_ttl=60)
+        before = CabinetSessions(
+            runtime.kv, sealer, csrf=runtime.sessions.csrf, idle_ttl=60, absolute_ttl=60
+        )
         tokens = Tokens("a", "r", "i", time.time() + 60, "openid")
         session = await before.create(sub="s-1", name="Иванова", tokens=tokens)
         opened = await runtime.sessions.get(session.id)

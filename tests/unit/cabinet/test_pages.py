@@ -14,6 +14,7 @@ from frmr_sso.cabinet.oidc_client import OidcClient, Tokens
 from frmr_sso.cabinet.runtime import COOKIE, CabinetConfig, Runtime
 from frmr_sso.cabinet.session import CabinetSession, CabinetSessions
 from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.csrf import CsrfTokens
 from frmr_sso.storage.kv.memory import MemoryKV
 from tests.unit.cabinet.fake_broker import CLIENT_ID, ISSUER, SECRET, FakeBroker
 
@@ -30,7 +31,8 @@ async def runtime(broker: FakeBroker) -> AsyncIterator[Runtime]:
     async with broker.client() as http:
         kv = MemoryKV()
         sessions = CabinetSessions(
-            kv, FieldCipher("k" * 40, purpose="cabinet-session"), idle_ttl=600, absolute_ttl=3600
+            kv, FieldCipher("k" * 40, purpose="cabinet-session"),
+            csrf=CsrfTokens(b"c" * 32), idle_ttl=600, absolute_ttl=3600
         )
         client = OidcClient(
             http,

@@ -7,6 +7,7 @@ import pytest
 from frmr_sso.cabinet.oidc_client import LoginStart, Tokens
 from frmr_sso.cabinet.session import CabinetSessions
 from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.csrf import CsrfTokens
 from frmr_sso.storage.kv.memory import MemoryKV
 
 TOKENS = Tokens("access-secret", "refresh-secret", "id.token", time.time() + 300, "openid frmr")
@@ -20,7 +21,8 @@ def kv() -> MemoryKV:
 @pytest.fixture
 def sessions(kv: MemoryKV) -> CabinetSessions:
     return CabinetSessions(
-        kv, FieldCipher("k" * 40, purpose="cabinet-session"), idle_ttl=600, absolute_ttl=3600
+        kv, FieldCipher("k" * 40, purpose="cabinet-session"),
+        csrf=CsrfTokens(b"c" * 32), idle_ttl=600, absolute_ttl=3600
     )
 
 
@@ -52,7 +54,8 @@ async def test_unknown_or_oversized_ids_find_nothing(sessions: CabinetSessions) 
 
 async def test_a_session_past_its_absolute_lifetime_is_gone(kv: MemoryKV) -> None:
     short = CabinetSessions(
-        kv, FieldCipher("k" * 40, purpose="cabinet-session"), idle_ttl=600, absolute_ttl=60
+        kv, FieldCipher("k" * 40, purpose="cabinet-session"),
+        csrf=CsrfTokens(b"c" * 32), idle_ttl=600, absolute_ttl=60
     )
     session = await short.create(sub="s-1", name="n", tokens=TOKENS)
     session.created_at -= 61
@@ -78,3 +81,14 @@ async def test_a_value_moved_to_another_key_does_not_open(sessions: CabinetSessi
     kv._data[keys[1]] = kv._data[keys[0]]  # swap the sealed value of one session into the other's key
     assert await sessions.get(second.id) is None
     assert await sessions.get(first.id) is not None
+
+
+async def test_a_form_token_is_bound_to_its_cabinet_session(sessions: CabinetSessions) -> None:
+    mine = await sessions.create(sub="s-1", name="n", tokens=TOKENS)
+    theirs = await sessions.create(sub="s-2", name="m", tokens=TOKENS)
+    assert sessions.csrf_ok(mine, mine.csrf)
+    assert not sessions.csrf_ok(mine, theirs.csrf)
+    for forged in (None, "", "forged", mine.csrf[:-1]):
+        assert not sessions.csrf_ok(mine, forged)
+    assert not sessions.csrf_ok(None, mine.csrf)
+    assert "csrf" not in str(sessions._kv._data)  # derived, never stored

@@ -25,6 +25,7 @@ from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.request import OAuthRequest
 from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
 from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.csrf import CsrfTokens
 from frmr_sso.storage.errors import StorageConflict
 from frmr_sso.storage.kv.memory import MemoryKV
 from frmr_sso.storage.ports import AuditRecord, LoginSubject, SubjectLink, SubjectRecord
@@ -211,7 +212,7 @@ def session_manager(
     )  # fmt: skip
     return SessionManager(
         sessions=sessions, clients=lookup, revoke_session=revoke, backchannel=backchannel,
-        auditor=auditor, csrf_key=b"c" * 32, clock=clock,
+        auditor=auditor, csrf=CsrfTokens(b"c" * 32), clock=clock,
     )  # fmt: skip
 
 

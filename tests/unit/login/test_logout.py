@@ -12,6 +12,7 @@ from frmr_sso.login.session_store import SessionStore
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.request import Params
 from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.csrf import CsrfTokens
 from frmr_sso.storage.kv.memory import MemoryKV
 from frmr_sso.storage.ports import ClientRecord
 from tests.support.oauth import ISSUER, TestSigner
@@ -51,10 +52,10 @@ class Harness:
             issuer=ISSUER,
             clients=clients,
             sessions=self.sessions,
-            kv=self.kv,
             key_lookup=SIGNER.key,
             revoke_session=revoke,
             auditor=Auditor(self.audit),
+            csrf=CsrfTokens(b"c" * 32),
         )
 
     async def logout(self, method: str, cookie: str | None, **params: str) -> object:
@@ -145,7 +146,7 @@ async def test_without_hint_a_csrf_bound_confirmation_is_required() -> None:
     assert confirm.client_name == "Больница"
     assert isinstance(await h.logout("POST", cookie, csrf="forged"), ConfirmLogout)
     _, other_cookie = await h.sessions.create(DRAFT)
-    assert isinstance(await h.logout("POST", other_cookie, csrf=confirm.csrf), ConfirmLogout)  # burnt too
+    assert isinstance(await h.logout("POST", other_cookie, csrf=confirm.csrf), ConfirmLogout)  # not its own
     confirm = await h.logout("GET", cookie, client_id="app", post_logout_redirect_uri="https://app.test/bye")
     assert isinstance(confirm, ConfirmLogout)
     assert isinstance(await h.logout("GET", cookie, csrf=confirm.csrf), ConfirmLogout)  # GET never confirms
@@ -184,10 +185,10 @@ async def test_logout_sends_back_channel_tokens_to_the_clients_of_the_ended_sess
         issuer=ISSUER,
         clients=lookup,
         sessions=h.sessions,
-        kv=h.kv,
         key_lookup=SIGNER.key,
         revoke_session=h.service._revoke,
         auditor=auditor,
+        csrf=CsrfTokens(b"c" * 32),
         backchannel=BackchannelLogout(
             issuer=ISSUER,
             signer=SIGNER,

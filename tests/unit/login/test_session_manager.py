@@ -11,6 +11,7 @@ from frmr_sso.audit.events import AuditContext, Auditor
 from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.session_manager import SessionManager
 from frmr_sso.oauth.clients import Client
+from frmr_sso.security.csrf import CsrfTokens
 from frmr_sso.storage.ports import ClientRecord
 from tests.support.oauth import ISSUER, TestSigner
 from tests.unit.login.fakes import ListAudit
@@ -53,7 +54,7 @@ class Harness:
             revoke_session=revoke,
             backchannel=backchannel,
             auditor=auditor,
-            csrf_key=b"k" * 32,
+            csrf=CsrfTokens(b"k" * 32),
             clock=self.clock,
         )
 

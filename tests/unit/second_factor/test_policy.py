@@ -24,6 +24,7 @@ from frmr_sso.second_factor.policy import (
     SecondFactorPolicy,
 )
 from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.csrf import CsrfTokens
 from frmr_sso.security.limiter import Lockout
 from frmr_sso.security.lockout import LockoutPolicy
 from frmr_sso.security.services import Security
@@ -72,6 +73,15 @@ class FakeSecondFactors:
         return self.credentials.pop(subject_id, None) is not None
 
 
+def lockouts(h: Harness, auditor: Auditor, max_failures: int = 3) -> Security:
+    """Subjects and clients locked after ``max_failures`` wrong codes, addresses after 100."""
+    per_key = LockoutPolicy(max_failures=max_failures)
+    return Security(
+        clients=Lockout(h.kv, per_key, "c"), subjects=Lockout(h.kv, per_key, "s"),
+        ips=Lockout(h.kv, LockoutPolicy(max_failures=100), "i"), auditor=auditor,
+    )  # fmt: skip
+
+
 def gated(*roles: str) -> tuple[Harness, SecondFactorStep]:
     h = harness(registry=FakeRegistry(replace(PERSON, roles=roles)))
     auditor = Auditor(h.audit)
@@ -95,14 +105,10 @@ def gated(*roles: str) -> tuple[Harness, SecondFactorStep]:
         session_manager=h.manager, registry=FakeRegistry(replace(PERSON, roles=roles)), subjects=h.subjects,
         kv=h.kv, auditor=auditor, clock=h.clock, second_factor=gate,
     )  # fmt: skip
-    per_key = LockoutPolicy(max_failures=3)
-    security = Security(
-        clients=Lockout(h.kv, per_key, "c"), subjects=Lockout(h.kv, per_key, "s"),
-        ips=Lockout(h.kv, LockoutPolicy(max_failures=100), "i"), auditor=auditor,
-    )  # fmt: skip
+    security = lockouts(h, auditor)
     step = SecondFactorStep(
         pending=pending, credentials=credentials, security=security, clients=h.service._clients,
-        complete=h.service.complete, auditor=auditor,
+        complete=h.service.complete, auditor=auditor, csrf=CsrfTokens(b"c" * 32),
     )  # fmt: skip
     return h, step
 
@@ -184,6 +190,22 @@ async def test_another_browser_a_wrong_csrf_or_an_expired_login_finds_nothing() 
     assert isinstance(await step.page(pending_id, browser, CONTEXT), CodeForm)
     h.clock.now += 301
     assert await step.page(pending_id, browser, CONTEXT) == stale
+
+
+async def test_the_token_of_another_pending_login_is_refused() -> None:
+    h, step = gated("registry_admin")
+    first_id, browser = await _parked(h)
+    second_id, other_browser = await _parked(h)
+    first = await step.page(first_id, browser, CONTEXT)
+    second = await step.page(second_id, other_browser, CONTEXT)
+    assert isinstance(first, CodeForm)
+    assert isinstance(second, CodeForm)
+    stale = FailurePage(Failure.STALE_LOGIN, 400)
+    assert await step.submit(first_id, second.csrf, "000000", browser, CONTEXT) == stale
+    assert await step.proceed(first_id, second.csrf, browser, CONTEXT) == stale
+    wrong_code = await step.submit(first_id, first.csrf, "000000", browser, CONTEXT)
+    assert isinstance(wrong_code, CodeForm)
+    assert wrong_code.error
 
 
 async def test_wrong_codes_lock_the_subject() -> None:

@@ -18,7 +18,7 @@ OLD, NEW = "earlier-version-secret-key-0123456789abcdef", "rotated-secret-key-fe
 # Every purpose a key is derived for (sealing and keyed hashes), as the broker and the cabinet use them.
 PURPOSES = (
     "signing-keys", "totp", "upstream-tokens", "sso-session", "second-factor-pending",
-    "second-factor-account", "statement-signing-key", "cabinet-session", "account-sessions-csrf",
+    "second-factor-account", "statement-signing-key", "cabinet-session", "csrf",
     "snils-hash", "contact-code", "recovery-codes",
 )
 # Written by the version before this one (FieldCipher, recovery-code and SNILS hashes) under OLD.

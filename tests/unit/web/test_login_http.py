@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import pytest
 from starlette.requests import Request
-from starlette.responses import Response
 
 from frmr_sso.web.client_ip import client_ip
-from frmr_sso.web.login_http import page_on_error
 
 
 def request(peer: str, forwarded: str | None = None) -> Request:
@@ -28,21 +26,3 @@ def test_client_ip_believes_forwarded_for_only_from_trusted_proxies(
     peer: str, forwarded: str | None, trusted: list[str], expected: str
 ) -> None:
     assert client_ip(request(peer, forwarded), trusted) == expected
-
-
-async def test_an_unexpected_failure_of_a_login_step_is_a_russian_page_with_the_request_id(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    scope = {"type": "http", "client": ("192.0.2.1", 1), "headers": [], "state": {"request_id": "rid-12345"}}
-
-    async def broken() -> Response:
-        raise ConnectionError("the store is down")
-
-    response = await page_on_error(Request(scope), broken)
-    assert response.status_code == 500
-    body = bytes(response.body).decode()
-    assert "Вход временно невозможен" in body
-    assert "rid-12345" in body
-    assert "the store is down" not in body
-    assert response.headers["cache-control"] == "no-store"
-    assert "a login step failed" in caplog.text

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
-from frmr_sso.oauth.errors import InvalidClient, InvalidRequest, InvalidToken
-from frmr_sso.storage.errors import StorageError
+from frmr_sso.oauth.errors import InvalidClient, InvalidRequest
 from frmr_sso.web.oauth_http import (
     FORM_TYPE,
     MAX_FORM_BYTES,
@@ -18,7 +17,6 @@ from frmr_sso.web.oauth_http import (
     bearer_token,
     error_response,
     oauth_request,
-    protocol_call,
     read_form,
 )
 
@@ -178,21 +176,3 @@ def test_bearer_challenges() -> None:
     invalid = error_response(BearerInvalidRequest("bad"))
     assert invalid.status_code == 400
     assert 'error="invalid_request"' in invalid.headers["www-authenticate"]
-
-
-async def test_protocol_call_maps_errors_and_outages() -> None:
-    async def refused() -> Any:
-        raise InvalidToken("expired")
-
-    async def outage() -> Any:
-        raise StorageError("database down")
-
-    response = await protocol_call(refused)
-    assert response.status_code == 401
-    assert response.body == b'{"error":"invalid_token","error_description":"expired"}'
-    assert response.headers["cache-control"] == "no-store"
-    down = await protocol_call(outage)
-    assert down.status_code == 503
-    assert down.headers["retry-after"] == "5"
-    assert b"temporarily_unavailable" in down.body
-    assert b"database" not in down.body

@@ -16,7 +16,7 @@ from frmr_sso.login.session_store import SESSION_COOKIE
 from frmr_sso.second_factor.enrolment import AccountOutcome, Refused
 from frmr_sso.second_factor.login_step import CodeForm, LockedOut
 from frmr_sso.web.deps import AccountSecondFactorDep
-from frmr_sso.web.login_http import audit_context, page_on_error
+from frmr_sso.web.login_http import audit_context, page_fields
 from frmr_sso.web.pages import PageText, render
 from frmr_sso.web.security_pages import locked_page
 from frmr_sso.web.site import DEFAULT_SITE, SiteInfo
@@ -46,38 +46,26 @@ REFUSALS = {
 
 @router.get(PAGE, include_in_schema=False)
 async def account_second_factor_page(request: Request, service: AccountSecondFactorDep) -> Response:
-    async def step() -> Response:
-        outcome = await service.page(request.cookies.get(SESSION_COOKIE), audit_context(request))
-        return _show(request, outcome)
-
-    return await page_on_error(request, step)
+    outcome = await service.page(request.cookies.get(SESSION_COOKIE), audit_context(request))
+    return _show(request, outcome)
 
 
 @router.post(PAGE, include_in_schema=False)
 async def account_second_factor_submit(request: Request, service: AccountSecondFactorDep) -> Response:
-    async def step() -> Response:
-        form = {k: v[:MAX_FIELD] for k, v in (await request.form()).items() if isinstance(v, str)}
-        outcome = await service.submit(
-            request.cookies.get(SESSION_COOKIE),
-            form.get("csrf"),
-            form.get("code", ""),
-            audit_context(request),
-        )
-        return _show(request, outcome)
-
-    return await page_on_error(request, step)
+    form = await page_fields(request, MAX_FIELD)
+    outcome = await service.submit(
+        request.cookies.get(SESSION_COOKIE), form.get("csrf"), form.get("code", ""), audit_context(request)
+    )
+    return _show(request, outcome)
 
 
 @router.post(PAGE + "/recovery-codes", include_in_schema=False)
 async def account_new_recovery_codes(request: Request, service: AccountSecondFactorDep) -> Response:
-    async def step() -> Response:
-        form = {k: v[:MAX_FIELD] for k, v in (await request.form()).items() if isinstance(v, str)}
-        outcome = await service.new_recovery_codes(
-            request.cookies.get(SESSION_COOKIE), form.get("csrf"), audit_context(request)
-        )
-        return _show(request, outcome)
-
-    return await page_on_error(request, step)
+    form = await page_fields(request, MAX_FIELD)
+    outcome = await service.new_recovery_codes(
+        request.cookies.get(SESSION_COOKIE), form.get("csrf"), audit_context(request)
+    )
+    return _show(request, outcome)
 
 
 def _way_back(site: SiteInfo, reason: str) -> tuple[str, str]:

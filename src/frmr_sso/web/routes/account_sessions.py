@@ -10,22 +10,19 @@ Everything else is ``login.sessions.SessionManager``.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from frmr_sso.errors import FrmrSsoError
+from frmr_sso.audit.events import AuditContext
 from frmr_sso.login.mapping import ESIA_CONNECTOR_KIND
 from frmr_sso.login.session_manager import SessionManager, SessionView
 from frmr_sso.login.session_store import SESSION_COOKIE, SsoSession
 from frmr_sso.oauth.bearer import AccessClaims, BearerValidator
-from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.oauth.resources import ACCOUNT_SESSIONS, SESSIONS_API, api_audience
 from frmr_sso.oauth.scope import OPENID
 from frmr_sso.registry.ru_format import local_time, zone
@@ -36,19 +33,17 @@ from frmr_sso.web.deps import (
     AccountSessionsDep,
     BearerDep,
     ConnectorsDep,
-    RefusalAuditDep,
     SettingsDep,
     SubjectsDep,
 )
 from frmr_sso.web.errors import PROBLEM, problem
-from frmr_sso.web.login_http import LoginServicesDep, audit_context, page_on_error
-from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
+from frmr_sso.web.login_http import LoginServicesDep, audit_context, page_form
+from frmr_sso.web.oauth_http import api_bearer
 from frmr_sso.web.oauth_http import audit_context as api_audit_context
 from frmr_sso.web.pages import PageText, render
-from frmr_sso.web.refusals import RefusalAudit, Refusals
+from frmr_sso.web.refusals import AUDIT_REFUSALS
 from frmr_sso.web.user_agents import device_name
 
-log = logging.getLogger(__name__)
 router = APIRouter(tags=["account"])
 PAGE = "/account/sessions"
 NOT_SIGNED_IN = PageText(
@@ -109,33 +104,30 @@ async def sessions_page(
     request: Request, services: LoginServicesDep, manager: AccountSessionsDep, connectors: ConnectorsDep,
     settings: SettingsDep, subjects: SubjectsDep,
 ) -> Response:
-    async def work() -> Response:
-        session = await _live(request, services)
-        if session is None:
-            return render(request, "message.html", status=401, page=NOT_SIGNED_IN)
-        views = await manager.views(session.subject, current=session.id)
-        tz = zone(settings.time_zone)
-        return render(
-            request,
-            "sessions.html",
-            sessions=[_row(v, connectors, tz) for v in views],
-            methods=await _methods(subjects, session.subject, connectors, tz),
-            csrf=manager.csrf_token(session.id),
-            others=any(not v.current for v in views),
-            notice=NOTICES.get(request.query_params.get("done", "")),
-        )
-
-    return await page_on_error(request, work)
+    session = await _live(request, services)
+    if session is None:
+        return render(request, "message.html", status=401, page=NOT_SIGNED_IN)
+    views = await manager.views(session.subject, current=session.id)
+    tz = zone(settings.time_zone)
+    return render(
+        request,
+        "sessions.html",
+        sessions=[_row(v, connectors, tz) for v in views],
+        methods=await _methods(subjects, session.subject, connectors, tz),
+        csrf=manager.csrf_token(session.id),
+        others=any(not v.current for v in views),
+        notice=NOTICES.get(request.query_params.get("done", "")),
+    )
 
 
 @router.post(PAGE + "/end", include_in_schema=False)
 async def end_one(request: Request, services: LoginServicesDep, manager: AccountSessionsDep) -> Response:
-    return await page_on_error(request, lambda: _end(request, services, manager, others=False))
+    return await _end(request, services, manager, others=False)
 
 
 @router.post(PAGE + "/end-others", include_in_schema=False)
 async def end_others(request: Request, services: LoginServicesDep, manager: AccountSessionsDep) -> Response:
-    return await page_on_error(request, lambda: _end(request, services, manager, others=True))
+    return await _end(request, services, manager, others=True)
 
 
 async def _end(
@@ -145,9 +137,9 @@ async def _end(
     if session is None:
         return render(request, "message.html", status=401, page=NOT_SIGNED_IN)
     context = audit_context(request)
-    form = await request.form()
+    form = await page_form(request)
     csrf, sid = form.get("csrf"), form.get("sid")
-    if not manager.csrf_ok(session.id, csrf if isinstance(csrf, str) else None):
+    if not manager.csrf_ok(session.id, csrf):
         await manager.refuse(session.subject, "csrf token missing or wrong", context, via="page")
         return render(request, "message.html", status=400, page=REFUSED)
     if others:
@@ -182,39 +174,18 @@ async def subject_claims(token: str, bearer: BearerValidator, issuer: str) -> Ac
     return await bearer.require(token, scopes=SESSIONS_SCOPES, audience=audience, person=True)
 
 
-def _bearer_problem(exc: BearerError) -> Response:
-    response = problem(exc.status_code, HTTPStatus(exc.status_code).phrase, exc.description, error=exc.error)
-    response.headers.update(exc.headers())
-    return response
-
-
-async def _api(
-    request: Request, bearer: BearerValidator, issuer: str, refusals: RefusalAudit, work: Any
-) -> Response:
-    seen = Refusals(request, refusals, request.url.path[:64])
-    try:
-        oauth = seen.oauth = await oauth_request(request, form=False)
-        try:
-            seen.bearer = bearer_token(oauth)
-        except InvalidRequest as exc:
-            raise BearerInvalidRequest(exc.description) from None
-        claims = await subject_claims(seen.bearer, bearer, issuer)
-        response: Response = await work(claims, api_audit_context(request, oauth))
-        return response
-    except BearerError as exc:
-        await seen.record(exc)
-        return _bearer_problem(exc)
-    except FrmrSsoError as exc:
-        log.error("sessions API failed", extra={"error": type(exc).__name__})
-        response = problem(503, "Service unavailable", "the store is temporarily unavailable")
-        response.headers["Retry-After"] = "5"
-        return response
+async def _caller(
+    request: Request, bearer: BearerValidator, issuer: str
+) -> tuple[AccessClaims, AuditContext]:
+    """The person whose token calls the API, and the request's audit context."""
+    oauth, token = await api_bearer(request)
+    return await subject_claims(token, bearer, issuer), api_audit_context(request, oauth)
 
 
 @router.get(
     "/api/v1/me/sessions",
     response_class=Response,
-    dependencies=api_docs.BEARER_AUTH,
+    dependencies=[*api_docs.BEARER_AUTH, *AUDIT_REFUSALS],
     responses={
         200: {
             "description": "`{sessions: [{id, created_at, last_seen, auth_time, connector, ip, "
@@ -225,22 +196,19 @@ async def _api(
     },
 )
 async def list_sessions(
-    request: Request, manager: AccountSessionsDep, bearer: BearerDep, settings: SettingsDep,
-    refusals: RefusalAuditDep,
+    request: Request, manager: AccountSessionsDep, bearer: BearerDep, settings: SettingsDep
 ) -> Response:
-    async def work(claims: AccessClaims, _: object) -> Response:
-        views = await manager.views(claims.subject, current=claims.sid)
-        body = {"sessions": [view.to_json() for view in views]}
-        return JSONResponse(body, headers={"Cache-Control": "no-store"})
-
-    return await _api(request, bearer, settings.issuer, refusals, work)
+    claims, _ = await _caller(request, bearer, settings.issuer)
+    views = await manager.views(claims.subject, current=claims.sid)
+    body = {"sessions": [view.to_json() for view in views]}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @router.delete(
     "/api/v1/me/sessions/{sid}",
     response_class=Response,
     status_code=204,
-    dependencies=api_docs.BEARER_AUTH,
+    dependencies=[*api_docs.BEARER_AUTH, *AUDIT_REFUSALS],
     openapi_extra={
         "parameters": [{"name": "sid", "in": "path", "required": True, "schema": {"type": "string"}}]
     },
@@ -251,14 +219,10 @@ async def list_sessions(
     },
 )
 async def end_session(
-    request: Request, manager: AccountSessionsDep, bearer: BearerDep, settings: SettingsDep,
-    refusals: RefusalAuditDep,
+    request: Request, manager: AccountSessionsDep, bearer: BearerDep, settings: SettingsDep
 ) -> Response:
     sid = str(request.path_params["sid"])
-
-    async def work(claims: AccessClaims, context: Any) -> Response:
-        if not await manager.end(claims.subject, sid[:64], context, via="api"):
-            return problem(404, "Not found", "no live session of this subject has that id")
-        return Response(status_code=204, headers={"Cache-Control": "no-store"})
-
-    return await _api(request, bearer, settings.issuer, refusals, work)
+    claims, context = await _caller(request, bearer, settings.issuer)
+    if not await manager.end(claims.subject, sid[:64], context, via="api"):
+        return problem(404, "Not found", "no live session of this subject has that id")
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})

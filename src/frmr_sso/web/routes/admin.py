@@ -7,24 +7,18 @@ client_credentials token of a client registered for it). Errors are
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from frmr_sso.errors import FrmrSsoError
-from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.security.services import LockKind
 from frmr_sso.storage.ports.subjects import SUBJECT_ID_LENGTH
 from frmr_sso.web import api_docs
-from frmr_sso.web.cabinet_auth import bearer_refusal
-from frmr_sso.web.deps import BearerDep, RefusalAuditDep, SecurityDep
+from frmr_sso.web.deps import BearerDep, SecurityDep
 from frmr_sso.web.errors import PROBLEM, problem
-from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
-from frmr_sso.web.refusals import Refusals
+from frmr_sso.web.oauth_http import api_bearer, audit_context
+from frmr_sso.web.refusals import AUDIT_REFUSALS
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 ADMIN_SCOPE = "admin"
 _PROBLEM_DOC = {"content": {PROBLEM: {"schema": {"type": "object"}}}}
@@ -51,12 +45,13 @@ class UnlockRequest(BaseModel):
         return "ip", str(self.ip)
 
 
-def _bearer_problem(exc: BearerError) -> Response:
-    return bearer_refusal(exc).response
+def invalid_body(exc: ValidationError) -> Response:
+    detail = "; ".join(str(err["msg"]) for err in exc.errors())
+    return problem(400, "Invalid request", detail or "the body is invalid")
 
 
 @router.post(
-    "/unlock", response_class=Response, dependencies=api_docs.BEARER_AUTH,
+    "/unlock", response_class=Response, dependencies=[*api_docs.BEARER_AUTH, *AUDIT_REFUSALS],
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": UnlockRequest.model_json_schema()}}}},
     responses={
@@ -68,32 +63,15 @@ def _bearer_problem(exc: BearerError) -> Response:
         503: {"description": "the store is unavailable", **_PROBLEM_DOC},
     },
 )
-async def unlock(
-    request: Request, bearer: BearerDep, security: SecurityDep, refusals: RefusalAuditDep
-) -> Response:
-    seen = Refusals(request, refusals, "/api/v1/admin/unlock")
+async def unlock(request: Request, bearer: BearerDep, security: SecurityDep) -> Response:
+    oauth, token = await api_bearer(request)
+    claims = await bearer.require(token, scopes={ADMIN_SCOPE})
     try:
-        oauth = seen.oauth = await oauth_request(request, form=False)
-        try:
-            seen.bearer = bearer_token(oauth)
-            claims = await bearer.require(seen.bearer, scopes={ADMIN_SCOPE})
-        except InvalidRequest as exc:
-            raise BearerInvalidRequest(exc.description) from None
-        try:
-            body = UnlockRequest.model_validate_json(await request.body())
-        except ValidationError as exc:
-            detail = "; ".join(str(err["msg"]) for err in exc.errors())
-            return problem(400, "Invalid request", detail or "the body is invalid")
-        kind, key = body.target()
-        by = f"admin-api:{claims.client_id}"
-        was_locked = await security.unlock(kind, key, audit_context(request, oauth), by=by)
-    except BearerError as exc:
-        await seen.record(exc)
-        return _bearer_problem(exc)
-    except FrmrSsoError as exc:
-        log.error("admin unlock failed", extra={"error": type(exc).__name__})
-        response = problem(503, "Service unavailable", "the store is temporarily unavailable")
-        response.headers["Retry-After"] = "5"
-        return response
+        body = UnlockRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        return invalid_body(exc)
+    kind, key = body.target()
+    by = f"admin-api:{claims.client_id}"
+    was_locked = await security.unlock(kind, key, audit_context(request, oauth), by=by)
     body_out = {"kind": kind, "id": key, "was_locked": was_locked}
     return JSONResponse(body_out, headers={"Cache-Control": "no-store"})

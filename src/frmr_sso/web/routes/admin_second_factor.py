@@ -7,23 +7,17 @@ problem+json errors as ``/api/v1/admin/unlock`` (``web/routes/admin.py``).
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
-from frmr_sso.errors import FrmrSsoError
-from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.second_factor.credentials import reset_second_factor
 from frmr_sso.storage.ports.subjects import SUBJECT_ID_LENGTH
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import AuditorDep, BearerDep, TotpDep
-from frmr_sso.web.errors import problem
-from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
-from frmr_sso.web.routes.admin import _PROBLEM_DOC, ADMIN_SCOPE, _bearer_problem
+from frmr_sso.web.oauth_http import api_bearer, audit_context
+from frmr_sso.web.routes.admin import _PROBLEM_DOC, ADMIN_SCOPE, invalid_body
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
 
@@ -45,27 +39,15 @@ class SecondFactorResetRequest(BaseModel):
     },
 )  # fmt: skip
 async def reset(request: Request, bearer: BearerDep, totp: TotpDep, auditor: AuditorDep) -> Response:
+    oauth, token = await api_bearer(request)
+    claims = await bearer.require(token, scopes={ADMIN_SCOPE})
     try:
-        oauth = await oauth_request(request, form=False)
-        try:
-            claims = await bearer.require(bearer_token(oauth), scopes={ADMIN_SCOPE})
-        except InvalidRequest as exc:
-            raise BearerInvalidRequest(exc.description) from None
-        try:
-            body = SecondFactorResetRequest.model_validate_json(await request.body())
-        except ValidationError as exc:
-            detail = "; ".join(str(err["msg"]) for err in exc.errors())
-            return problem(400, "Invalid request", detail or "the body is invalid")
-        by = f"admin-api:{claims.client_id}"
-        was_enrolled = await reset_second_factor(
-            totp, auditor, body.subject, audit_context(request, oauth), by=by
-        )
-    except BearerError as exc:
-        return _bearer_problem(exc)
-    except FrmrSsoError as exc:
-        log.error("second-factor reset failed", extra={"error": type(exc).__name__})
-        response = problem(503, "Service unavailable", "the store is temporarily unavailable")
-        response.headers["Retry-After"] = "5"
-        return response
+        body = SecondFactorResetRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        return invalid_body(exc)
+    by = f"admin-api:{claims.client_id}"
+    was_enrolled = await reset_second_factor(
+        totp, auditor, body.subject, audit_context(request, oauth), by=by
+    )
     body_out = {"subject": body.subject, "was_enrolled": was_enrolled}
     return JSONResponse(body_out, headers={"Cache-Control": "no-store"})

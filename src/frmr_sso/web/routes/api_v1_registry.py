@@ -25,7 +25,7 @@ from frmr_sso.registry.api import DEFAULT_LIMIT, MAX_LIMIT, InvalidParams, page_
 from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import RegistryAccessDep, RegistryApiDep
-from frmr_sso.web.routes.api_v1_registry_http import AUTH_ERRORS, JSON_DOC, answer, json_answer, token_of
+from frmr_sso.web.routes.api_v1_registry_http import AUTH_ERRORS, JSON_DOC, json_answer, token_of
 
 router = APIRouter(prefix="/api/v1/me", tags=["registry"])
 _PAGE_DOC = {
@@ -52,13 +52,10 @@ _PAGE_DOC = {
     responses={200: {"description": "the worker's record with every section", **JSON_DOC}, **AUTH_ERRORS},
 )
 async def me(request: Request, access_check: RegistryAccessDep, api: RegistryApiDep) -> Response:
-    async def work() -> Response:
-        access = await access_check.worker(await token_of(request))
-        if request.query_params:
-            raise InvalidParams([(name, "unknown parameter") for name in request.query_params])
-        return json_answer(request, await api.me(access.frmr_id, sections=access.sections))
-
-    return await answer(work)
+    access = await access_check.worker(await token_of(request))
+    if request.query_params:
+        raise InvalidParams([(name, "unknown parameter") for name in request.query_params])
+    return json_answer(request, await api.me(access.frmr_id, sections=access.sections))
 
 
 async def _worker(request: Request, access: RegistryAccessDep, section: str) -> str:
@@ -67,27 +64,21 @@ async def _worker(request: Request, access: RegistryAccessDep, section: str) -> 
 
 def _section_routes(section: str) -> None:
     async def page(request: Request, access: RegistryAccessDep, api: RegistryApiDep) -> Response:
-        async def work() -> Response:
-            frmr_id = await _worker(request, access, section)
-            limit, cursor = page_params(request.query_params)
-            found = await api.section(frmr_id, section, limit=limit, cursor=cursor)
-            next_link = None
-            if found.next_cursor is not None:
-                next_link = f"{request.url.path}?{urlencode({'limit': limit, 'cursor': found.next_cursor})}"
-            body: dict[str, Any] = {"items": found.items, "total": found.total, "next": next_link}
-            headers = {"Link": f'<{next_link}>; rel="next"'} if next_link else {}
-            return json_answer(request, body, headers)
-
-        return await answer(work)
+        frmr_id = await _worker(request, access, section)
+        limit, cursor = page_params(request.query_params)
+        found = await api.section(frmr_id, section, limit=limit, cursor=cursor)
+        next_link = None
+        if found.next_cursor is not None:
+            next_link = f"{request.url.path}?{urlencode({'limit': limit, 'cursor': found.next_cursor})}"
+        body: dict[str, Any] = {"items": found.items, "total": found.total, "next": next_link}
+        headers = {"Link": f'<{next_link}>; rel="next"'} if next_link else {}
+        return json_answer(request, body, headers)
 
     async def item(
         request: Request, access: RegistryAccessDep, api: RegistryApiDep, record_id: str
     ) -> Response:
-        async def work() -> Response:
-            frmr_id = await _worker(request, access, section)
-            return json_answer(request, await api.item(frmr_id, section, record_id))
-
-        return await answer(work)
+        frmr_id = await _worker(request, access, section)
+        return json_answer(request, await api.item(frmr_id, section, record_id))
 
     router.add_api_route(
         f"/{section}",

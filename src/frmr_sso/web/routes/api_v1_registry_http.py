@@ -1,8 +1,9 @@
-"""HTTP helpers of the registry API: bearer problems, ETags, JSON bodies, error mapping.
+"""HTTP helpers of the registry API: the bearer token, ETags, JSON bodies.
 
-Errors are ``application/problem+json`` (RFC 9457): a bad parameter answers 400
-with ``invalid-params`` (``name``, ``reason``) and ``field`` naming the first;
-401/403 carry the RFC 6750 ``Bearer`` challenge; a store outage answers 503.
+Errors are raised and answered by the app's error table (``web/error_table.py``) as
+``application/problem+json`` (RFC 9457): a bad parameter answers 400 with ``invalid-params``
+(``name``, ``reason``) and ``field`` naming the first; 401/403 carry the RFC 6750 ``Bearer``
+challenge; a store outage answers 503.
 Answers carry a strong ``ETag`` over their body; ``If-None-Match`` with it
 gives 304. They are private to the token holder (``Cache-Control: private,
 no-cache``, ``Vary: Authorization``).
@@ -12,37 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-from collections.abc import Awaitable, Callable
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from frmr_sso.errors import FrmrSsoError
-from frmr_sso.oauth.errors import BearerError, InvalidRequest
-from frmr_sso.registry.api import InvalidParams, NotFound
-from frmr_sso.web.errors import PROBLEM, problem
-from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
+from frmr_sso.web.errors import PROBLEM
+from frmr_sso.web.oauth_http import api_bearer
 
-log = logging.getLogger(__name__)
 PRIVATE = {"Cache-Control": "private, no-cache", "Vary": "Authorization"}
 PROBLEM_DOC = {"content": {PROBLEM: {"schema": {"type": "object"}}}}
 JSON_DOC = {"content": {"application/json": {"schema": {"type": "object"}}}}
 
 
 async def token_of(request: Request) -> str:
-    try:
-        return bearer_token(await oauth_request(request, form=False))
-    except InvalidRequest as exc:
-        raise BearerInvalidRequest(exc.description) from None
-
-
-def invalid(params: list[tuple[str, str]], status: int = 400, title: str = "Invalid request") -> Response:
-    detail = "; ".join(f"{name}: {reason}" for name, reason in params)
-    listed = [{"name": name, "reason": reason} for name, reason in params]
-    return problem(status, title, detail, field=params[0][0], **{"invalid-params": listed})
+    return (await api_bearer(request))[1]
 
 
 def etag_of(body: bytes) -> str:
@@ -64,27 +49,6 @@ def json_answer(request: Request, data: Any, headers: dict[str, str] | None = No
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=out)
     return Response(body, media_type="application/json", headers=out)
-
-
-async def answer(work: Callable[[], Awaitable[Response]]) -> Response:
-    """Run a registry API call and map its failures to problems; never a 500 for a known fault."""
-    try:
-        return await work()
-    except BearerError as exc:
-        response = problem(
-            exc.status_code, HTTPStatus(exc.status_code).phrase, exc.description, error=exc.error
-        )
-        response.headers.update(exc.headers())
-        return response
-    except InvalidParams as exc:
-        return invalid(exc.params)
-    except NotFound:
-        return problem(404, "Not Found", "no such record or item for this caller")
-    except FrmrSsoError as exc:
-        log.error("registry API unavailable", extra={"error": type(exc).__name__})
-        response = problem(503, "Service unavailable", "the registry is temporarily unavailable")
-        response.headers["Retry-After"] = "5"
-        return response
 
 
 AUTH_ERRORS: dict[int | str, Any] = {

@@ -18,13 +18,12 @@ from frmr_sso.identity.snils import Snils
 from frmr_sso.registry.api import LOOKUP_FIELDS, lookup_key
 from frmr_sso.web import api_docs, json_limits
 from frmr_sso.web.deps import AuditorDep, RegistryAccessDep, RegistryApiDep
+from frmr_sso.web.errors import field_problem
 from frmr_sso.web.oauth_http import audit_context, oauth_request
 from frmr_sso.web.routes.api_v1_registry_http import (
     AUTH_ERRORS,
     JSON_DOC,
     PROBLEM_DOC,
-    answer,
-    invalid,
     json_answer,
     token_of,
 )
@@ -51,15 +50,16 @@ _BODY_DOC = {
 
 async def _body(request: Request) -> bytes | Response:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        return invalid([("content-type", "send the body as application/json")], 415, "Unsupported Media Type")
+        wrong_type = [("content-type", "send the body as application/json")]
+        return field_problem(wrong_type, 415, "Unsupported Media Type")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
-        return invalid([("body", f"must be at most {MAX_BODY} bytes")], 413, "Content Too Large")
+        return field_problem([("body", f"must be at most {MAX_BODY} bytes")], 413, "Content Too Large")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            return invalid([("body", f"must be at most {MAX_BODY} bytes")], 413, "Content Too Large")
+            return field_problem([("body", f"must be at most {MAX_BODY} bytes")], 413, "Content Too Large")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -78,29 +78,26 @@ async def _body(request: Request) -> bytes | Response:
 async def lookup(
     request: Request, access: RegistryAccessDep, api: RegistryApiDep, auditor: AuditorDep
 ) -> Response:
-    async def work() -> Response:
-        oauth = await oauth_request(request, form=False)
-        claims = await access.service(await token_of(request))
-        raw = await _body(request)
-        if isinstance(raw, Response):
-            return raw
-        try:
-            body = json_limits.loads(raw)
-        except ValueError:
-            return invalid([("body", "must be a JSON object in UTF-8")])
-        kind, key = lookup_key(body)
-        found = False
-        try:
-            record = await api.lookup(body)
-            found = True
-        finally:  # every lookup of a person by a service is audited, found or not
-            await auditor.record(
-                Event.REGISTRY_LOOKUP,
-                audit_context(request, oauth),
-                client_id=claims.client_id,
-                snils=Snils(key) if kind == "snils" else None,
-                details={"by": kind, "found": found, **({"frmr_id": key} if kind == "frmr_id" else {})},
-            )
-        return json_answer(request, record, {"Cache-Control": "no-store"})
-
-    return await answer(work)
+    oauth = await oauth_request(request, form=False)
+    claims = await access.service(await token_of(request))
+    raw = await _body(request)
+    if isinstance(raw, Response):
+        return raw
+    try:
+        body = json_limits.loads(raw)
+    except ValueError:
+        return field_problem([("body", "must be a JSON object in UTF-8")])
+    kind, key = lookup_key(body)
+    found = False
+    try:
+        record = await api.lookup(body)
+        found = True
+    finally:  # every lookup of a person by a service is audited, found or not
+        await auditor.record(
+            Event.REGISTRY_LOOKUP,
+            audit_context(request, oauth),
+            client_id=claims.client_id,
+            snils=Snils(key) if kind == "snils" else None,
+            details={"by": kind, "found": found, **({"frmr_id": key} if kind == "frmr_id" else {})},
+        )
+    return json_answer(request, record, {"Cache-Control": "no-store"})

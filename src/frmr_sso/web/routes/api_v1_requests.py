@@ -28,7 +28,6 @@ from frmr_sso.web.cabinet_http import (
     JSON_DOC,
     PROBLEM_DOC,
     context_of,
-    guarded,
     json_fields,
     no_store,
 )
@@ -145,27 +144,24 @@ def _quote(name: str) -> str:
 async def submit_change_request(
     request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
 ) -> Response:
-    async def work() -> Response:
-        me = await worker(request, callers)
-        form = await read_multipart(
-            request,
-            texts=("section", "fields", "comment"),
-            files={"documents": FilePart(DOCUMENT_TYPES, count=5)},
-        )
-        try:
-            fields = json_limits.loads(form.texts.get("fields") or "null")
-        except ValueError:
-            raise Invalid([FieldError("fields", "must be a JSON object")]) from None
-        body = {"section": form.texts.get("section"), "fields": fields, "comment": form.texts.get("comment")}
-        created = await change_requests.submit(
-            me, body, form.files, context_of(request)
-        )
-        status = 202 if created.status.value == "awaiting_code" else 201
-        return JSONResponse(
-            request_json(created), status_code=status, headers=no_store({"Location": f"{BASE}/{created.id}"})
-        )
-
-    return await guarded(work)
+    me = await worker(request, callers)
+    form = await read_multipart(
+        request,
+        texts=("section", "fields", "comment"),
+        files={"documents": FilePart(DOCUMENT_TYPES, count=5)},
+    )
+    try:
+        fields = json_limits.loads(form.texts.get("fields") or "null")
+    except ValueError:
+        raise Invalid([FieldError("fields", "must be a JSON object")]) from None
+    body = {"section": form.texts.get("section"), "fields": fields, "comment": form.texts.get("comment")}
+    created = await change_requests.submit(
+        me, body, form.files, context_of(request)
+    )
+    status = 202 if created.status.value == "awaiting_code" else 201
+    return JSONResponse(
+        request_json(created), status_code=status, headers=no_store({"Location": f"{BASE}/{created.id}"})
+    )
 
 
 @api_docs.bearer_route(
@@ -176,11 +172,8 @@ async def submit_change_request(
 async def my_change_requests(
     request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
 ) -> Response:
-    async def work() -> Response:
-        mine = await change_requests.mine(await worker(request, callers))
-        return JSONResponse({"change_requests": [request_json(r) for r in mine]}, headers=no_store())
-
-    return await guarded(work)
+    mine = await change_requests.mine(await worker(request, callers))
+    return JSONResponse({"change_requests": [request_json(r) for r in mine]}, headers=no_store())
 
 
 @api_docs.bearer_route(
@@ -191,12 +184,9 @@ async def my_change_requests(
 async def my_change_request(
     request_id: str, request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
 ) -> Response:
-    async def work() -> Response:
-        me = await worker(request, callers)
-        found = await change_requests.get_mine(me, request_id[:64])
-        return JSONResponse(request_json(found), headers=no_store())
-
-    return await guarded(work)
+    me = await worker(request, callers)
+    found = await change_requests.get_mine(me, request_id[:64])
+    return JSONResponse(request_json(found), headers=no_store())
 
 
 @api_docs.bearer_route(
@@ -214,14 +204,11 @@ async def my_document(
     request_id: str, document_id: str, request: Request, callers: CallersDep,
     change_requests: ChangeRequestsDep
 ) -> Response:
-    async def work() -> Response:
-        me = await worker(request, callers)
-        info, data = await change_requests.document(
-            request_id[:64], document_id[:64], worker=me
-        )
-        return document_response(info, data)
-
-    return await guarded(work)
+    me = await worker(request, callers)
+    info, data = await change_requests.document(
+        request_id[:64], document_id[:64], worker=me
+    )
+    return document_response(info, data)
 
 
 @api_docs.bearer_route(
@@ -238,15 +225,12 @@ async def my_document(
 async def confirm_contact(
     request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
 ) -> Response:
-    async def work() -> Response:
-        me = await worker(request, callers)
-        body = await json_fields(request, ("request_id", "code"))
-        confirmed = await change_requests.confirm_contact(
-            me,
-            body.get("request_id"),
-            body.get("code"),
-            context_of(request),
-        )
-        return JSONResponse(request_json(confirmed), headers=no_store())
-
-    return await guarded(work)
+    me = await worker(request, callers)
+    body = await json_fields(request, ("request_id", "code"))
+    confirmed = await change_requests.confirm_contact(
+        me,
+        body.get("request_id"),
+        body.get("code"),
+        context_of(request),
+    )
+    return JSONResponse(request_json(confirmed), headers=no_store())

@@ -26,7 +26,6 @@ from frmr_sso.web.cabinet_http import (
     JSON_DOC,
     PROBLEM_DOC,
     context_of,
-    guarded,
     json_fields,
     no_store,
 )
@@ -94,13 +93,10 @@ def _status(request: Request) -> Status | None:
     responses={200: {"description": "`{change_requests: [...]}`", **JSON_DOC}, **_ERRORS},
 )
 async def review_queue(request: Request, callers: CallersDep, change_requests: ChangeRequestsDep) -> Response:
-    async def work() -> Response:
-        await reviewer(request, callers)
-        queue = await change_requests.queue(_status(request))
-        items = [request_json(r, base=BASE, admin=True) for r in queue]
-        return JSONResponse({"change_requests": items}, headers=no_store())
-
-    return await guarded(work)
+    await reviewer(request, callers)
+    queue = await change_requests.queue(_status(request))
+    items = [request_json(r, base=BASE, admin=True) for r in queue]
+    return JSONResponse({"change_requests": items}, headers=no_store())
 
 
 @api_docs.bearer_route(
@@ -111,12 +107,9 @@ async def review_queue(request: Request, callers: CallersDep, change_requests: C
 async def review_one(
     request_id: str, request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
 ) -> Response:
-    async def work() -> Response:
-        await reviewer(request, callers)
-        found = await change_requests.get(request_id[:64])
-        return JSONResponse(request_json(found, base=BASE, admin=True), headers=no_store())
-
-    return await guarded(work)
+    await reviewer(request, callers)
+    found = await change_requests.get(request_id[:64])
+    return JSONResponse(request_json(found, base=BASE, admin=True), headers=no_store())
 
 
 @api_docs.bearer_route(
@@ -134,14 +127,11 @@ async def review_document(
     request_id: str, document_id: str, request: Request, callers: CallersDep,
     change_requests: ChangeRequestsDep
 ) -> Response:
-    async def work() -> Response:
-        await reviewer(request, callers)
-        info, data = await change_requests.document(
-            request_id[:64], document_id[:64], worker=None
-        )
-        return document_response(info, data)
-
-    return await guarded(work)
+    await reviewer(request, callers)
+    info, data = await change_requests.document(
+        request_id[:64], document_id[:64], worker=None
+    )
+    return document_response(info, data)
 
 
 @api_docs.bearer_route(
@@ -152,14 +142,11 @@ async def review_document(
 async def approve(
     request_id: str, request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
 ) -> Response:
-    async def work() -> Response:
-        by = await reviewer(request, callers)
-        decided = await change_requests.approve(
-            request_id[:64], by=by, context=context_of(request)
-        )
-        return JSONResponse(request_json(decided, base=BASE, admin=True), headers=no_store())
-
-    return await guarded(work)
+    by = await reviewer(request, callers)
+    decided = await change_requests.approve(
+        request_id[:64], by=by, context=context_of(request)
+    )
+    return JSONResponse(request_json(decided, base=BASE, admin=True), headers=no_store())
 
 
 @api_docs.bearer_route(
@@ -171,15 +158,12 @@ async def approve(
 async def reject(
     request_id: str, request: Request, callers: CallersDep, change_requests: ChangeRequestsDep
 ) -> Response:
-    async def work() -> Response:
-        by = await reviewer(request, callers)
-        body = await json_fields(request, ("reason",))
-        decided = await change_requests.reject(
-            request_id[:64], body.get("reason"), by=by, context=context_of(request)
-        )
-        return JSONResponse(request_json(decided, base=BASE, admin=True), headers=no_store())
-
-    return await guarded(work)
+    by = await reviewer(request, callers)
+    body = await json_fields(request, ("reason",))
+    decided = await change_requests.reject(
+        request_id[:64], body.get("reason"), by=by, context=context_of(request)
+    )
+    return JSONResponse(request_json(decided, base=BASE, admin=True), headers=no_store())
 
 
 @dev_router.get("/_dev/outbox")

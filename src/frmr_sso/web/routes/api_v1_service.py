@@ -23,7 +23,7 @@ from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.service_length import Duration, ServiceLength, service_length
 from frmr_sso.web import api_docs
 from frmr_sso.web.cabinet_auth import worker
-from frmr_sso.web.cabinet_http import AUTH_ERRORS, INPUT_ERRORS, JSON_DOC, PROBLEM_DOC, guarded, no_store
+from frmr_sso.web.cabinet_http import AUTH_ERRORS, INPUT_ERRORS, JSON_DOC, PROBLEM_DOC, no_store
 from frmr_sso.web.deps import CallersDep, RegistryDep
 
 router = APIRouter(tags=["cabinet"])
@@ -79,55 +79,49 @@ def _length(length: ServiceLength) -> dict[str, Any]:
 
 
 async def length_of_service(request: Request, callers: CallersDep, registry: RegistryDep) -> Response:
-    async def work() -> Response:
-        person, today = await _person(request, callers, registry), _on(request)
-        report = service_length(person.employments, today)
-        body = {
-            "on": today.isoformat(),
-            "total": _length(report.total),
-            "by_post": [
-                {"post_id": p.post_id, "post_name": p.post_name, **_length(p.length)} for p in report.by_post
-            ],
-            "rule": "calendar days, simultaneous periods once, 30 days = 1 month, 12 months = 1 year",
-        }
-        return JSONResponse(body, headers=no_store())
-
-    return await guarded(work)
+    person, today = await _person(request, callers, registry), _on(request)
+    report = service_length(person.employments, today)
+    body = {
+        "on": today.isoformat(),
+        "total": _length(report.total),
+        "by_post": [
+            {"post_id": p.post_id, "post_name": p.post_name, **_length(p.length)} for p in report.by_post
+        ],
+        "rule": "calendar days, simultaneous periods once, 30 days = 1 month, 12 months = 1 year",
+    }
+    return JSONResponse(body, headers=no_store())
 
 
 async def accreditation_status(request: Request, callers: CallersDep, registry: RegistryDep) -> Response:
-    async def work() -> Response:
-        person, today = await _person(request, callers, registry), _on(request)
-        accreditations = [
-            acc.Accreditation(a.speciality_name or a.speciality_code, a.pass_date, a.end_date)
-            for a in person.accreditations
-        ]
-        status = acc.cycle_status(accreditations, acc.activities(list(person.courses)), today)
-        body = {
-            "on": today.isoformat(),
-            "status": status.status.value,
-            "status_label": status.label,
-            "speciality": status.speciality,
-            "cycle_begin": status.cycle_begin.isoformat() if status.cycle_begin else None,
-            "accreditation_ends": status.ends_on.isoformat() if status.ends_on else None,
-            "days_left": status.days_left,
-            "hours": status.hours,
-            "credits": status.credits,
-            "required": {
-                "hours_only": acc.HOURS_ONLY,
-                "hours_with_credits": acc.HOURS_WITH_CREDITS,
-                "credits": acc.CREDITS,
-            },
-            "requirement_met": status.met,
-            "hours_needed": status.hours_needed,
-            "hours_with_credits_needed": status.hours_with_credits_needed,
-            "credits_needed": status.credits_needed,
-            "progress": status.progress,
-            "expected_progress": status.expected,
-        }
-        return JSONResponse(body, headers=no_store())
-
-    return await guarded(work)
+    person, today = await _person(request, callers, registry), _on(request)
+    accreditations = [
+        acc.Accreditation(a.speciality_name or a.speciality_code, a.pass_date, a.end_date)
+        for a in person.accreditations
+    ]
+    status = acc.cycle_status(accreditations, acc.activities(list(person.courses)), today)
+    body = {
+        "on": today.isoformat(),
+        "status": status.status.value,
+        "status_label": status.label,
+        "speciality": status.speciality,
+        "cycle_begin": status.cycle_begin.isoformat() if status.cycle_begin else None,
+        "accreditation_ends": status.ends_on.isoformat() if status.ends_on else None,
+        "days_left": status.days_left,
+        "hours": status.hours,
+        "credits": status.credits,
+        "required": {
+            "hours_only": acc.HOURS_ONLY,
+            "hours_with_credits": acc.HOURS_WITH_CREDITS,
+            "credits": acc.CREDITS,
+        },
+        "requirement_met": status.met,
+        "hours_needed": status.hours_needed,
+        "hours_with_credits_needed": status.hours_with_credits_needed,
+        "credits_needed": status.credits_needed,
+        "progress": status.progress,
+        "expected_progress": status.expected,
+    }
+    return JSONResponse(body, headers=no_store())
 
 
 _DOCS: dict[str, Any] = {

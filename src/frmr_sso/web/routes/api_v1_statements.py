@@ -10,8 +10,6 @@ the public certificate a verifier trusts. Errors are ``application/problem+json`
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,8 +17,6 @@ from fastapi.responses import JSONResponse, Response
 
 from frmr_sso.cabinet_backend.statements import service as service
 from frmr_sso.cabinet_backend.statements.content import TITLES, StatementKind
-from frmr_sso.errors import FrmrSsoError
-from frmr_sso.security.person_limits import RateLimited
 from frmr_sso.storage.ports import StatementRecord
 from frmr_sso.web import api_docs, json_limits
 from frmr_sso.web.cabinet_auth import Refused, worker
@@ -29,7 +25,6 @@ from frmr_sso.web.deps import CallersDep, StatementsDep
 from frmr_sso.web.errors import problem
 from frmr_sso.web.login_http import audit_context
 
-log = logging.getLogger(__name__)
 router = APIRouter(tags=["statements"])
 BASE = "/api/v1/me/statements"
 _AUTH_ERRORS: dict[int | str, Any] = {
@@ -75,37 +70,6 @@ def statement_json(record: StatementRecord) -> dict[str, Any]:
     }
 
 
-def _failure(exc: FrmrSsoError) -> Response:
-    if isinstance(exc, service.UnknownStatementKind):
-        return problem(400, "Invalid request", str(exc), field="kind")
-    if isinstance(exc, service.StatementNotFound):
-        return problem(404, "Not Found", "no such statement")
-    if isinstance(exc, service.NoRegistryRecord):
-        return problem(404, "Not Found", "there is no FRMR record of this person")
-    if isinstance(exc, service.StatementNotReady):
-        response = problem(409, "Conflict", f"the statement is {exc.status}", status_of_statement=exc.status)
-        if exc.status == "pending":
-            response.headers["Retry-After"] = "2"
-        return response
-    if isinstance(exc, service.TooManyPending | RateLimited):
-        response = problem(429, "Too Many Requests", str(exc))
-        response.headers["Retry-After"] = str(exc.retry_after if isinstance(exc, RateLimited) else 10)
-        return response
-    log.error("statements API unavailable", extra={"error": type(exc).__name__})
-    response = problem(503, "Service unavailable", "the statements store is temporarily unavailable")
-    response.headers["Retry-After"] = "5"
-    return response
-
-
-async def _guarded(work: Callable[[], Awaitable[Response]]) -> Response:
-    try:
-        return await work()
-    except Refused as refused:
-        return refused.response
-    except FrmrSsoError as exc:
-        return _failure(exc)
-
-
 async def _kind(request: Request) -> str:
     try:
         body = json_limits.loads(await request.body())
@@ -132,20 +96,17 @@ async def _kind(request: Request) -> str:
     },
 )
 async def order_statement(request: Request, callers: CallersDep, statements: StatementsDep) -> Response:
-    async def work() -> Response:
-        who = await worker(request, callers)
-        record = await statements.order(
-            who.frmr_id,
-            await _kind(request),
-            context=audit_context(request),
-            subject=who.subject_id,
-            client=who.client_id,
-        )
-        location = f"{BASE}/{record.id}"
-        headers = {"Location": location, "Cache-Control": "no-store", "Retry-After": "2"}
-        return JSONResponse(statement_json(record), status_code=202, headers=headers)
-
-    return await _guarded(work)
+    who = await worker(request, callers)
+    record = await statements.order(
+        who.frmr_id,
+        await _kind(request),
+        context=audit_context(request),
+        subject=who.subject_id,
+        client=who.client_id,
+    )
+    location = f"{BASE}/{record.id}"
+    headers = {"Location": location, "Cache-Control": "no-store", "Retry-After": "2"}
+    return JSONResponse(statement_json(record), status_code=202, headers=headers)
 
 
 @api_docs.bearer_route(
@@ -154,12 +115,9 @@ async def order_statement(request: Request, callers: CallersDep, statements: Sta
     responses={200: {"description": "the person's statements, newest first", **JSON_DOC}, **_AUTH_ERRORS},
 )
 async def list_statements(request: Request, callers: CallersDep, statements: StatementsDep) -> Response:
-    async def work() -> Response:
-        records = await statements.list(await _frmr_id(request, callers))
-        body = {"statements": [statement_json(r) for r in records]}
-        return JSONResponse(body, headers={"Cache-Control": "no-store"})
-
-    return await _guarded(work)
+    records = await statements.list(await _frmr_id(request, callers))
+    body = {"statements": [statement_json(r) for r in records]}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @api_docs.bearer_route(
@@ -170,12 +128,9 @@ async def list_statements(request: Request, callers: CallersDep, statements: Sta
 async def get_statement(
     statement_id: str, request: Request, callers: CallersDep, statements: StatementsDep
 ) -> Response:
-    async def work() -> Response:
-        record = await statements.get(await _frmr_id(request, callers), statement_id)
-        headers = {"Cache-Control": "no-store"} | ({"Retry-After": "2"} if record.status == "pending" else {})
-        return JSONResponse(statement_json(record), headers=headers)
-
-    return await _guarded(work)
+    record = await statements.get(await _frmr_id(request, callers), statement_id)
+    headers = {"Cache-Control": "no-store"} | ({"Retry-After": "2"} if record.status == "pending" else {})
+    return JSONResponse(statement_json(record), headers=headers)
 
 
 @api_docs.bearer_route(
@@ -193,20 +148,17 @@ async def get_statement(
 async def statement_pdf(
     statement_id: str, request: Request, callers: CallersDep, statements: StatementsDep
 ) -> Response:
-    async def work() -> Response:
-        who = await worker(request, callers)
-        record, pdf = await statements.pdf(
-            who.frmr_id,
-            statement_id,
-            context=audit_context(request),
-            subject=who.subject_id,
-            client=who.client_id,
-        )
-        name = f"frmr-{record.kind}-{record.id[:8]}.pdf"
-        headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-        return Response(pdf, media_type="application/pdf", headers=headers)
-
-    return await _guarded(work)
+    who = await worker(request, callers)
+    record, pdf = await statements.pdf(
+        who.frmr_id,
+        statement_id,
+        context=audit_context(request),
+        subject=who.subject_id,
+        client=who.client_id,
+    )
+    name = f"frmr-{record.kind}-{record.id[:8]}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return Response(pdf, media_type="application/pdf", headers=headers)
 
 
 @router.get(
@@ -221,10 +173,7 @@ async def statement_pdf(
     },
 )
 async def signing_certificate(statements: StatementsDep) -> Response:
-    try:
-        identity = await statements.identity()
-    except FrmrSsoError as exc:
-        return _failure(exc)
+    identity = await statements.identity()
     return Response(
         identity.certificate_pem,
         media_type="application/x-pem-file",

@@ -30,7 +30,6 @@ from frmr_sso.web.cabinet_http import (
     JSON_DOC,
     PROBLEM_DOC,
     context_of,
-    guarded,
     no_store,
 )
 from frmr_sso.web.deps import CallersDep, SupportDep, SupportRateDep
@@ -102,30 +101,27 @@ def support_json(request: SupportRequest, now: Any, *, desk: bool = False) -> di
 async def file_support_request(
     request: Request, callers: CallersDep, service: SupportDep, support_rate: SupportRateDep
 ) -> Response:
-    async def work() -> Response:
-        me = await optional_worker(request, callers)
-        context = context_of(request)
-        decision = await support_rate.hit(context.ip or "unknown")
-        if not decision.allowed:
-            response = problem(429, "Too Many Requests", "too many support requests from this address")
-            response.headers["Retry-After"] = str(decision.retry_after)
-            return response
-        form = await read_multipart(
-            request, texts=tuple(FIELDS), files={"screenshot": FilePart(SCREENSHOT_TYPES)}
-        )
-        filed = await service.file(
-            dict(form.texts),
-            form.files[0] if form.files else None,
-            subject_id=me.subject_id if me else None,
-            client_id=me.client_id if me else None,
-            context=context,
-        )
-        body = {**support_json(filed.request, service.now()), "access_key": filed.access_key}
-        return JSONResponse(
-            body, status_code=201, headers=no_store({"Location": f"{BASE}/{filed.request.number}"})
-        )
-
-    return await guarded(work)
+    me = await optional_worker(request, callers)
+    context = context_of(request)
+    decision = await support_rate.hit(context.ip or "unknown")
+    if not decision.allowed:
+        response = problem(429, "Too Many Requests", "too many support requests from this address")
+        response.headers["Retry-After"] = str(decision.retry_after)
+        return response
+    form = await read_multipart(
+        request, texts=tuple(FIELDS), files={"screenshot": FilePart(SCREENSHOT_TYPES)}
+    )
+    filed = await service.file(
+        dict(form.texts),
+        form.files[0] if form.files else None,
+        subject_id=me.subject_id if me else None,
+        client_id=me.client_id if me else None,
+        context=context,
+    )
+    body = {**support_json(filed.request, service.now()), "access_key": filed.access_key}
+    return JSONResponse(
+        body, status_code=201, headers=no_store({"Location": f"{BASE}/{filed.request.number}"})
+    )
 
 
 @router.get(
@@ -147,15 +143,12 @@ async def file_support_request(
 async def support_request(
     number: str, request: Request, callers: CallersDep, service: SupportDep
 ) -> Response:
-    async def work() -> Response:
-        me = await optional_worker(request, callers)
-        key = request.headers.get(KEY_HEADER)
-        found = await service.get(
-            number[:32], subject_id=me.subject_id if me else None, access_key=key[:128] if key else None
-        )
-        return JSONResponse(support_json(found, service.now()), headers=no_store())
-
-    return await guarded(work)
+    me = await optional_worker(request, callers)
+    key = request.headers.get(KEY_HEADER)
+    found = await service.get(
+        number[:32], subject_id=me.subject_id if me else None, access_key=key[:128] if key else None
+    )
+    return JSONResponse(support_json(found, service.now()), headers=no_store())
 
 
 def _status(request: Request) -> SupportStatus | None:
@@ -180,18 +173,15 @@ def _status(request: Request) -> SupportStatus | None:
     },
 )
 async def support_desk(request: Request, callers: CallersDep, service: SupportDep) -> Response:
-    async def work() -> Response:
-        await reviewer(request, callers)
-        items = await service.desk(_status(request))
-        now = service.now()
-        body = {
-            "support_requests": [support_json(r, now, desk=True) for r in items],
-            "overdue": sum(r.answer_overdue(now) for r in items),
-            "escalation_due": sum(r.escalation_due(now) for r in items),
-        }
-        return JSONResponse(body, headers=no_store())
-
-    return await guarded(work)
+    await reviewer(request, callers)
+    items = await service.desk(_status(request))
+    now = service.now()
+    body = {
+        "support_requests": [support_json(r, now, desk=True) for r in items],
+        "overdue": sum(r.answer_overdue(now) for r in items),
+        "escalation_due": sum(r.escalation_due(now) for r in items),
+    }
+    return JSONResponse(body, headers=no_store())
 
 
 @api_docs.bearer_route(
@@ -207,35 +197,29 @@ async def support_desk(request: Request, callers: CallersDep, service: SupportDe
 async def support_screenshot(
     number: str, request: Request, callers: CallersDep, service: SupportDep
 ) -> Response:
-    async def work() -> Response:
-        await reviewer(request, callers)
-        found = await service.desk_get(number[:32])
-        shot = await service.screenshot(found)
-        if shot is None:
-            raise Invalid([FieldError("screenshot", "this request has no screenshot")])
-        return Response(
-            shot[1],
-            media_type=shot[0],
-            headers=no_store(
-                {
-                    "X-Content-Type-Options": "nosniff",
-                    "Content-Disposition": "attachment",
-                    "Content-Security-Policy": "default-src 'none'; sandbox",
-                }
-            ),
-        )
-
-    return await guarded(work)
+    await reviewer(request, callers)
+    found = await service.desk_get(number[:32])
+    shot = await service.screenshot(found)
+    if shot is None:
+        raise Invalid([FieldError("screenshot", "this request has no screenshot")])
+    return Response(
+        shot[1],
+        media_type=shot[0],
+        headers=no_store(
+            {
+                "X-Content-Type-Options": "nosniff",
+                "Content-Disposition": "attachment",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+            }
+        ),
+    )
 
 
 def _move_route(action: str, to: SupportStatus, summary: str) -> None:
     async def move(number: str, request: Request, callers: CallersDep, service: SupportDep) -> Response:
-        async def work() -> Response:
-            by = await reviewer(request, callers)
-            moved = await service.move(number[:32], to, by=by, context=context_of(request))
-            return JSONResponse(support_json(moved, service.now(), desk=True), headers=no_store())
-
-        return await guarded(work)
+        by = await reviewer(request, callers)
+        moved = await service.move(number[:32], to, by=by, context=context_of(request))
+        return JSONResponse(support_json(moved, service.now(), desk=True), headers=no_store())
 
     router.add_api_route(
         f"{DESK}/{{number}}/{action}",

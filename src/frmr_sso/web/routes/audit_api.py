@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,16 +19,16 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from frmr_sso.audit import query as audit_query
 from frmr_sso.errors import FrmrSsoError
-from frmr_sso.oauth.errors import BearerError, InvalidRequest
+from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.storage.ports import AuditRecord
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import AuditRecordsDep, BearerDep, RefusalAuditDep
-from frmr_sso.web.errors import PROBLEM, problem
-from frmr_sso.web.oauth_http import BearerInvalidRequest, bearer_token, oauth_request
-from frmr_sso.web.refusals import Refusals
+from frmr_sso.web.deps import AuditRecordsDep, BearerDep
+from frmr_sso.web.errors import PROBLEM
+from frmr_sso.web.oauth_http import api_bearer
+from frmr_sso.web.refusals import AUDIT_REFUSALS
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], dependencies=AUDIT_REFUSALS)
 JSONL = "application/jsonl"
 _FILTERS = {
     "subject_id": "broker subject id",
@@ -59,43 +58,11 @@ def _parameters(paged: bool) -> dict[str, Any]:
     }
 
 
-def _bearer_problem(exc: BearerError) -> Response:
-    title = HTTPStatus(exc.status_code).phrase
-    response = problem(exc.status_code, title, exc.description, error=exc.error)
-    response.headers.update(exc.headers())
-    return response
-
-
-def _unavailable() -> Response:
-    response = problem(503, "Service unavailable", "the audit store is temporarily unavailable")
-    response.headers["Retry-After"] = "5"
-    return response
-
-
-async def _authorize(request: Request, bearer: BearerDep, seen: Refusals) -> None:
-    try:
-        seen.oauth = await oauth_request(request, form=False)
-        token = seen.bearer = bearer_token(seen.oauth)
-    except InvalidRequest as exc:
-        raise BearerInvalidRequest(exc.description) from None
+async def _query(request: Request, bearer: BearerValidator, paged: bool) -> audit_query.AuditQuery:
+    """The auditor's query: the token checked (``audit.read``), then the parameters."""
+    _, token = await api_bearer(request)
     await audit_query.authorize_reader(token, bearer)
-
-
-async def _guarded(
-    request: Request, bearer: BearerDep, refusals: RefusalAuditDep, paged: bool
-) -> audit_query.AuditQuery | Response:
-    seen = Refusals(request, refusals, request.url.path)
-    try:
-        await _authorize(request, bearer, seen)
-        return audit_query.parse_query(request.query_params.multi_items(), paged=paged)
-    except BearerError as exc:
-        await seen.record(exc)
-        return _bearer_problem(exc)
-    except audit_query.InvalidAuditQuery as exc:
-        return problem(400, "Invalid request", exc.message, field=exc.field)
-    except FrmrSsoError as exc:
-        log.error("audit API unavailable", extra={"error": type(exc).__name__})
-        return _unavailable()
+    return audit_query.parse_query(request.query_params.multi_items(), paged=paged)
 
 
 def _next_link(request: Request, records: list[AuditRecord], limit: int) -> str | None:
@@ -110,17 +77,9 @@ def _next_link(request: Request, records: list[AuditRecord], limit: int) -> str 
             openapi_extra=_parameters(paged=True),
             responses={200: {"description": "a page of events in id order and the `next` link (or null)",
                              "content": {"application/json": {"schema": {"type": "object"}}}}, **_ERRORS})
-async def audit_events(
-    request: Request, bearer: BearerDep, refusals: RefusalAuditDep, audit: AuditRecordsDep
-) -> Response:
-    query = await _guarded(request, bearer, refusals, paged=True)
-    if isinstance(query, Response):
-        return query
-    try:
-        records = list(await audit.search(query.where, after_id=query.after_id, limit=query.limit))
-    except FrmrSsoError as exc:
-        log.error("audit search failed", extra={"error": type(exc).__name__})
-        return _unavailable()
+async def audit_events(request: Request, bearer: BearerDep, audit: AuditRecordsDep) -> Response:
+    query = await _query(request, bearer, paged=True)
+    records = list(await audit.search(query.where, after_id=query.after_id, limit=query.limit))
     next_link = _next_link(request, records, query.limit)
     headers = {"Cache-Control": "no-store"} | ({"Link": f'<{next_link}>; rel="next"'} if next_link else {})
     body = {"events": [audit_query.event_json(r) for r in records], "next": next_link}
@@ -131,18 +90,10 @@ async def audit_events(
             openapi_extra=_parameters(paged=False),
             responses={200: {"description": "every matching event, one JSON object per line, in id order",
                              "content": {JSONL: {"schema": {"type": "string"}}}}, **_ERRORS})
-async def audit_export(
-    request: Request, bearer: BearerDep, refusals: RefusalAuditDep, audit: AuditRecordsDep
-) -> Response:
-    query = await _guarded(request, bearer, refusals, paged=False)
-    if isinstance(query, Response):
-        return query
+async def audit_export(request: Request, bearer: BearerDep, audit: AuditRecordsDep) -> Response:
+    query = await _query(request, bearer, paged=False)
     records = audit_query.export(audit, query.where, after_id=query.after_id)
-    try:
-        first = await anext(records, None)  # a store outage still gets a proper status
-    except FrmrSsoError as exc:
-        log.error("audit export failed", extra={"error": type(exc).__name__})
-        return _unavailable()
+    first = await anext(records, None)  # read before the status goes out: an outage is still a 503
 
     async def lines() -> AsyncIterator[bytes]:
         if first is None:

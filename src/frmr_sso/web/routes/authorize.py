@@ -7,18 +7,14 @@ from fastapi import APIRouter, Request, Response
 from frmr_sso.login.session_store import SESSION_COOKIE
 from frmr_sso.login.transaction import BROWSER_COOKIE
 from frmr_sso.oauth.request import OAuthRequest
-from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, respond
+from frmr_sso.web.login_http import LoginServicesDep, audit_context, page_form, respond
 
 router = APIRouter(tags=["login"])
 
 
 @router.api_route("/authorize", methods=["GET", "POST"], include_in_schema=False)
 async def authorize(request: Request, services: LoginServicesDep) -> Response:
-    return await page_on_error(request, lambda: _authorize(request, services))
-
-
-async def _authorize(request: Request, services: LoginServices) -> Response:
-    form = list((await request.form()).multi_items()) if request.method == "POST" else []
+    form = list((await page_form(request)).multi_items()) if request.method == "POST" else []
     query = list(request.query_params.multi_items())
     pairs = [(k, v) for k, v in form if isinstance(v, str)]
     oauth_request = OAuthRequest.build(request.method, query=query, form=pairs)

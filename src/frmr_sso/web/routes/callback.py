@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from frmr_sso.login.session_store import SESSION_COOKIE
 from frmr_sso.login.transaction import BROWSER_COOKIE
-from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, respond
+from frmr_sso.web.login_http import LoginServicesDep, audit_context, respond
 
 router = APIRouter(tags=["login"])
 MAX_PARAM = 4096
@@ -14,10 +14,6 @@ MAX_PARAM = 4096
 
 @router.get("/callback/{connector}", include_in_schema=False)
 async def callback(connector: str, request: Request, services: LoginServicesDep) -> Response:
-    return await page_on_error(request, lambda: _callback(connector, request, services))
-
-
-async def _callback(connector: str, request: Request, services: LoginServices) -> Response:
     params = {k: v[:MAX_PARAM] for k, v in request.query_params.items()}
     outcome = await services.login.callback(
         connector[:64],

@@ -7,15 +7,8 @@ from fastapi.responses import Response
 
 from frmr_sso.oauth.errors import NO_STORE_HEADERS
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ClientsDep, IntrospectionDep, RefusalAuditDep, SecurityDep
-from frmr_sso.web.oauth_http import (
-    audit_context,
-    authenticate_client,
-    json_response,
-    oauth_request,
-    protocol_call,
-)
-from frmr_sso.web.refusals import Refusals
+from frmr_sso.web.deps import ClientsDep, IntrospectionDep, SecurityDep
+from frmr_sso.web.oauth_http import audit_context, authenticate_client, json_response, oauth_request
 
 router = APIRouter(tags=["oauth"])
 
@@ -37,17 +30,10 @@ router = APIRouter(tags=["oauth"])
     ),
 )
 async def introspect(
-    request: Request, clients: ClientsDep, security: SecurityDep, introspection: IntrospectionDep,
-    refusals: RefusalAuditDep,
+    request: Request, clients: ClientsDep, security: SecurityDep, introspection: IntrospectionDep
 ) -> Response:
-    seen = Refusals(request, refusals, "/introspect")
-
-    async def work() -> Response:
-        oauth = seen.oauth = await oauth_request(request)
-        client = seen.client = await authenticate_client(
-            clients, oauth, security=security, context=audit_context(request, oauth)
-        )
-        body = await introspection.introspect(client, oauth.form)
-        return json_response(body, NO_STORE_HEADERS)
-
-    return await protocol_call(work, seen.record)
+    oauth = await oauth_request(request)
+    context = audit_context(request, oauth)
+    client = await authenticate_client(clients, oauth, security=security, context=context)
+    body = await introspection.introspect(client, oauth.form)
+    return json_response(body, NO_STORE_HEADERS)

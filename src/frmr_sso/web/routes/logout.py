@@ -10,7 +10,7 @@ from frmr_sso.login.session_store import SESSION_COOKIE
 from frmr_sso.login.upstream_logout import RETURN_PATH
 from frmr_sso.oauth.request import Params
 from frmr_sso.registry.labels import technical_reason
-from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, redirect
+from frmr_sso.web.login_http import LoginServicesDep, audit_context, page_form, redirect
 from frmr_sso.web.pages import LOGOUT_REFUSED, render
 
 router = APIRouter(tags=["login"])
@@ -18,21 +18,8 @@ router = APIRouter(tags=["login"])
 
 @router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
 async def logout(request: Request, services: LoginServicesDep) -> Response:
-    return await page_on_error(request, lambda: _logout(request, services))
-
-
-@router.get(RETURN_PATH, include_in_schema=False)
-async def back_from_upstream(request: Request, services: LoginServicesDep) -> Response:
-    async def answer() -> Response:
-        target = await services.logout.back_from_upstream(request.query_params.get("k"))
-        return redirect(target) if target else render(request, "logged_out.html")
-
-    return await page_on_error(request, answer)
-
-
-async def _logout(request: Request, services: LoginServices) -> Response:
     if request.method == "POST":
-        form = await request.form()
+        form = await page_form(request)
         params = Params([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
     else:
         params = Params(request.query_params)
@@ -52,3 +39,10 @@ async def _logout(request: Request, services: LoginServices) -> Response:
         return response
     detail = technical_reason(outcome.reason)
     return render(request, "message.html", status=400, page=LOGOUT_REFUSED, detail=detail)
+
+
+@router.get(RETURN_PATH, include_in_schema=False)
+async def back_from_upstream(request: Request, services: LoginServicesDep) -> Response:
+    target = await services.logout.back_from_upstream(request.query_params.get("k"))
+    return redirect(target) if target else render(request, "logged_out.html")
+

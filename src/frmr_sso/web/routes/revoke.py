@@ -8,9 +8,8 @@ from fastapi.responses import Response
 from frmr_sso.oauth.errors import NO_STORE_HEADERS, UnsupportedTokenType
 from frmr_sso.oauth.request import Params
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ClientsDep, RefusalAuditDep, RevocationDep, SecurityDep
-from frmr_sso.web.oauth_http import audit_context, authenticate_client, oauth_request, protocol_call
-from frmr_sso.web.refusals import Refusals
+from frmr_sso.web.deps import ClientsDep, RevocationDep, SecurityDep
+from frmr_sso.web.oauth_http import audit_context, authenticate_client, oauth_request
 
 router = APIRouter(tags=["oauth"])
 TOKEN_TYPES = frozenset({"access_token", "refresh_token"})
@@ -42,19 +41,11 @@ def _check_hint(form: Params) -> None:
     },
 )
 async def revoke(
-    request: Request, clients: ClientsDep, security: SecurityDep, revocation: RevocationDep,
-    refusals: RefusalAuditDep,
+    request: Request, clients: ClientsDep, security: SecurityDep, revocation: RevocationDep
 ) -> Response:
-    seen = Refusals(request, refusals, "/revoke")
-
-    async def work() -> Response:
-        oauth = seen.oauth = await oauth_request(request)
-        context = audit_context(request, oauth)
-        client = seen.client = await authenticate_client(
-            clients, oauth, security=security, context=context
-        )
-        _check_hint(oauth.form)
-        await revocation.revoke(client, oauth.form, context)
-        return Response(status_code=200, headers=NO_STORE_HEADERS)
-
-    return await protocol_call(work, seen.record)
+    oauth = await oauth_request(request)
+    context = audit_context(request, oauth)
+    client = await authenticate_client(clients, oauth, security=security, context=context)
+    _check_hint(oauth.form)
+    await revocation.revoke(client, oauth.form, context)
+    return Response(status_code=200, headers=NO_STORE_HEADERS)

@@ -16,7 +16,7 @@ from frmr_sso.login.transaction import BROWSER_COOKIE
 from frmr_sso.second_factor.login_step import CodeForm, LockedOut, RecoveryCodes, StepOutcome
 from frmr_sso.second_factor.policy import PAGE_PATH
 from frmr_sso.web.deps import SecondFactorDep
-from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_on_error, respond
+from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_fields, respond
 from frmr_sso.web.pages import render
 from frmr_sso.web.security_pages import locked_page
 
@@ -28,52 +28,38 @@ MAX_FIELD = 256
 async def second_factor_page(
     request: Request, services: LoginServicesDep, second_factor: SecondFactorDep
 ) -> Response:
-    async def step() -> Response:
-        outcome = await second_factor.page(
-            request.query_params.get("id", "")[:MAX_FIELD],
-            request.cookies.get(BROWSER_COOKIE),
-            audit_context(request),
-        )
-        return show(request, services, outcome)
-
-    return await page_on_error(request, step)
+    outcome = await second_factor.page(
+        request.query_params.get("id", "")[:MAX_FIELD],
+        request.cookies.get(BROWSER_COOKIE),
+        audit_context(request),
+    )
+    return show(request, services, outcome)
 
 
 @router.post(PAGE_PATH, include_in_schema=False)
 async def second_factor_submit(
     request: Request, services: LoginServicesDep, second_factor: SecondFactorDep
 ) -> Response:
-    async def step() -> Response:
-        form = await _form(request)
-        outcome = await second_factor.submit(
-            form.get("id"),
-            form.get("csrf"),
-            form.get("code", ""),
-            request.cookies.get(BROWSER_COOKIE),
-            audit_context(request),
-        )
-        return show(request, services, outcome)
-
-    return await page_on_error(request, step)
+    form = await page_fields(request, MAX_FIELD)
+    outcome = await second_factor.submit(
+        form.get("id"),
+        form.get("csrf"),
+        form.get("code", ""),
+        request.cookies.get(BROWSER_COOKIE),
+        audit_context(request),
+    )
+    return show(request, services, outcome)
 
 
 @router.post(PAGE_PATH + "/continue", include_in_schema=False)
 async def second_factor_continue(
     request: Request, services: LoginServicesDep, second_factor: SecondFactorDep
 ) -> Response:
-    async def step() -> Response:
-        form = await _form(request)
-        outcome = await second_factor.proceed(
-            form.get("id"), form.get("csrf"), request.cookies.get(BROWSER_COOKIE), audit_context(request)
-        )
-        return show(request, services, outcome)
-
-    return await page_on_error(request, step)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+    form = await page_fields(request, MAX_FIELD)
+    outcome = await second_factor.proceed(
+        form.get("id"), form.get("csrf"), request.cookies.get(BROWSER_COOKIE), audit_context(request)
+    )
+    return show(request, services, outcome)
 
 
 def show(request: Request, services: LoginServices, outcome: StepOutcome) -> Response:

@@ -11,15 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import ClientsDep, KeysDep, RefusalAuditDep, SecurityDep, TokensDep
-from frmr_sso.web.oauth_http import (
-    audit_context,
-    authenticate_client,
-    json_response,
-    oauth_request,
-    protocol_call,
-)
-from frmr_sso.web.refusals import Refusals
+from frmr_sso.web.deps import ClientsDep, KeysDep, SecurityDep, TokensDep
+from frmr_sso.web.oauth_http import audit_context, authenticate_client, json_response, oauth_request
 
 router = APIRouter(tags=["oauth"])
 
@@ -41,19 +34,11 @@ router = APIRouter(tags=["oauth"])
     ),
 )
 async def token(
-    request: Request, clients: ClientsDep, security: SecurityDep, keys: KeysDep, tokens: TokensDep,
-    refusals: RefusalAuditDep,
+    request: Request, clients: ClientsDep, security: SecurityDep, keys: KeysDep, tokens: TokensDep
 ) -> Response:
-    seen = Refusals(request, refusals, "/token")
-
-    async def work() -> Response:
-        oauth = seen.oauth = await oauth_request(request)
-        context = audit_context(request, oauth)
-        client = seen.client = await authenticate_client(
-            clients, oauth, security=security, context=context
-        )
-        await keys.refresh_if_stale()
-        issued = await tokens.token(client, oauth.form, context)
-        return json_response(issued.body(), issued.headers())
-
-    return await protocol_call(work, seen.record)
+    oauth = await oauth_request(request)
+    context = audit_context(request, oauth)
+    client = await authenticate_client(clients, oauth, security=security, context=context)
+    await keys.refresh_if_stale()
+    issued = await tokens.token(client, oauth.form, context)
+    return json_response(issued.body(), issued.headers())

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from frmr_sso.oauth.errors import NO_STORE_HEADERS, InvalidRequest
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import RefusalAuditDep, UserInfoDep
+from frmr_sso.web.deps import UserInfoDep
 from frmr_sso.web.oauth_http import (
     FORM_TYPE,
     BearerInvalidRequest,
@@ -19,9 +19,7 @@ from frmr_sso.web.oauth_http import (
     json_response,
     media_type,
     oauth_request,
-    protocol_call,
 )
-from frmr_sso.web.refusals import Refusals
 
 router = APIRouter(tags=["oidc"])
 ERRORS = {
@@ -35,25 +33,19 @@ FORM_DOCS = api_docs.form_body(
 )
 
 
-async def _answer(request: Request, userinfo: UserInfoDep, refusals: RefusalAuditDep) -> Response:
-    seen = Refusals(request, refusals, "/userinfo")
-
-    async def work() -> Response:
-        try:
-            with_form = request.method == "POST" and media_type(request) == FORM_TYPE
-            oauth = seen.oauth = await oauth_request(request, form=with_form)
-            token = seen.bearer = bearer_token(oauth)
-        except InvalidRequest as exc:
-            raise BearerInvalidRequest(exc.description) from None
-        claims = await userinfo.userinfo(token)
-        return json_response(claims, NO_STORE_HEADERS)
-
-    return await protocol_call(work, seen.record)
+async def _answer(request: Request, userinfo: UserInfoDep) -> Response:
+    try:
+        with_form = request.method == "POST" and media_type(request) == FORM_TYPE
+        token = bearer_token(await oauth_request(request, form=with_form))
+    except InvalidRequest as exc:
+        raise BearerInvalidRequest(exc.description) from None
+    claims = await userinfo.userinfo(token)
+    return json_response(claims, NO_STORE_HEADERS)
 
 
 @router.get("/userinfo", response_class=Response, dependencies=api_docs.BEARER_AUTH, responses=RESPONSES)
-async def userinfo_get(request: Request, userinfo: UserInfoDep, refusals: RefusalAuditDep) -> Response:
-    return await _answer(request, userinfo, refusals)
+async def userinfo_get(request: Request, userinfo: UserInfoDep) -> Response:
+    return await _answer(request, userinfo)
 
 
 @router.post(
@@ -63,5 +55,5 @@ async def userinfo_get(request: Request, userinfo: UserInfoDep, refusals: Refusa
     responses=RESPONSES,
     openapi_extra=FORM_DOCS,
 )
-async def userinfo_post(request: Request, userinfo: UserInfoDep, refusals: RefusalAuditDep) -> Response:
-    return await _answer(request, userinfo, refusals)
+async def userinfo_post(request: Request, userinfo: UserInfoDep) -> Response:
+    return await _answer(request, userinfo)
