@@ -17,7 +17,8 @@ from frmr_sso.audit.writer import BatchingAuditWriter
 from frmr_sso.bootstrap.cabinet_backend import CabinetRequests, build_cabinet_requests
 from frmr_sso.cabinet.mount import demo_cabinet_client
 from frmr_sso.cabinet_backend.statements.service import StatementService
-from frmr_sso.config import Settings
+from frmr_sso.cabinet_backend.statements.signing import PdfSigner
+from frmr_sso.config import ConfigurationError, Settings
 from frmr_sso.login.backchannel import BackchannelLogout
 from frmr_sso.login.logout import LogoutService
 from frmr_sso.login.service import LoginService, LoginSettings
@@ -59,7 +60,7 @@ from frmr_sso.storage.sql.engine import create_engine
 from frmr_sso.storage.sql.migrate import is_current, upgrade
 from frmr_sso.storage.sql.refresh_tokens import SqlRefreshTokenRepository
 from frmr_sso.upstream.base import Connector
-from frmr_sso.upstream.config import build_connectors, load_upstreams
+from frmr_sso.upstream.config import build_connectors, gost_engine, load_upstreams
 from frmr_sso.web.metrics import Metrics
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
     http = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, follow_redirects=False)
     try:
         connectors = build_upstream_connectors(settings, http)
+        statement_signer = build_statement_signer(settings)
     except BaseException:
         await http.aclose()
         raise
@@ -207,7 +209,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
             SqlStatementRepository(engine), registry,
             FieldCipher.from_settings(settings, purpose="statement-signing-key"),
             signer_name=f"ФРМР {settings.issuer}", auditor=auditor, time_zone=settings.time_zone,
-            limits=person_limits(settings, kv),
+            limits=person_limits(settings, kv), signer=statement_signer,
         ),
         audit=audit,
         metrics=metrics,
@@ -284,7 +286,19 @@ def build_upstream_connectors(settings: Settings, http: httpx.AsyncClient) -> di
     if settings.upstreams_file is None:
         return {}
     cipher = FieldCipher.from_settings(settings, purpose="upstream-tokens")
-    return build_connectors(load_upstreams(settings.upstreams_file), http, cipher)
+    config = load_upstreams(settings.upstreams_file)
+    engine = gost_engine(settings.gost_engine, settings.openssl_command, config)
+    return build_connectors(config, http, cipher, gost_engine=engine)
+
+
+def build_statement_signer(settings: Settings) -> PdfSigner | None:
+    """The token's signer of FRMR_SSO_STATEMENT_SIGNER, opened now (a wrong PIN stops the start)."""
+    if settings.statement_signer is None:
+        return None
+    try:
+        return PdfSigner.on_token(settings.statement_signer)
+    except ValueError as exc:
+        raise ConfigurationError(f"FRMR_SSO_STATEMENT_SIGNER: {exc}") from None
 
 
 def build_key_ring(settings: Settings, engine: AsyncEngine) -> KeyRing:
