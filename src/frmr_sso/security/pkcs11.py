@@ -95,6 +95,8 @@ class TokenKey:
             raise ValueError(f"token_label: no single token labelled {config.token_label!r}") from None
         try:
             self._session = token.open(user_pin=pin)
+        except pkcs11.UserAlreadyLoggedIn:  # the login is the process's: another session of ours made it
+            self._session = token.open()
         except pkcs11.PKCS11Error as exc:
             raise ValueError(f"pin: the token refused the login ({type(exc).__name__})") from None
         try:

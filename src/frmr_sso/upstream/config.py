@@ -49,6 +49,7 @@ from frmr_sso.upstream.oidc_claims import ClaimsMapping
 from frmr_sso.upstream.signers import SignerConfig, load_signer
 
 log = logging.getLogger(__name__)
+SIGNER_KINDS = frozenset({"rsa", "gost", "command", "pkcs11"})
 EsiaAlgorithm = Literal["RS256", "GOST3410_2012_256"]
 _NAME = r"^[a-z][a-z0-9_-]{0,31}$"
 _URL = r"^https?://[^\s]+$"
@@ -192,7 +193,10 @@ def _where(loc: tuple[int | str, ...], entries: list[Any]) -> str:
     if len(loc) >= 2 and loc[0] == "upstreams" and isinstance(loc[1], int):
         raw = entries[loc[1]] if loc[1] < len(entries) else None
         name = raw.get("name") if isinstance(raw, dict) else None
-        field = ".".join(str(p) for p in loc[3:]) or "entry"  # loc[2] is the type tag
+        parts = [str(p) for p in loc[3:]]  # loc[2] is the type tag, and signer's kind the next one
+        if len(parts) >= 2 and parts[0] == "signer" and parts[1] in SIGNER_KINDS:
+            del parts[1]
+        field = ".".join(parts) or "entry"
         return f"upstreams[{loc[1]}] {name!r}: {field}" if name else f"upstreams[{loc[1]}]: {field}"
     return ".".join(str(p) for p in loc) or "upstreams"
 
