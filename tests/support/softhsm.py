@@ -71,9 +71,15 @@ def softhsm_or_skip() -> None:
         pytest.skip("SoftHSM2 (Debian softhsm2) is not installed")
 
 
+_PROCESS_TOKEN: list[SoftHsm] = []
+
+
 def new_softhsm(directory: Path) -> SoftHsm:
-    """A token ``frmr-test`` (PIN ``4711-0815``); SOFTHSM2_CONF is set for the rest of the process."""
+    """A token ``frmr-test`` (PIN ``4711-0815``); SOFTHSM2_CONF is set for the rest of the process,
+    and later calls get the same token (add keys with labels of their own)."""
     softhsm_or_skip()
+    if _PROCESS_TOKEN:
+        return _PROCESS_TOKEN[0]
     tokens = directory / "tokens"
     tokens.mkdir(parents=True)
     conf = directory / "softhsm2.conf"
@@ -81,4 +87,10 @@ def new_softhsm(directory: Path) -> SoftHsm:
     os.environ["SOFTHSM2_CONF"] = str(conf)
     hsm = SoftHsm(directory, conf)
     hsm._util("--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", SO_PIN)
+    _PROCESS_TOKEN.append(hsm)
     return hsm
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> SoftHsm:
+    return new_softhsm(tmp_path_factory.mktemp("softhsm"))
