@@ -48,7 +48,11 @@ class SoftHsm:
 
         token = pkcs11.lib(str(self.module)).get_token(token_label=self.token)
         der = certificate.public_bytes(serialization.Encoding.DER)
-        with token.open(user_pin=self.pin, rw=True) as session:
+        try:
+            session = token.open(user_pin=self.pin, rw=True)
+        except pkcs11.UserAlreadyLoggedIn:  # this process's signers logged in already
+            session = token.open(rw=True)
+        with session:
             attributes = decode_x509_certificate(der)
             attributes.update({pkcs11.Attribute.TOKEN: True, pkcs11.Attribute.LABEL: label,
                                pkcs11.Attribute.ID: bytes.fromhex(key_id)})
