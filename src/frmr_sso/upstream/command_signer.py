@@ -4,11 +4,14 @@ The command is an argv list, run without a shell. The signed request string goes
 input, the signature comes from its standard output, unless the argv names files:
 
 * ``{in}``: the data is written to a file in a private temporary directory and its path is put there;
-* ``{out}``: the tool writes the signature into that file (КриптоПро ``cryptcp``/``csptest`` work so).
+* ``{out}``: the tool writes the signature into that file (КриптоПро ``csptest`` works so);
+* ``{dir}``: that directory, for a tool that names its output itself: ``signature_file`` then says
+  which file holds the signature (``cryptcp -signf -dir {dir} … {in}`` writes ``{in}.sgn``).
 
 ``output`` says what the tool writes: ``raw`` (the bare signature, as ``openssl dgst -sign`` and
 ``csptest -keys -sign``), ``base64`` (text), or ``cms`` (a detached CMS/PKCS#7 SignedData in DER or
-PEM, as ``cryptcp -sign -detached``: the signature value of its one SignerInfo is used). ``reverse``
+PEM: the signature value of its one SignerInfo is used; it must have no signed attributes, since their
+signature is not one over the data). ``reverse``
 turns a little-endian signature (CryptoAPI's, so CryptoPro's) into the ``s || r`` ESIA expects.
 
 The child gets the broker's environment without any ``FRMR_SSO_*`` variable (the broker's secrets),
@@ -36,7 +39,7 @@ from frmr_sso.upstream.errors import UpstreamFailure
 from frmr_sso.upstream.esia_signer import b64url
 
 log = logging.getLogger(__name__)
-IN, OUT = "{in}", "{out}"
+IN, OUT, DIR = "{in}", "{out}", "{dir}"
 MAX_SIGNATURE_BYTES = 64 * 1024
 _HIDDEN_ENV_PREFIX = "FRMR_SSO_"
 _SECRETISH = re.compile(r"[A-Za-z0-9+/=_:\\.-]{12,}|\d{4,}|(?i:(?:pin|pass\w*|password)\S*\s*[:=]?\s*\S+)")
@@ -66,7 +69,10 @@ def signature_from_cms(data: bytes) -> bytes:
         signer_infos = info["content"]["signer_infos"]
         if len(signer_infos) != 1:
             raise ValueError("not one SignerInfo")
-        return bytes(signer_infos[0]["signature"].native)
+        signer_info = signer_infos[0]
+        if signer_info["signed_attrs"].native:
+            raise ValueError("signed attributes: the signature is over them, not over the data")
+        return bytes(signer_info["signature"].native)
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError("the output is not a CMS SignedData with one signer") from exc
 
@@ -82,6 +88,7 @@ class CommandSecretSigner:
         output: str = "raw",
         reverse: bool = False,
         env: Mapping[str, str] | None = None,
+        signature_file: str | None = None,
         padded: bool = False,
         connector: str = "",
     ) -> None:
@@ -92,6 +99,7 @@ class CommandSecretSigner:
         self._argv, self._timeout, self._output = list(argv), timeout, output
         self._reverse, self._padded, self._connector = reverse, padded, connector
         self._env = dict(env or {})
+        self._signature_file = signature_file
 
     def sign(self, message: bytes) -> str:
         return b64url(self.signature(message), padded=self._padded)
@@ -101,7 +109,8 @@ class CommandSecretSigner:
             directory = Path(tmp)
             os.chmod(directory, 0o700)
             argv = [self._fill(arg, directory) for arg in self._argv]
-            uses_in, uses_out = IN in " ".join(self._argv), OUT in " ".join(self._argv)
+            joined = " ".join(self._argv)
+            uses_in = IN in joined or (self._signature_file is not None and IN in self._signature_file)
             if uses_in:
                 (directory / "data.bin").write_bytes(message)
             started = time.monotonic()
@@ -131,9 +140,19 @@ class CommandSecretSigner:
                     },
                 )
                 raise self._failed(f"the signer command exited with {done.returncode}")
-            written = directory / "signature.bin"
-            raw = written.read_bytes() if uses_out and written.exists() else b"" if uses_out else done.stdout
+            raw = self._read_output(directory, joined, done.stdout)
         return self._decode(raw)
+
+    def _read_output(self, directory: Path, joined: str, stdout: bytes) -> bytes:
+        if self._signature_file is not None:
+            written = Path(self._fill(self._signature_file, directory))
+        elif OUT in joined:
+            written = directory / "signature.bin"
+        else:
+            return stdout
+        if written.resolve().parent != directory.resolve():
+            raise self._failed("the signature file is outside the signer's directory")
+        return written.read_bytes() if written.is_file() else b""
 
     def _decode(self, raw: bytes) -> bytes:
         if not raw or len(raw) > MAX_SIGNATURE_BYTES:
@@ -150,7 +169,10 @@ class CommandSecretSigner:
         return signature[::-1] if self._reverse else signature
 
     def _fill(self, arg: str, directory: Path) -> str:
-        return arg.replace(IN, str(directory / "data.bin")).replace(OUT, str(directory / "signature.bin"))
+        paths = {IN: directory / "data.bin", OUT: directory / "signature.bin", DIR: directory}
+        for placeholder, path in paths.items():
+            arg = arg.replace(placeholder, str(path))
+        return arg
 
     def _child_env(self) -> dict[str, str]:
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(_HIDDEN_ENV_PREFIX)}

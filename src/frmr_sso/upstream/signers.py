@@ -58,6 +58,7 @@ class CommandSignerConfig(BaseModel):
     output: Literal["raw", "base64", "cms"] = "raw"
     reverse: bool = False
     env: dict[str, str] = Field(default_factory=dict)
+    signature_file: str | None = Field(default=None, pattern=r"^\{(in|dir)\}")
 
     @field_validator("argv")
     @classmethod
@@ -120,7 +121,7 @@ def load_command_signer(config: CommandSignerConfig, base_dir: Path, connector: 
         raise ValueError(f"signer.argv: {program} is not on PATH")
     return CommandSecretSigner(
         [program, *config.argv[1:]], timeout=config.timeout, output=config.output, reverse=config.reverse,
-        env=config.env, connector=connector,
+        env=config.env, signature_file=config.signature_file, connector=connector,
     )
 
 

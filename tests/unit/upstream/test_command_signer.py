@@ -44,6 +44,15 @@ def test_files_in_and_out_and_a_reversed_signature(tmp_path: Path) -> None:
     assert signer.signature(b"\x01\x02\x03") == b"\x03\x02\x01"  # the data went to the file and back
 
 
+def test_a_tool_that_names_its_output_itself(tmp_path: Path) -> None:
+    """Like ``cryptcp -signf -dir {dir} … {in}``, which writes ``{in}.sgn``."""
+    signer = CommandSecretSigner(["cp", "{in}", "{dir}/data.bin.sgn"], signature_file="{in}.sgn")
+    assert signer.signature(b"\x05\x06") == b"\x05\x06"
+    outside = CommandSecretSigner(["true", "{in}"], signature_file="{dir}/../elsewhere")
+    with pytest.raises(SignerFailed, match="outside"):
+        outside.sign(b"x")
+
+
 def test_base64_output() -> None:
     signer = CommandSecretSigner(["base64"], output="base64")
     assert signer.signature(b"signature bytes") == b"signature bytes"
@@ -73,6 +82,9 @@ def test_a_detached_cms_like_cryptcp_writes_gives_its_signature(tmp_path: Path) 
     assert verify_rsa(rsa_signer.public_key_pem(), MESSAGE, signature)
     pem_argv = [*argv[:8], "PEM", *argv[9:]]
     assert CommandSecretSigner(pem_argv, output="cms").signature(MESSAGE) == signature  # deterministic
+    with_attributes = [arg for arg in argv if arg != "-noattr"]  # signed over the attributes, not the data
+    with pytest.raises(SignerFailed, match="not cms"):
+        CommandSecretSigner(with_attributes, output="cms").sign(MESSAGE)
 
 
 def test_a_failing_command_is_a_signer_failure_and_its_stderr_is_not_logged(
