@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from frmr_sso.config import ConfigurationError
 from frmr_sso.jose.gost import gost_curve, gost_sign_digest, streebog256
 from frmr_sso.jose.gost_openssl import CURVE_OIDS, OpenSslGost, subject_public_key_info
+from frmr_sso.upstream.config import UpstreamsConfig, gost_engine, parse_upstreams
 from frmr_sso.upstream.errors import UpstreamProtocolError
 from frmr_sso.upstream.esia_signer import GostSecretSigner
 from frmr_sso.upstream.jose import GOST256, verify_jws
@@ -108,3 +110,25 @@ async def test_a_point_off_the_curve_is_refused(engine: OpenSslGost) -> None:
     with pytest.raises(UpstreamProtocolError) as refused:
         await verify_jws(token, _keys(off), algorithms={GOST256}, gost_engine=engine)
     assert refused.value.reason == "bad_signature"
+
+
+def _upstreams(algorithms: list[str]) -> UpstreamsConfig:
+    entry = {
+        "name": "esia", "type": "esia", "base_url": "https://esia.test", "issuer": "https://esia.test/",
+        "client_id": "FRMR01", "certificate_hash": "A" * 64, "algorithms": algorithms,
+        "signer": {"kind": "gost", "key_hex": GostSecretSigner.generate().private_key_hex()},
+    }
+    return parse_upstreams([entry])
+
+
+def test_the_setting_chooses_the_path(tmp_path: Path) -> None:
+    gost_engine_or_skip()
+    config = _upstreams(["GOST3410_2012_256"])
+    assert isinstance(gost_engine("auto", "openssl", config), OpenSslGost)
+    assert isinstance(gost_engine("openssl", "openssl", config), OpenSslGost)
+    assert gost_engine("off", "openssl", config) is None
+    assert gost_engine("auto", "openssl", _upstreams(["RS256"])) is None  # nothing to verify in GOST
+    missing = str(tmp_path / "openssl")
+    assert gost_engine("auto", missing, config) is None  # falls back to pure Python
+    with pytest.raises(ConfigurationError, match=r"FRMR_SSO_GOST_ENGINE=openssl: .* did not answer"):
+        gost_engine("openssl", missing, config)
