@@ -20,10 +20,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-MECHANISMS = ("rsa-sha256", "gost-2012-256")
-# TC 26's vendor-defined mechanism CKM_GOSTR3410_WITH_GOSTR3411_12_256 (no number in PKCS#11 2.40).
-CKM_GOSTR3410_WITH_GOSTR3411_12_256 = 0xD4321008
-
 
 class Pkcs11Config(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -34,7 +30,9 @@ class Pkcs11Config(BaseModel):
     key_label: str = Field(min_length=1)
     pin_env: str | None = None
     pin_file: Path | None = None
-    mechanism: Literal["rsa-sha256", "gost-2012-256"] = "rsa-sha256"
+    # CKM_SHA256_RSA_PKCS; python-pkcs11 has no GOST R 34.10-2012 mechanism (a GOST token signs
+    # through the ``command`` signer and its vendor's tool)
+    mechanism: Literal["rsa-sha256"] = "rsa-sha256"
     # statements only: the certificate of the key, on the token (its label) or in a PEM/DER file
     cert_label: str | None = None
     certificate_file: Path | None = None
@@ -115,13 +113,8 @@ class TokenKey:
     def sign(self, data: bytes) -> bytes:
         import pkcs11
 
-        mechanism: Any = (
-            pkcs11.Mechanism.SHA256_RSA_PKCS
-            if self.config.mechanism == "rsa-sha256"
-            else CKM_GOSTR3410_WITH_GOSTR3411_12_256
-        )
         with self._lock:
-            return bytes(self._key.sign(data, mechanism=mechanism))
+            return bytes(self._key.sign(data, mechanism=pkcs11.Mechanism.SHA256_RSA_PKCS))
 
     def close(self) -> None:
         self._session.close()

@@ -152,7 +152,10 @@ class CommandSecretSigner:
             return stdout
         if written.resolve().parent != directory.resolve():
             raise self._failed("the signature file is outside the signer's directory")
-        return written.read_bytes() if written.is_file() else b""
+        try:
+            return written.read_bytes() if written.is_file() else b""
+        except OSError:
+            raise self._failed("the signature file cannot be read") from None
 
     def _decode(self, raw: bytes) -> bytes:
         if not raw or len(raw) > MAX_SIGNATURE_BYTES:

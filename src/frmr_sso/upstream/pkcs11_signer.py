@@ -1,8 +1,8 @@
 """A ``client_secret`` signer whose key stays on a PKCS#11 token or HSM (``security.pkcs11``).
 
 ``rsa-sha256`` is CKM_SHA256_RSA_PKCS (RSASSA-PKCS1-v1_5 over SHA-256, as ``RsaSecretSigner``);
-``gost-2012-256`` is TC 26's CKM_GOSTR3410_WITH_GOSTR3411_12_256, whose answer is taken as the
-``s || r`` ESIA expects. The session is opened once, at start, so a wrong PIN or label stops the
+python-pkcs11 knows no GOST R 34.10-2012 mechanism, so a GOST token signs through the ``command``
+signer and its vendor's tool. The session is opened once, at start, so a wrong PIN or label stops the
 broker there; a token that fails later is ``SignerFailed`` for that login.
 """
 
@@ -35,7 +35,7 @@ class Pkcs11SecretSigner:
 
         try:
             signature = self._key.sign(message)
-        except pkcs11.PKCS11Error as exc:
+        except (pkcs11.PKCS11Error, RuntimeError) as exc:
             details = {"connector": self._connector, "error": type(exc).__name__}
             log.error("the token did not sign", extra=details)
             raise SignerFailed(
