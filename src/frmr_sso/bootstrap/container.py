@@ -19,6 +19,7 @@ from frmr_sso.bootstrap.login import build_login_area
 from frmr_sso.bootstrap.resources import (
     UPSTREAM_TIMEOUT,
     build_key_ring,
+    build_statement_signer,
     build_upstream_connectors,
     prepare_stored_state,
 )
@@ -128,6 +129,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
     http = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, follow_redirects=False)
     try:
         connectors = build_upstream_connectors(settings, http)
+        statement_signer = build_statement_signer(settings)
     except BaseException:
         await http.aclose()
         raise
@@ -195,7 +197,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
             SqlStatementRepository(engine), registry,
             FieldCipher.from_settings(settings, purpose="statement-signing-key"),
             signer_name=f"ФРМР {settings.issuer}", auditor=auditor, time_zone=settings.time_zone,
-            limits=person_limits(settings, kv),
+            limits=person_limits(settings, kv), signer=statement_signer,
         ),
         audit=audit,
         metrics=metrics,
