@@ -43,6 +43,8 @@ from frmr_sso.storage.ports.oauth import (
     SigningKeyRepository,
 )
 from frmr_sso.storage.ports.subjects import (
+    PasskeyRecord,
+    PasskeyRepository,
     SecondFactorRepository,
     SubjectRecord,
     SubjectRepository,
@@ -60,6 +62,8 @@ __all__ = [
     "ClientRepository",
     "KeyStatus",
     "KeyValueStore",
+    "PasskeyRecord",
+    "PasskeyRepository",
     "PurgedBatch",
     "RefreshFamilyRecord",
     "RefreshTokenRecord",

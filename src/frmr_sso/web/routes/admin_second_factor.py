@@ -1,4 +1,4 @@
-"""``POST /api/v1/admin/second-factor/reset``: forget a subject's authenticator, audited.
+"""``POST /api/v1/admin/second-factor/reset``: forget a subject's authenticator and passkeys, audited.
 
 The person enrols a new authenticator (and gets new recovery codes) at the next
 login that needs the second factor. Same bearer ``admin`` scope check and
@@ -36,7 +36,8 @@ class SecondFactorResetRequest(BaseModel):
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": SecondFactorResetRequest.model_json_schema()}}}},
     responses={
-        200: {"description": "`{subject, was_enrolled}`: the authenticator and recovery codes are forgotten",
+        200: {"description": "`{subject, was_enrolled}`: the authenticator, recovery codes and passkeys "
+                             "are forgotten",
               "content": {"application/json": {"schema": {"type": "object"}}}},
         400: {"description": "the body is not {subject}", **_PROBLEM_DOC},
         401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **_PROBLEM_DOC},
@@ -58,7 +59,8 @@ async def reset(request: Request, container: ContainerDep) -> Response:
             return problem(400, "Invalid request", detail or "the body is invalid")
         by = f"admin-api:{claims.client_id}"
         was_enrolled = await reset_second_factor(
-            container.totp, container.auditor, body.subject, audit_context(request, oauth), by=by
+            container.totp, container.auditor, body.subject, audit_context(request, oauth), by=by,
+            passkeys=container.passkeys,
         )
     except BearerError as exc:
         return _bearer_problem(exc)
