@@ -81,7 +81,7 @@ async def test_an_enrolled_person_must_have_used_the_factor_in_this_session(rig:
     status, _ = await _post(rig, page.text, app.next_code())
     assert status == 200
     refused = await rig.browser.get(f"{rig.broker}/account/2fa")  # the session has no otp
-    assert_page(refused, 403, "Нужно подтверждение кодом")
+    assert_page(refused, 403, "Нужно подтверждение вторым фактором")
 
 
 async def test_new_recovery_codes_replace_the_old_set(rig: Rig) -> None:
@@ -122,4 +122,4 @@ async def test_new_recovery_codes_need_the_factor_in_this_session(rig: Rig) -> N
     page = await rig.browser.get(f"{rig.broker}/account/2fa")
     form = find_form(page.text, action="/account/2fa/recovery-codes")
     refused = await rig.browser.post(f"{rig.broker}{form.action}", data=form.fill())
-    assert_page(refused, 403, "Нужно подтверждение кодом")
+    assert_page(refused, 403, "Нужно подтверждение вторым фактором")
