@@ -92,7 +92,7 @@ def _show(request: Request, outcome: AccountOutcome) -> Response:
         )
         return render(
             request, "second_factor.html", status=400 if outcome.error else 200, action=PAGE, pending_id=None,
-            csrf=outcome.csrf, enrolment=outcome.enrolment, error=outcome.error, intro=intro,
+            csrf=outcome.csrf, enrolment=outcome.enrolment, error=outcome.error, intro=intro, totp=True,
             codes_action=PAGE + "/recovery-codes", passkeys_url=PAGE + "/passkeys",
         )  # fmt: skip
     return render(request, "second_factor_codes.html", action=None, pending_id=None, codes=outcome.codes)
