@@ -185,8 +185,8 @@ def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
             "Try it (the login ends at the client's redirect URI; take the code from the address bar):",
             *example_urls(broker_url),
             "",
-            "Broker's own second factor (TOTP or a passkey): the registry administrator +79990000007 is asked for it",
-            "  (FRMR role registry_admin); so is anyone when a client sends acr_values="
+            "Broker's own second factor (TOTP or a passkey): registry administrator +79990000007 is asked",
+            "  for it (FRMR role registry_admin); so is anyone when a client sends acr_values="
             "urn:frmr-sso:acr:esia-confirmed+mfa.",
             f"  The first such login enrols an authenticator app at {broker_url}/login/2fa (QR code, ten",
             f"  recovery codes); replace it at {broker_url}/account/2fa; an administrator resets it",
