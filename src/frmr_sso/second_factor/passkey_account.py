@@ -64,6 +64,8 @@ class AccountPasskeys:
         session = posted[0]
         if await self._guarded(session):
             return Refused("needs_second_factor")
+        if not credential.strip():  # the button without the script: nothing to check, nothing counted
+            return await self._list(session, error="malformed")
         subject, found = session.subject, list[Registration]()
 
         async def check() -> bool:

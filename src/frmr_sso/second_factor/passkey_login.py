@@ -58,6 +58,8 @@ class PasskeyLoginStep:
         pending = await self._pending.get(pending_id, browser)
         if pending is None or not pending.csrf_ok(csrf) or pending.verified:
             return await self._step.stale(context, "passkey")
+        if not credential.strip():  # the button without the script: nothing to check, nothing counted
+            return await self._step.form(pending, context, passkey_error="malformed")
         found: list[Authentication] = []
 
         async def check() -> bool:
@@ -97,6 +99,8 @@ class PasskeyLoginStep:
             return await self._step.stale(context, "passkey_enrol")
         if await self._step.enrolled(pending.subject):  # a factor appeared since: it must be used
             return await self._step.stale(context, "passkey_enrol")
+        if not credential.strip():
+            return await self._step.form(pending, context, passkey_error="malformed")
         found: list[Registration] = []
 
         async def check() -> bool:

@@ -61,7 +61,8 @@ class SecondFactorPolicy:
 
     @staticmethod
     def satisfied(session: SsoSession) -> bool:
-        """The broker's own code was given in this session (an upstream's ``otp`` does not count)."""
+        """The broker's own second factor (a code or a passkey) was passed in this session (an upstream's
+        ``otp`` does not count)."""
         return session.acr == MFA_ACR
 
 

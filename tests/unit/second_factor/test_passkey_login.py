@@ -124,6 +124,11 @@ async def test_refused_assertions_count_toward_the_lockout_like_wrong_codes() ->
     page = await step.page(pending_id, browser, CONTEXT)
     assert isinstance(page, CodeForm)
     assert page.passkey is not None
+    empty = await login.submit(pending_id, page.csrf, " ", browser, CONTEXT)  # no script: not counted
+    assert isinstance(empty, CodeForm)
+    assert empty.passkey_error == "malformed"
+    assert empty.passkey is not None
+    page = empty
     stranger = SoftAuthenticator(RP.origin)
     outcomes = []
     for _ in range(4):
