@@ -71,6 +71,23 @@ ensure_packages() {
     fi
 }
 
+# --- axe-core for the accessibility checks of the browser tests: the exact version of
+# tests/e2e/browser/axe/package-lock.json, installed again whenever the lock names another one ---
+ensure_axe() {
+    local dir=tests/e2e/browser/axe
+    if "$PY" - "$dir" <<'PYEOF'
+import json, pathlib, sys
+d = pathlib.Path(sys.argv[1])
+want = json.loads((d / "package-lock.json").read_text())["packages"]["node_modules/axe-core"]["version"]
+have = d / "node_modules" / "axe-core" / "package.json"
+sys.exit(0 if have.is_file() and json.loads(have.read_text())["version"] == want else 1)
+PYEOF
+    then return 0; fi
+    command -v npm >/dev/null 2>&1 || { echo "test.sh: npm not on PATH (Node.js 20 with npm)" >&2; return 1; }
+    echo "== npm ci in $dir (axe-core, exact version of its package-lock.json)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 BACKENDS=${BACKENDS:-embedded servers}
 case " $BACKENDS " in
     *" servers "*) WITH_SERVERS=1 ;;
@@ -82,6 +99,7 @@ if [[ -n $WITH_SERVERS ]]; then
     done
 fi
 ensure_packages
+ensure_axe || exit 1
 INITDB=$(command -v initdb || true)
 PG_CTL=$(command -v pg_ctl || true)
 REDIS_SERVER=$(command -v redis-server)

@@ -39,6 +39,8 @@ class Event(StrEnum):
     NO_FRMR_RECORD = "login.no_frmr_record"
     INSUFFICIENT_RIGHTS = "login.insufficient_rights"
     SUBJECT_CONFLICT = "login.subject_conflict"
+    SUBJECT_LINKED = "subject.linked"
+    SUBJECT_UNLINKED = "subject.unlinked"
     LOGIN_SUCCESS = "login.success"
     LOGOUT_CONFIRM = "logout.confirmation_shown"
     LOGOUT = "logout.success"

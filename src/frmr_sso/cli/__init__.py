@@ -25,6 +25,7 @@ from frmr_sso.cli import (
     second_factor,
     secrets,
     serve,
+    subjects,
     unlock,
 )
 from frmr_sso.cli.common import fail
@@ -40,6 +41,7 @@ COMMANDS: dict[str, Command] = {
     "clients": clients.run,
     "keys": keys.run,
     "unlock": unlock.run,
+    "subjects": subjects.run,
     "2fa": second_factor.run,
     "registry": registry.run,
     "audit": audit.run,
@@ -67,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = cast("argparse._SubParsersAction[argparse.ArgumentParser]",  # its parsers are _Parser too
                parser.add_subparsers(dest="command", required=True))
     serve.add_parsers(sub)
-    for group in (migrate, clients, keys, unlock, second_factor, registry, audit, secrets, config_check):
+    groups = (migrate, clients, keys, unlock, subjects, second_factor, registry, audit, secrets, config_check)
+    for group in groups:
         group.add_parser(sub)
     return parser
 

@@ -1,8 +1,10 @@
 """Upstream identity → FRMR person, and what the login may grant them.
 
 Rules (DESIGN "Identity"): only confirmed accounts; the SNILS is validated
-(checksum) by the connector before any lookup; the broker subject is linked on
-the IdP-verified subject (the ESIA oid), never on e-mail, and the SNILS is kept
+(checksum) by the connector before any lookup; the broker subject is found by
+the IdP-verified subject (the ESIA oid, ``<upstream>:<sub>`` elsewhere) or,
+for an identity seen first, by the verified SNILS (the identity is then linked
+to that subject: one subject per person); never by e-mail. The SNILS is kept
 only as a keyed hash. Privileged scopes (``oauth.privileged``) are granted only
 to people holding an FRMR role meant for them; a login that asks for one the
 client or the person lacks ends on the «Недостаточно прав» page.

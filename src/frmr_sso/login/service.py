@@ -132,8 +132,8 @@ class LoginService:
             person = await mapping.find_person(identity, self._registry)
             mapping.check_rights(req, person.roles)
             earlier = [mapping.snils_hash(identity.snils, k) for k in self.settings.earlier_snils_keys]
-            subject = await self._subjects.get_or_create_by_esia_oid(
-                mapping.link_key(identity, connector.kind),
+            found = await self._subjects.for_login(
+                mapping.link_key(identity, connector.kind), connector=name,
                 snils_hash=mapping.snils_hash(identity.snils, self.settings.snils_key),
                 earlier_snils_hashes=earlier,
             )
@@ -142,6 +142,12 @@ class LoginService:
         except (mapping.MappingFailure, StorageConflict) as exc:
             assert identity is not None  # both follow a completed upstream login
             return await self._failures.identity(exc, req, tx, identity, context, connector=connector)
+        subject = found.subject
+        if found.linked:
+            await self._audit.record(
+                Event.SUBJECT_LINKED, context, outcome=SUCCESS, client_id=req.client_id,
+                subject_id=subject.id, snils=identity.snils, details={"connector": name},
+            )
         await self._subjects.touch_login(subject.id)
         now = int(self._clock())
         today = datetime.fromtimestamp(now, UTC).date()

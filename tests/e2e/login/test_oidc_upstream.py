@@ -311,23 +311,30 @@ async def test_unreachable_op_is_the_unavailable_page_with_retry_after(
         assert record.request_id == page.headers["x-request-id"]
 
 
-async def test_a_snils_linked_through_esia_is_a_conflict_through_the_oidc_upstream(both_rig: Rig) -> None:
-    """Subjects link on the provider's subject and the SNILS: the doctor's SNILS, already linked to her
-    ESIA oid, cannot link to the partner's ``sub`` too. The «СНИЛС связан с другой учётной записью» page."""
+async def test_the_same_verified_snils_through_the_oidc_upstream_links_to_the_esia_subject(
+    both_rig: Rig,
+) -> None:
+    """One broker subject per verified SNILS: the doctor's SNILS, linked to her ESIA oid, brings her
+    partner account to the same ``sub``; the link is audited once and shown on her account page."""
+    subs = []
     async with both_rig.web() as client:
-        url, state, *_ = start(both_rig, client, idp_hint="esia")
-        assert_code_redirect(
-            both_rig, await both_rig.esia_login(url, DOCTOR, DOCTOR_PASSWORD), WEB_REDIRECT, state
-        )
-        url, *_ = start(both_rig, client, idp_hint=PARTNER, prompt="login")
-    page = await both_rig.oidc_login(url)
-    assert_page(page, 409, "СНИЛС связан с другой учётной записью")
-    assert "location" not in page.headers
+        for hint, login in (("esia", None), (PARTNER, both_rig.oidc_login), (PARTNER, both_rig.oidc_login)):
+            url, state, nonce, _ = start(both_rig, client, idp_hint=hint, prompt="login")
+            answer = await (login(url) if login else both_rig.esia_login(url, DOCTOR, DOCTOR_PASSWORD))
+            location = assert_code_redirect(both_rig, answer, WEB_REDIRECT, state)
+            token = await client.fetch_token(
+                f"{both_rig.broker}/token", authorization_response=location, state=state
+            )
+            subs.append((await id_token_claims(both_rig, token["id_token"], WEB_ID, nonce))["sub"])
+    assert len(set(subs)) == 1
     events = await both_rig.audit_events()
-    assert [e.event_type for e in events].count("login.success") == 1  # the ESIA login only
-    [record] = failures(events)
-    assert (record.event_type, record.details["connector"]) == ("login.subject_conflict", PARTNER)
-    assert (record.request_id, record.snils_masked) == (page.headers["x-request-id"], "***-***-445 95")
+    [linked] = [e for e in events if e.event_type == "subject.linked"]
+    assert (linked.subject_id, linked.details["connector"], linked.snils_masked) == (
+        subs[0], PARTNER, "***-***-445 95"
+    )
+    assert not [e for e in events if e.event_type == "login.subject_conflict"]
+    page = await both_rig.browser.get(f"{both_rig.broker}/account/sessions")
+    assert_page(page, 200, "Способы входа", "Госуслуги", PARTNER_NAME)
 
 
 async def error_callback(rig: Rig, op: OpenIdProvider, error: str) -> httpx.Response:
@@ -441,3 +448,20 @@ async def test_without_an_end_session_endpoint_logout_goes_straight_back(oidc_ri
     answer = await log_in_and_out(oidc_rig)
     assert answer.status_code == 302, answer.text
     assert answer.headers["location"] == "http://127.0.0.1:9999/"
+
+
+async def test_an_unconfirmed_account_with_a_linked_snils_never_links(
+    both_rig: Rig, op: OpenIdProvider
+) -> None:
+    async with both_rig.web() as client:
+        url, state, *_ = start(both_rig, client, idp_hint="esia")
+        assert_code_redirect(
+            both_rig, await both_rig.esia_login(url, DOCTOR, DOCTOR_PASSWORD), WEB_REDIRECT, state
+        )
+        op.claims["confirmed"] = False
+        url, *_ = start(both_rig, client, idp_hint=PARTNER, prompt="login")
+    page = await both_rig.oidc_login(url)
+    assert_page(page, 403, UNVERIFIED_PAGE)
+    events = await both_rig.audit_events()
+    assert not [e for e in events if e.event_type == "subject.linked"]
+    assert [e.event_type for e in events].count("login.success") == 1

@@ -76,3 +76,16 @@ async def test_without_contacts_the_footer_sends_people_to_their_organisation(pr
     page = await get(provider, "/")
     assert "обратитесь к администратору информационных систем вашей медицинской организации" in page.text
     assert 'href="mailto:' not in page.text
+
+
+async def test_an_unknown_address_is_a_russian_page_for_a_browser_and_problem_json_otherwise(
+    staffed: Provider,
+) -> None:
+    page = await get(staffed, "/no-such-page", accept="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert (page.status_code, page.headers["content-type"].split(";")[0]) == (404, "text/html")
+    assert "Страница не найдена" in page.text
+    assert page.headers["x-request-id"] in page.text
+    assert OPERATOR in page.text  # the footer: a way on from the dead end
+    api = await get(staffed, "/no-such-page", accept="application/json")
+    assert (api.status_code, api.headers["content-type"]) == (404, "application/problem+json")
+    assert (await get(staffed, "/api/v1/nothing")).headers["content-type"] == "application/problem+json"

@@ -27,7 +27,7 @@ from frmr_sso.registry.models import Employment, FrmrPerson, PositionType
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.storage.errors import StorageConflict
 from frmr_sso.storage.kv.memory import MemoryKV
-from frmr_sso.storage.ports import AuditRecord, SubjectRecord
+from frmr_sso.storage.ports import AuditRecord, LoginSubject, SubjectLink, SubjectRecord
 from frmr_sso.upstream.base import ConnectorKind, UpstreamIdentity
 from tests.support.oauth import ISSUER, SPA_REDIRECT, TestSigner, lookup
 
@@ -110,7 +110,9 @@ class FakeRegistry:
 class FakeSubjects:
     def __init__(self) -> None:
         self.by_oid: dict[str, SubjectRecord] = {}
+        self.links: dict[str, SubjectLink] = {}
         self.logins: list[str] = []
+        self.conflict: StorageConflict | None = None
 
     async def get(self, subject_id: str) -> SubjectRecord | None:
         return next((s for s in self.by_oid.values() if s.id == subject_id), None)
@@ -118,18 +120,38 @@ class FakeSubjects:
     async def get_by_esia_oid(self, esia_oid: str) -> SubjectRecord | None:
         return self.by_oid.get(esia_oid)
 
-    async def get_or_create_by_esia_oid(
-        self, esia_oid: str, *, snils_hash: str | None = None, earlier_snils_hashes: Sequence[str] = ()
-    ) -> SubjectRecord:
-        if esia_oid not in self.by_oid:
-            known = {snils_hash, *earlier_snils_hashes} - {None}
-            if any(s.snils_hash in known for s in self.by_oid.values()):
-                raise StorageConflict("the SNILS is linked to another account")
-            now = datetime.now(UTC)
-            self.by_oid[esia_oid] = SubjectRecord(str(uuid.uuid4()), esia_oid, snils_hash, now, None)
-        elif snils_hash is not None and self.by_oid[esia_oid].snils_hash in earlier_snils_hashes:
-            self.by_oid[esia_oid] = replace(self.by_oid[esia_oid], snils_hash=snils_hash)
-        return self.by_oid[esia_oid]
+    async def for_login(
+        self, link_key: str, *, connector: str, snils_hash: str, earlier_snils_hashes: Sequence[str] = ()
+    ) -> LoginSubject:
+        if self.conflict is not None:
+            raise self.conflict
+        if link_key in self.by_oid or link_key in self.links:
+            found = self.by_oid.get(link_key) or await self.get(self.links[link_key].subject_id)
+            assert found is not None
+            if found.snils_hash in earlier_snils_hashes and found.snils_hash != snils_hash:
+                found = self._store(replace(found, snils_hash=snils_hash))
+            return LoginSubject(found)
+        known = {snils_hash, *earlier_snils_hashes}
+        holder = next((s for s in self.by_oid.values() if s.snils_hash in known), None)
+        if holder is not None:
+            holder = self._store(replace(holder, snils_hash=snils_hash))
+            self.links[link_key] = SubjectLink(link_key, holder.id, connector, datetime.now(UTC))
+            return LoginSubject(holder, linked=True)
+        created = SubjectRecord(str(uuid.uuid4()), link_key, snils_hash, datetime.now(UTC), None)
+        return LoginSubject(self._store(created))
+
+    def _store(self, subject: SubjectRecord) -> SubjectRecord:
+        self.by_oid[subject.esia_oid] = subject
+        return subject
+
+    async def links_of(self, subject_id: str) -> list[SubjectLink]:
+        return [link for link in self.links.values() if link.subject_id == subject_id]
+
+    async def unlink(self, subject_id: str, connector: str) -> int:
+        gone = [k for k, v in self.links.items() if (v.subject_id, v.connector) == (subject_id, connector)]
+        for key in gone:
+            del self.links[key]
+        return len(gone)
 
     async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool:
         self.logins.append(subject_id)

@@ -8,6 +8,7 @@ import pytest
 
 from frmr_sso.login.mapping import snils_hash
 from frmr_sso.login.outcomes import Failure, FailurePage, Redirect
+from frmr_sso.storage.errors import StorageConflict
 from frmr_sso.upstream.errors import (
     AccountNotConfirmed,
     UpstreamDenied,
@@ -91,17 +92,33 @@ async def test_an_unconfirmed_identity_is_refused_even_when_the_connector_lets_i
     assert finished.failure is Failure.NOT_CONFIRMED
 
 
-async def test_a_snils_linked_to_another_account_is_a_conflict_page() -> None:
+async def test_a_second_identity_with_the_same_verified_snils_links_to_the_same_subject() -> None:
     h = harness()
     await login(h)
+    first = h.subjects.by_oid[IDENTITY.subject]
     h.connectors["esia"].result = replace(IDENTITY, subject="999")
+    _, finished = await login(h)
+    assert isinstance(finished, Redirect)
+    assert [link.subject_id for link in await h.subjects.links_of(first.id)] == [first.id]
+    linked = [r for r in h.audit.records if r.event_type == "subject.linked"]
+    assert [(r.subject_id, r.details["connector"], r.snils_masked) for r in linked] == [
+        (first.id, "esia", "***-***-445 95")
+    ]
+    _, again = await login(h)  # the link is found: nothing linked twice
+    assert isinstance(again, Redirect)
+    assert h.audit.types().count("subject.linked") == 1
+
+
+async def test_a_storage_conflict_while_mapping_is_the_conflict_page() -> None:
+    h = harness()
+    h.subjects.conflict = StorageConflict("raced")
     _, finished = await login(h)
     assert isinstance(finished, FailurePage)
     assert finished.failure is Failure.ACCOUNT_CONFLICT
     assert h.audit.types()[-1] == "login.subject_conflict"
 
 
-async def test_a_snils_linked_before_the_secret_key_changed_still_conflicts_and_is_rekeyed() -> None:
+async def test_a_snils_linked_before_the_secret_key_changed_links_and_is_rekeyed() -> None:
     h = harness()
     await login(h)
     first = h.subjects.by_oid[IDENTITY.subject]
@@ -109,14 +126,11 @@ async def test_a_snils_linked_before_the_secret_key_changed_still_conflicts_and_
     h.service.settings = replace(h.service.settings, snils_key=b"n" * 32, earlier_snils_keys=(before,))
     h.connectors["esia"].result = replace(IDENTITY, subject="999")
     _, finished = await login(h)
-    assert isinstance(finished, FailurePage)
-    assert finished.failure is Failure.ACCOUNT_CONFLICT
-    h.connectors["esia"].result = IDENTITY
-    _, finished = await login(h)
     assert isinstance(finished, Redirect)
     again = h.subjects.by_oid[IDENTITY.subject]
     assert again.id == first.id
     assert again.snils_hash == snils_hash(IDENTITY.snils, b"n" * 32) != first.snils_hash
+    assert "999" in h.subjects.links
 
 
 async def test_a_callback_without_its_transaction_is_stale() -> None:

@@ -43,9 +43,11 @@ from frmr_sso.storage.ports.oauth import (
     SigningKeyRepository,
 )
 from frmr_sso.storage.ports.subjects import (
+    LoginSubject,
     PasskeyRecord,
     PasskeyRepository,
     SecondFactorRepository,
+    SubjectLink,
     SubjectRecord,
     SubjectRepository,
     TotpCredentialRecord,
@@ -62,6 +64,7 @@ __all__ = [
     "ClientRepository",
     "KeyStatus",
     "KeyValueStore",
+    "LoginSubject",
     "PasskeyRecord",
     "PasskeyRepository",
     "PurgedBatch",
@@ -74,6 +77,7 @@ __all__ = [
     "StatementRecord",
     "StatementRepository",
     "StatementSignerRecord",
+    "SubjectLink",
     "SubjectRecord",
     "SubjectRepository",
     "SupportRequestRepository",

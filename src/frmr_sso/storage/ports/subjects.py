@@ -20,6 +20,24 @@ class SubjectRecord:
     last_login_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class SubjectLink:
+    """A further upstream identity of a subject, linked because its verified SNILS is the subject's."""
+
+    link_key: str
+    subject_id: str
+    connector: str
+    linked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSubject:
+    """The subject a login maps to; ``linked`` when this login linked a new identity to it."""
+
+    subject: SubjectRecord
+    linked: bool = False
+
+
 class SubjectRepository(Protocol):
     async def get(self, subject_id: str) -> SubjectRecord | None: ...
 
@@ -35,6 +53,18 @@ class SubjectRepository(Protocol):
         under a previous secret key). A found subject holding one of those is
         re-keyed to ``snils_hash``.
         """
+
+    async def for_login(
+        self, link_key: str, *, connector: str, snils_hash: str, earlier_snils_hashes: Sequence[str] = ()
+    ) -> LoginSubject:
+        """The one subject for a login whose SNILS the upstream verified: found by ``link_key`` (the
+        subject's first identity or a link), else by the SNILS hash (the identity is linked to that
+        subject), else created. Concurrent first logins of one person end on one subject."""
+
+    async def links_of(self, subject_id: str) -> list[SubjectLink]: ...
+
+    async def unlink(self, subject_id: str, connector: str) -> int:
+        """Remove the subject's links through ``connector``; how many went. The first identity stays."""
 
     async def touch_login(self, subject_id: str, at: datetime | None = None) -> bool: ...
 

@@ -1,4 +1,5 @@
-"""Broker subjects in SQL: one stable ``sub`` per ESIA account (oid)."""
+"""Broker subjects in SQL: one stable ``sub`` per person, found by the upstream identity it was
+created with (``esia_oid``) or linked later (``subject_links``), and by the verified SNILS's hash."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.storage.errors import StorageConflict, translate_errors
-from frmr_sso.storage.ports import SubjectRecord, utcnow
+from frmr_sso.storage.ports import LoginSubject, SubjectLink, SubjectRecord, utcnow
 from frmr_sso.storage.sql.engine import upsert_insert, write_transaction
-from frmr_sso.storage.sql.tables import subjects
+from frmr_sso.storage.sql.tables import subject_links, subjects
 
 
 def _record(row: sa.Row[Any]) -> SubjectRecord:
@@ -70,6 +71,70 @@ class SqlSubjectRepository:
         if row is None:
             raise StorageConflict("creating a subject: the SNILS is linked to another account")
         return _record(row)
+
+    async def for_login(
+        self, link_key: str, *, connector: str, snils_hash: str, earlier_snils_hashes: Sequence[str] = ()
+    ) -> LoginSubject:
+        known = [snils_hash, *(h for h in earlier_snils_hashes if h != snils_hash)]
+        for _ in range(2):  # a second pass after a racing first login took the SNILS
+            found = await self._by_link_key(link_key)
+            if found is not None:
+                if found.snils_hash in earlier_snils_hashes and found.snils_hash != snils_hash:
+                    found = await self._rekey_snils(found, snils_hash)
+                return LoginSubject(found)
+            holder = await self._one(subjects.c.snils_hash.in_(known))
+            if holder is not None:
+                return await self._link(holder, link_key, connector, snils_hash)
+            insert = upsert_insert(self._engine, subjects).values(
+                id=str(uuid.uuid4()), esia_oid=link_key, snils_hash=snils_hash, created_at=utcnow()
+            ).on_conflict_do_nothing()
+            with translate_errors("creating a subject"):
+                async with write_transaction(self._engine) as conn:
+                    await conn.execute(insert)
+            created = await self.get_by_esia_oid(link_key)
+            if created is not None:
+                return LoginSubject(created)
+        raise StorageConflict("mapping a login: the SNILS and the identity belong to different subjects")
+
+    async def _by_link_key(self, link_key: str) -> SubjectRecord | None:
+        first = await self.get_by_esia_oid(link_key)
+        if first is not None:
+            return first
+        linked = sa.select(subject_links.c.subject_id).where(subject_links.c.link_key == link_key)
+        return await self._one(subjects.c.id == linked.scalar_subquery())
+
+    async def _link(
+        self, holder: SubjectRecord, link_key: str, connector: str, snils_hash: str
+    ) -> LoginSubject:
+        if holder.snils_hash != snils_hash:
+            holder = await self._rekey_snils(holder, snils_hash)
+        if holder.esia_oid == link_key:  # a racing first login of this very identity created it
+            return LoginSubject(holder)
+        insert = upsert_insert(self._engine, subject_links).values(
+            link_key=link_key, subject_id=holder.id, connector=connector, linked_at=utcnow()
+        ).on_conflict_do_nothing()
+        with translate_errors("linking an identity to a subject"):
+            async with write_transaction(self._engine) as conn:
+                inserted = (await conn.execute(insert)).rowcount == 1
+        owner = await self._by_link_key(link_key)
+        if owner is None or owner.id != holder.id:  # a racing login linked it elsewhere, then it went
+            raise StorageConflict("linking an identity: it belongs to another subject")
+        return LoginSubject(owner, linked=inserted)
+
+    async def links_of(self, subject_id: str) -> list[SubjectLink]:
+        query = subject_links.select().where(subject_links.c.subject_id == subject_id)
+        with translate_errors("reading a subject's links"):
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query.order_by(subject_links.c.linked_at))).all()
+        return [SubjectLink(**row._mapping) for row in rows]
+
+    async def unlink(self, subject_id: str, connector: str) -> int:
+        stmt = subject_links.delete().where(
+            subject_links.c.subject_id == subject_id, subject_links.c.connector == connector
+        )
+        with translate_errors("unlinking an identity"):
+            async with self._engine.begin() as conn:
+                return int((await conn.execute(stmt)).rowcount)
 
     async def _rekey_snils(self, subject: SubjectRecord, snils_hash: str) -> SubjectRecord:
         stmt = (

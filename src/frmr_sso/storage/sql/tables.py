@@ -88,6 +88,18 @@ subjects = sa.Table(
     sa.Column("last_login_at", UtcDateTime(), nullable=True),
 )
 
+subject_links = sa.Table(
+    "subject_links",
+    metadata,
+    sa.Column("link_key", sa.String(255), primary_key=True),
+    sa.Column("subject_id", sa.String(36), sa.ForeignKey("subjects.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("connector", sa.String(64), nullable=False),
+    sa.Column("linked_at", UtcDateTime(), nullable=False),
+)
+"""Further upstream identities of a subject: the same verified SNILS through another upstream. The
+subject's first identity stays in ``subjects.esia_oid``."""
+
 audit_events = sa.Table(
     "audit_events",
     metadata,

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from frmr_sso.bootstrap import Container
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.login.mapping import ESIA_CONNECTOR_KIND
 from frmr_sso.login.session_manager import SessionManager, SessionView
 from frmr_sso.login.session_store import SESSION_COOKIE, SsoSession
 from frmr_sso.oauth.bearer import AccessClaims
@@ -29,6 +30,7 @@ from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.oauth.resources import ACCOUNT_SESSIONS, SESSIONS_API, api_audience
 from frmr_sso.oauth.scope import OPENID
 from frmr_sso.registry.ru_format import local_time, zone
+from frmr_sso.storage.ports import SubjectRepository
 from frmr_sso.upstream.base import Connector
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import ContainerDep, container_of
@@ -77,6 +79,21 @@ def _row(view: SessionView, connectors: Mapping[str, Connector], tz: ZoneInfo) -
     }
 
 
+async def _methods(subjects: SubjectRepository, subject_id: str, connectors: Mapping[str, Connector],
+                   tz: ZoneInfo) -> list[dict[str, str]]:
+    """The upstream identities that sign this subject in: the first one, then those linked later."""
+    subject = await subjects.get(subject_id)
+    if subject is None:
+        return []
+    esia = next((name for name, c in connectors.items() if c.kind == ESIA_CONNECTOR_KIND), "esia")
+    first = subject.esia_oid.split(":", 1)[0] if ":" in subject.esia_oid else esia
+    methods = [(first, "с первого входа")]
+    methods += [(link.connector, f"связан {local_time(link.linked_at, tz)}")
+                for link in await subjects.links_of(subject_id)]
+    return [{"name": connectors[name].display_name if name in connectors else name, "since": since}
+            for name, since in methods]
+
+
 async def _live(request: Request, services: LoginServicesDep) -> SsoSession | None:
     return await services.sessions.get(request.cookies.get(SESSION_COOKIE))
 
@@ -90,10 +107,12 @@ async def sessions_page(request: Request, services: LoginServicesDep) -> Respons
         container = container_of(request)
         manager = container.account_sessions
         views = await manager.views(session.subject, current=session.id)
+        tz = zone(container.settings.time_zone)
         return render(
             request,
             "sessions.html",
-            sessions=[_row(v, container.connectors, zone(container.settings.time_zone)) for v in views],
+            sessions=[_row(v, container.connectors, tz) for v in views],
+            methods=await _methods(container.subjects, session.subject, container.connectors, tz),
             csrf=manager.csrf_token(session.id),
             others=any(not v.current for v in views),
             notice=NOTICES.get(request.query_params.get("done", "")),

@@ -99,3 +99,51 @@ async def test_touch_login(repo: SqlSubjectRepository) -> None:
     assert now.last_login_at is not None
     assert now.last_login_at > at
     assert await repo.touch_login(str(uuid.uuid4())) is False
+
+
+async def test_a_login_through_another_upstream_links_to_the_subject_of_its_snils(
+    repo: SqlSubjectRepository,
+) -> None:
+    first = await repo.for_login("1000299353", connector="esia", snils_hash="h")
+    assert (first.linked, first.subject.esia_oid) == (False, "1000299353")
+    linked = await repo.for_login("partner:abc", connector="partner", snils_hash="h")
+    assert (linked.subject, linked.linked) == (first.subject, True)
+    again = await repo.for_login("partner:abc", connector="partner", snils_hash="h")
+    assert (again.subject.id, again.linked) == (first.subject.id, False)
+    [link] = await repo.links_of(first.subject.id)
+    assert (link.link_key, link.connector, link.subject_id) == ("partner:abc", "partner", first.subject.id)
+    assert await repo.get_by_esia_oid("partner:abc") is None  # a link, not a second subject
+
+
+async def test_a_link_found_by_an_earlier_snils_hash_rekeys_the_subject(repo: SqlSubjectRepository) -> None:
+    first = await repo.for_login("1", connector="esia", snils_hash="old")
+    linked = await repo.for_login("p:1", connector="p", snils_hash="new", earlier_snils_hashes=["old"])
+    assert (linked.subject.id, linked.subject.snils_hash, linked.linked) == (first.subject.id, "new", True)
+    assert (await repo.for_login("1", connector="esia", snils_hash="new")).subject.snils_hash == "new"
+
+
+async def test_unlink_removes_the_links_of_one_upstream_only(repo: SqlSubjectRepository) -> None:
+    first = (await repo.for_login("1", connector="esia", snils_hash="h")).subject
+    await repo.for_login("a:1", connector="a", snils_hash="h")
+    await repo.for_login("b:1", connector="b", snils_hash="h")
+    assert await repo.unlink(first.id, "a") == 1
+    assert await repo.unlink(first.id, "a") == 0
+    assert await repo.unlink(first.id, "esia") == 0  # the first identity is the subject itself
+    assert [link.connector for link in await repo.links_of(first.id)] == ["b"]
+    relinked = await repo.for_login("a:1", connector="a", snils_hash="h")  # its next login links it again
+    assert (relinked.subject.id, relinked.linked) == (first.id, True)
+
+
+async def test_parallel_first_logins_through_two_upstreams_end_on_one_subject(
+    repo: SqlSubjectRepository, engine: AsyncEngine
+) -> None:
+    results = await asyncio.gather(*(
+        repo.for_login(key, connector=key.split(":")[0], snils_hash="same")
+        for _ in range(5) for key in ("esia-oid", "a:1", "b:1")
+    ))
+    [subject] = {r.subject for r in results if not r.linked}  # the first identity seen created it
+    assert {r.subject.id for r in results} == {subject.id}
+    assert await _count(engine) == 1
+    links = await repo.links_of(subject.id)
+    assert sorted([link.link_key for link in links] + [subject.esia_oid]) == ["a:1", "b:1", "esia-oid"]
+    assert sum(r.linked for r in results) == 2
