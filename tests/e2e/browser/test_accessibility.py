@@ -32,7 +32,10 @@ CABINET_PAGES = (
     "profile", "education", "work", "qualification", "service-length", "accreditation",
     "requests", "requests/new", "statements", "support", "sessions", "second-factor",
 )
-BROKER_PAGES = ("/", "/privacy", "/account/sessions", "/account/2fa", "/logout?client_id=no-such-app")
+BROKER_PAGES = (
+    "/", "/privacy", "/account/sessions", "/account/2fa", "/account/2fa/passkeys",
+    "/logout?client_id=no-such-app",
+)  # fmt: skip
 _RUN_AXE = """
 const done = arguments[arguments.length - 1];
 axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})
