@@ -43,6 +43,7 @@ from frmr_sso.web.routes import (
     introspect,
     logout,
     metrics,
+    passkeys,
     revoke,
     second_factor,
     start,
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     app.include_router(second_factor.router)
     app.include_router(admin_second_factor.router)
     app.include_router(account_second_factor.router)
+    app.include_router(passkeys.router)
     app.include_router(account_sessions.router)
     app.include_router(api_v1_registry.router)
     app.include_router(api_v1_registry_lookup.router)

@@ -60,6 +60,12 @@ class Event(StrEnum):
     RECOVERY_CODE_USED = "second_factor.recovery_code_used"
     RECOVERY_CODES_REPLACED = "second_factor.recovery_codes_replaced"
     SECOND_FACTOR_RESET = "second_factor.reset"
+    PASSKEY_ENROLLED = "second_factor.passkey_enrolled"
+    PASSKEY_ENROLMENT_REFUSED = "second_factor.passkey_enrolment_refused"
+    PASSKEY_ACCEPTED = "second_factor.passkey_accepted"
+    PASSKEY_REJECTED = "second_factor.passkey_rejected"
+    PASSKEY_CLONE = "second_factor.passkey_clone_refused"
+    PASSKEY_REMOVED = "second_factor.passkey_removed"
     TOKEN_REFUSED = "token.refused"  # noqa: S105 - an event name
     BEARER_REFUSED = "token.bearer_refused"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an event name

@@ -44,6 +44,9 @@ from frmr_sso.registry.api import RegistryApi
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.enrolment import AccountSecondFactor
 from frmr_sso.second_factor.login_step import SecondFactorStep
+from frmr_sso.second_factor.passkey_account import AccountPasskeys
+from frmr_sso.second_factor.passkey_login import PasskeyLoginStep
+from frmr_sso.second_factor.passkeys import Passkeys
 from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.security.services import Security
 from frmr_sso.storage.errors import StorageError
@@ -103,6 +106,9 @@ class Container:
     second_factor: SecondFactorStep
     totp: TotpCredentials
     account_second_factor: AccountSecondFactor
+    passkeys: Passkeys
+    passkey_login: PasskeyLoginStep
+    account_passkeys: AccountPasskeys
     account_sessions: SessionManager
     cabinet_requests: CabinetRequests
     # what the web layer hands routes together: see ``web/deps.py``
@@ -212,6 +218,9 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         second_factor=area.second_factor,
         totp=area.totp,
         account_second_factor=area.account_second_factor,
+        passkeys=area.passkeys,
+        passkey_login=area.passkey_login,
+        account_passkeys=area.account_passkeys,
         account_sessions=area.account_sessions,
         cabinet_requests=build_cabinet_requests(
             settings, engine, kv, auditor=auditor, registry=registry, observe=metrics.observe

@@ -21,14 +21,23 @@ from frmr_sso.login.transaction import LoginTransactions
 from frmr_sso.login.upstream_logout import UpstreamLogout
 from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oidc.keys import KeyRing
+from frmr_sso.second_factor.ceremony import RelyingParty
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.enrolment import AccountSecondFactor
 from frmr_sso.second_factor.login_step import SecondFactorStep
+from frmr_sso.second_factor.passkey_account import AccountPasskeys
+from frmr_sso.second_factor.passkey_login import PasskeyLoginStep
+from frmr_sso.second_factor.passkeys import Passkeys
 from frmr_sso.second_factor.policy import PendingLogins, SecondFactorGate, SecondFactorPolicy
 from frmr_sso.security.crypto import FieldCipher, SecretKeys
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
-from frmr_sso.storage.sql import SqlRegistryRepository, SqlSecondFactorRepository, SqlSubjectRepository
+from frmr_sso.storage.sql import (
+    SqlPasskeyRepository,
+    SqlRegistryRepository,
+    SqlSecondFactorRepository,
+    SqlSubjectRepository,
+)
 from frmr_sso.upstream.base import Connector
 
 RevokeSession = Callable[[str, datetime], Awaitable[int]]
@@ -43,6 +52,9 @@ class LoginArea:
     second_factor: SecondFactorStep
     totp: TotpCredentials
     account_second_factor: AccountSecondFactor
+    passkeys: Passkeys
+    passkey_login: PasskeyLoginStep
+    account_passkeys: AccountPasskeys
 
 
 def build_login_area(
@@ -58,7 +70,7 @@ def build_login_area(
         issuer=settings.issuer, signer=keys, clients=clients.get, http=http, auditor=auditor,
         allow_http_loopback=settings.is_demo,
     )
-    gate, credentials = build_second_factor(settings, engine, kv, auditor)
+    gate, credentials, passkeys = build_second_factor(settings, engine, kv, auditor)
     account_sessions = SessionManager(
         sessions=sessions, clients=clients.get, revoke_session=revoke_session, backchannel=backchannel,
         auditor=auditor, csrf_key=SecretKeys.from_settings(settings).derive_key("account-sessions-csrf"),
@@ -70,6 +82,10 @@ def build_login_area(
         transactions=LoginTransactions(kv, ttl=settings.login_transaction_ttl),
         subjects=subjects, kv=kv, auditor=auditor, second_factor=gate,
     )
+    step = SecondFactorStep(
+        pending=gate.pending, credentials=credentials, security=security, clients=clients.get,
+        complete=login.complete, auditor=auditor, passkeys=passkeys,
+    )
     return LoginArea(
         sessions=sessions,
         account_sessions=account_sessions,
@@ -80,22 +96,30 @@ def build_login_area(
             revoke_session=revoke_session, backchannel=backchannel,
             upstream=UpstreamLogout(issuer=settings.issuer, connectors=connectors, kv=kv),
         ),
-        second_factor=SecondFactorStep(
-            pending=gate.pending, credentials=credentials, security=security, clients=clients.get,
-            complete=login.complete, auditor=auditor,
-        ),
+        second_factor=step,
         totp=credentials,
         account_second_factor=AccountSecondFactor(
             sessions=sessions, credentials=credentials, security=security, kv=kv, auditor=auditor,
             sealer=FieldCipher.from_settings(settings, purpose="second-factor-account"),
+            enrolled=step.enrolled,
+        ),
+        passkeys=passkeys,
+        passkey_login=PasskeyLoginStep(
+            step=step, pending=gate.pending, passkeys=passkeys, security=security, auditor=auditor
+        ),
+        account_passkeys=AccountPasskeys(
+            sessions=sessions, passkeys=passkeys, security=security, kv=kv, auditor=auditor,
+            sealer=FieldCipher.from_settings(settings, purpose="second-factor-account"),
+            enrolled=step.enrolled,
         ),
     )
 
 
 def build_second_factor(
     settings: Settings, engine: AsyncEngine, kv: KeyValueStore, auditor: Auditor
-) -> tuple[SecondFactorGate, TotpCredentials]:
-    """The broker's own TOTP: when it is asked (policy), the logins waiting for it, the credentials."""
+) -> tuple[SecondFactorGate, TotpCredentials, Passkeys]:
+    """The broker's own second factor: when it is asked (policy), the logins waiting for it, the TOTP
+    credentials and the passkeys (relying party: the issuer's host and origin)."""
     pending = PendingLogins(
         kv, FieldCipher.from_settings(settings, purpose="second-factor-pending"),
         ttl=settings.second_factor_pending_ttl,
@@ -108,10 +132,14 @@ def build_second_factor(
         older_recovery_keys=keys.earlier_keys("recovery-codes"),  # codes given out before still count
         namespace=namespace(settings),
     )
-    gate = SecondFactorGate(
-        policy, pending, issuer=settings.issuer, auditor=auditor, enrolled=credentials.enrolled
-    )
-    return gate, credentials
+    relying_party = RelyingParty.from_issuer(settings.issuer)
+    passkeys = Passkeys(SqlPasskeyRepository(engine), kv, relying_party, namespace=namespace(settings))
+
+    async def enrolled(subject: str) -> bool:
+        return await credentials.enrolled(subject) or await passkeys.enrolled(subject)
+
+    gate = SecondFactorGate(policy, pending, issuer=settings.issuer, auditor=auditor, enrolled=enrolled)
+    return gate, credentials, passkeys
 
 
 def login_settings(settings: Settings) -> LoginSettings:

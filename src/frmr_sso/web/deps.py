@@ -36,6 +36,9 @@ from frmr_sso.registry.api import RegistryApi
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.enrolment import AccountSecondFactor
 from frmr_sso.second_factor.login_step import SecondFactorStep
+from frmr_sso.second_factor.passkey_account import AccountPasskeys
+from frmr_sso.second_factor.passkey_login import PasskeyLoginStep
+from frmr_sso.second_factor.passkeys import Passkeys
 from frmr_sso.security.limiter import RateLimiter
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
@@ -81,6 +84,9 @@ UserInfoDep = Annotated[UserInfoService, Depends(provided("userinfo"))]
 SecondFactorDep = Annotated[SecondFactorStep, Depends(provided("second_factor"))]
 TotpDep = Annotated[TotpCredentials, Depends(provided("totp"))]
 AccountSecondFactorDep = Annotated[AccountSecondFactor, Depends(provided("account_second_factor"))]
+PasskeysDep = Annotated[Passkeys, Depends(provided("passkeys"))]
+PasskeyLoginDep = Annotated[PasskeyLoginStep, Depends(provided("passkey_login"))]
+AccountPasskeysDep = Annotated[AccountPasskeys, Depends(provided("account_passkeys"))]
 AccountSessionsDep = Annotated[SessionManager, Depends(provided("account_sessions"))]
 SubjectsDep = Annotated[SqlSubjectRepository, Depends(provided("subjects"))]
 # the registry and the cabinet's back end

@@ -44,6 +44,8 @@ from frmr_sso.storage.ports.oauth import (
 )
 from frmr_sso.storage.ports.subjects import (
     LoginSubject,
+    PasskeyRecord,
+    PasskeyRepository,
     SecondFactorRepository,
     SubjectLink,
     SubjectRecord,
@@ -63,6 +65,8 @@ __all__ = [
     "KeyStatus",
     "KeyValueStore",
     "LoginSubject",
+    "PasskeyRecord",
+    "PasskeyRepository",
     "PurgedBatch",
     "RefreshFamilyRecord",
     "RefreshTokenRecord",

@@ -1,4 +1,4 @@
-"""``POST /api/v1/admin/second-factor/reset``: forget a subject's authenticator, audited.
+"""``POST /api/v1/admin/second-factor/reset``: forget a subject's authenticator and passkeys, audited.
 
 The person enrols a new authenticator (and gets new recovery codes) at the next
 login that needs the second factor. Same bearer ``admin`` scope check and
@@ -18,7 +18,7 @@ from frmr_sso.oauth.errors import BearerError, InvalidRequest
 from frmr_sso.second_factor.credentials import reset_second_factor
 from frmr_sso.storage.ports.subjects import SUBJECT_ID_LENGTH
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import AuditorDep, BearerDep, TotpDep
+from frmr_sso.web.deps import AuditorDep, BearerDep, PasskeysDep, TotpDep
 from frmr_sso.web.errors import problem
 from frmr_sso.web.oauth_http import BearerInvalidRequest, audit_context, bearer_token, oauth_request
 from frmr_sso.web.routes.admin import _PROBLEM_DOC, ADMIN_SCOPE, _bearer_problem
@@ -36,7 +36,8 @@ class SecondFactorResetRequest(BaseModel):
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": SecondFactorResetRequest.model_json_schema()}}}},
     responses={
-        200: {"description": "`{subject, was_enrolled}`: the authenticator and recovery codes are forgotten",
+        200: {"description": "`{subject, was_enrolled}`: the authenticator, recovery codes and passkeys "
+                             "are forgotten",
               "content": {"application/json": {"schema": {"type": "object"}}}},
         400: {"description": "the body is not {subject}", **_PROBLEM_DOC},
         401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **_PROBLEM_DOC},
@@ -44,7 +45,9 @@ class SecondFactorResetRequest(BaseModel):
         503: {"description": "the store is unavailable", **_PROBLEM_DOC},
     },
 )  # fmt: skip
-async def reset(request: Request, bearer: BearerDep, totp: TotpDep, auditor: AuditorDep) -> Response:
+async def reset(
+    request: Request, bearer: BearerDep, totp: TotpDep, auditor: AuditorDep, passkeys: PasskeysDep
+) -> Response:
     try:
         oauth = await oauth_request(request, form=False)
         try:
@@ -58,7 +61,7 @@ async def reset(request: Request, bearer: BearerDep, totp: TotpDep, auditor: Aud
             return problem(400, "Invalid request", detail or "the body is invalid")
         by = f"admin-api:{claims.client_id}"
         was_enrolled = await reset_second_factor(
-            totp, auditor, body.subject, audit_context(request, oauth), by=by
+            totp, auditor, body.subject, audit_context(request, oauth), by=by, passkeys=passkeys,
         )
     except BearerError as exc:
         return _bearer_problem(exc)
