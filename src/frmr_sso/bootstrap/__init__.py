@@ -13,12 +13,21 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
+from frmr_sso.audit.login_history import LoginHistory
 from frmr_sso.audit.writer import BatchingAuditWriter
+from frmr_sso.bootstrap.account import (
+    build_account_consents,
+    build_consent_gate,
+    build_consent_step,
+    build_login_history,
+)
 from frmr_sso.bootstrap.cabinet_backend import CabinetRequests, build_cabinet_requests
 from frmr_sso.cabinet.mount import demo_cabinet_client
 from frmr_sso.cabinet_backend.statements.service import StatementService
 from frmr_sso.config import Settings
 from frmr_sso.login.backchannel import BackchannelLogout
+from frmr_sso.login.consent import ConsentStep
+from frmr_sso.login.consents import AccountConsents
 from frmr_sso.login.logout import LogoutService
 from frmr_sso.login.service import LoginService, LoginSettings
 from frmr_sso.login.session_manager import SessionManager
@@ -105,6 +114,9 @@ class Container:
     account_second_factor: AccountSecondFactor
     account_sessions: SessionManager
     cabinet_requests: CabinetRequests
+    consent: ConsentStep
+    account_consents: AccountConsents
+    login_history: LoginHistory
 
     async def aclose(self) -> None:
         await self.statements.aclose()  # statements being generated stay pending, resumed later
@@ -175,12 +187,13 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         end_session=partial(account_sessions.end_compromised, by="refresh_reuse"),
         roles=registry.roles_of,
     )
+    consent = build_consent_gate(engine, kv, issuer=settings.issuer, auditor=auditor)
     login = LoginService(
         _login_settings(settings),
         clients=clients.get, connectors=connectors, sessions=sessions, session_manager=account_sessions,
         registry=registry, roles=registry.roles_of,
         transactions=LoginTransactions(kv, ttl=settings.login_transaction_ttl),
-        subjects=subjects, kv=kv, auditor=auditor, second_factor=gate,
+        subjects=subjects, kv=kv, auditor=auditor, second_factor=gate, consent=consent,
     )
     container = Container(
         settings=settings,
@@ -237,6 +250,14 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         cabinet_requests=build_cabinet_requests(
             settings, engine, kv, auditor=auditor, registry=registry, observe=metrics.observe
         ),
+        consent=build_consent_step(
+            consent, login=login, sessions=sessions, clients=clients.get, csrf=account_sessions,
+            auditor=auditor,
+        ),
+        account_consents=build_account_consents(
+            consent, clients=clients.get, refresh=refresh_repository, auditor=auditor
+        ),
+        login_history=build_login_history(engine),
     )
     try:
         await _prepare_stored_state(container)
