@@ -20,7 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from frmr_sso.cabinet import backchannel, forms, pages, statements, support
+from frmr_sso.cabinet import access, backchannel, forms, pages, statements, support
 from frmr_sso.cabinet.api import SessionExpired
 from frmr_sso.cabinet.oidc_client import BrokerError
 from frmr_sso.cabinet.runtime import COOKIE, LOGIN_COOKIE, CabinetConfig, Runtime, current_session, runtime
@@ -79,6 +79,7 @@ def create_cabinet(config: CabinetConfig) -> FastAPI:
     app.include_router(forms.router)
     app.include_router(statements.router)
     app.include_router(support.router)
+    app.include_router(access.router)
     app.include_router(backchannel.router)
     return app
 
