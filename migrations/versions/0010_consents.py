@@ -16,7 +16,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | None = None
