@@ -207,7 +207,7 @@ class LoginService:
         if issued:
             await self._audit.record(
                 Event.SSO_REUSED, context, outcome=SUCCESS, client_id=req.client_id,
-                subject_id=session.subject, details={"session": session.id},
+                subject_id=session.subject, details={"session": session.id, "connector": session.connector},
             )
         return Redirect(location)
 
