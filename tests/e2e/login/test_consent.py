@@ -80,6 +80,11 @@ async def test_a_third_party_client_asks_once_and_the_person_allows_refuses_and_
     for text in ("Сведения о квалификации из ФРМР", "Личные данные", "Доступ без вашего участия"):
         assert text in page.text
     assert "СНИЛС" not in page.text.split("data-scopes", 1)[1].split("</ul>", 1)[0]  # not requested
+    elsewhere = await second.browser.get(str(page.url))  # the page belongs to this browser's session
+    assert_page(elsewhere, 400)
+    assert "Разрешить" not in elsewhere.text
+    for bad in ("", "x", "../" * 10, "a" * 300):
+        assert_page(await rig.browser.get(f"{rig.broker}/login/consent", params={"id": bad}), 400)
     form = consent_form(page)
     forged = await rig.browser.post(f"{rig.broker}/login/consent", data={**form.fill(), "csrf": "0" * 64})
     assert_page(forged, 400)
