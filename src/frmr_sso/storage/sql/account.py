@@ -79,6 +79,20 @@ class SqlConsentRepository:
                 return bool(result.rowcount)
 
 
+def person_events_statement(
+    subject_id: str, event_types: frozenset[str], *, since: datetime, before_id: int | None, limit: int
+) -> sa.Select[Any]:
+    """Served by ``(subject_id, id)``: the person's records backwards from ``before_id``, no sort."""
+    conditions = [
+        audit_events.c.subject_id == subject_id,
+        audit_events.c.event_type.in_(sorted(event_types)),
+        audit_events.c.occurred_at >= since,
+    ]
+    if before_id is not None:
+        conditions.append(audit_events.c.id < before_id)
+    return audit_events.select().where(*conditions).order_by(audit_events.c.id.desc()).limit(limit)
+
+
 class SqlPersonAuditReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -87,14 +101,7 @@ class SqlPersonAuditReader:
         self, subject_id: str, event_types: frozenset[str], *,
         since: datetime, before_id: int | None, limit: int,
     ) -> Sequence[AuditRecord]:
-        conditions = [
-            audit_events.c.subject_id == subject_id,
-            audit_events.c.event_type.in_(sorted(event_types)),
-            audit_events.c.occurred_at >= since,
-        ]
-        if before_id is not None:
-            conditions.append(audit_events.c.id < before_id)
-        stmt = audit_events.select().where(*conditions).order_by(audit_events.c.id.desc()).limit(limit)
+        stmt = person_events_statement(subject_id, event_types, since=since, before_id=before_id, limit=limit)
         with translate_errors("reading a person's login history"):
             async with self._engine.connect() as conn:
                 return [record_of(row) for row in (await conn.execute(stmt)).all()]

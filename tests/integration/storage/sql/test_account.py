@@ -6,11 +6,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.storage.ports import AuditRecord
 from frmr_sso.storage.sql import SqlAuditRepository
-from frmr_sso.storage.sql.account import SqlConsentRepository, SqlPersonAuditReader
+from frmr_sso.storage.sql.account import SqlConsentRepository, SqlPersonAuditReader, person_events_statement
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 LOGINS = frozenset({"login.success", "second_factor.code_rejected"})
@@ -71,3 +72,15 @@ async def test_the_history_reads_one_persons_sign_ins_newest_first_in_the_window
     assert all(r.subject_id == "me" for r in found)
     page = await reader.person_events("me", LOGINS, since=since, before_id=newest, limit=1)
     assert [r.id for r in page] == [recent[1]]
+
+
+async def test_the_history_query_uses_the_persons_index(engine: AsyncEngine, sql_dialect: str) -> None:
+    if sql_dialect != "postgresql":
+        pytest.skip("index use is checked on PostgreSQL")
+    stmt = person_events_statement("me", LOGINS, since=NOW - timedelta(days=90), before_id=500, limit=21)
+    compiled = stmt.compile(engine.sync_engine, compile_kwargs={"literal_binds": True})
+    async with engine.begin() as conn:
+        await conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join((await conn.execute(sa.text(f"EXPLAIN {compiled}"))).scalars().all())
+    assert "ix_audit_events_subject_id_id" in plan, plan
+    assert "Sort" not in plan, plan  # the index gives the order: no sort of the person's whole history
