@@ -49,6 +49,8 @@ class PendingConsent:
     request: dict[str, Any]
     """``AuthorizationRequest.to_dict()`` of the request waiting for the answer."""
     expires_at: int
+    reused: bool = False
+    """The code goes to a live SSO session (not a login just finished): a sign-in of its own once allowed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +76,14 @@ class ConsentGate:
         allowed = None if known is None else known.scopes
         return decide(first_party=False, scope=req.scope, allowed=allowed, prompt=req.prompt)
 
-    async def ask(self, req: AuthorizationRequest, session: SsoSession, context: AuditContext) -> str:
+    async def ask(
+        self, req: AuthorizationRequest, session: SsoSession, context: AuditContext, *, reused: bool = False
+    ) -> str:
         """Keep the request until the person answers; the consent page's URL."""
         now = int(self._clock())
         pending = PendingConsent(
             id=secrets.token_urlsafe(24), session_id=session.id, subject=session.subject,
-            request=req.to_dict(), expires_at=now + self.ttl,
+            request=req.to_dict(), expires_at=now + self.ttl, reused=reused,
         )
         await self._kv.set(_PREFIX + pending.id, json.dumps(asdict(pending)), ttl=self.ttl)
         await self._audit.record(
@@ -161,7 +165,13 @@ class ConsentStep:
             Event.CONSENT_GRANTED, context, outcome=SUCCESS, client_id=req.client_id,
             subject_id=session.subject, details={**details, "allowed": list(record.scopes)},
         )
-        return Redirect(await self._issue(req, session))
+        location = await self._issue(req, session)
+        if pending.reused:  # the sign-in by the live session happens now (a fresh login was audited already)
+            await self._audit.record(
+                Event.SSO_REUSED, context, outcome=SUCCESS, client_id=req.client_id,
+                subject_id=session.subject, details={"session": session.id, "connector": session.connector},
+            )
+        return Redirect(location)
 
     async def _open(
         self, pending_id: str | None, session_cookie: str | None

@@ -191,7 +191,7 @@ class LoginService:
             details={"connector": session.connector, "amr": list(session.amr), "session": session.id,
                      **extra, **(details or {})},
         )
-        location, _ = await self._deliver(req, session, context)
+        location, _ = await self._deliver(req, session, context, reused=False)
         return Redirect(location, session_cookie=cookie)
 
     async def _from_session(
@@ -203,7 +203,7 @@ class LoginService:
             return await self._failures.rights(exc, req, session.subject, context)
         if self._second_factor is not None and self._second_factor.needs_step_up(req, session):
             return await self._second_factor.step_up(req, session, browser=browser, context=context)
-        location, issued = await self._deliver(req, session, context)
+        location, issued = await self._deliver(req, session, context, reused=True)
         if issued:
             await self._audit.record(
                 Event.SSO_REUSED, context, outcome=SUCCESS, client_id=req.client_id,
@@ -212,14 +212,14 @@ class LoginService:
         return Redirect(location)
 
     async def _deliver(
-        self, req: AuthorizationRequest, session: SsoSession, context: AuditContext
+        self, req: AuthorizationRequest, session: SsoSession, context: AuditContext, *, reused: bool
     ) -> tuple[str, bool]:
         """Where the browser goes with a live session: the code (True), or the consent page or
         ``consent_required`` (False) when a third-party client lacks the person's consent."""
         gate = self._consent
         decision = ConsentDecision.GRANTED if gate is None else await gate.decide(req, session.subject)
         if gate is not None and decision is ConsentDecision.ASK:
-            return await gate.ask(req, session, context), False
+            return await gate.ask(req, session, context, reused=reused), False
         if gate is not None and decision is ConsentDecision.REQUIRED:
             return await gate.refuse(req, session.subject, context), False
         return await self.issue_code(req, session), True

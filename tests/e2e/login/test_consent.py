@@ -144,5 +144,8 @@ async def test_a_third_party_client_asks_once_and_the_person_allows_refuses_and_
     assert events.count("consent.denied") == 1
     assert events.count("consent.required") == 2
     assert events.count("consent.revoked") == 1
+    signed_in = [r.event_type for r in await rig.audit_events() if r.client_id == PARTNER_ID]
+    # the history's sign-ins: the login itself, then the live session's three codes (one after consent)
+    assert (signed_in.count("login.success"), signed_in.count("login.sso_session")) == (1, 3)
     revoked = next(r for r in await rig.audit_events() if r.event_type == "consent.revoked")
     assert (revoked.client_id, revoked.details["refresh_families"]) == (PARTNER_ID, 1)
