@@ -4,7 +4,7 @@ A consent is one row per (person, client) holding every scope the person allowed
 client; a new consent adds its scopes inside a write transaction (the row is created if
 missing, then read and written under a row lock on PostgreSQL, the write lock on SQLite,
 so two consents at once both count). The login
-history reads the audit log by ``(subject_id, id)`` (an index since migration 0010),
+history reads the audit log by ``(subject_id, id)`` (an index since migration 0011),
 newest first, never the whole log.
 """
 

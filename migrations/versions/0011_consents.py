@@ -1,6 +1,6 @@
 """Consent of a person to a third-party client, first-party clients, and the person's login history index.
 
-Revision ID: 0010
+Revision ID: 0011
 Revises: 0009
 Create Date: 2026-12-07
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
+revision: str = "0011"
 down_revision: str | None = "0009"
 branch_labels: str | None = None
 depends_on: str | None = None
