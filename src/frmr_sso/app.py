@@ -24,6 +24,7 @@ from frmr_sso.web.errors import install_error_handlers
 from frmr_sso.web.lean_routes import BrokerApp
 from frmr_sso.web.rate_limit import RateLimitMiddleware
 from frmr_sso.web.routes import (
+    account_history,
     account_second_factor,
     account_sessions,
     admin,
@@ -38,6 +39,7 @@ from frmr_sso.web.routes import (
     audit_api,
     authorize,
     callback,
+    consent,
     discovery,
     health,
     introspect,
@@ -113,6 +115,8 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     app.include_router(account_second_factor.router)
     app.include_router(passkeys.router)
     app.include_router(account_sessions.router)
+    app.include_router(consent.router)
+    app.include_router(account_history.router)
     app.include_router(api_v1_registry.router)
     app.include_router(api_v1_registry_lookup.router)
     app.include_router(api_v1_statements.router)

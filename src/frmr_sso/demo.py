@@ -95,6 +95,10 @@ def example_urls(broker_url: str) -> list[str]:
             "nonce": "demo-nonce",
         }
     )
+    partner = urlencode({
+        "client_id": "demo-partner", "response_type": "code", "scope": "openid profile frmr",
+        "redirect_uri": "http://127.0.0.1:9997/callback", "state": "demo-state",
+    })
     return [
         f"  discovery:  {broker_url}/.well-known/openid-configuration",
         f"  login:      {broker_url}/authorize?{query}",
@@ -102,6 +106,7 @@ def example_urls(broker_url: str) -> list[str]:
         f"-d code=<code> -d redirect_uri=http://127.0.0.1:9999/callback {broker_url}/token",
         "  service:    curl -u demo-service:demo-service-secret -d grant_type=client_credentials "
         f"{broker_url}/token",
+        f"  consent:    {broker_url}/authorize?{partner} (a third-party app: the consent page)",
     ]
 
 

@@ -42,6 +42,11 @@ class Event(StrEnum):
     SUBJECT_LINKED = "subject.linked"
     SUBJECT_UNLINKED = "subject.unlinked"
     LOGIN_SUCCESS = "login.success"
+    CONSENT_REQUESTED = "consent.requested"
+    CONSENT_GRANTED = "consent.granted"
+    CONSENT_DENIED = "consent.denied"
+    CONSENT_REQUIRED = "consent.required"  # prompt=none without consent: consent_required
+    CONSENT_REVOKED = "consent.revoked"
     LOGOUT_CONFIRM = "logout.confirmation_shown"
     LOGOUT = "logout.success"
     LOGOUT_REFUSED = "logout.refused"

@@ -13,7 +13,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
+from frmr_sso.audit.login_history import LoginHistory
 from frmr_sso.audit.writer import BatchingAuditWriter
+from frmr_sso.bootstrap.account import build_account_consents, build_login_history
 from frmr_sso.bootstrap.cabinet_backend import CabinetRequests, build_cabinet_requests
 from frmr_sso.bootstrap.login import build_login_area
 from frmr_sso.bootstrap.resources import (
@@ -26,6 +28,8 @@ from frmr_sso.bootstrap.resources import (
 from frmr_sso.bootstrap.security import build_security, person_limits
 from frmr_sso.cabinet_backend.statements.service import StatementService
 from frmr_sso.config import Settings
+from frmr_sso.login.consent import ConsentStep
+from frmr_sso.login.consents import AccountConsents
 from frmr_sso.login.logout import LogoutService
 from frmr_sso.login.service import LoginService
 from frmr_sso.login.session_manager import SessionManager
@@ -109,6 +113,9 @@ class Container:
     passkeys: Passkeys
     passkey_login: PasskeyLoginStep
     account_passkeys: AccountPasskeys
+    consent: ConsentStep
+    account_consents: AccountConsents
+    login_history: LoginHistory
     account_sessions: SessionManager
     cabinet_requests: CabinetRequests
     # what the web layer hands routes together: see ``web/deps.py``
@@ -221,6 +228,11 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         passkeys=area.passkeys,
         passkey_login=area.passkey_login,
         account_passkeys=area.account_passkeys,
+        consent=area.consent,
+        account_consents=build_account_consents(
+            area.consent_gate, clients=clients.get, refresh=refresh_repository, auditor=auditor
+        ),
+        login_history=build_login_history(engine),
         account_sessions=area.account_sessions,
         cabinet_requests=build_cabinet_requests(
             settings, engine, kv, auditor=auditor, registry=registry, observe=metrics.observe

@@ -10,9 +10,11 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
+from frmr_sso.bootstrap.account import build_consent_gate, build_consent_step
 from frmr_sso.bootstrap.security import namespace
 from frmr_sso.config import Settings
 from frmr_sso.login.backchannel import BackchannelLogout
+from frmr_sso.login.consent import ConsentGate, ConsentStep
 from frmr_sso.login.logout import LogoutService
 from frmr_sso.login.service import LoginService, LoginSettings
 from frmr_sso.login.session_manager import SessionManager
@@ -55,6 +57,8 @@ class LoginArea:
     passkeys: Passkeys
     passkey_login: PasskeyLoginStep
     account_passkeys: AccountPasskeys
+    consent_gate: ConsentGate
+    consent: ConsentStep
 
 
 def build_login_area(
@@ -75,12 +79,13 @@ def build_login_area(
         sessions=sessions, clients=clients.get, revoke_session=revoke_session, backchannel=backchannel,
         auditor=auditor, csrf_key=SecretKeys.from_settings(settings).derive_key("account-sessions-csrf"),
     )
+    consent = build_consent_gate(engine, kv, issuer=settings.issuer, auditor=auditor)
     login = LoginService(
         login_settings(settings),
         clients=clients.get, connectors=connectors, sessions=sessions, session_manager=account_sessions,
         registry=registry, roles=registry.roles_of,
         transactions=LoginTransactions(kv, ttl=settings.login_transaction_ttl),
-        subjects=subjects, kv=kv, auditor=auditor, second_factor=gate,
+        subjects=subjects, kv=kv, auditor=auditor, second_factor=gate, consent=consent,
     )
     step = SecondFactorStep(
         pending=gate.pending, credentials=credentials, security=security, clients=clients.get,
@@ -111,6 +116,11 @@ def build_login_area(
             sessions=sessions, passkeys=passkeys, security=security, kv=kv, auditor=auditor,
             sealer=FieldCipher.from_settings(settings, purpose="second-factor-account"),
             enrolled=step.enrolled,
+        ),
+        consent_gate=consent,
+        consent=build_consent_step(
+            consent, login=login, sessions=sessions, clients=clients.get, csrf=account_sessions,
+            auditor=auditor,
         ),
     )
 

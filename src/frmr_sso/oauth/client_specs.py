@@ -8,7 +8,8 @@ the client and the field of every problem, all at once.
 Only a client with ``first_party: true`` (the broker's own personal cabinet; a
 confidential client) may be registered for the scopes of the account and
 sensitive sections (``oauth.resources.FIRST_PARTY_SCOPES``), so no other client
-is ever granted them.
+is ever granted them. Every client without ``first_party`` is third-party: the
+person is asked once for consent to what it requests (``oauth.consent``).
 
 The YAML file (``FRMR_SSO_CLIENTS_FILE``) is a list of clients, or a mapping
 with a ``clients`` list; the keys are the ``ClientSpec`` field names.
@@ -151,6 +152,7 @@ class ClientSpec:
             require_second_factor=self.require_second_factor,
             refresh_rotation=self.refresh_rotation,
             refresh_grace=self.refresh_grace,
+            first_party=self.first_party,
         )
 
     def with_secret(self, secret: str) -> ClientSpec:
@@ -172,12 +174,15 @@ def _grant_problems(spec: ClientSpec) -> list[tuple[str, str]]:
 
 
 def _first_party_problems(spec: ClientSpec) -> list[tuple[str, str]]:
-    """The account and sensitive sections' scopes belong to first-party, confidential clients only."""
+    """The account and sensitive sections' scopes belong to first-party, confidential clients only.
+
+    A public client may be marked first-party (the operator vouches for it: no consent page),
+    but is never registered for those scopes."""
     reserved = sorted(set(spec.scopes) & FIRST_PARTY_SCOPES)
     if reserved and not spec.first_party:
         return [("scopes", f"{' '.join(reserved)} only for a client with first_party: true")]
-    if spec.first_party and spec.public:
-        return [("first_party", "a first-party client is confidential (has a secret)")]
+    if reserved and spec.public:
+        return [("scopes", f"{' '.join(reserved)} only for a confidential first-party client")]
     return []
 
 
@@ -283,6 +288,7 @@ DEMO_CLIENTS = (
         post_logout_redirect_uris=("http://127.0.0.1:9999/",),
         grant_types=("authorization_code", "refresh_token"),
         scopes=_DEMO_SCOPES,
+        first_party=True,  # the demo operator's own hospital app
     ),
     ClientSpec(
         client_id="demo-spa",
@@ -290,6 +296,15 @@ DEMO_CLIENTS = (
         public=True,
         redirect_uris=("http://127.0.0.1:9998/callback",),
         post_logout_redirect_uris=("http://127.0.0.1:9998/",),
+        grant_types=("authorization_code", "refresh_token"),
+        scopes=_DEMO_SCOPES,
+        first_party=True,
+    ),
+    ClientSpec(
+        client_id="demo-partner",
+        name="Демо: стороннее приложение",
+        secret="demo-partner-secret",  # noqa: S106 - published demo
+        redirect_uris=("http://127.0.0.1:9997/callback",),
         grant_types=("authorization_code", "refresh_token"),
         scopes=_DEMO_SCOPES,
     ),

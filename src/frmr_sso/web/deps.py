@@ -17,11 +17,14 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
+from frmr_sso.audit.login_history import LoginHistory
 from frmr_sso.cabinet_backend.change_requests.service import ChangeRequestService
 from frmr_sso.cabinet_backend.notifications import DevOutbox
 from frmr_sso.cabinet_backend.statements.service import StatementService
 from frmr_sso.cabinet_backend.support.service import SupportService
 from frmr_sso.config import Settings
+from frmr_sso.login.consent import ConsentStep
+from frmr_sso.login.consents import AccountConsents
 from frmr_sso.login.session_manager import SessionManager
 from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.client_service import ClientService
@@ -89,6 +92,9 @@ PasskeyLoginDep = Annotated[PasskeyLoginStep, Depends(provided("passkey_login"))
 AccountPasskeysDep = Annotated[AccountPasskeys, Depends(provided("account_passkeys"))]
 AccountSessionsDep = Annotated[SessionManager, Depends(provided("account_sessions"))]
 SubjectsDep = Annotated[SqlSubjectRepository, Depends(provided("subjects"))]
+ConsentDep = Annotated[ConsentStep, Depends(provided("consent"))]
+AccountConsentsDep = Annotated[AccountConsents, Depends(provided("account_consents"))]
+LoginHistoryDep = Annotated[LoginHistory, Depends(provided("login_history"))]
 # the registry and the cabinet's back end
 RegistryDep = Annotated[SqlRegistryRepository, Depends(provided("registry"))]
 RegistryAccessDep = Annotated[RegistryAccess, Depends(provided("registry_access"))]

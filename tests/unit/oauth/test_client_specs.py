@@ -75,7 +75,7 @@ def test_record_never_keeps_the_plain_secret() -> None:
 
 def test_demo_clients_follow_the_contract() -> None:
     by_id = {spec.client_id: spec for spec in DEMO_CLIENTS}
-    assert set(by_id) == {"demo-web", "demo-spa", "demo-service"}
+    assert set(by_id) == {"demo-web", "demo-spa", "demo-service", "demo-partner"}
     assert by_id["demo-web"].secret == "demo-web-secret"
     assert by_id["demo-web"].redirect_uris == ("http://127.0.0.1:9999/callback",)
     assert set(by_id["demo-web"].grant_types) == {"authorization_code", "refresh_token"}
@@ -84,8 +84,11 @@ def test_demo_clients_follow_the_contract() -> None:
     assert by_id["demo-spa"].redirect_uris == ("http://127.0.0.1:9998/callback",)
     assert by_id["demo-service"].grant_types == ("client_credentials",)
     assert by_id["demo-service"].secret == "demo-service-secret"
-    for client_id in ("demo-web", "demo-spa"):
+    for client_id in ("demo-web", "demo-spa", "demo-partner"):
         assert set(by_id[client_id].scopes) == {"openid", "profile", "snils", "frmr", "offline_access"}
+    # the demo operator's own hospital apps are first-party; the partner app is asked for consent
+    assert [s.client_id for s in DEMO_CLIENTS if s.first_party] == ["demo-web", "demo-spa"]
+    assert by_id["demo-partner"].redirect_uris == ("http://127.0.0.1:9997/callback",)
     assert all(spec.problems() == [] for spec in DEMO_CLIENTS)
 
 
@@ -182,10 +185,11 @@ def test_first_party_scopes_only_for_a_first_party_client(scope: str) -> None:
     assert replace(asking, first_party=True).problems() == []
 
 
-def test_a_first_party_client_is_confidential() -> None:
+def test_a_public_first_party_client_never_holds_the_first_party_scopes() -> None:
     spa = ClientSpec(client_id="spa", name="SPA", public=True, redirect_uris=("https://spa.example/cb",))
-    assert replace(spa, first_party=True).problems() == [
-        "client 'spa': first_party: a first-party client is confidential (has a secret)"
+    assert replace(spa, first_party=True).problems() == []  # no consent page: the operator vouches for it
+    assert replace(spa, first_party=True, scopes=("openid", "account.sessions")).problems() == [
+        "client 'spa': scopes: account.sessions only for a confidential first-party client"
     ]
 
 
@@ -198,10 +202,12 @@ def test_first_party_reads_from_yaml(tmp_path: Path) -> None:
     )
     [spec] = read_clients_file(path)
     assert spec.first_party
-    assert all(not demo.first_party for demo in DEMO_CLIENTS)
+    assert spec.to_record("hash").first_party
 
 
-@pytest.mark.parametrize("secret", ["demo-web-secret", "demo-service-secret", "frmr-cabinet-demo-secret"])
+@pytest.mark.parametrize(
+    "secret", ["demo-web-secret", "demo-service-secret", "demo-partner-secret", "frmr-cabinet-demo-secret"]
+)
 def test_production_refuses_a_published_demo_secret(tmp_path: Path, secret: str) -> None:
     path = tmp_path / "clients.yaml"
     path.write_text(f"- {{client_id: svc, name: Svc, secret: {secret}, grant_types: [client_credentials]}}\n")

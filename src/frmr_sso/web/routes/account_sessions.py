@@ -67,7 +67,6 @@ NOT_FOUND = PageText(
     "Откройте страницу сеансов заново.",
 )
 NOTICES = {"one": "Сеанс завершён.", "others": "Все сеансы, кроме текущего, завершены."}
-SESSIONS_SCOPES = frozenset({OPENID, ACCOUNT_SESSIONS})
 _PROBLEM_DOC = {"content": {PROBLEM: {"schema": {"type": "object"}}}}
 
 
@@ -176,10 +175,14 @@ API_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def subject_claims(token: str, bearer: BearerValidator, issuer: str) -> AccessClaims:
-    """A person's live access token for this API: scopes ``openid account.sessions``, its audience."""
-    audience = api_audience(issuer, SESSIONS_API)
-    return await bearer.require(token, scopes=SESSIONS_SCOPES, audience=audience, person=True)
+async def subject_claims(
+    token: str, bearer: BearerValidator, issuer: str, *,
+    scope: str = ACCOUNT_SESSIONS, api: str = SESSIONS_API,
+) -> AccessClaims:
+    """A person's live token for an account API: scopes ``openid`` and ``scope``, the API's audience."""
+    audience = api_audience(issuer, api)
+    scopes = frozenset({OPENID, scope})
+    return await bearer.require(token, scopes=scopes, audience=audience, person=True)
 
 
 def _bearer_problem(exc: BearerError) -> Response:
@@ -188,9 +191,11 @@ def _bearer_problem(exc: BearerError) -> Response:
     return response
 
 
-async def _api(
-    request: Request, bearer: BearerValidator, issuer: str, refusals: RefusalAudit, work: Any
+async def account_api(
+    request: Request, bearer: BearerValidator, issuer: str, refusals: RefusalAudit, work: Any, *,
+    scope: str = ACCOUNT_SESSIONS, api: str = SESSIONS_API,
 ) -> Response:
+    """Run ``work(claims, audit context)`` for a person's valid token for ``api``; errors are problem+json."""
     seen = Refusals(request, refusals, request.url.path[:64])
     try:
         oauth = seen.oauth = await oauth_request(request, form=False)
@@ -198,14 +203,14 @@ async def _api(
             seen.bearer = bearer_token(oauth)
         except InvalidRequest as exc:
             raise BearerInvalidRequest(exc.description) from None
-        claims = await subject_claims(seen.bearer, bearer, issuer)
+        claims = await subject_claims(seen.bearer, bearer, issuer, scope=scope, api=api)
         response: Response = await work(claims, api_audit_context(request, oauth))
         return response
     except BearerError as exc:
         await seen.record(exc)
         return _bearer_problem(exc)
     except FrmrSsoError as exc:
-        log.error("sessions API failed", extra={"error": type(exc).__name__})
+        log.error("account API failed", extra={"error": type(exc).__name__, "api": api})
         response = problem(503, "Service unavailable", "the store is temporarily unavailable")
         response.headers["Retry-After"] = "5"
         return response
@@ -233,7 +238,7 @@ async def list_sessions(
         body = {"sessions": [view.to_json() for view in views]}
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
-    return await _api(request, bearer, settings.issuer, refusals, work)
+    return await account_api(request, bearer, settings.issuer, refusals, work)
 
 
 @router.delete(
@@ -261,4 +266,4 @@ async def end_session(
             return problem(404, "Not found", "no live session of this subject has that id")
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
-    return await _api(request, bearer, settings.issuer, refusals, work)
+    return await account_api(request, bearer, settings.issuer, refusals, work)
