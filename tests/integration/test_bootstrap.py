@@ -21,7 +21,7 @@ async def test_demo_container_seeds_clients_and_keys(migrated_database_url: str)
     container = await build_container(load_settings(mode="demo", database_url=migrated_database_url))
     try:
         seeded = {c.client_id for c in await container.clients.list()}
-        assert seeded == {"demo-web", "demo-spa", "demo-service", "frmr-cabinet"}
+        assert seeded == {"demo-web", "demo-spa", "demo-service", "demo-service-opaque", "frmr-cabinet"}
         web = await container.clients.authenticate(
             "demo-web", secret="demo-web-secret", method="client_secret_post"
         )

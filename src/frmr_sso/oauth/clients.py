@@ -34,6 +34,7 @@ class Client:
     require_second_factor: bool = False
     refresh_rotation: bool = True
     refresh_grace: int = 5
+    access_token_format: str = "jwt"  # noqa: S105 - or "opaque": a handle introspected at the broker
 
     @classmethod
     def from_record(cls, record: ClientRecord) -> Client:
@@ -51,6 +52,7 @@ class Client:
             require_second_factor=record.require_second_factor,
             refresh_rotation=record.refresh_rotation,
             refresh_grace=record.refresh_grace,
+            access_token_format=record.access_token_format,
         )
 
     @property

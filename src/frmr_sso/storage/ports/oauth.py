@@ -29,6 +29,7 @@ class ClientRecord:
     require_second_factor: bool = False
     refresh_rotation: bool = True
     refresh_grace: int = 5  # seconds, 0-60
+    access_token_format: str = "jwt"  # noqa: S105 - or "opaque" (oauth.opaque_tokens)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ clients = sa.Table(
     sa.Column("require_second_factor", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("refresh_rotation", sa.Boolean(), nullable=False, server_default=sa.true()),
     sa.Column("refresh_grace", sa.Integer(), nullable=False, server_default="5"),
+    sa.Column("access_token_format", sa.String(16), nullable=False, server_default="jwt"),
 )
 
 signing_keys = sa.Table(
