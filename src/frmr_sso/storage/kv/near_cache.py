@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +138,16 @@ class NearCache:
         while True:
             try:
                 await self._subscribe_and_listen(url)
-            except (RedisError, OSError) as exc:
-                log.warning("token cache off: no invalidation subscription", extra={"error": str(exc)})
+            except Exception as exc:  # whatever it was, reads go to Redis until subscribed again
+                log.warning("token cache off: no invalidation subscription", extra={"error": repr(exc)[:200]})
             self._down()
             await asyncio.sleep(_RETRY_SECONDS)
 
     async def _subscribe_and_listen(self, url: str) -> None:
         once = Retry(NoBackoff(), 0)  # a reconnect would change the client id Redis redirects to
-        listener = aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=10, retry=once)
+        listener = aioredis.Redis.from_url(  # RESP2: invalidations arrive as messages on INVALIDATE_CHANNEL
+            url, decode_responses=True, health_check_interval=10, retry=once, protocol=2
+        )
         tracker = aioredis.Redis.from_url(
             url, decode_responses=True, single_connection_client=True, retry=once
         )
