@@ -100,6 +100,15 @@ class NearCache:
             return
         if value is None and not key.startswith(self._tracked):
             return  # an immutable key not written yet may be written later: absence is not kept
+        self._store(key, value)
+
+    def written(self, key: str, value: str) -> None:
+        """This instance wrote ``value`` under an immutable prefix: keep it (tracked keys are not kept
+        on write: another instance may write them next)."""
+        if self.live and key.startswith(self._immutable) and not key.startswith(self._tracked):
+            self._store(key, value)
+
+    def _store(self, key: str, value: str | None) -> None:
         if len(self._entries) >= self._max_entries:
             self._entries.pop(next(iter(self._entries)))
         self._entries[key] = (value, self._clock() + self._max_age)

@@ -159,12 +159,21 @@ class RedisKV:
             await self._redis.set(self._forget(key), value, px=None if ttl is None else _ms(ttl))
 
     async def set_many(self, items: Mapping[str, str], ttl: float) -> None:
-        """Every pair, each for ``ttl`` seconds, in one round trip (not one transaction)."""
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key, value in items.items():
-                pipe.set(self._forget(key), value, px=_ms(ttl))
+        """Every pair, each for ``ttl`` seconds, in one round trip (not one transaction). A value
+        under an immutable prefix goes into this instance's cache as written."""
+        if len(items) == 1:
+            key, value = next(iter(items.items()))
             with _unavailable("writing"):
-                await pipe.execute()
+                await self._redis.set(self._forget(key), value, px=_ms(ttl))
+        else:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, value in items.items():
+                    pipe.set(self._forget(key), value, px=_ms(ttl))
+                with _unavailable("writing"):
+                    await pipe.execute()
+        if self._cache is not None:
+            for key, value in items.items():
+                self._cache.written(self._prefix + key, value)
 
     async def set_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
         with _unavailable("writing"):

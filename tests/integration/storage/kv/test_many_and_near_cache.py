@@ -12,7 +12,9 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.kv.near_cache import is_missing
 from frmr_sso.storage.kv.redis import RedisKV
 from frmr_sso.storage.ports import KeyValueStore
@@ -46,6 +48,21 @@ async def pair() -> AsyncIterator[tuple[RedisKV, RedisKV]]:
     yield stores[0], stores[1]
     for store in stores:
         await store.close()
+
+
+class _Down:
+    """Stands for a Redis client that cannot be reached."""
+
+    def __getattr__(self, name: str) -> object:
+        async def fail(*args: object, **kwargs: object) -> None:
+            if name != "aclose":  # closing at teardown is fine
+                raise RedisConnectionError("unreachable")
+
+        return fail
+
+
+def cut_off(store: RedisKV) -> None:
+    store._redis = _Down()  # type: ignore[assignment]
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 1.0) -> float:
@@ -91,8 +108,17 @@ async def test_cached_reads_need_no_round_trip(pair: tuple[RedisKV, RedisKV]) ->
     a, _ = pair
     await a.set(IMMUTABLE + "r", "claims", ttl=60)
     assert await a.get_many([IMMUTABLE + "r", TRACKED + "x"]) == ["claims", None]
-    await a._redis.aclose()  # a read now would fail; the cache answers instead
+    cut_off(a)  # a read now would fail; the cache answers instead
     assert await a.get_many([IMMUTABLE + "r", TRACKED + "x"]) == ["claims", None]
+
+
+async def test_an_immutable_value_written_here_is_kept_as_written(pair: tuple[RedisKV, RedisKV]) -> None:
+    a, _ = pair
+    await a.set_many({IMMUTABLE + "w": "record", TRACKED + "w": "1"}, ttl=60)
+    cut_off(a)  # only the cache can answer now, and it has the immutable value only
+    assert await a.get(IMMUTABLE + "w") == "record"
+    with pytest.raises(StorageError):
+        await a.get(TRACKED + "w")
 
 
 async def test_an_absent_immutable_key_is_not_kept(pair: tuple[RedisKV, RedisKV]) -> None:
