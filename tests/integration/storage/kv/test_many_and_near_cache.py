@@ -61,7 +61,8 @@ class _Down:
         return fail
 
 
-def cut_off(store: RedisKV) -> None:
+async def cut_off(store: RedisKV) -> None:
+    await store._redis.aclose()
     store._redis = _Down()  # type: ignore[assignment]
 
 
@@ -108,14 +109,14 @@ async def test_cached_reads_need_no_round_trip(pair: tuple[RedisKV, RedisKV]) ->
     a, _ = pair
     await a.set(IMMUTABLE + "r", "claims", ttl=60)
     assert await a.get_many([IMMUTABLE + "r", TRACKED + "x"]) == ["claims", None]
-    cut_off(a)  # a read now would fail; the cache answers instead
+    await cut_off(a)  # a read now would fail; the cache answers instead
     assert await a.get_many([IMMUTABLE + "r", TRACKED + "x"]) == ["claims", None]
 
 
 async def test_an_immutable_value_written_here_is_kept_as_written(pair: tuple[RedisKV, RedisKV]) -> None:
     a, _ = pair
     await a.set_many({IMMUTABLE + "w": "record", TRACKED + "w": "1"}, ttl=60)
-    cut_off(a)  # only the cache can answer now, and it has the immutable value only
+    await cut_off(a)  # only the cache can answer now, and it has the immutable value only
     assert await a.get(IMMUTABLE + "w") == "record"
     with pytest.raises(StorageError):
         await a.get(TRACKED + "w")
