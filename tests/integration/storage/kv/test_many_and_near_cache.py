@@ -63,7 +63,7 @@ class _Down:
 
 async def cut_off(store: RedisKV) -> None:
     await store._redis.aclose()
-    store._redis = _Down()  # type: ignore[assignment]
+    store._redis = store._batches._redis = _Down()  # type: ignore[assignment]
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 1.0) -> float:
@@ -152,3 +152,28 @@ async def test_when_the_subscription_drops_the_cache_is_bypassed(pair: tuple[Red
     cache._down()  # as on a lost connection: emptied, and not served until subscribed again
     await a._redis.set(a._prefix + key, "1")  # written behind every cache's back
     assert await b.get(key) == "1"
+
+
+async def test_concurrent_writes_share_round_trips_in_order() -> None:
+    if REDIS_URL is None:
+        pytest.skip("batching is the Redis adapter's")
+    kv = RedisKV.from_url(REDIS_URL, prefix=f"test:{uuid.uuid4().hex}:")
+    sent: list[int] = []
+    pipeline = kv._batches._pipeline
+
+    async def counted(writes: list[tuple[str, str, int]]) -> None:
+        sent.append(len(writes))
+        await pipeline(writes)
+
+    kv._batches._pipeline = counted  # type: ignore[method-assign]
+    try:
+        await asyncio.gather(*(kv.set_many({f"k{n}": str(n), "last": str(n)}, ttl=60) for n in range(50)))
+        assert await kv.get_many([f"k{n}" for n in range(50)]) == [str(n) for n in range(50)]
+        assert await kv.get("last") == "49"  # the order of the calls
+        assert sum(sent) == 100
+        assert len(sent) < 50  # fewer round trips than calls
+        await cut_off(kv)
+        with pytest.raises(StorageError):
+            await kv.set_many({"x": "1"}, ttl=60)
+    finally:
+        await kv.close()
