@@ -95,6 +95,9 @@ class Settings(BaseSettings):
 
     code_ttl: int = Field(default=60, ge=10, le=600)
     access_token_ttl: int = Field(default=300, ge=30, le=86_400)
+    # With Redis: seconds an instance may keep a revocation check or an opaque token's record in its
+    # own cache (storage/kv/near_cache.py; Redis's invalidation drops it sooner); 0 turns the cache off.
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     refresh_absolute_ttl: int = Field(default=30 * 86_400, ge=60)
     refresh_idle_ttl: int = Field(default=7 * 86_400, ge=60)
     session_idle_ttl: int = Field(default=30 * 60, ge=60)

@@ -34,15 +34,17 @@ from frmr_sso.login.logout import LogoutService
 from frmr_sso.login.service import LoginService
 from frmr_sso.login.session_manager import SessionManager
 from frmr_sso.login.session_store import SessionStore
+from frmr_sso.oauth.access_tokens import DENY_PREFIX, deny_session
 from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oauth.introspection import IntrospectionService
 from frmr_sso.oauth.jwt_verify import KeyLookupVerifier
+from frmr_sso.oauth.opaque_tokens import KEY_PURPOSE, RECORD_PREFIX, OpaqueTokens
 from frmr_sso.oauth.revocation import RevocationService
 from frmr_sso.oauth.tokens import TokenLifetimes, TokenService
 from frmr_sso.oidc.discovery import ProviderMetadata
 from frmr_sso.oidc.keys import KeyRing
-from frmr_sso.oidc.userinfo import UserInfoService
+from frmr_sso.oidc.userinfo import SNAPSHOT_PREFIX, UserInfoService
 from frmr_sso.registry.access import RegistryAccess
 from frmr_sso.registry.api import RegistryApi
 from frmr_sso.second_factor.credentials import TotpCredentials
@@ -51,7 +53,7 @@ from frmr_sso.second_factor.login_step import SecondFactorStep
 from frmr_sso.second_factor.passkey_account import AccountPasskeys
 from frmr_sso.second_factor.passkey_login import PasskeyLoginStep
 from frmr_sso.second_factor.passkeys import Passkeys
-from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.security.crypto import FieldCipher, SecretKeys
 from frmr_sso.security.services import Security
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.kv import open_kv
@@ -151,12 +153,16 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
     )
-    kv = open_kv(settings.redis_url)
+    kv = open_kv(  # revocations followed by Redis's invalidation; opaque records and snapshots never change
+        settings.redis_url, cached=((DENY_PREFIX,), (RECORD_PREFIX, SNAPSHOT_PREFIX)),
+        cache_max_age=settings.token_cache_seconds,
+    )
     if tracing is not None:  # spans for upstream calls, SQL statements and Redis commands
         tracing.instrument(http=http, engine=engine, kv=kv)
     keys = build_key_ring(settings, engine)
     verifier = KeyLookupVerifier(keys.verification_key, issuer=settings.issuer)
-    bearer = BearerValidator(issuer=settings.issuer, verifier=verifier, kv=kv)
+    opaque = OpaqueTokens(SecretKeys.from_settings(settings).opening_keys(KEY_PURPOSE))
+    bearer = BearerValidator(issuer=settings.issuer, verifier=verifier, kv=kv, opaque=opaque)
     refresh_repository = SqlRefreshTokenRepository(engine)
     audit = SqlAuditRepository(engine)
     metrics = Metrics()
@@ -167,6 +173,8 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
     clients = ClientService(SqlClientRepository(engine))
 
     async def revoke_session(sid: str, at: datetime) -> int:
+        """The session's refresh families, and every access token of it (refused by its ``sid``)."""
+        await deny_session(kv, sid, ttl=settings.access_token_ttl)
         return await refresh_repository.revoke_session(sid, reason="logout", at=at)
 
     security = build_security(settings, kv, auditor)
@@ -184,6 +192,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         auditor=auditor,
         end_session=partial(area.account_sessions.end_compromised, by="refresh_reuse"),
         roles=registry.roles_of,
+        opaque=opaque,
     )
     container = Container(
         settings=settings,

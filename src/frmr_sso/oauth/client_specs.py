@@ -32,6 +32,7 @@ import yaml
 
 from frmr_sso.config import DEMO_CABINET_SECRET
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.oauth.opaque_tokens import FORMATS
 from frmr_sso.oauth.resources import FIRST_PARTY_SCOPES
 from frmr_sso.oidc.jwks import SUPPORTED_ALGORITHMS
 from frmr_sso.security.secrets import MalformedSecretHash, parse_secret_hash
@@ -81,6 +82,7 @@ class ClientSpec:
     first_party: bool = False  # the broker's own app (the cabinet): may hold the scopes of FIRST_PARTY_SCOPES
     refresh_rotation: bool = True  # off: the same refresh token serves again (confidential clients only)
     refresh_grace: int = 5  # seconds a rotated-away refresh token still returns its child
+    access_token_format: str = "jwt"  # noqa: S105 - "opaque": a short handle (oauth.opaque_tokens)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, label: str) -> ClientSpec:
@@ -128,6 +130,8 @@ class ClientSpec:
             found.append(("refresh_grace", f"must be 0-{MAX_REFRESH_GRACE} seconds"))
         if self.public and not self.refresh_rotation:
             found.append(("refresh_rotation", "a public client's refresh tokens always rotate"))
+        if self.access_token_format not in FORMATS:
+            found.append(("access_token_format", f"must be one of {', '.join(FORMATS)}"))
         if self.id_token_alg not in SUPPORTED_ALGORITHMS:
             found.append(("id_token_alg", f"must be one of {', '.join(SUPPORTED_ALGORITHMS)}"))
         return [f"client {self.client_id!r}: {name}: {why}" for name, why in found]
@@ -153,6 +157,7 @@ class ClientSpec:
             refresh_rotation=self.refresh_rotation,
             refresh_grace=self.refresh_grace,
             first_party=self.first_party,
+            access_token_format=self.access_token_format,
         )
 
     def with_secret(self, secret: str) -> ClientSpec:
@@ -314,5 +319,13 @@ DEMO_CLIENTS = (
         secret="demo-service-secret",  # noqa: S106
         grant_types=("client_credentials",),
         scopes=("frmr", "frmr.registry.read"),
+    ),
+    ClientSpec(
+        client_id="demo-service-opaque",
+        name="Демо: сервис с непрозрачными токенами доступа",
+        secret="demo-service-opaque-secret",  # noqa: S106
+        grant_types=("client_credentials",),
+        scopes=("frmr", "frmr.registry.read"),
+        access_token_format="opaque",  # noqa: S106 - a format name
     ),
 )

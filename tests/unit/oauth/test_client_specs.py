@@ -51,6 +51,7 @@ def test_a_valid_spec_has_no_problems() -> None:
         ({"refresh_grace": 61}, "refresh_grace"),
         ({"refresh_grace": -1}, "refresh_grace"),
         ({"public": True, "secret": None, "refresh_rotation": False}, "refresh_rotation"),
+        ({"access_token_format": "reference"}, "access_token_format"),
     ],
 )
 def test_each_problem_names_the_client_and_the_field(changes: dict[str, object], field: str) -> None:
@@ -75,7 +76,7 @@ def test_record_never_keeps_the_plain_secret() -> None:
 
 def test_demo_clients_follow_the_contract() -> None:
     by_id = {spec.client_id: spec for spec in DEMO_CLIENTS}
-    assert set(by_id) == {"demo-web", "demo-spa", "demo-service", "demo-partner"}
+    assert set(by_id) == {"demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque"}
     assert by_id["demo-web"].secret == "demo-web-secret"
     assert by_id["demo-web"].redirect_uris == ("http://127.0.0.1:9999/callback",)
     assert set(by_id["demo-web"].grant_types) == {"authorization_code", "refresh_token"}
@@ -84,6 +85,8 @@ def test_demo_clients_follow_the_contract() -> None:
     assert by_id["demo-spa"].redirect_uris == ("http://127.0.0.1:9998/callback",)
     assert by_id["demo-service"].grant_types == ("client_credentials",)
     assert by_id["demo-service"].secret == "demo-service-secret"
+    assert by_id["demo-service"].access_token_format == "jwt"
+    assert by_id["demo-service-opaque"].access_token_format == "opaque"
     for client_id in ("demo-web", "demo-spa", "demo-partner"):
         assert set(by_id[client_id].scopes) == {"openid", "profile", "snils", "frmr", "offline_access"}
     # the demo operator's own hospital apps are first-party; the partner app is asked for consent
@@ -130,6 +133,24 @@ def test_yaml_refresh_policy_per_client(tmp_path: Path) -> None:
         read_clients_file(path)
     assert "refresh_rotation: must be true or false" in str(caught.value)
     assert "refresh_grace: must be a whole number" in str(caught.value)
+
+
+def test_yaml_access_token_format_per_client(tmp_path: Path) -> None:
+    path = tmp_path / "clients.yaml"
+    path.write_text(
+        "- {client_id: rp, name: RP, secret: a-long-enough-secret, grant_types: [client_credentials],\n"
+        "   access_token_format: opaque}\n"
+        "- {client_id: rs, name: RS, secret: another-long-secret, grant_types: [client_credentials]}\n",
+        encoding="utf-8",
+    )
+    rp, rs = read_clients_file(path)
+    assert rp.to_record("scrypt$hash").access_token_format == "opaque"
+    assert rs.to_record("scrypt$hash").access_token_format == "jwt"  # the default
+    path.write_text("- {client_id: rp, name: RP, public: true, redirect_uris: [https://rp.example/cb],\n"
+                    "   access_token_format: JWT}\n", encoding="utf-8")
+    with pytest.raises(ClientSpecError) as caught:
+        read_clients_file(path)
+    assert "client 'rp': access_token_format: must be one of jwt, opaque" in str(caught.value)
 
 
 def test_yaml_may_be_a_plain_list(tmp_path: Path) -> None:

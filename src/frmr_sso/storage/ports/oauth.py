@@ -30,6 +30,7 @@ class ClientRecord:
     refresh_rotation: bool = True
     refresh_grace: int = 5  # seconds, 0-60
     first_party: bool = False  # the operator's own application: the person is not asked for consent
+    access_token_format: str = "jwt"  # noqa: S105 - or "opaque" (oauth.opaque_tokens)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ def _row(client: ClientRecord) -> dict[str, Any]:
         "refresh_rotation": client.refresh_rotation,
         "refresh_grace": client.refresh_grace,
         "first_party": client.first_party,
+        "access_token_format": client.access_token_format,
     }
 
 
@@ -54,6 +55,7 @@ def _record(row: sa.Row[Any]) -> ClientRecord:
         refresh_rotation=bool(m["refresh_rotation"]),
         refresh_grace=int(m["refresh_grace"]),
         first_party=bool(m["first_party"]),
+        access_token_format=m["access_token_format"],
     )
 
 

@@ -64,6 +64,7 @@ clients = sa.Table(
     sa.Column("refresh_rotation", sa.Boolean(), nullable=False, server_default=sa.true()),
     sa.Column("refresh_grace", sa.Integer(), nullable=False, server_default="5"),
     sa.Column("first_party", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("access_token_format", sa.String(16), nullable=False, server_default="jwt"),
 )
 
 signing_keys = sa.Table(
