@@ -25,7 +25,8 @@ from frmr_sso.web.routes.api_v1_registry_http import (
     PROBLEM_DOC,
     answer,
     invalid,
-    json_answer,
+    reading_answer,
+    revalidated,
     token_of,
 )
 
@@ -87,9 +88,11 @@ async def lookup(request: Request, container: ContainerDep) -> Response:
         except ValueError:
             return invalid([("body", "must be a JSON object in UTF-8")])
         kind, key = lookup_key(body)
-        found = False
+        api, found, headers = container.registry_api, False, {"Cache-Control": "no-store"}
         try:
-            record = await container.registry_api.lookup(body)
+            response = await revalidated(request, lambda: api.lookup_etag(body), headers)
+            if response is None:
+                response = reading_answer(request, await api.lookup(body), headers)
             found = True
         finally:  # every lookup of a person by a service is audited, found or not
             await container.auditor.record(
@@ -99,6 +102,6 @@ async def lookup(request: Request, container: ContainerDep) -> Response:
                 snils=Snils(key) if kind == "snils" else None,
                 details={"by": kind, "found": found, **({"frmr_id": key} if kind == "frmr_id" else {})},
             )
-        return json_answer(request, record, {"Cache-Control": "no-store"})
+        return response
 
     return await answer(work)
