@@ -31,10 +31,12 @@ LOGIN_SECTIONS = ("employments",)
 class SqlRegistryRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # A read is one statement, a snapshot of its own: no BEGIN and ROLLBACK round trips around it.
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def _read(self, key: str, value: str, sections: Iterable[str]) -> tuple[FrmrPerson, int] | None:
         with translate_errors("reading an FRMR person"):
-            async with self._engine.connect() as conn:
+            async with self._reader.connect() as conn:
                 return await read_record(conn, key, value, sections)
 
     async def find_by_snils(self, snils_digits: str) -> FrmrPerson | None:
@@ -64,7 +66,7 @@ class SqlRegistryRepository:
     async def version(self, key: str, value: str) -> tuple[str, int] | None:
         """(frmr_id, version stamp) of the person by ``key``: changes with every write of the record."""
         with translate_errors("reading an FRMR person"):
-            async with self._engine.connect() as conn:
+            async with self._reader.connect() as conn:
                 return await read_version(conn, key, value)
 
     async def upsert(self, person: FrmrPerson) -> None:
