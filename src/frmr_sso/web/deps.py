@@ -3,7 +3,7 @@
 The composition root (``bootstrap``) builds the services when the application starts; each
 provider here hands one of them to a route. The providers are ``async`` (FastAPI runs a plain
 ``def`` dependency in its thread pool, a hop per request) and take the request alone, so
-``web/lean_routes.py`` can call them for the routes it dispatches directly. This module is the
+``web/protocol_dispatch.py`` can call them for the routes it dispatches directly. This module is the
 one place of the web layer that knows where the lifespan keeps the services.
 """
 

@@ -25,7 +25,8 @@ from frmr_sso.web.routes.api_v1_registry_http import (
     PROBLEM_DOC,
     answer,
     invalid,
-    json_answer,
+    reading_answer,
+    revalidated,
     token_of,
 )
 
@@ -89,9 +90,11 @@ async def lookup(
         except ValueError:
             return invalid([("body", "must be a JSON object in UTF-8")])
         kind, key = lookup_key(body)
-        found = False
+        found, headers = False, {"Cache-Control": "no-store"}
         try:
-            record = await api.lookup(body)
+            response = await revalidated(request, lambda: api.lookup_etag(body), headers)
+            if response is None:
+                response = reading_answer(request, await api.lookup(body), headers)
             found = True
         finally:  # every lookup of a person by a service is audited, found or not
             await auditor.record(
@@ -101,6 +104,6 @@ async def lookup(
                 snils=Snils(key) if kind == "snils" else None,
                 details={"by": kind, "found": found, **({"frmr_id": key} if kind == "frmr_id" else {})},
             )
-        return json_answer(request, record, {"Cache-Control": "no-store"})
+        return response
 
     return await answer(work)
