@@ -34,10 +34,8 @@ def _app(calls: list[str]) -> tuple[FastAPI, Metrics]:
     app = FastAPI()
     app.include_router(router)
     app.add_middleware(ProtocolDispatch, routes=route_table([router]))
-    app.add_middleware(EdgeMiddleware)
     metrics = Metrics()
     app.add_middleware(EdgeMiddleware, services=SimpleNamespace(metrics=metrics))
-    app.serve_directly([router])
     return app, metrics
 
 
