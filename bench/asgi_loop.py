@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 SERVICE = base64.b64encode(b"demo-service:demo-service-secret")
+OPAQUE_SERVICE = base64.b64encode(b"demo-service-opaque:demo-service-opaque-secret")
 Call = Callable[[], Awaitable[tuple[int, bytes]]]
 
 
@@ -89,9 +90,14 @@ async def main(args: argparse.Namespace) -> None:
         import json
 
         token = json.loads(body)["access_token"].encode()
+        opaque_basic = [(b"authorization", b"Basic " + OPAQUE_SERVICE)]
+        cc_opaque = request(app, "POST", "/token", opaque_basic, b"grant_type=client_credentials")
+        opaque = json.loads((await cc_opaque())[1])["access_token"].encode()
         calls: dict[str, Call] = {
             "cc": cc,
+            "cc_opaque": cc_opaque,
             "introspect": request(app, "POST", "/introspect", basic, b"token=" + token),
+            "introspect_opaque": request(app, "POST", "/introspect", basic, b"token=" + opaque),
             "discovery": request(app, "GET", "/.well-known/openid-configuration", []),
             "jwks": request(app, "GET", "/jwks", []),
             "notfound": request(app, "GET", "/nope", []),
@@ -106,7 +112,7 @@ async def main(args: argparse.Namespace) -> None:
             for _ in range(args.requests):
                 await call()
             spent = time.process_time() - started
-            print(f"{key:12s} {status}  {1e6 * spent / args.requests:8.1f} µs CPU per request")
+            print(f"{key:18s} {status}  {1e6 * spent / args.requests:8.1f} µs CPU per request")
             if args.profile == key:
                 profiler = cProfile.Profile()
                 profiler.enable()

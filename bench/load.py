@@ -77,16 +77,23 @@ def wrk(
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)
     if out.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stdout}\n{out.stderr}")
-    requests, duration_us, p50, p90, p99, status_errors, socket_errors = (int(x) for x in line.split()[1:])
+    requests, duration_us, p50, p90, p99, *errors = (int(x) for x in line.split()[1:])
     return Result(
         rps=requests / (duration_us / 1e6),
         p50_ms=p50 / 1000,
         p90_ms=p90 / 1000,
         p99_ms=p99 / 1000,
-        errors=status_errors + socket_errors,
+        errors=sum(errors),
         requests=requests,
         cpu=cpu,
+        note=error_kinds(errors),
     )
+
+
+def error_kinds(counts: list[int]) -> str:
+    """What wrk's errors were: answers outside 2xx/3xx, or connect/read/write failures and timeouts."""
+    kinds = ("status not 2xx/3xx", "connect", "read", "write", "timeout (no answer within 2 s)")
+    return ", ".join(f"{n} {kind}" for n, kind in zip(counts, kinds, strict=True) if n)
 
 
 def login_run(broker: str, esia: str, server: Proc, args: argparse.Namespace, logins: Path) -> Result:

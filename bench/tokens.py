@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from frmr_sso.oauth.codes import CodeGrant
 
 SERVICE_ID, SERVICE_SECRET = "demo-service", "demo-service-secret"
+OPAQUE_SERVICE = ("demo-service-opaque", "demo-service-opaque-secret")  # access_token_format: opaque
 WEB_ID, WEB_SECRET, WEB_REDIRECT = "demo-web", "demo-web-secret", "http://127.0.0.1:9999/callback"
 NODE_SERVICE = ("bench-service", "bench-service-secret")
 NODE_WEB = ("bench-web", "bench-web-secret")

@@ -35,13 +35,17 @@ free_port() {
 
 # --- (a) Debian packages: redis-server, chromium + chromedriver for the browser tests, nginx for the
 # several-instances test (tests/e2e/cluster runs its own nginx on a free loopback port), poppler-utils for
-# the statements' layout check, Apache with mod_auth_openidc as a relying party (tests/e2e/outside) ---
+# the statements' layout check, Apache with mod_auth_openidc as a relying party (tests/e2e/outside), SoftHSM2
+# and OpenSSL's GOST engine for the PKCS#11 and command signers, Chromium's Russian locale (the browser's own
+# controls in the screenshots speak Russian) ---
 ensure_packages() {
     local missing=() command package
     # command-or-file:package; a path names a file the package installs (the Apache module has no command)
     for pair in redis-server:redis-server chromium:chromium chromedriver:chromium-driver nginx:nginx \
         pdftotext:poppler-utils apache2:apache2 \
-        /usr/lib/apache2/modules/mod_auth_openidc.so:libapache2-mod-auth-openidc; do
+        /usr/lib/apache2/modules/mod_auth_openidc.so:libapache2-mod-auth-openidc softhsm2-util:softhsm2 \
+        /usr/lib/x86_64-linux-gnu/engines-3/gost.so:libengine-gost-openssl \
+        /usr/lib/chromium/locales/ru.pak:chromium-l10n; do
         command=${pair%%:*} package=${pair#*:}
         if [[ $command == /* ]]; then
             [[ -e $command ]] || missing+=("$package")

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import KeyValueStore
@@ -21,6 +22,10 @@ from tests.support.databases import Databases, PostgresDatabases, SqliteDatabase
 REDIS_URL = os.environ.get("FRMR_SSO_TEST_REDIS_URL") or None
 SERVER_URL = os.environ.get("FRMR_SSO_TEST_DATABASE_URL") or None
 BACKEND = "postgresql+redis" if SERVER_URL and REDIS_URL else "sqlite+memory"
+# Property tests check what is computed, never how fast: speed is measured by bench/. A per-example
+# deadline would only fail on a busy machine.
+settings.register_profile("frmr-sso", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("frmr-sso")
 
 
 def pytest_report_header() -> str:

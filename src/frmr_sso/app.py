@@ -21,9 +21,10 @@ from frmr_sso.version import package_version
 from frmr_sso.web.body_limit import BodyLimitMiddleware
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.error_table import install_error_handlers
-from frmr_sso.web.lean_routes import BrokerApp
+from frmr_sso.web.protocol_dispatch import ProtocolDispatch, route_table
 from frmr_sso.web.rate_limit import RateLimitMiddleware
 from frmr_sso.web.routes import (
+    account_history,
     account_second_factor,
     account_sessions,
     admin,
@@ -38,11 +39,13 @@ from frmr_sso.web.routes import (
     audit_api,
     authorize,
     callback,
+    consent,
     discovery,
     health,
     introspect,
     logout,
     metrics,
+    passkeys,
     revoke,
     second_factor,
     start,
@@ -85,11 +88,13 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
             if tracing is not None:
                 tracing.shutdown()
 
-    app = BrokerApp(
+    app = FastAPI(
         title="frmr-sso", version=package_version(), lifespan=lifespan, docs_url=None, redoc_url=None,
         **NO_OTEL,
     )
     app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
+    # innermost: the hot protocol endpoints called directly, without FastAPI's router and dependencies
+    app.add_middleware(ProtocolDispatch, routes=route_table(LEAN_ROUTERS))
     app.add_middleware(RateLimitMiddleware, services=running)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_body_bytes
@@ -110,7 +115,10 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
     app.include_router(second_factor.router)
     app.include_router(admin_second_factor.router)
     app.include_router(account_second_factor.router)
+    app.include_router(passkeys.router)
     app.include_router(account_sessions.router)
+    app.include_router(consent.router)
+    app.include_router(account_history.router)
     app.include_router(api_v1_registry.router)
     app.include_router(api_v1_registry_lookup.router)
     app.include_router(api_v1_statements.router)
@@ -119,7 +127,6 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
         app.include_router(cabinet_router)
     if settings.is_demo:  # the dev outbox of one-time codes, never in production
         app.include_router(api_v1_requests_admin.dev_router)
-    app.serve_directly(LEAN_ROUTERS)  # the hot protocol endpoints, without FastAPI's layers
     cabinet = mount_cabinet(app, settings)  # the personal cabinet, a client of this app over HTTP
     # What every page's footer, the start page and the privacy notice say about the service.
     app.state.site = SiteInfo.from_settings(settings, cabinet_mount=CABINET_MOUNT if cabinet else None)

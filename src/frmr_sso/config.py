@@ -19,6 +19,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from frmr_sso.security.pkcs11 import Pkcs11Config
+
 DEMO_SECRET_KEY = "demo-only-secret-key-do-not-use-in-production"  # noqa: S105
 DEMO_CABINET_SECRET = "frmr-cabinet-demo-secret"  # noqa: S105 - published demo
 MIN_SECRET_LENGTH = 32
@@ -79,11 +81,23 @@ class Settings(BaseSettings):
     # shutdown_timeout seconds to finish.
     shutdown_drain_seconds: float = Field(default=5.0, ge=0, le=300)
     shutdown_timeout: int = Field(default=20, ge=0, le=600)
+    # ESIA's GOST tokens: verified through OpenSSL's GOST engine (the `openssl_command` program with
+    # Debian's libengine-gost-openssl) when it passes a known-answer test at start ("auto"), always
+    # ("openssl": a failing test stops the start) or never ("off": the pure-Python path).
+    gost_engine: Literal["auto", "openssl", "off"] = "auto"
+    openssl_command: str = Field(default="openssl", min_length=1)
+    # Statements signed by a key on a PKCS#11 token or HSM (JSON: {"kind": "pkcs11", "module", "token_label",
+    # "key_label", "pin_file" or "pin_env", "certificate_file" or "cert_label"}); unset: the self-issued
+    # certificate the service makes itself.
+    statement_signer: Pkcs11Config | None = None
     # How often each instance reloads the signing keys from the database (rotation by another instance).
     key_refresh_interval: float = Field(default=30.0, ge=0.5, le=3600)
 
     code_ttl: int = Field(default=60, ge=10, le=600)
     access_token_ttl: int = Field(default=300, ge=30, le=86_400)
+    # With Redis: seconds an instance may keep a revocation check or an opaque token's record in its
+    # own cache (storage/kv/near_cache.py; Redis's invalidation drops it sooner); 0 turns the cache off.
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     refresh_absolute_ttl: int = Field(default=30 * 86_400, ge=60)
     refresh_idle_ttl: int = Field(default=7 * 86_400, ge=60)
     session_idle_ttl: int = Field(default=30 * 60, ge=60)

@@ -95,6 +95,10 @@ def example_urls(broker_url: str) -> list[str]:
             "nonce": "demo-nonce",
         }
     )
+    partner = urlencode({
+        "client_id": "demo-partner", "response_type": "code", "scope": "openid profile frmr",
+        "redirect_uri": "http://127.0.0.1:9997/callback", "state": "demo-state",
+    })
     return [
         f"  discovery:  {broker_url}/.well-known/openid-configuration",
         f"  login:      {broker_url}/authorize?{query}",
@@ -102,6 +106,7 @@ def example_urls(broker_url: str) -> list[str]:
         f"-d code=<code> -d redirect_uri=http://127.0.0.1:9999/callback {broker_url}/token",
         "  service:    curl -u demo-service:demo-service-secret -d grant_type=client_credentials "
         f"{broker_url}/token",
+        f"  consent:    {broker_url}/authorize?{partner} (a third-party app: the consent page)",
     ]
 
 
@@ -185,12 +190,14 @@ def describe(accounts_file: Path, broker_url: str, esia_url: str) -> str:
             "Try it (the login ends at the client's redirect URI; take the code from the address bar):",
             *example_urls(broker_url),
             "",
-            "Broker's own second factor (TOTP): the registry administrator +79990000007 is asked for it",
-            "  (FRMR role registry_admin); so is anyone when a client sends acr_values="
+            "Broker's own second factor (TOTP or a passkey): registry administrator +79990000007 is asked",
+            "  for it (FRMR role registry_admin); so is anyone when a client sends acr_values="
             "urn:frmr-sso:acr:esia-confirmed+mfa.",
             f"  The first such login enrols an authenticator app at {broker_url}/login/2fa (QR code, ten",
             f"  recovery codes); replace it at {broker_url}/account/2fa; an administrator resets it",
             "  with `frmr-sso 2fa reset SUBJECT`.",
+            f"  Passkeys instead of the app: the same page, and {broker_url}/account/2fa/passkeys; browsers",
+            "  allow them only on a host name, so start the demo with --host localhost to try them.",
             "",
             f"ESIA client of the broker: {ESIA_CLIENT_ID} (key in ./var/esia-client-key.pem)",
             "Other frmr-sso commands run in this folder use the demo's settings (./var/demo.env),",

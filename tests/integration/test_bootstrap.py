@@ -21,7 +21,9 @@ async def test_demo_container_seeds_clients_and_keys(migrated_database_url: str)
     container = await build_container(load_settings(mode="demo", database_url=migrated_database_url))
     try:
         seeded = {c.client_id for c in await container.clients.list()}
-        assert seeded == {"demo-web", "demo-spa", "demo-service", "frmr-cabinet"}
+        assert seeded == {
+            "demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque", "frmr-cabinet",
+        }
         web = await container.clients.authenticate(
             "demo-web", secret="demo-web-secret", method="client_secret_post"
         )
@@ -80,3 +82,36 @@ async def test_production_container_refuses_weak_clients(
     demo = await build_container(load_settings(mode="demo", database_url=migrated_database_url,
                                                clients_file=clients_file))
     await demo.aclose()  # the demo accepts the same file
+
+
+async def test_ending_a_session_refuses_its_access_tokens(
+    migrated_database_url: str, redis_url: str | None
+) -> None:
+    """The composition root's session revocation (logout, session end) also denies the session's tokens."""
+    import time
+    from datetime import UTC, datetime
+
+    from frmr_sso.oauth import codes
+    from frmr_sso.oauth.codes import CodeGrant
+    from frmr_sso.oauth.errors import InvalidToken
+    from frmr_sso.oauth.request import Params
+
+    settings = load_settings(mode="demo", database_url=migrated_database_url, redis_url=redis_url)
+    container = await build_container(settings)
+    try:
+        web = await container.clients.get("demo-web")
+        assert web is not None
+        grant = CodeGrant(
+            client_id="demo-web", redirect_uri=web.redirect_uris[0], scope=("openid", "offline_access"),
+            subject="subject-1", auth_time=int(time.time()), claims={}, session_id="sid-ending",
+        )
+        code = await codes.issue(container.kv, grant, 60)
+        redirect = web.redirect_uris[0]
+        form = Params({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect})
+        issued = await container.tokens.exchange_code(web, form)
+        assert (await container.bearer.validate(issued.access_token)).sid == "sid-ending"
+        await container.account_sessions._revoke("sid-ending", datetime.now(UTC))
+        with pytest.raises(InvalidToken):
+            await container.bearer.validate(issued.access_token)
+    finally:
+        await container.aclose()

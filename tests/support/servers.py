@@ -40,7 +40,7 @@ def serve(app: Any, *, port: int | None = None, host: str = "127.0.0.1") -> Iter
     server = _ThreadServer(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a busy machine starts a server slowly; it fails fast if it dies
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"server on {host}:{port} did not start")

@@ -42,6 +42,11 @@ class Event(StrEnum):
     SUBJECT_LINKED = "subject.linked"
     SUBJECT_UNLINKED = "subject.unlinked"
     LOGIN_SUCCESS = "login.success"
+    CONSENT_REQUESTED = "consent.requested"
+    CONSENT_GRANTED = "consent.granted"
+    CONSENT_DENIED = "consent.denied"
+    CONSENT_REQUIRED = "consent.required"  # prompt=none without consent: consent_required
+    CONSENT_REVOKED = "consent.revoked"
     LOGOUT_CONFIRM = "logout.confirmation_shown"
     LOGOUT = "logout.success"
     LOGOUT_REFUSED = "logout.refused"
@@ -60,6 +65,12 @@ class Event(StrEnum):
     RECOVERY_CODE_USED = "second_factor.recovery_code_used"
     RECOVERY_CODES_REPLACED = "second_factor.recovery_codes_replaced"
     SECOND_FACTOR_RESET = "second_factor.reset"
+    PASSKEY_ENROLLED = "second_factor.passkey_enrolled"
+    PASSKEY_ENROLMENT_REFUSED = "second_factor.passkey_enrolment_refused"
+    PASSKEY_ACCEPTED = "second_factor.passkey_accepted"
+    PASSKEY_REJECTED = "second_factor.passkey_rejected"
+    PASSKEY_CLONE = "second_factor.passkey_clone_refused"
+    PASSKEY_REMOVED = "second_factor.passkey_removed"
     TOKEN_REFUSED = "token.refused"  # noqa: S105 - an event name
     BEARER_REFUSED = "token.bearer_refused"
     TOKEN_ISSUED = "token.issued"  # noqa: S105 - an event name

@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from frmr_sso.bootstrap.container import Container, build_container
     from frmr_sso.bootstrap.login import build_second_factor
-    from frmr_sso.bootstrap.resources import build_key_ring, build_upstream_connectors
+    from frmr_sso.bootstrap.resources import build_key_ring, build_statement_signer, build_upstream_connectors
     from frmr_sso.bootstrap.running import Running
 
 _MODULE_OF = {
     "Container": "container", "build_container": "container", "Running": "running",
     "build_second_factor": "login", "build_key_ring": "resources", "build_upstream_connectors": "resources",
+    "build_statement_signer": "resources",
 }
 __all__ = [
     "Container", "Running", "build_container", "build_key_ring", "build_second_factor",
-    "build_upstream_connectors",
+    "build_statement_signer", "build_upstream_connectors",
 ]
 
 

@@ -11,6 +11,7 @@ from frmr_sso.bootstrap.security import build_security
 from frmr_sso.config import Settings
 from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.second_factor.credentials import TotpCredentials
+from frmr_sso.second_factor.passkeys import Passkeys
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
 from frmr_sso.storage.sql import (
@@ -45,7 +46,8 @@ def command_security(settings: Settings, kv: KeyValueStore, engine: AsyncEngine)
     return build_security(settings, kv, command_auditor(engine))
 
 
-def command_totp(
+def command_second_factor(
     settings: Settings, engine: AsyncEngine, kv: KeyValueStore, auditor: Auditor
-) -> TotpCredentials:
-    return build_second_factor(settings, engine, kv, auditor)[1]
+) -> tuple[TotpCredentials, Passkeys]:
+    _, credentials, passkeys = build_second_factor(settings, engine, kv, auditor)
+    return credentials, passkeys

@@ -13,37 +13,47 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
+from frmr_sso.audit.login_history import LoginHistory
 from frmr_sso.audit.writer import BatchingAuditWriter
+from frmr_sso.bootstrap.account import build_account_consents, build_login_history
 from frmr_sso.bootstrap.cabinet_backend import CabinetRequests, build_cabinet_requests
 from frmr_sso.bootstrap.login import build_login_area
 from frmr_sso.bootstrap.resources import (
     UPSTREAM_TIMEOUT,
     build_key_ring,
+    build_statement_signer,
     build_upstream_connectors,
     prepare_stored_state,
 )
 from frmr_sso.bootstrap.security import build_security, person_limits
 from frmr_sso.cabinet_backend.statements.service import StatementService
 from frmr_sso.config import Settings
+from frmr_sso.login.consent import ConsentStep
+from frmr_sso.login.consents import AccountConsents
 from frmr_sso.login.logout import LogoutService
 from frmr_sso.login.service import LoginService
 from frmr_sso.login.session_manager import SessionManager
 from frmr_sso.login.session_store import SessionStore
+from frmr_sso.oauth.access_tokens import DENY_PREFIX, deny_session
 from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oauth.introspection import IntrospectionService
 from frmr_sso.oauth.jwt_verify import KeyLookupVerifier
+from frmr_sso.oauth.opaque_tokens import KEY_PURPOSE, RECORD_PREFIX, OpaqueTokens
 from frmr_sso.oauth.revocation import RevocationService
 from frmr_sso.oauth.tokens import TokenLifetimes, TokenService
 from frmr_sso.oidc.discovery import ProviderMetadata
 from frmr_sso.oidc.keys import KeyRing
-from frmr_sso.oidc.userinfo import UserInfoService
+from frmr_sso.oidc.userinfo import SNAPSHOT_PREFIX, UserInfoService
 from frmr_sso.registry.access import RegistryAccess
 from frmr_sso.registry.api import RegistryApi
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.enrolment import AccountSecondFactor
 from frmr_sso.second_factor.login_step import SecondFactorStep
-from frmr_sso.security.crypto import FieldCipher
+from frmr_sso.second_factor.passkey_account import AccountPasskeys
+from frmr_sso.second_factor.passkey_login import PasskeyLoginStep
+from frmr_sso.second_factor.passkeys import Passkeys
+from frmr_sso.security.crypto import FieldCipher, SecretKeys
 from frmr_sso.security.services import Security
 from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.kv import open_kv
@@ -102,6 +112,12 @@ class Container:
     second_factor: SecondFactorStep
     totp: TotpCredentials
     account_second_factor: AccountSecondFactor
+    passkeys: Passkeys
+    passkey_login: PasskeyLoginStep
+    account_passkeys: AccountPasskeys
+    consent: ConsentStep
+    account_consents: AccountConsents
+    login_history: LoginHistory
     account_sessions: SessionManager
     cabinet_requests: CabinetRequests
     # what the web layer hands routes together: see ``web/deps.py``
@@ -128,6 +144,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
     http = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, follow_redirects=False)
     try:
         connectors = build_upstream_connectors(settings, http)
+        statement_signer = build_statement_signer(settings)
     except BaseException:
         await http.aclose()
         raise
@@ -136,12 +153,16 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
     )
-    kv = open_kv(settings.redis_url)
+    kv = open_kv(  # revocations followed by Redis's invalidation; opaque records and snapshots never change
+        settings.redis_url, cached=((DENY_PREFIX,), (RECORD_PREFIX, SNAPSHOT_PREFIX)),
+        cache_max_age=settings.token_cache_seconds,
+    )
     if tracing is not None:  # spans for upstream calls, SQL statements and Redis commands
         tracing.instrument(http=http, engine=engine, kv=kv)
     keys = build_key_ring(settings, engine)
     verifier = KeyLookupVerifier(keys.verification_key, issuer=settings.issuer)
-    bearer = BearerValidator(issuer=settings.issuer, verifier=verifier, kv=kv)
+    opaque = OpaqueTokens(SecretKeys.from_settings(settings).opening_keys(KEY_PURPOSE))
+    bearer = BearerValidator(issuer=settings.issuer, verifier=verifier, kv=kv, opaque=opaque)
     refresh_repository = SqlRefreshTokenRepository(engine)
     audit = SqlAuditRepository(engine)
     metrics = Metrics()
@@ -152,6 +173,8 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
     clients = ClientService(SqlClientRepository(engine))
 
     async def revoke_session(sid: str, at: datetime) -> int:
+        """The session's refresh families, and every access token of it (refused by its ``sid``)."""
+        await deny_session(kv, sid, ttl=settings.access_token_ttl)
         return await refresh_repository.revoke_session(sid, reason="logout", at=at)
 
     security = build_security(settings, kv, auditor)
@@ -169,6 +192,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         auditor=auditor,
         end_session=partial(area.account_sessions.end_compromised, by="refresh_reuse"),
         roles=registry.roles_of,
+        opaque=opaque,
     )
     container = Container(
         settings=settings,
@@ -195,7 +219,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
             SqlStatementRepository(engine), registry,
             FieldCipher.from_settings(settings, purpose="statement-signing-key"),
             signer_name=f"ФРМР {settings.issuer}", auditor=auditor, time_zone=settings.time_zone,
-            limits=person_limits(settings, kv),
+            limits=person_limits(settings, kv), signer=statement_signer,
         ),
         audit=audit,
         metrics=metrics,
@@ -210,6 +234,14 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         second_factor=area.second_factor,
         totp=area.totp,
         account_second_factor=area.account_second_factor,
+        passkeys=area.passkeys,
+        passkey_login=area.passkey_login,
+        account_passkeys=area.account_passkeys,
+        consent=area.consent,
+        account_consents=build_account_consents(
+            area.consent_gate, clients=clients.get, refresh=refresh_repository, auditor=auditor
+        ),
+        login_history=build_login_history(engine),
         account_sessions=area.account_sessions,
         cabinet_requests=build_cabinet_requests(
             settings, engine, kv, auditor=auditor, registry=registry, observe=metrics.observe

@@ -9,7 +9,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.cabinet.mount import demo_cabinet_client
-from frmr_sso.config import Settings
+from frmr_sso.cabinet_backend.statements.signing import PdfSigner
+from frmr_sso.config import ConfigurationError, Settings
 from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oidc.keys import KeyRing
 from frmr_sso.registry.demo import seed_demo_registry
@@ -17,7 +18,7 @@ from frmr_sso.security.crypto import FieldCipher
 from frmr_sso.storage.sql import SqlRegistryRepository, SqlSigningKeyRepository
 from frmr_sso.storage.sql.migrate import is_current
 from frmr_sso.upstream.base import Connector
-from frmr_sso.upstream.config import build_connectors, load_upstreams
+from frmr_sso.upstream.config import build_connectors, gost_engine, load_upstreams
 
 log = logging.getLogger(__name__)
 UPSTREAM_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -30,7 +31,19 @@ def build_upstream_connectors(settings: Settings, http: httpx.AsyncClient) -> di
     if settings.upstreams_file is None:
         return {}
     cipher = FieldCipher.from_settings(settings, purpose="upstream-tokens")
-    return build_connectors(load_upstreams(settings.upstreams_file), http, cipher)
+    config = load_upstreams(settings.upstreams_file)
+    engine = gost_engine(settings.gost_engine, settings.openssl_command, config)
+    return build_connectors(config, http, cipher, gost_engine=engine)
+
+
+def build_statement_signer(settings: Settings) -> PdfSigner | None:
+    """The token's signer of FRMR_SSO_STATEMENT_SIGNER, opened now (a wrong PIN stops the start)."""
+    if settings.statement_signer is None:
+        return None
+    try:
+        return PdfSigner.on_token(settings.statement_signer)
+    except ValueError as exc:
+        raise ConfigurationError(f"FRMR_SSO_STATEMENT_SIGNER: {exc}") from None
 
 
 def build_key_ring(settings: Settings, engine: AsyncEngine) -> KeyRing:

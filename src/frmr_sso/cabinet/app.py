@@ -20,7 +20,16 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from frmr_sso.cabinet import backchannel, contact_pages, forms, pages, request_pages, statements, support
+from frmr_sso.cabinet import (
+    access,
+    backchannel,
+    contact_pages,
+    forms,
+    pages,
+    request_pages,
+    statements,
+    support,
+)
 from frmr_sso.cabinet.api import SessionExpired
 from frmr_sso.cabinet.oidc_client import BrokerError
 from frmr_sso.cabinet.runtime import COOKIE, LOGIN_COOKIE, CabinetConfig, Runtime, current_session, runtime
@@ -81,6 +90,7 @@ def create_cabinet(config: CabinetConfig) -> FastAPI:
     app.include_router(contact_pages.router)
     app.include_router(statements.router)
     app.include_router(support.router)
+    app.include_router(access.router)
     app.include_router(backchannel.router)
     return app
 

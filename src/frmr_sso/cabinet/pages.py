@@ -193,7 +193,8 @@ async def second_factor(request: Request) -> Response:
     session = await signed_in(request)
     url = f"{runtime(request).config.issuer}/account/2fa"
     return await page(
-        request, "second_factor.html", session, "second-factor", title="Второй фактор", second_factor_url=url
+        request, "second_factor.html", session, "second-factor", title="Второй фактор", second_factor_url=url,
+        passkeys_url=f"{url}/passkeys",
     )
 
 

@@ -19,7 +19,9 @@ from frmr_sso.storage.ports import KeyValueStore
 COOKIE = "frmr_cabinet_session"
 LOGIN_COOKIE = "frmr_cabinet_login"
 MOUNT = "/cabinet"
-SCOPE = "openid profile frmr offline_access account.sessions frmr.documents"
+SCOPE = (
+    "openid profile frmr offline_access account.sessions frmr.documents account.consents account.logins"
+)
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
 

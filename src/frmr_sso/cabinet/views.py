@@ -52,6 +52,8 @@ NAV = (
     ("statements", "Выписки"),
     ("support", "Поддержка"),
     ("sessions", "Сеансы"),
+    ("logins", "Журнал входов"),
+    ("apps", "Доступ приложений"),
     ("second-factor", "Второй фактор"),
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

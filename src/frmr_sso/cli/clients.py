@@ -37,6 +37,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                      help="the refresh token serves again instead of rotating (confidential clients)")
     add.add_argument("--refresh-grace", type=int, default=5, metavar="SECONDS",
                      help="0-60: a rotated-away refresh token still returns its successor (default 5)")
+    add.add_argument("--access-token-format", default="jwt", choices=["jwt", "opaque"],
+                     help="jwt: RFC 9068 JWT (default); opaque: a short handle, introspected at the broker")
     add.add_argument("--first-party", action="store_true",
                      help="the broker's own app (the cabinet): may hold account.sessions and frmr.documents")
     clients_sub.add_parser("list", help="registered clients (never their secrets)")
@@ -88,6 +90,7 @@ def _spec(args: argparse.Namespace, *, production: bool) -> ClientSpec | str:
         backchannel_logout_uri=args.backchannel_logout_uri,
         require_second_factor=args.require_second_factor, first_party=args.first_party,
         refresh_rotation=args.refresh_rotation, refresh_grace=args.refresh_grace,
+        access_token_format=args.access_token_format,
     )
     problems = spec.problems() + (production_problems(spec) if production else [])
     return "; ".join(problems) if problems else spec

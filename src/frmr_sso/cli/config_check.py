@@ -1,7 +1,8 @@
 """``frmr-sso config check``: are the settings, the files and the services they name usable?
 
 Prints a table (check, status, detail): the settings, the clients file, the
-upstreams file (with each ESIA signer's key), the database and its schema,
+upstreams file (with each ESIA signer's key), how GOST tokens are verified, the
+statements' token signer, the database and its schema,
 Redis, and for each upstream its discovery document and JWKS, each reached with
 a short timeout. Exit 0 when all is fine, 1 when something failed, 2 when the
 settings themselves are invalid (one line, before the table; see ``main``).
@@ -54,7 +55,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     source = f"from {args.settings_file}" if getattr(args, "settings_file", None) else "from the environment"
     rows = [Row("settings", True, f"mode {settings.mode}, {source}")]
     clients, upstreams = _clients_file(settings), _upstreams_file(settings)
-    rows += [clients, upstreams[0]]
+    rows += [clients, upstreams[0], _gost_engine(settings, upstreams[1]), _statement_signer(settings)]
     rows += asyncio.run(_services(settings, upstreams[1], args.timeout))
     table: list[tuple[str, ...]] = [("check", "status", "detail")]
     table += [(r.check, "ok" if r.ok else "-" if r.ok is None else "FAILED", r.detail) for r in rows]
@@ -95,7 +96,7 @@ def _upstreams_file(settings: Settings) -> tuple[Row, UpstreamsConfig | None]:
         for index, entry in enumerate(config.upstreams):
             try:
                 if isinstance(entry, EsiaEntry):
-                    load_signer(entry.signer, config.base_dir)
+                    load_signer(entry.signer, config.base_dir, connector=entry.name)
                 entry.options()
             except ValueError as exc:
                 raise ConfigurationError(f"upstreams[{index}] {entry.name!r}: {exc}") from None
@@ -103,6 +104,37 @@ def _upstreams_file(settings: Settings) -> tuple[Row, UpstreamsConfig | None]:
         return Row(name, False, str(exc)), None
     names = ", ".join(entry.name for entry in config.upstreams) or "none"
     return Row(name, True, f"{path}: {names}"), config
+
+
+def _gost_engine(settings: Settings, upstreams: UpstreamsConfig | None) -> Row:
+    from frmr_sso.upstream.config import gost_engine
+
+    name = "FRMR_SSO_GOST_ENGINE"
+    if upstreams is None:
+        return Row(name, None, f"{settings.gost_engine} (no upstreams file)")
+    try:
+        engine = gost_engine(settings.gost_engine, settings.openssl_command, upstreams)
+    except ConfigurationError as exc:
+        return Row(name, False, str(exc))
+    if engine is not None:
+        return Row(name, True, f"GOST tokens verified by {settings.openssl_command} with the gost engine")
+    return Row(name, None, "GOST tokens verified in pure Python (or none accepted)")
+
+
+def _statement_signer(settings: Settings) -> Row:
+    name, config = "FRMR_SSO_STATEMENT_SIGNER", settings.statement_signer
+    if config is None:
+        return Row(name, None, "not set: the self-issued certificate")
+    from frmr_sso.cabinet_backend.statements.signing import PdfSigner
+
+    try:
+        signer = PdfSigner.on_token(config)
+    except ValueError as exc:
+        return Row(name, False, str(exc))
+    from cryptography import x509
+
+    subject = x509.load_der_x509_certificate(signer.identity.certificate_der).subject.rfc4514_string()
+    return Row(name, True, f"token {config.token_label!r}, key {config.key_label!r}, certificate {subject}")
 
 
 async def _services(settings: Settings, upstreams: UpstreamsConfig | None, wait: float) -> list[Row]:

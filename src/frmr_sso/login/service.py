@@ -2,13 +2,17 @@
 
     /authorize ─ invalid client/redirect_uri ─────────────▶ FailurePage(invalid_request)
                ─ other invalid request ───────────────────▶ Redirect(error, state, iss)
-               ─ SSO session fits prompt/max_age ─────────▶ Redirect(code)
+               ─ SSO session fits prompt/max_age ─────────▶ Redirect(code), or the consent page
                ─ prompt=none ─────────────────────────────▶ Redirect(login_required)
                ─ several upstreams, no idp_hint ──────────▶ ChooseUpstream
                ─ else open a transaction ─────────────────▶ Redirect(upstream, frmr_sso_tx)
     /callback/{name} ─ no transaction for state+browser ──▶ FailurePage(stale_login)
                      ─ upstream / mapping failure ────────▶ FailurePage(...) or Redirect(access_denied)
                      ─ success: subject, session, code ───▶ Redirect(code, frmr_sso_session)
+
+Before a code goes to a third-party client the person's consent is checked
+(``login.consent``): a code, the consent page, or ``consent_required`` under
+``prompt=none``.
 
 A login always creates a new session; the one the browser had ends through
 ``SessionManager.end_replaced`` (see there: revoked, audited, announced by
@@ -27,6 +31,7 @@ from typing import Any
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.identity.snils import Snils
 from frmr_sso.login import mapping
+from frmr_sso.login.consent import ConsentGate
 from frmr_sso.login.failures import FailureMapper
 from frmr_sso.login.outcomes import ChooseUpstream, Failure, FailurePage, Outcome, Redirect, UpstreamChoice
 from frmr_sso.login.session_manager import SessionManager
@@ -41,6 +46,7 @@ from frmr_sso.oauth.authorization import (
     validate_authorization_request,
 )
 from frmr_sso.oauth.codes import CodeGrant
+from frmr_sso.oauth.consent import ConsentDecision
 from frmr_sso.oauth.errors import OAuthError
 from frmr_sso.oauth.ports import ClientLookup
 from frmr_sso.oauth.privileged import PERSON_KEY, RoleLookup, privileged
@@ -80,6 +86,7 @@ class LoginService:
         clock: Callable[[], float] = time.time,
         second_factor: SecondFactorGate | None = None,
         roles: RoleLookup | None = None,
+        consent: ConsentGate | None = None,
     ) -> None:
         self.settings = settings
         self._clients, self._connectors = clients, connectors
@@ -88,6 +95,7 @@ class LoginService:
         self._audit, self._clock = auditor, clock
         self._second_factor = second_factor
         self._roles = roles
+        self._consent = consent
         self._failures = FailureMapper(settings.issuer, auditor)
 
     def callback_uri(self, connector: str) -> str:
@@ -182,7 +190,6 @@ class LoginService:
         replaced = None
         if replacing is not None:
             replaced = await self._manager.end_replaced(replacing, session, context)
-        code = await self._issue(req, session)
         extra = {"replaced": replaced.id} if replaced is not None else {}
         await self._audit.record(
             Event.LOGIN_SUCCESS, context, outcome=SUCCESS, client_id=req.client_id,
@@ -190,7 +197,7 @@ class LoginService:
             details={"connector": session.connector, "amr": list(session.amr), "session": session.id,
                      **extra, **(details or {})},
         )
-        location = authorization_response(req, code, issuer=self.settings.issuer)
+        location, _ = await self._deliver(req, session, context, reused=False)
         return Redirect(location, session_cookie=cookie)
 
     async def _from_session(
@@ -202,12 +209,31 @@ class LoginService:
             return await self._failures.rights(exc, req, session.subject, context)
         if self._second_factor is not None and self._second_factor.needs_step_up(req, session):
             return await self._second_factor.step_up(req, session, browser=browser, context=context)
+        location, issued = await self._deliver(req, session, context, reused=True)
+        if issued:
+            await self._audit.record(
+                Event.SSO_REUSED, context, outcome=SUCCESS, client_id=req.client_id,
+                subject_id=session.subject, details={"session": session.id, "connector": session.connector},
+            )
+        return Redirect(location)
+
+    async def _deliver(
+        self, req: AuthorizationRequest, session: SsoSession, context: AuditContext, *, reused: bool
+    ) -> tuple[str, bool]:
+        """Where the browser goes with a live session: the code (True), or the consent page or
+        ``consent_required`` (False) when a third-party client lacks the person's consent."""
+        gate = self._consent
+        decision = ConsentDecision.GRANTED if gate is None else await gate.decide(req, session.subject)
+        if gate is not None and decision is ConsentDecision.ASK:
+            return await gate.ask(req, session, context, reused=reused), False
+        if gate is not None and decision is ConsentDecision.REQUIRED:
+            return await gate.refuse(req, session.subject, context), False
+        return await self.issue_code(req, session), True
+
+    async def issue_code(self, req: AuthorizationRequest, session: SsoSession) -> str:
+        """The authorization response carrying a new code for ``session`` (also after consent)."""
         code = await self._issue(req, session)
-        await self._audit.record(
-            Event.SSO_REUSED, context, outcome=SUCCESS, client_id=req.client_id, subject_id=session.subject,
-            details={"session": session.id},
-        )
-        return Redirect(authorization_response(req, code, issuer=self.settings.issuer))
+        return authorization_response(req, code, issuer=self.settings.issuer)
 
     async def _current_roles(self, req: AuthorizationRequest, session: SsoSession) -> tuple[str, ...]:
         """The person's FRMR roles now, when the request asks for a privileged scope; else the login's."""

@@ -28,9 +28,10 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from frmr_sso.records import field_values
 from frmr_sso.storage.ports import KeyValueStore
 
 SESSION_COOKIE = "frmr_sso_session"
@@ -193,7 +194,7 @@ class SessionStore:
         return now - session.created_at >= self.absolute_ttl or now - session.last_seen >= self.idle_ttl
 
     async def _save(self, session: SsoSession, secret_hash: str, now: int) -> None:
-        data = asdict(session)
+        data = field_values(session)
         del data["clients"]
         data["claims"] = self._sealer.encrypt(
             json.dumps(session.claims, ensure_ascii=False), associated_data=session.id

@@ -17,9 +17,10 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
+from frmr_sso.records import field_values
 from frmr_sso.storage.ports import KeyValueStore
 from frmr_sso.upstream.base import is_uuid, new_code_verifier, new_nonce, new_state
 
@@ -53,7 +54,7 @@ class LoginTransaction:
     created_at: int
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(field_values(self), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str) -> LoginTransaction:

@@ -8,8 +8,8 @@ redirect_uri and state, and ``error_redirect`` sends it back to the client.
 
 Choices: ``openid`` is required (every request is an authentication request);
 scopes the client is not registered for are dropped (``oauth.scope``);
-``prompt=consent`` and ``select_account`` are accepted and have no effect
-(clients are registered by an administrator, an ESIA person has one account);
+``prompt=consent`` asks a third-party client's consent again (``oauth.consent``);
+``select_account`` is accepted and has no effect (an ESIA person has one account);
 ``ui_locales``, ``display``, ``login_hint`` and ``claims`` are ignored.
 """
 

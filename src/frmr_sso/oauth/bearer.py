@@ -1,11 +1,13 @@
 """The one check of this broker's access tokens at every protected resource (RFC 6750, RFC 9068).
 
 ``BearerValidator.validate`` is the whole sequence, in this order and nowhere
-else: the JWT verifies with ``typ`` at+jwt under one of our published keys, with
-our ``iss`` and live times (``JwtVerifier``, ``oauth.jwt_verify``), ``jti``,
-``sub``, ``client_id`` and an integer ``exp`` are present and ``exp`` is in the
-future, and the ``jti`` is not on the revocation denylist; anything else is
-``InvalidToken`` (401).
+else: an opaque token (``oauth.opaque_tokens``) has a record in the key-value
+store, whose claims then stand for the JWT's; a JWT verifies with ``typ``
+at+jwt under one of our published keys, with our ``iss`` and live times
+(``JwtVerifier``, ``oauth.jwt_verify``), ``jti``, ``sub``, ``client_id`` and
+an integer ``exp`` are present and ``exp`` is in the future, and neither the
+``jti``, the SSO session (``sid``) nor an opaque token's refresh family is on
+the revocation denylist (one read); anything else is ``InvalidToken`` (401).
 
 ``require`` adds what one API asks for, as authlib's
 ``BearerTokenValidator.validate_token`` does: every scope in ``scopes``
@@ -24,8 +26,9 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from frmr_sso.oauth.access_tokens import AT_JWT, is_denied
+from frmr_sso.oauth.access_tokens import AT_JWT, any_denied, denial_keys
 from frmr_sso.oauth.errors import InsufficientScope, InvalidToken
+from frmr_sso.oauth.opaque_tokens import OpaqueTokens, is_opaque, read_record
 from frmr_sso.oauth.ports import JwtVerifier
 from frmr_sso.storage.ports import KeyValueStore
 
@@ -98,8 +101,10 @@ class BearerValidator:
         verifier: JwtVerifier,
         kv: KeyValueStore,
         clock: Callable[[], float] = time.time,
+        opaque: OpaqueTokens | None = None,
     ) -> None:
         self._issuer, self._verifier, self._kv, self._clock = issuer, verifier, kv, clock
+        self._opaque = opaque
 
     @property
     def issuer(self) -> str:
@@ -107,11 +112,25 @@ class BearerValidator:
 
     async def validate(self, token: str) -> AccessClaims:
         """A live access token of this broker, whatever API it is for; ``InvalidToken`` otherwise."""
-        raw = await self._verifier.verify(token, typ=AT_JWT)  # signature, iss, exp, iat, typ
+        family: str | None = None
+        if is_opaque(token):
+            raw, family = await self._opaque_claims(token)
+        else:
+            raw = await self._verifier.verify(token, typ=AT_JWT)  # signature, iss, exp, iat, typ
         claims = None if raw is None else typed(raw)
-        if claims is None or claims.exp <= self._clock() or await is_denied(self._kv, claims.jti):
+        if claims is None or claims.exp <= self._clock():
+            raise InvalidToken(INVALID)
+        if await any_denied(self._kv, denial_keys(claims.jti, claims.sid, family)):
             raise InvalidToken(INVALID)
         return claims
+
+    async def _opaque_claims(self, token: str) -> tuple[dict[str, Any] | None, str | None]:
+        if self._opaque is None:
+            return None, None
+        for raw in await self._kv.get_many(self._opaque.record_keys(token)):
+            if (found := read_record(raw)) is not None:
+                return found
+        return None, None
 
     async def require(
         self,

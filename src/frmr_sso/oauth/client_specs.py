@@ -8,7 +8,8 @@ the client and the field of every problem, all at once.
 Only a client with ``first_party: true`` (the broker's own personal cabinet; a
 confidential client) may be registered for the scopes of the account and
 sensitive sections (``oauth.resources.FIRST_PARTY_SCOPES``), so no other client
-is ever granted them.
+is ever granted them. Every client without ``first_party`` is third-party: the
+person is asked once for consent to what it requests (``oauth.consent``).
 
 The YAML file (``FRMR_SSO_CLIENTS_FILE``) is a list of clients, or a mapping
 with a ``clients`` list; the keys are the ``ClientSpec`` field names.
@@ -31,6 +32,7 @@ import yaml
 
 from frmr_sso.config import DEMO_CABINET_SECRET
 from frmr_sso.errors import FrmrSsoError
+from frmr_sso.oauth.opaque_tokens import FORMATS
 from frmr_sso.oauth.resources import FIRST_PARTY_SCOPES
 from frmr_sso.oidc.jwks import SUPPORTED_ALGORITHMS
 from frmr_sso.security.secrets import MalformedSecretHash, parse_secret_hash
@@ -80,6 +82,7 @@ class ClientSpec:
     first_party: bool = False  # the broker's own app (the cabinet): may hold the scopes of FIRST_PARTY_SCOPES
     refresh_rotation: bool = True  # off: the same refresh token serves again (confidential clients only)
     refresh_grace: int = 5  # seconds a rotated-away refresh token still returns its child
+    access_token_format: str = "jwt"  # noqa: S105 - "opaque": a short handle (oauth.opaque_tokens)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, label: str) -> ClientSpec:
@@ -127,6 +130,8 @@ class ClientSpec:
             found.append(("refresh_grace", f"must be 0-{MAX_REFRESH_GRACE} seconds"))
         if self.public and not self.refresh_rotation:
             found.append(("refresh_rotation", "a public client's refresh tokens always rotate"))
+        if self.access_token_format not in FORMATS:
+            found.append(("access_token_format", f"must be one of {', '.join(FORMATS)}"))
         if self.id_token_alg not in SUPPORTED_ALGORITHMS:
             found.append(("id_token_alg", f"must be one of {', '.join(SUPPORTED_ALGORITHMS)}"))
         return [f"client {self.client_id!r}: {name}: {why}" for name, why in found]
@@ -151,6 +156,8 @@ class ClientSpec:
             require_second_factor=self.require_second_factor,
             refresh_rotation=self.refresh_rotation,
             refresh_grace=self.refresh_grace,
+            first_party=self.first_party,
+            access_token_format=self.access_token_format,
         )
 
     def with_secret(self, secret: str) -> ClientSpec:
@@ -172,12 +179,15 @@ def _grant_problems(spec: ClientSpec) -> list[tuple[str, str]]:
 
 
 def _first_party_problems(spec: ClientSpec) -> list[tuple[str, str]]:
-    """The account and sensitive sections' scopes belong to first-party, confidential clients only."""
+    """The account and sensitive sections' scopes belong to first-party, confidential clients only.
+
+    A public client may be marked first-party (the operator vouches for it: no consent page),
+    but is never registered for those scopes."""
     reserved = sorted(set(spec.scopes) & FIRST_PARTY_SCOPES)
     if reserved and not spec.first_party:
         return [("scopes", f"{' '.join(reserved)} only for a client with first_party: true")]
-    if spec.first_party and spec.public:
-        return [("first_party", "a first-party client is confidential (has a secret)")]
+    if reserved and spec.public:
+        return [("scopes", f"{' '.join(reserved)} only for a confidential first-party client")]
     return []
 
 
@@ -283,6 +293,7 @@ DEMO_CLIENTS = (
         post_logout_redirect_uris=("http://127.0.0.1:9999/",),
         grant_types=("authorization_code", "refresh_token"),
         scopes=_DEMO_SCOPES,
+        first_party=True,  # the demo operator's own hospital app
     ),
     ClientSpec(
         client_id="demo-spa",
@@ -292,6 +303,15 @@ DEMO_CLIENTS = (
         post_logout_redirect_uris=("http://127.0.0.1:9998/",),
         grant_types=("authorization_code", "refresh_token"),
         scopes=_DEMO_SCOPES,
+        first_party=True,
+    ),
+    ClientSpec(
+        client_id="demo-partner",
+        name="Демо: стороннее приложение",
+        secret="demo-partner-secret",  # noqa: S106 - published demo
+        redirect_uris=("http://127.0.0.1:9997/callback",),
+        grant_types=("authorization_code", "refresh_token"),
+        scopes=_DEMO_SCOPES,
     ),
     ClientSpec(
         client_id="demo-service",
@@ -299,5 +319,13 @@ DEMO_CLIENTS = (
         secret="demo-service-secret",  # noqa: S106
         grant_types=("client_credentials",),
         scopes=("frmr", "frmr.registry.read"),
+    ),
+    ClientSpec(
+        client_id="demo-service-opaque",
+        name="Демо: сервис с непрозрачными токенами доступа",
+        secret="demo-service-opaque-secret",  # noqa: S106
+        grant_types=("client_credentials",),
+        scopes=("frmr", "frmr.registry.read"),
+        access_token_format="opaque",  # noqa: S106 - a format name
     ),
 )

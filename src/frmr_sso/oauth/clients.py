@@ -34,6 +34,9 @@ class Client:
     require_second_factor: bool = False
     refresh_rotation: bool = True
     refresh_grace: int = 5
+    first_party: bool = False
+    """The operator's own application (the cabinet, systems the operator vouches for): no consent page."""
+    access_token_format: str = "jwt"  # noqa: S105 - or "opaque": a handle introspected at the broker
 
     @classmethod
     def from_record(cls, record: ClientRecord) -> Client:
@@ -51,6 +54,8 @@ class Client:
             require_second_factor=record.require_second_factor,
             refresh_rotation=record.refresh_rotation,
             refresh_grace=record.refresh_grace,
+            first_party=record.first_party,
+            access_token_format=record.access_token_format,
         )
 
     @property

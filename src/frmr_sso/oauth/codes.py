@@ -24,10 +24,11 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from frmr_sso.oauth.authorization import AuthorizationRequest
+from frmr_sso.records import field_values
 from frmr_sso.storage.ports import KeyValueStore
 
 CODE_BYTES = 32
@@ -86,7 +87,7 @@ class CodeGrant:
         )
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(field_values(self), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str) -> CodeGrant:
@@ -111,7 +112,7 @@ class RedeemedCode:
     refresh_family_id: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        return json.dumps(field_values(self), separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str) -> RedeemedCode:

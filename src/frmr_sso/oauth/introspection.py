@@ -19,6 +19,7 @@ from typing import Any
 from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import InvalidClient, InvalidToken
+from frmr_sso.oauth.opaque_tokens import is_opaque
 from frmr_sso.oauth.refresh import RefreshTokens, expires_at, is_active
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.revocation import MAX_TOKEN
@@ -46,7 +47,7 @@ class IntrospectionService:
             raise InvalidClient("public clients may not introspect tokens")
         token = form.require("token", max_length=MAX_TOKEN)
         form.get("token_type_hint", max_length=32)
-        if "." in token:
+        if "." in token or is_opaque(token):
             return await self._access_token(token)
         return await self._refresh_token(client, token)
 

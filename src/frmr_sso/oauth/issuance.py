@@ -2,7 +2,10 @@
 
 ``TokenIssuer`` turns an end-user login (or a client alone) and a scope into
 an RFC 9068 access token, an ID Token when the scope has ``openid``, and the
-RFC 6749 §5.1 response. Claims are built as dicts and signed once each.
+RFC 6749 §5.1 response. Claims are built as dicts and signed once each. For a
+client registered for opaque access tokens the same claims become the record
+of an ``oauth.opaque_tokens`` handle instead of a JWT; the record is among the
+key-value writes each issue returns for the caller to store (``Writes``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from frmr_sso.oauth.access_tokens import AT_JWT, access_token_claims, new_jti
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.codes import CodeGrant
 from frmr_sso.oauth.errors import NO_STORE_HEADERS
+from frmr_sso.oauth.opaque_tokens import OPAQUE, OpaqueTokens
 from frmr_sso.oauth.ports import JwtSigner
 from frmr_sso.oauth.resources import token_audience
 from frmr_sso.oauth.scope import OPENID, Scope, format_scope
@@ -50,6 +54,10 @@ class TokenResponse:
         return dict(NO_STORE_HEADERS)  # RFC 6749 §5.1
 
 
+Writes = dict[str, str]
+"""Key-value entries to store for the access token's lifetime before the response goes out."""
+
+
 @dataclass(frozen=True, slots=True)
 class Login:
     """The end-user authentication behind a code or a refresh family."""
@@ -79,9 +87,22 @@ class TokenIssuer:
         signer: JwtSigner,
         access_token_ttl: int,
         access_token_alg: str = "RS256",  # noqa: S107 - an algorithm name
+        opaque: OpaqueTokens | None = None,
     ) -> None:
         self.issuer, self.audience, self.ttl = issuer, audience, access_token_ttl
-        self._signer, self._alg = signer, access_token_alg
+        self._signer, self._alg, self._opaque = signer, access_token_alg, opaque
+
+    def _access_token(
+        self, client: Client, claims: dict[str, Any], writes: Writes, family_id: str | None
+    ) -> str:
+        """The JWT of ``claims``, or for an opaque client a handle whose record joins ``writes``."""
+        if client.access_token_format != OPAQUE:
+            return self._signer.sign(claims, alg=self._alg, typ=AT_JWT)
+        if self._opaque is None:
+            raise RuntimeError("opaque access tokens are not configured")
+        token, key, record = self._opaque.mint(claims, family_id)
+        writes[key] = record
+        return token
 
     def _audience(self, scope: Scope) -> str | list[str]:
         if self.audience != self.issuer:
@@ -98,10 +119,12 @@ class TokenIssuer:
         jti: str | None = None,
         refresh_token: str | None = None,
         nonce: str | None = None,
-    ) -> TokenResponse:
+        family_id: str | None = None,
+    ) -> tuple[TokenResponse, Writes]:
         """Access token for ``login``, with an ID Token when ``scope`` has openid.
 
         On refresh pass no ``nonce`` (OIDC Core §12.2); ``auth_time`` stays the login's.
+        ``family_id``: the refresh family, whose revocation also revokes an opaque token.
         """
         iat, scope_text = int(now), format_scope(scope)
         claims = access_token_claims(
@@ -117,7 +140,8 @@ class TokenIssuer:
             acr=login.acr,
             sid=login.sid,
         )
-        access_token = self._signer.sign(claims, alg=self._alg, typ=AT_JWT)
+        writes: Writes = {}
+        access_token = self._access_token(client, claims, writes, family_id)
         id_token = None
         if OPENID in scope:
             alg = client.id_token_alg
@@ -137,11 +161,11 @@ class TokenIssuer:
                 identity=claims_for_scope(login.claims, scope),
             )
             id_token = self._signer.sign(id_claims, alg=alg)
-        return TokenResponse(access_token, self.ttl, scope_text, refresh_token, id_token)
+        return TokenResponse(access_token, self.ttl, scope_text, refresh_token, id_token), writes
 
     def for_client(
         self, client: Client, scope: Scope, *, now: float, jti: str | None = None
-    ) -> TokenResponse:
+    ) -> tuple[TokenResponse, Writes]:
         """client_credentials: ``sub`` is the client itself (RFC 9068 §2.2), no ID Token."""
         scope_text = format_scope(scope)
         claims = access_token_claims(
@@ -154,5 +178,6 @@ class TokenIssuer:
             now=int(now),
             ttl=self.ttl,
         )
-        access_token = self._signer.sign(claims, alg=self._alg, typ=AT_JWT)
-        return TokenResponse(access_token, self.ttl, scope_text)
+        writes: Writes = {}
+        access_token = self._access_token(client, claims, writes, None)
+        return TokenResponse(access_token, self.ttl, scope_text), writes

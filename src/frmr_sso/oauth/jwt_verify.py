@@ -12,7 +12,11 @@ JOSE library must be lenient: parsing and the signature are the JOSE module's
 (``jose.parse_compact``, ``jose.signature_valid``), and the header may hold only
 ``alg``, ``kid`` and ``typ`` (so no ``crit``, ``jku``, ``b64`` …). It is on the
 hot path of every API, introspection and UserInfo; ``bench/jose_hot_path.py``
-measures it against pyjwt (the RSA operation is most of the time).
+measures it against pyjwt (the RSA operation is most of the time). A token
+whose signature verified is remembered (``memo`` tokens, the oldest forgotten
+first), so the same token checked again (a resource server introspecting it
+per request) skips the parse and the signature; its key must still be
+published and its times must still hold, as on the first check.
 """
 
 from __future__ import annotations
@@ -61,13 +65,24 @@ class KeyLookupVerifier:
         issuer: str,
         algorithms: Iterable[str] = ("RS256", "ES256"),
         clock: Callable[[], float] = time.time,
+        memo: int = 4096,
     ) -> None:
         self._lookup = key_lookup
         self._issuer = issuer
         self._algorithms = frozenset(algorithms)
         self._clock = clock
+        self._memo_size = memo
+        self._verified: dict[tuple[str, str | None], tuple[str, str, dict[str, Any]]] = {}
 
     async def verify(self, token: str, *, typ: str | None = None) -> dict[str, Any] | None:
+        known = self._verified.get((token, typ))
+        if known is not None:
+            alg, kid, claims = known
+            key = await self._lookup(kid)
+            if key is None or key.algorithm_name != alg or not self._claims_hold(claims):
+                self._verified.pop((token, typ), None)
+                return None
+            return claims
         if len(token) > _MAX_TOKEN:
             return None
         try:
@@ -87,7 +102,13 @@ class KeyLookupVerifier:
             return None
         if not signature_valid(key.key, alg, jws.signing_input, jws.signature):
             return None
-        return jws.claims if self._claims_hold(jws.claims) else None
+        if not self._claims_hold(jws.claims):
+            return None
+        if self._memo_size > 0:
+            if len(self._verified) >= self._memo_size:
+                self._verified.pop(next(iter(self._verified)))
+            self._verified[(token, typ)] = (alg, kid, jws.claims)
+        return jws.claims
 
     def _claims_hold(self, claims: dict[str, Any]) -> bool:
         """``iss`` ours; ``exp`` in the future; ``iat`` (and ``nbf``) not in it. No leeway: our own clock."""

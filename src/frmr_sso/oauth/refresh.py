@@ -29,6 +29,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from frmr_sso.oauth.access_tokens import deny_family
 from frmr_sso.oauth.codes import CodeGrant
 from frmr_sso.oauth.errors import InvalidGrant, InvalidScope
 from frmr_sso.oauth.scope import Scope, within
@@ -105,8 +106,10 @@ class RefreshTokens:
         absolute_ttl: float,
         idle_ttl: float,
         grace: float = DEFAULT_GRACE,
+        access_token_ttl: float = 300,
     ) -> None:
         self._repo, self._kv = repository, kv
+        self._access_ttl = access_token_ttl
         self._absolute = timedelta(seconds=absolute_ttl)
         self._idle = timedelta(seconds=idle_ttl)
         self._grace = grace
@@ -209,7 +212,10 @@ class RefreshTokens:
         return Rotated(family, token)
 
     async def revoke(self, family_id: str, *, reason: str, now: datetime) -> bool:
-        return await self._repo.revoke_family(family_id, reason=reason, at=now)
+        """Revoke the family and refuse its opaque access tokens; True when it was live."""
+        revoked = await self._repo.revoke_family(family_id, reason=reason, at=now)
+        await deny_family(self._kv, family_id, ttl=self._access_ttl)
+        return revoked
 
     async def _reused(
         self, parent_hash: str, family: RefreshFamilyRecord, now: datetime, grace: float
@@ -219,7 +225,7 @@ class RefreshTokens:
             found = await self._repo.find(hash_token(child_token))
             if found is not None and is_active(found[0], found[1], now):
                 return Rotated(found[1], child_token, grace=True)
-        revoked = await self._repo.revoke_family(family.id, reason=REUSE_REASON, at=now)
+        revoked = await self.revoke(family.id, reason=REUSE_REASON, now=now)
         if revoked:
             log.warning(
                 "refresh token reused outside the grace window: family revoked",

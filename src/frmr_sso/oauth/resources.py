@@ -9,6 +9,8 @@ API's URL, as an RFC 8707 resource indicator would name it):
 |--------------------|-----------------------------------|--------------------------------------------|
 | ``account.sessions`` | ``<issuer>/api/v1/me/sessions``  | list and end the person's SSO sessions     |
 | ``frmr.documents``   | ``<issuer>/api/v1/me/documents`` | the identity documents section of the record |
+| ``account.consents`` | ``<issuer>/api/v1/me/consents``  | list and revoke the person's consents to clients |
+| ``account.logins``   | ``<issuer>/api/v1/me/logins``    | the person's own login history              |
 
 A token carries the audience of such an API only when its scope was granted,
 and these scopes are granted only to clients registered with
@@ -25,7 +27,14 @@ ACCOUNT_SESSIONS = "account.sessions"
 FRMR_DOCUMENTS = "frmr.documents"
 SESSIONS_API = "/api/v1/me/sessions"
 DOCUMENTS_API = "/api/v1/me/documents"
-_API_OF_SCOPE = {ACCOUNT_SESSIONS: SESSIONS_API, FRMR_DOCUMENTS: DOCUMENTS_API}
+ACCOUNT_CONSENTS = "account.consents"
+CONSENTS_API = "/api/v1/me/consents"
+ACCOUNT_LOGINS = "account.logins"
+LOGINS_API = "/api/v1/me/logins"
+_API_OF_SCOPE = {
+    ACCOUNT_SESSIONS: SESSIONS_API, FRMR_DOCUMENTS: DOCUMENTS_API,
+    ACCOUNT_CONSENTS: CONSENTS_API, ACCOUNT_LOGINS: LOGINS_API,
+}
 FIRST_PARTY_SCOPES = frozenset(_API_OF_SCOPE)
 
 

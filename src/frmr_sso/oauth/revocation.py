@@ -3,11 +3,13 @@
 A refresh token revokes its whole family: RFC 7009 §2.1 "If the particular
 token is a refresh token ... the authorization server SHOULD also invalidate
 all access tokens based on the same authorization grant" — the family's
-tokens all stop working, and its access tokens expire within minutes. An
-access token (a JWT) cannot be deleted, so its ``jti`` is denied until ``exp``.
+tokens all stop working: its opaque access tokens at once (the family is
+denied), its JWT access tokens expire within minutes. An access token (a JWT
+or an opaque one) is refused by its ``jti`` on the denylist until ``exp``.
 
-Our refresh tokens never contain a dot and our access tokens always do, so the
-token's shape picks the lookup and ``token_type_hint`` is only syntax-checked
+Our refresh tokens never contain a dot and our JWT access tokens always do (an
+opaque access token has its own prefix and length), so the token's shape picks
+the lookup and ``token_type_hint`` is only syntax-checked
 ("the authorization server ... MUST extend its search", §2.1). A token of
 another client, an unknown or an expired one is answered like a revoked one:
 RFC 7009 §2.2 "invalid tokens do not cause an error response", and another
@@ -28,6 +30,7 @@ from frmr_sso.oauth.access_tokens import deny
 from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import InvalidToken
+from frmr_sso.oauth.opaque_tokens import is_opaque
 from frmr_sso.oauth.refresh import RefreshTokens
 from frmr_sso.oauth.request import Params
 from frmr_sso.storage.ports import KeyValueStore
@@ -54,7 +57,7 @@ class RevocationService:
         """Revoke ``token`` of the authenticated ``client``; the endpoint answers 200 (RFC 7009 §2.2)."""
         token = form.require("token", max_length=MAX_TOKEN)
         form.get("token_type_hint", max_length=32)
-        if "." in token:
+        if "." in token or is_opaque(token):
             revoked = await self._revoke_access_token(client, token)
         else:
             revoked = await self._revoke_refresh_token(client, token)

@@ -6,8 +6,10 @@ Access tokens are RFC 9068 JWTs (``typ: at+jwt``); an ID Token comes with every
 grant whose scope has ``openid``; a refresh token only with ``offline_access``
 for a client registered for the ``refresh_token`` grant. Every end-user access
 token leaves its scope's claims in the key-value store for UserInfo
-(``oidc.userinfo.save_snapshot``), keyed by its ``jti`` for its lifetime, when
-its scope has ``openid`` (UserInfo refuses other tokens).
+(``oidc.userinfo.snapshot_entry``), keyed by its ``jti`` for its lifetime, when
+its scope has ``openid`` (UserInfo refuses other tokens). A client registered for
+opaque access tokens gets an ``oauth.opaque_tokens`` handle instead of the JWT;
+its record goes into the store with the snapshot, in one round trip.
 
 With an ``Auditor`` every grant writes one audit record (``token.issued`` or
 ``token.refresh_rotated``: grant, client, subject, ``jti``, never a token) through
@@ -42,13 +44,14 @@ from frmr_sso.oauth.errors import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
-from frmr_sso.oauth.issuance import Login, TokenIssuer, TokenResponse
+from frmr_sso.oauth.issuance import Login, TokenIssuer, TokenResponse, Writes
+from frmr_sso.oauth.opaque_tokens import OpaqueTokens
 from frmr_sso.oauth.ports import JwtSigner
 from frmr_sso.oauth.privileged import PERSON_KEY, RoleLookup, not_covered, privileged
 from frmr_sso.oauth.refresh import RefreshReused, RefreshTokens
 from frmr_sso.oauth.request import Params
 from frmr_sso.oauth.scope import OFFLINE_ACCESS, OPENID, USER_SCOPES, Scope, narrow, parse_scope
-from frmr_sso.oidc.userinfo import save_snapshot
+from frmr_sso.oidc.userinfo import snapshot_entry
 from frmr_sso.storage.ports import KeyValueStore, RefreshFamilyRecord, RefreshTokenRepository
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,7 @@ class TokenService:
         auditor: Auditor | None = None,
         end_session: EndSession | None = None,
         roles: RoleLookup | None = None,
+        opaque: OpaqueTokens | None = None,
     ) -> None:
         self.lifetimes = lifetimes
         self._kv, self._clock, self._auditor = kv, clock, auditor
@@ -108,12 +112,14 @@ class TokenService:
             signer=signer,
             access_token_ttl=lifetimes.access_token,
             access_token_alg=access_token_alg,
+            opaque=opaque,
         )
         self.refresh_tokens = RefreshTokens(
             refresh_tokens,
             kv,
             absolute_ttl=lifetimes.refresh_absolute,
             idle_ttl=lifetimes.refresh_idle,
+            access_token_ttl=lifetimes.access_token,
         )
 
     async def token(self, client: Client, form: Params, context: AuditContext = NO_CONTEXT) -> TokenResponse:
@@ -181,10 +187,11 @@ class TokenService:
             refresh_token = await self.refresh_tokens.start(family_id, grant, scope, _utc(now))
             await self._lost_to_replay(family_id, now)
         login = Login.of_grant(grant)
-        await self._save_snapshot(jti, login, scope)
-        issued_response = self.issuance.for_login(
-            client, login, scope, now=now, jti=jti, refresh_token=refresh_token, nonce=grant.nonce
+        issued_response, writes = self.issuance.for_login(
+            client, login, scope, now=now, jti=jti, refresh_token=refresh_token, nonce=grant.nonce,
+            family_id=family_id,
         )
+        await self._store(jti, login, scope, writes)
         await self._issued(
             Event.TOKEN_ISSUED,
             context,
@@ -233,8 +240,10 @@ class TokenService:
         scope = narrow(requested or rotated.family.scope, client.scopes)
         scope = await self._still_privileged(client, rotated.family, scope, context)
         login, jti = Login.of_family(rotated.family), new_jti()
-        await self._save_snapshot(jti, login, scope)
-        issued = self.issuance.for_login(client, login, scope, now=now, jti=jti, refresh_token=rotated.token)
+        issued, writes = self.issuance.for_login(
+            client, login, scope, now=now, jti=jti, refresh_token=rotated.token, family_id=rotated.family.id
+        )
+        await self._store(jti, login, scope, writes)
         details = {
             "grant": "refresh_token",
             "jti": jti,
@@ -285,7 +294,9 @@ class TokenService:
         if requested and not scope:
             raise InvalidScope("the client is registered for none of the requested scopes")
         jti = new_jti()
-        issued = self.issuance.for_client(client, scope, now=self._clock(), jti=jti)
+        issued, writes = self.issuance.for_client(client, scope, now=self._clock(), jti=jti)
+        if writes:
+            await self._kv.set_many(writes, ttl=self.lifetimes.access_token)
         details = {"grant": "client_credentials", "jti": jti, "scope": issued.scope}
         await self._issued(Event.TOKEN_ISSUED, context, client, None, details)
         return issued
@@ -310,10 +321,14 @@ class TokenService:
                 durable=False,
             )
 
-    async def _save_snapshot(self, jti: str, login: Login, scope: Scope) -> None:
-        """What UserInfo will release for this access token; without openid UserInfo refuses it."""
+    async def _store(self, jti: str, login: Login, scope: Scope, writes: Writes) -> None:
+        """An opaque token's record and what UserInfo will release for this access token (without
+        openid UserInfo refuses it), in one round trip."""
         if OPENID in scope:
-            await save_snapshot(self._kv, jti, login.claims, scope, ttl=self.lifetimes.access_token)
+            key, snapshot = snapshot_entry(jti, login.claims, scope)
+            writes[key] = snapshot
+        if writes:
+            await self._kv.set_many(writes, ttl=self.lifetimes.access_token)
 
     async def _revoke_replayed(self, issued: RedeemedCode, context: AuditContext) -> None:
         """RFC 6749 §4.1.2: revoke what a replayed code was exchanged for.

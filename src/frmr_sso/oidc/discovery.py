@@ -62,7 +62,7 @@ def discovery_document(
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
-        "prompt_values_supported": ["none", "login"],
+        "prompt_values_supported": ["none", "login", "consent"],
         "acr_values_supported": list(acr_values),
         "authorization_response_iss_parameter_supported": True,
         "backchannel_logout_supported": True,

@@ -23,19 +23,24 @@ from frmr_sso.oauth.scope import OPENID
 from frmr_sso.oidc.claims import claims_for_scope, userinfo
 from frmr_sso.storage.ports import KeyValueStore
 
-_SNAPSHOT_PREFIX = "oidc:userinfo:"
+SNAPSHOT_PREFIX = "oidc:userinfo:"
+
+
+def snapshot_entry(jti: str, claims: Mapping[str, Any], scope: Iterable[str]) -> tuple[str, str]:
+    """The key-value entry that keeps the claims ``scope`` releases for the access token ``jti``."""
+    released = claims_for_scope(claims, scope)
+    return SNAPSHOT_PREFIX + jti, json.dumps(released, ensure_ascii=False)
 
 
 async def save_snapshot(
     kv: KeyValueStore, jti: str, claims: Mapping[str, Any], scope: Iterable[str], *, ttl: float
 ) -> None:
     """Keep the claims ``scope`` releases from the login's ``claims`` for the access token ``jti``."""
-    released = claims_for_scope(claims, scope)
-    await kv.set(_SNAPSHOT_PREFIX + jti, json.dumps(released, ensure_ascii=False), ttl=ttl)
+    await kv.set(*snapshot_entry(jti, claims, scope), ttl=ttl)
 
 
 async def load_snapshot(kv: KeyValueStore, jti: str) -> dict[str, Any] | None:
-    raw = await kv.get(_SNAPSHOT_PREFIX + jti)
+    raw = await kv.get(SNAPSHOT_PREFIX + jti)
     if raw is None:
         return None
     snapshot: dict[str, Any] = json.loads(raw)

@@ -1,14 +1,21 @@
 """The registry's REST use cases, framework-free: the worker's own record and the services' lookup.
 
-``RegistryApi`` reads through ``RecordReader`` (``SqlRegistryRepository.get`` /
-``find_record_by_snils``) and raises ``NotFound`` for a record, or a section
-item, that is not there or not the caller's: the answer never tells another
-worker's id from an unknown one. Bad parameters raise ``InvalidParams`` naming
-each field. Services get every section but identity documents.
+``RegistryApi`` reads through ``RecordReader`` (``SqlRegistryRepository``) and
+raises ``NotFound`` for a record, or a section item, that is not there or not
+the caller's: the answer never tells another worker's id from an unknown one.
+Bad parameters raise ``InvalidParams`` naming each field. Services get every
+section but identity documents.
+
+The whole record (``me``, ``lookup``) comes as a ``Reading`` with its ETag, made
+from the record's version stamp (raised by every write of the record), the view
+(which sections, which answer) and the software's version: ``*_etag`` finds the
+current one with a single-integer read, so a revalidation (If-None-Match) never
+reads the record.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +25,7 @@ from frmr_sso.identity.snils import InvalidSnils, parse_snils
 from frmr_sso.registry.api_json import item_json, person_json
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.sections import SECTIONS
+from frmr_sso.version import package_version
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -28,7 +36,11 @@ LOOKUP_FIELDS = ("snils", "frmr_id")
 class RecordReader(Protocol):
     async def get(self, frmr_id: str) -> FrmrPerson | None: ...
 
-    async def find_record_by_snils(self, snils_digits: str) -> FrmrPerson | None: ...
+    async def read(self, key: str, value: str) -> tuple[FrmrPerson, int] | None:
+        """The whole record and its version stamp by ``key`` ``"frmr_id"`` or ``"snils"``."""
+
+    async def version(self, key: str, value: str) -> tuple[str, int] | None:
+        """(frmr_id, version stamp) by ``key``, without reading the record."""
 
 
 class NotFound(FrmrSsoError):
@@ -48,6 +60,18 @@ class Page:
     items: list[dict[str, Any]]
     total: int
     next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    etag: str  # a strong entity tag, quoted
+    data: dict[str, Any]
+
+
+def record_etag(frmr_id: str, version: int, view: str) -> str:
+    """The ETag of ``view`` of version ``version`` of the record ``frmr_id`` in this software version."""
+    text = "\x00".join((package_version(), frmr_id, str(version), view))
+    return '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
 
 
 def page_params(query: Mapping[str, str]) -> tuple[int, str | None]:
@@ -100,8 +124,18 @@ class RegistryApi:
             raise NotFound("no FRMR record")
         return person
 
-    async def me(self, frmr_id: str, *, sections: tuple[str, ...] = SECTIONS) -> dict[str, Any]:
-        return person_json(await self._own(frmr_id), sections=sections)
+    async def me_etag(self, frmr_id: str, *, sections: tuple[str, ...] = SECTIONS) -> str | None:
+        """The current ETag of ``me``; None when there is no such record."""
+        found = await self._records.version("frmr_id", frmr_id)
+        return None if found is None else record_etag(frmr_id, found[1], _view("me", sections))
+
+    async def me(self, frmr_id: str, *, sections: tuple[str, ...] = SECTIONS) -> Reading:
+        found = await self._records.read("frmr_id", frmr_id)
+        if found is None:
+            raise NotFound("no FRMR record")
+        person, version = found
+        etag = record_etag(frmr_id, version, _view("me", sections))
+        return Reading(etag, person_json(person, sections=sections))
 
     async def section(self, frmr_id: str, section: str, *, limit: int, cursor: str | None) -> Page:
         if section not in SECTIONS:
@@ -127,12 +161,19 @@ class RegistryApi:
                 return item_json(section, item)
         raise NotFound("no such item in this record")
 
-    async def lookup(self, body: Any) -> dict[str, Any]:
-        kind, key = lookup_key(body)
-        if kind == "snils":
-            person = await self._records.find_record_by_snils(key)
-        else:
-            person = await self._records.get(key)
-        if person is None:
+    async def lookup_etag(self, body: Any) -> str | None:
+        """The current ETag of ``lookup(body)``; None when there is no such record."""
+        found = await self._records.version(*lookup_key(body))
+        return None if found is None else record_etag(found[0], found[1], _view("lookup", SERVICE_SECTIONS))
+
+    async def lookup(self, body: Any) -> Reading:
+        found = await self._records.read(*lookup_key(body))
+        if found is None:
             raise NotFound("no FRMR record")
-        return person_json(person, sections=SERVICE_SECTIONS)
+        person, version = found
+        etag = record_etag(person.frmr_id, version, _view("lookup", SERVICE_SECTIONS))
+        return Reading(etag, person_json(person, sections=SERVICE_SECTIONS))
+
+
+def _view(answer: str, sections: tuple[str, ...]) -> str:
+    return f"{answer}:{','.join(sections)}"

@@ -28,6 +28,10 @@ class Cipher(Protocol):
     def decrypt_text(self, token: str, *, associated_data: bytes | str = b"") -> str: ...
 
 
+class PasskeyRemoval(Protocol):
+    async def remove_all(self, subject: str) -> int: ...
+
+
 class Verdict(StrEnum):
     TOTP = "totp"
     RECOVERY = "recovery"
@@ -126,15 +130,18 @@ class TotpCredentials:
 
 
 async def reset_second_factor(
-    credentials: TotpCredentials, auditor: Auditor, subject: str, context: AuditContext, *, by: str
+    credentials: TotpCredentials, auditor: Auditor, subject: str, context: AuditContext, *, by: str,
+    passkeys: PasskeyRemoval | None = None,
 ) -> bool:
-    """An administrator's reset: the next login enrols again. Audited whether or not one was enrolled."""
+    """An administrator's reset: the authenticator app, the recovery codes and every passkey go; the next
+    login enrols again. Audited whether or not anything was enrolled; True when something was."""
     was_enrolled = await credentials.reset(subject)
+    removed = await passkeys.remove_all(subject) if passkeys is not None else 0
     await auditor.record(
         Event.SECOND_FACTOR_RESET,
         context,
         outcome=INFO,
         subject_id=subject,
-        details={"by": by, "was_enrolled": was_enrolled},
+        details={"by": by, "was_enrolled": was_enrolled, "passkeys_removed": removed},
     )
-    return was_enrolled
+    return was_enrolled or removed > 0

@@ -11,13 +11,12 @@ new recovery codes (``new_recovery_codes``): the earlier set stops working at on
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
 
 from frmr_sso.audit.events import SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.login.session_store import Sealer, SessionStore, SsoSession
 from frmr_sso.second_factor import totp
+from frmr_sso.second_factor.account_forms import ENROLMENT_TTL, AccountForms, Refused
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.login_step import CodeForm, LockedOut, RecoveryCodes, enrolment
 from frmr_sso.second_factor.policy import SecondFactorPolicy
@@ -26,12 +25,7 @@ from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
 
 _PREFIX = "account:2fa:"
-ENROLMENT_TTL = 600
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    reason: Literal["not_signed_in", "needs_second_factor", "stale"]
+__all__ = ["ENROLMENT_TTL", "AccountOutcome", "AccountSecondFactor", "Refused"]
 
 
 AccountOutcome = CodeForm | RecoveryCodes | LockedOut | Refused
@@ -41,32 +35,36 @@ class AccountSecondFactor:
     def __init__(
         self, *, sessions: SessionStore, credentials: TotpCredentials, security: Security, kv: KeyValueStore,
         sealer: Sealer, auditor: Auditor, csrf: CsrfTokens, ttl: int = ENROLMENT_TTL,
+        enrolled: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:  # fmt: skip
-        self._sessions, self._credentials, self._security = sessions, credentials, security
-        self._kv, self._sealer, self._audit, self._csrf, self._ttl = kv, sealer, auditor, csrf, ttl
+        self._credentials, self._security, self._audit = credentials, security, auditor
+        self._forms = AccountForms(
+            sessions, kv, sealer, csrf=csrf, kind=FormKind.ACCOUNT_SECOND_FACTOR, prefix=_PREFIX, ttl=ttl
+        )
+        self._enrolled = enrolled or credentials.enrolled
 
     async def page(self, session_cookie: str | None, context: AuditContext) -> AccountOutcome:
-        session = await self._sessions.get(session_cookie)
+        session = await self._forms.session(session_cookie)
         if session is None:
             return Refused("not_signed_in")
         if await self._guarded(session):
             return Refused("needs_second_factor")
-        draft = await self._draft(session.id)
+        draft = await self._forms.draft(session.id)
         if draft is None:
             draft = {"secret": totp.new_secret()}
-            await self._save(session.id, draft)
+            await self._forms.save(session.id, draft)
             await self._audit.record(
                 Event.SECOND_FACTOR_ENROLMENT_STARTED,
                 context,
                 subject_id=session.subject,
                 details={"where": "account"},
             )
-        return CodeForm("", self._token(session), enrolment(draft["secret"], session.claims))
+        return CodeForm("", self._forms.token(session), enrolment(draft["secret"], session.claims))
 
     async def submit(
         self, session_cookie: str | None, csrf: str | None, code: str, context: AuditContext
     ) -> AccountOutcome:
-        posted = await self._posted(session_cookie, csrf)
+        posted = await self._forms.posted(session_cookie, csrf)
         if isinstance(posted, Refused):
             return posted
         session, draft = posted
@@ -91,12 +89,12 @@ class AccountSecondFactor:
             )
             if checked.status.locked:
                 return LockedOut(checked.status)
-            return CodeForm("", self._token(session), enrolment(secret, session.claims), error=True)
+            return CodeForm("", self._forms.token(session), enrolment(secret, session.claims), error=True)
         replaced = await self._credentials.enrolled(subject)
         step = steps[-1]
         assert step is not None
         codes = await self._credentials.enrol(subject, secret, step)
-        await self._kv.delete(_PREFIX + session.id)
+        await self._forms.drop(session.id)
         await self._audit.record(
             Event.SECOND_FACTOR_ENROLLED,
             context,
@@ -104,13 +102,13 @@ class AccountSecondFactor:
             subject_id=subject,
             details={"where": "account", "replaced": replaced, "recovery_codes": len(codes)},
         )
-        return RecoveryCodes("", self._token(session), tuple(codes))
+        return RecoveryCodes("", self._forms.token(session), tuple(codes))
 
     async def new_recovery_codes(
         self, session_cookie: str | None, csrf: str | None, context: AuditContext
     ) -> AccountOutcome:
         """Ten new recovery codes for a person with an authenticator who used it in this session."""
-        posted = await self._posted(session_cookie, csrf)
+        posted = await self._forms.posted(session_cookie, csrf)
         if isinstance(posted, Refused):
             return posted
         session, _ = posted
@@ -123,34 +121,8 @@ class AccountSecondFactor:
             Event.RECOVERY_CODES_REPLACED, context, outcome=SUCCESS, subject_id=session.subject,
             details={"where": "account", "recovery_codes": len(codes)},
         )  # fmt: skip
-        return RecoveryCodes("", self._token(session), tuple(codes))
-
-    async def _posted(
-        self, session_cookie: str | None, csrf: str | None
-    ) -> tuple[SsoSession, dict[str, Any]] | Refused:
-        """The live session and the page's draft a form was posted from, its CSRF token checked."""
-        session = await self._sessions.get(session_cookie)
-        if session is None:
-            return Refused("not_signed_in")
-        draft = await self._draft(session.id)
-        if draft is None or not self._csrf.valid(FormKind.ACCOUNT_SECOND_FACTOR, session.id, csrf):
-            return Refused("stale")
-        return session, draft
-
-    def _token(self, session: SsoSession) -> str:
-        return self._csrf.issue(FormKind.ACCOUNT_SECOND_FACTOR, session.id)
+        return RecoveryCodes("", self._forms.token(session), tuple(codes))
 
     async def _guarded(self, session: SsoSession) -> bool:
         """An enrolled person whose session did not pass the second factor may not replace it."""
-        return not SecondFactorPolicy.satisfied(session) and await self._credentials.enrolled(session.subject)
-
-    async def _draft(self, session_id: str) -> dict[str, Any] | None:
-        raw = await self._kv.get(_PREFIX + session_id)
-        if raw is None:
-            return None
-        data: dict[str, Any] = json.loads(self._sealer.decrypt_text(raw, associated_data=session_id))
-        return data
-
-    async def _save(self, session_id: str, draft: dict[str, Any]) -> None:
-        sealed = self._sealer.encrypt(json.dumps(draft), associated_data=session_id)
-        await self._kv.set(_PREFIX + session_id, sealed, ttl=self._ttl)
+        return not SecondFactorPolicy.satisfied(session) and await self._enrolled(session.subject)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from frmr_sso.audit.events import FAILURE, SUCCESS, AuditContext, Auditor, Event
 from frmr_sso.identity.snils import InvalidSnils, Snils
@@ -31,6 +31,7 @@ from frmr_sso.oauth.authorization import AuthorizationRequest
 from frmr_sso.oauth.ports import ClientLookup
 from frmr_sso.second_factor import totp
 from frmr_sso.second_factor.credentials import TotpCredentials, Verdict
+from frmr_sso.second_factor.passkeys import Passkeys, login_binding
 from frmr_sso.second_factor.policy import PendingLogin, PendingLogins, with_second_factor
 from frmr_sso.security.csrf import CsrfTokens, FormKind
 from frmr_sso.security.lockout import LockStatus
@@ -47,11 +48,23 @@ class Enrolment:
 
 
 @dataclass(frozen=True, slots=True)
+class PasskeyPrompt:
+    """What the page's script hands to ``navigator.credentials``: ``create`` (enrol) or ``get`` (sign in)."""
+
+    mode: Literal["create", "get"]
+    options_json: str
+
+
+@dataclass(frozen=True, slots=True)
 class CodeForm:
     pending_id: str
     csrf: str
     enrolment: Enrolment | None = None
     error: bool = False
+    passkey: PasskeyPrompt | None = None
+    totp: bool = True
+    """The person can answer with a code (has an authenticator app, or is enrolling one)."""
+    passkey_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +97,13 @@ class Completer(Protocol):
     ) -> Awaitable[Redirect]: ...
 
 
+def display_name(claims: dict[str, Any]) -> str:
+    """How an authenticator names the person's account: «Фамилия Имя», or «ФРМР»."""
+    return " ".join(str(claims[k]) for k in ("family_name", "given_name") if claims.get(k)) or "ФРМР"
+
+
 def enrolment(secret: str, claims: dict[str, Any]) -> Enrolment:
-    name = " ".join(str(claims[k]) for k in ("family_name", "given_name") if claims.get(k)) or "ФРМР"
-    uri = totp.provisioning_uri(secret, name)
+    uri = totp.provisioning_uri(secret, display_name(claims))
     return Enrolment(qr_svg=totp.qr_svg(uri), uri=uri, secret_groups=totp.grouped(secret))
 
 
@@ -101,18 +118,48 @@ class SecondFactorStep:
         complete: Completer,
         auditor: Auditor,
         csrf: CsrfTokens,
+        passkeys: Passkeys | None = None,
     ) -> None:
         self._pending, self._credentials, self._security = pending, credentials, security
         self._clients, self._complete, self._audit, self._csrf = clients, complete, auditor, csrf
+        self._passkeys = passkeys
+
+    async def enrolled(self, subject: str) -> bool:
+        """The person has a second factor of any kind: an authenticator app or a passkey."""
+        return await self._credentials.enrolled(subject) or (
+            self._passkeys is not None and await self._passkeys.enrolled(subject)
+        )
 
     async def page(self, pending_id: str | None, browser: str | None, context: AuditContext) -> StepOutcome:
         pending = await self._pending.get(pending_id, browser)
         if pending is None:
-            return await self._stale(context, "page")
+            return await self.stale(context, "page")
         if pending.verified:
-            return RecoveryCodes(pending.id, self._token(pending))
-        if await self._credentials.enrolled(pending.subject):
-            return CodeForm(pending.id, self._token(pending))
+            return RecoveryCodes(pending.id, self.token(pending))
+        return await self.form(pending, context)
+
+    async def form(
+        self,
+        pending: PendingLogin,
+        context: AuditContext,
+        *,
+        error: bool = False,
+        passkey_error: str | None = None,
+    ) -> CodeForm:
+        """The page of a pending login: the code form and the passkey button of an enrolled person,
+        else the enrolment (an authenticator app, or a passkey). Each showing issues a new challenge."""
+        subject, binding = pending.subject, login_binding(pending.id)
+        has_totp = await self._credentials.enrolled(subject)
+        passkeys = await self._passkeys.of(subject) if self._passkeys is not None else []
+        if has_totp or passkeys:
+            prompt = None
+            if passkeys and self._passkeys is not None:
+                options = await self._passkeys.request_options(binding, subject, passkeys)
+                prompt = PasskeyPrompt("get", options)
+            return CodeForm(
+                pending.id, self.token(pending), error=error, passkey=prompt, totp=has_totp,
+                passkey_error=passkey_error,
+            )  # fmt: skip
         if pending.enrol_secret is None:
             pending = replace(pending, enrol_secret=totp.new_secret())
             await self._pending.save(pending)
@@ -124,19 +171,26 @@ class SecondFactorStep:
                 details={"where": "login"},
             )
         assert pending.enrol_secret is not None
-        form = enrolment(pending.enrol_secret, pending.session["claims"])
-        return CodeForm(pending.id, self._token(pending), form)
+        claims = pending.session["claims"]
+        prompt = None
+        if self._passkeys is not None:
+            options = await self._passkeys.creation_options(binding, subject, display_name(claims), [])
+            prompt = PasskeyPrompt("create", options)
+        return CodeForm(
+            pending.id, self.token(pending), enrolment(pending.enrol_secret, claims), error=error,
+            passkey=prompt, passkey_error=passkey_error,
+        )  # fmt: skip
 
     async def submit(
         self, pending_id: str | None, csrf: str | None, code: str, browser: str | None, context: AuditContext
     ) -> StepOutcome:
-        pending = await self._posted(pending_id, csrf, browser)
+        pending = await self.posted(pending_id, csrf, browser)
         if pending is None:
-            return await self._stale(context, "submit")
+            return await self.stale(context, "submit")
         if pending.verified:
-            return RecoveryCodes(pending.id, self._token(pending))
+            return RecoveryCodes(pending.id, self.token(pending))
         subject, code = pending.subject, code.strip()[:MAX_CODE]
-        secret = None if await self._credentials.enrolled(subject) else pending.enrol_secret
+        secret = None if await self.enrolled(subject) else pending.enrol_secret
         found: list[Verdict | int | None] = []
 
         async def check() -> bool:
@@ -152,8 +206,7 @@ class SecondFactorStep:
             await self._rejected(pending, found, checked.status, context)
             if checked.status.locked:
                 return LockedOut(checked.status)
-            form = enrolment(secret, pending.session["claims"]) if secret is not None else None
-            return CodeForm(pending.id, self._token(pending), form, error=True)
+            return await self.form(pending, context, error=True)
         if secret is not None:
             assert isinstance(result, int)
             codes = await self._credentials.enrol(subject, secret, result)
@@ -166,21 +219,21 @@ class SecondFactorStep:
                 client_id=pending.request["client_id"],
                 details={"where": "login", "recovery_codes": len(codes)},
             )
-            return RecoveryCodes(pending.id, self._token(pending), tuple(codes))
+            return RecoveryCodes(pending.id, self.token(pending), tuple(codes))
         method = "recovery" if result is Verdict.RECOVERY else "totp"
         await self._accepted(pending, method, context)
-        return await self._finish(pending.id, browser, method, context)
+        return await self.finish(pending.id, browser, method, context)
 
     async def proceed(
         self, pending_id: str | None, csrf: str | None, browser: str | None, context: AuditContext
     ) -> StepOutcome:
         """«Продолжить» after the recovery codes of a new enrolment."""
-        pending = await self._posted(pending_id, csrf, browser)
+        pending = await self.posted(pending_id, csrf, browser)
         if pending is None or not pending.verified:
-            return await self._stale(context, "continue")
-        return await self._finish(pending.id, browser, pending.verified, context)
+            return await self.stale(context, "continue")
+        return await self.finish(pending.id, browser, pending.verified, context)
 
-    async def _posted(
+    async def posted(
         self, pending_id: str | None, csrf: str | None, browser: str | None
     ) -> PendingLogin | None:
         """The pending login a form was posted for, when its CSRF token is bound to it."""
@@ -188,17 +241,18 @@ class SecondFactorStep:
         bound = pending is not None and self._csrf.valid(FormKind.LOGIN_SECOND_FACTOR, pending.id, csrf)
         return pending if bound else None
 
-    def _token(self, pending: PendingLogin) -> str:
+    def token(self, pending: PendingLogin) -> str:
+        """The CSRF token of the pending login's forms."""
         return self._csrf.issue(FormKind.LOGIN_SECOND_FACTOR, pending.id)
 
-    async def _finish(
+    async def finish(
         self, pending_id: str, browser: str | None, method: str, context: AuditContext
     ) -> StepOutcome:
         pending = await self._pending.consume(pending_id, browser)
         client = None if pending is None else await self._clients(pending.request["client_id"])
         if pending is None or client is None:
-            return await self._stale(context, "finish")
-        draft = with_second_factor(pending.draft())
+            return await self.stale(context, "finish")
+        draft = with_second_factor(pending.draft(), method)
         req = AuthorizationRequest.from_dict(pending.request, client)
         details: dict[str, Any] = {"second_factor": method, "step_up": pending.replacing_session is not None}
         replacing, snils = pending.replacing_session, _snils(draft)
@@ -247,7 +301,7 @@ class SecondFactorStep:
             details={"reason": reason, "locked": status.locked or None},
         )
 
-    async def _stale(self, context: AuditContext, where: str) -> FailurePage:
+    async def stale(self, context: AuditContext, where: str) -> FailurePage:
         await self._audit.record(
             Event.STALE_TRANSACTION, context, outcome=FAILURE, details={"second_factor": where}
         )

@@ -4,9 +4,10 @@ The second factor is required when the person has enrolled one (then at every
 login, whatever the client), when the client is registered with
 ``require_second_factor``, when the person holds one of the configured FRMR
 roles (``FRMR_SSO_SECOND_FACTOR_ROLES``, ``registry_admin`` by default), or
-when the client asks ``acr_values`` for ``…esia-confirmed+mfa``. A session that
-already passed it (``otp`` in its ``amr``, RFC 8176) serves such requests; an
-older one steps up.
+when the client asks ``acr_values`` for ``…esia-confirmed+mfa``. The factor is a
+TOTP code (or a recovery code) or a passkey. A session that already passed it
+(``acr`` of that level; ``otp``, or ``hwk`` and ``user``, in its ``amr``, RFC 8176)
+serves such requests; an older one steps up.
 
 Until the code is given no session exists: the finished upstream login is kept
 as a ``PendingLogin`` in the KV store for ``FRMR_SSO_SECOND_FACTOR_PENDING_TTL``
@@ -60,13 +61,26 @@ class SecondFactorPolicy:
 
     @staticmethod
     def satisfied(session: SsoSession) -> bool:
-        """The broker's own code was given in this session (an upstream's ``otp`` does not count)."""
+        """The broker's own second factor (a code or a passkey) was passed in this session (an upstream's
+        ``otp`` does not count)."""
         return session.acr == MFA_ACR
 
 
-def with_second_factor(session: SsoSession) -> SsoSession:
-    """The session after a correct code: ``acr`` of the higher level, ``otp`` added to ``amr``."""
-    return replace(session, acr=MFA_ACR, amr=with_method(session.amr, OTP_AMR))
+SECOND_FACTOR_AMR: dict[str, tuple[str, ...]] = {
+    "totp": (OTP_AMR,),
+    "recovery": (OTP_AMR,),
+    "passkey": ("hwk", "user", "mfa"),
+}
+"""RFC 8176 values each way of passing the broker's second factor adds: a passkey is a key held in
+hardware (``hwk``) that the person unlocked on the device (``user``), two factors by itself (``mfa``)."""
+
+
+def with_second_factor(session: SsoSession, method: str = "totp") -> SsoSession:
+    """The session after the second factor: ``acr`` of the higher level, the method's values in ``amr``."""
+    amr = session.amr
+    for value in SECOND_FACTOR_AMR[method]:
+        amr = with_method(amr, value)
+    return replace(session, acr=MFA_ACR, amr=amr)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ A token is HMAC-SHA256 (base64url) under the key ``derive_key("csrf")`` of the
 deployment secret over the form kind and the binding; for a kind with a lifetime
 it is ``<issued>.<mac>``, the Unix time it was made taken into the MAC. The binding is the
 session or login transaction the form acts on: the SSO session id
-(``/account/sessions``, ``/account/2fa``, the ``/logout`` confirmation), the
+(``/account/sessions``, ``/account/2fa`` and its passkeys, the consent page, the
+``/logout`` confirmation), the
 pending login's id (``/login/2fa``), the cabinet's own session id (the
 cabinet's forms). So a token is unknowable without the server's key, useless
 for another session, transaction or kind of form, and nothing is stored to
@@ -36,6 +37,8 @@ class FormKind(StrEnum):
 
     ACCOUNT_SESSIONS = "account-sessions"  # the SSO session id
     ACCOUNT_SECOND_FACTOR = "account-2fa"  # the SSO session id
+    ACCOUNT_PASSKEYS = "account-passkeys"  # the SSO session id
+    CONSENT = "consent"  # the SSO session id
     LOGIN_SECOND_FACTOR = "login-2fa"  # the pending login's id
     LOGOUT = "logout"  # the SSO session id
     CABINET = "cabinet"  # the cabinet's session id

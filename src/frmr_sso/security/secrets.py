@@ -102,9 +102,9 @@ class SecretVerifier:
         return len(self._hits)
 
     def _cache_key(self, client_id: str, secret: str, secret_hash: str | None) -> bytes:
-        parts = (client_id, secret, secret_hash or "")
-        message = b"".join(len(part.encode()).to_bytes(4, "big") + part.encode() for part in parts)
-        return hmac.digest(self._key, message, "sha256")
+        # lengths in characters make the split unambiguous; the hash is last, so needs none
+        message = f"{len(client_id)}:{client_id}{len(secret)}:{secret}{secret_hash or ''}"
+        return hmac.digest(self._key, message.encode("utf-8", "surrogatepass"), "sha256")
 
     def remembered(self, client_id: str, secret: str, secret_hash: str | None) -> bool:
         if secret_hash is None:

@@ -18,6 +18,7 @@ connectors, ESIA first.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from pydantic import (
 )
 
 from frmr_sso.config import ConfigurationError
+from frmr_sso.jose.gost_openssl import OpenSslGost
 from frmr_sso.upstream.base import Connector, TokenSealer
 from frmr_sso.upstream.breaker import CircuitBreaker
 from frmr_sso.upstream.esia import EsiaConnector
@@ -44,8 +46,10 @@ from frmr_sso.upstream.esia_protocol import DEFAULT_SCOPES, EsiaOptions
 from frmr_sso.upstream.esia_signer import ClientSecretSigner
 from frmr_sso.upstream.oidc import OidcConnector, OidcOptions
 from frmr_sso.upstream.oidc_claims import ClaimsMapping
-from frmr_sso.upstream.signers import GostSignerConfig, RsaSignerConfig, load_signer
+from frmr_sso.upstream.signers import SignerConfig, load_signer
 
+log = logging.getLogger(__name__)
+SIGNER_KINDS = frozenset({"rsa", "gost", "command", "pkcs11"})
 EsiaAlgorithm = Literal["RS256", "GOST3410_2012_256"]
 _NAME = r"^[a-z][a-z0-9_-]{0,31}$"
 _URL = r"^https?://[^\s]+$"
@@ -92,7 +96,7 @@ class EsiaEntry(_Entry):
     issuer: str = Field(min_length=1)
     client_id: str = Field(min_length=1, max_length=64)
     certificate_hash: str = Field(pattern=r"^[0-9A-Fa-f]{64}$")
-    signer: Annotated[RsaSignerConfig | GostSignerConfig, Field(discriminator="kind")]
+    signer: Annotated[SignerConfig, Field(discriminator="kind")]
     scopes: list[str] = Field(default_factory=lambda: list(DEFAULT_SCOPES))
     scope_org: str = ""
     access_type: Literal["online", "offline"] = "online"
@@ -189,7 +193,10 @@ def _where(loc: tuple[int | str, ...], entries: list[Any]) -> str:
     if len(loc) >= 2 and loc[0] == "upstreams" and isinstance(loc[1], int):
         raw = entries[loc[1]] if loc[1] < len(entries) else None
         name = raw.get("name") if isinstance(raw, dict) else None
-        field = ".".join(str(p) for p in loc[3:]) or "entry"  # loc[2] is the type tag
+        parts = [str(p) for p in loc[3:]]  # loc[2] is the type tag, and signer's kind the next one
+        if len(parts) >= 2 and parts[0] == "signer" and parts[1] in SIGNER_KINDS:
+            del parts[1]
+        field = ".".join(parts) or "entry"
         return f"upstreams[{loc[1]}] {name!r}: {field}" if name else f"upstreams[{loc[1]}]: {field}"
     return ".".join(str(p) for p in loc) or "upstreams"
 
@@ -214,6 +221,22 @@ def load_upstreams(path: Path) -> UpstreamsConfig:
     return parse_upstreams(data, base_dir=Path(path).parent)
 
 
+def gost_engine(choice: str, command: str, config: UpstreamsConfig) -> OpenSslGost | None:
+    """OpenSSL's GOST engine for ESIA entries that accept GOST tokens (``FRMR_SSO_GOST_ENGINE``)."""
+    gost = any(isinstance(e, EsiaEntry) and "GOST3410_2012_256" in e.algorithms for e in config.upstreams)
+    if choice == "off" or not gost:
+        return None
+    engine = OpenSslGost(command)
+    problem = engine.probe()
+    if problem is None:
+        log.info("ESIA's GOST signatures are verified through OpenSSL's GOST engine")
+        return engine
+    if choice == "openssl":
+        raise ConfigurationError(f"FRMR_SSO_GOST_ENGINE=openssl: {problem}")
+    log.info("ESIA's GOST signatures are verified in pure Python", extra={"engine": problem})
+    return None
+
+
 def build_connectors(
     config: UpstreamsConfig,
     http: httpx.AsyncClient,
@@ -221,6 +244,7 @@ def build_connectors(
     *,
     clock: Callable[[], float] = time.time,
     signers: dict[str, ClientSecretSigner] | None = None,
+    gost_engine: OpenSslGost | None = None,
 ) -> dict[str, Connector]:
     """Connectors by name, ESIA entries first (the login page lists them in this order)."""
     connectors: dict[str, Connector] = {}
@@ -229,7 +253,9 @@ def build_connectors(
         where = f"upstreams[{index}] {entry.name!r}"
         try:
             if isinstance(entry, EsiaEntry):
-                signer = (signers or {}).get(entry.name) or load_signer(entry.signer, config.base_dir)
+                signer = (signers or {}).get(entry.name) or load_signer(
+                    entry.signer, config.base_dir, connector=entry.name
+                )
                 if entry.access_type == "offline" and cipher is None:
                     raise ValueError("access_type: offline needs the upstream-token cipher")
                 connectors[entry.name] = EsiaConnector(
@@ -240,6 +266,7 @@ def build_connectors(
                     breaker=entry.breaker.build(),
                     timeout=entry.timeout.build(),
                     clock=clock,
+                    gost_engine=gost_engine,
                 )
             else:
                 connectors[entry.name] = OidcConnector(

@@ -20,11 +20,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from functools import partial
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import httpx
 
+from frmr_sso.jose.gost_openssl import OpenSslGost
 from frmr_sso.security.crypto import DecryptionError
 from frmr_sso.upstream import esia_protocol as proto
 from frmr_sso.upstream.base import (
@@ -42,7 +44,7 @@ from frmr_sso.upstream.errors import AccountNotConfirmed, UpstreamProtocolError
 from frmr_sso.upstream.esia_claims import TokenRules, check_access_token, check_id_token, person_details
 from frmr_sso.upstream.esia_protocol import EsiaOptions
 from frmr_sso.upstream.esia_signer import ClientSecretSigner
-from frmr_sso.upstream.jose import verify_jws
+from frmr_sso.upstream.jose import Jws, verify_jws
 from frmr_sso.upstream.jwks import JwksCache
 from frmr_sso.upstream.transport import DEFAULT_TIMEOUT, UpstreamHttp, json_object
 
@@ -60,6 +62,7 @@ class EsiaConnector:
         breaker: CircuitBreaker | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         clock: Callable[[], float] = time.time,
+        gost_engine: OpenSslGost | None = None,
     ) -> None:
         if options.access_type == "offline" and sealer is None:
             raise ValueError("access_type offline needs a TokenSealer for the refresh token")
@@ -67,6 +70,7 @@ class EsiaConnector:
         self.name = options.name
         self.display_name = options.display_name
         self._signer = signer
+        self._gost_engine = gost_engine
         self._http = UpstreamHttp(http, connector=options.name, breaker=breaker, timeout=timeout)
         self._keys = JwksCache(
             self._fetch_jwks,
@@ -156,9 +160,10 @@ class EsiaConnector:
         }
 
     async def _sign(self, message: bytes) -> str:
-        if self._signer.kind == "gost":  # pure-Python GOST: keep the event loop free
-            return await asyncio.to_thread(self._signer.sign, message)
-        return self._signer.sign(message)
+        if self._signer.kind == "rsa":  # in-process RSA: well under a millisecond
+            return self._signer.sign(message)
+        # pure-Python GOST, a command or a token: keep the event loop free
+        return await asyncio.to_thread(self._signer.sign, message)
 
     async def _token_request(
         self, redirect_uri: str, grant: dict[str, str], *, signed_extra: str
@@ -188,8 +193,17 @@ class EsiaConnector:
         self, tokens: Mapping[str, Any], *, nonce: str | None, subject: str | None
     ) -> UpstreamIdentity:
         algs, name, now = self.options.algorithms, self.name, self._clock()
-        id_jws = await verify_jws(tokens["id_token"], self._keys, algorithms=algs, connector=name)
-        access_jws = await verify_jws(tokens["access_token"], self._keys, algorithms=algs, connector=name)
+        verify = partial(
+            verify_jws, keys=self._keys, algorithms=algs, connector=name, gost_engine=self._gost_engine
+        )
+        # both at once (GOST checks wait on a thread or a process); the ID token's fault is reported first
+        checked = await asyncio.gather(
+            verify(tokens["id_token"]), verify(tokens["access_token"]), return_exceptions=True
+        )
+        for outcome in checked:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        id_jws, access_jws = cast(list[Jws], checked)
         facts = check_id_token(id_jws, self._rules, now=now, nonce=nonce)
         if subject is not None and facts.subject != subject:
             raise self._protocol("the refreshed tokens name another person", "subject_mismatch")

@@ -18,7 +18,8 @@ import jwt
 from jwt.exceptions import InvalidKeyError, PyJWTError
 
 from frmr_sso.jose import Jws, JwsError, b64url_decode, parse_compact, signature_valid
-from frmr_sso.jose.gost import GOST_SIZE, gost_curve
+from frmr_sso.jose.gost import GOST_SIZE, gost_curve, gost_point_on_curve
+from frmr_sso.jose.gost_openssl import OpenSslGost
 from frmr_sso.jose.jws import ALGORITHMS, GOST256, GostPublicKey
 from frmr_sso.upstream.errors import UpstreamProtocolError
 from frmr_sso.upstream.jwks import JwksCache
@@ -60,8 +61,31 @@ def _verify(jws: Jws, jwk: Mapping[str, Any]) -> bool:
     return signature_valid(key, jws.alg, jws.signing_input, jws.signature)
 
 
-async def verify_jws(token: str, keys: JwksCache, *, algorithms: Collection[str], connector: str = "") -> Jws:
-    """The parsed token when a published key of an accepted algorithm signed it."""
+async def _verify_gost(jws: Jws, jwk: Mapping[str, Any], engine: OpenSslGost | None) -> bool:
+    """Through OpenSSL's GOST engine when there is one and it answers; else pure Python in a thread."""
+    try:
+        key = public_key(jwk, GOST256)
+    except ValueError:
+        return False
+    if engine is not None:
+        if not gost_point_on_curve(key.point, key.curve):
+            return False
+        answer = await engine.verify(key.point, str(jwk.get("crv")), jws.signing_input, jws.signature)
+        if answer is not None:
+            return answer
+    return await asyncio.to_thread(signature_valid, key, GOST256, jws.signing_input, jws.signature)
+
+
+async def verify_jws(
+    token: str,
+    keys: JwksCache,
+    *,
+    algorithms: Collection[str],
+    connector: str = "",
+    gost_engine: OpenSslGost | None = None,
+) -> Jws:
+    """The parsed token when a published key of an accepted algorithm signed it (GOST: through
+    ``gost_engine`` when given, see ``jose.gost_openssl``)."""
     jws = parse_jws(token, connector=connector)
     alg, kid = jws.header.get("alg"), jws.header.get("kid")
     if not isinstance(alg, str) or alg.lower() == "none" or not jws.signature:
@@ -74,10 +98,7 @@ async def verify_jws(token: str, keys: JwksCache, *, algorithms: Collection[str]
     if not candidates:
         raise _reject("no published key for the token", "unknown_key", connector)
     for jwk in candidates:
-        if alg == GOST256:
-            valid = await asyncio.to_thread(_verify, jws, jwk)  # pure Python, tens of ms
-        else:
-            valid = _verify(jws, jwk)
+        valid = await _verify_gost(jws, jwk, gost_engine) if alg == GOST256 else _verify(jws, jwk)
         if valid:
             return jws
     raise _reject("a token signature does not verify", "bad_signature", connector)

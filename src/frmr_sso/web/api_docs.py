@@ -33,7 +33,8 @@ BEARER = HTTPBearer(
     scheme_name="accessToken",
     bearerFormat="JWT",
     description=(
-        "RFC 6750 §2.1: an access token (RFC 9068 JWT) of this provider. Its `aud` names the issuer "
+        "RFC 6750 §2.1: an access token of this provider: an RFC 9068 JWT, or for a client registered "
+        "with `access_token_format: opaque` a 51-character handle (`frmr_at_…`). Its `aud` names the issuer "
         "(UserInfo, the registry, audit and admin APIs) and, per first-party scope granted, that API: "
         "`account.sessions` → `<issuer>/api/v1/me/sessions`, `frmr.documents` → "
         "`<issuer>/api/v1/me/documents`. Only clients registered with `first_party: true` (the personal "
@@ -109,7 +110,11 @@ TOKEN_RESPONSE: Schema = {
     "type": "object",
     "required": ["access_token", "token_type", "expires_in", "scope"],
     "properties": {
-        "access_token": {"type": "string", "description": "RFC 9068 JWT (typ at+jwt)"},
+        "access_token": {
+            "type": "string",
+            "description": "RFC 9068 JWT (typ at+jwt); for a client registered with access_token_format: "
+            "opaque, `frmr_at_` and 43 base64url characters (introspect it)",
+        },
         "token_type": {"type": "string", "enum": ["Bearer"]},
         "expires_in": {"type": "integer"},
         "scope": {"type": "string"},

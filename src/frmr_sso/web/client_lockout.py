@@ -16,7 +16,7 @@ answer, and a distinct one would tell an attacker the lock is in force.
 from __future__ import annotations
 
 from frmr_sso.audit.events import AuditContext
-from frmr_sso.oauth.client_service import ClientService
+from frmr_sso.oauth.client_service import AUTH_METHODS, ClientService
 from frmr_sso.oauth.clients import Client
 from frmr_sso.oauth.errors import InvalidClient
 from frmr_sso.security.services import Security, client_key
@@ -37,6 +37,8 @@ async def authenticate_locked_out(
             context.ip and (await security.ips.status_cached(context.ip)).locked
         ):
             raise InvalidClient(_FAILED)
+        if method in AUTH_METHODS:  # the secret is the one proven right: no second look-up
+            return known
         return await clients.authenticate(client_id, secret=secret, method=method)
     authenticated: list[Client] = []
 

@@ -3,7 +3,7 @@
 The composition root (``bootstrap``) builds the services when the application starts; each
 provider here hands one of them to a route. The providers are ``async`` (FastAPI runs a plain
 ``def`` dependency in its thread pool, a hop per request) and take the request alone, so
-``web/lean_routes.py`` can call them for the routes it dispatches directly. This module is the
+``web/protocol_dispatch.py`` can call them for the routes it dispatches directly. This module is the
 one place of the web layer that knows where the lifespan keeps the services.
 """
 
@@ -17,11 +17,14 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.audit.events import Auditor
+from frmr_sso.audit.login_history import LoginHistory
 from frmr_sso.cabinet_backend.change_requests.service import ChangeRequestService
 from frmr_sso.cabinet_backend.notifications import DevOutbox
 from frmr_sso.cabinet_backend.statements.service import StatementService
 from frmr_sso.cabinet_backend.support.service import SupportService
 from frmr_sso.config import Settings
+from frmr_sso.login.consent import ConsentStep
+from frmr_sso.login.consents import AccountConsents
 from frmr_sso.login.session_manager import SessionManager
 from frmr_sso.oauth.bearer import BearerValidator
 from frmr_sso.oauth.client_service import ClientService
@@ -36,6 +39,9 @@ from frmr_sso.registry.api import RegistryApi
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.enrolment import AccountSecondFactor
 from frmr_sso.second_factor.login_step import SecondFactorStep
+from frmr_sso.second_factor.passkey_account import AccountPasskeys
+from frmr_sso.second_factor.passkey_login import PasskeyLoginStep
+from frmr_sso.second_factor.passkeys import Passkeys
 from frmr_sso.security.limiter import RateLimiter
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
@@ -92,8 +98,14 @@ UserInfoDep = Annotated[UserInfoService, Depends(provided("userinfo"))]
 SecondFactorDep = Annotated[SecondFactorStep, Depends(provided("second_factor"))]
 TotpDep = Annotated[TotpCredentials, Depends(provided("totp"))]
 AccountSecondFactorDep = Annotated[AccountSecondFactor, Depends(provided("account_second_factor"))]
+PasskeysDep = Annotated[Passkeys, Depends(provided("passkeys"))]
+PasskeyLoginDep = Annotated[PasskeyLoginStep, Depends(provided("passkey_login"))]
+AccountPasskeysDep = Annotated[AccountPasskeys, Depends(provided("account_passkeys"))]
 AccountSessionsDep = Annotated[SessionManager, Depends(provided("account_sessions"))]
 SubjectsDep = Annotated[SqlSubjectRepository, Depends(provided("subjects"))]
+ConsentDep = Annotated[ConsentStep, Depends(provided("consent"))]
+AccountConsentsDep = Annotated[AccountConsents, Depends(provided("account_consents"))]
+LoginHistoryDep = Annotated[LoginHistory, Depends(provided("login_history"))]
 # the registry and the cabinet's back end
 RegistryDep = Annotated[SqlRegistryRepository, Depends(provided("registry"))]
 RegistryAccessDep = Annotated[RegistryAccess, Depends(provided("registry_access"))]

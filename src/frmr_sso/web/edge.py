@@ -26,7 +26,9 @@ Per request, in this order (the order of the three layers it replaces, outermost
   into ``scope["state"]`` too, for the rate limits, the audit records and the protocol requests. An
   exception escaping the app is logged (redacted) and answered with a 500 naming only the request
   id (``web/errors.fallback_body``: the Russian page on a page, ``application/problem+json``
-  elsewhere), or re-raised when the answer has already started;
+  elsewhere), or re-raised when the answer has already started. A client that went away before
+  the app read its request (``ClientDisconnect``) is no server error: nothing is answered, the
+  request counts as status 499 (as nginx names it) and is logged at info;
 * **CORS** (``web/cors.py``) on ``CORS_PATHS``: a request with ``Origin`` passes through
   Starlette's ``CORSMiddleware`` (preflight answers, ``Access-Control-*`` headers), one
   without gets ``Vary: Origin`` on the app's answer, as that middleware would add.
@@ -39,6 +41,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frmr_sso.logs import request_id_var
@@ -68,6 +71,7 @@ _ORIGIN = b"origin"
 _HOST = b"host"
 _FORWARDED_FOR = b"x-forwarded-for"
 _METHODS = frozenset({"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+CLIENT_CLOSED = 499  # the client closed the connection before the answer (nginx's name for it)
 _CLASSES = ("0xx", "1xx", "2xx", "3xx", "4xx", "5xx")
 
 
@@ -170,6 +174,11 @@ class EdgeMiddleware:
 
         try:
             await (self.cors if cors and origin else self.app)(scope, receive, send_edge)
+        except ClientDisconnect:
+            if status:
+                raise
+            status = CLIENT_CLOSED
+            error_log.info("client disconnected before its request was read")
         except Exception as exc:
             error_log.error("unhandled error", exc_info=exc)
             if status:

@@ -1,7 +1,7 @@
 """The one table of exception handlers: each error class the broker's routes let escape, and its answer.
 
 ``install_error_handlers`` registers every row with ``app.add_exception_handler``; Starlette (and
-``web/lean_routes.py`` for the protocol endpoints it serves directly) looks a raised exception up
+``web/protocol_dispatch.py`` for the protocol endpoints it serves directly) looks a raised exception up
 by its class, the nearest registered class along its MRO winning. Routes only raise: a handler
 answers by the kind of the route (``web/errors.route_kind``) where the class can reach several:
 
@@ -33,6 +33,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from frmr_sso.audit.login_history import InvalidHistoryQuery
 from frmr_sso.audit.query import InvalidAuditQuery
 from frmr_sso.cabinet_backend.base import CodeRefused, Conflict, NotFound
 from frmr_sso.cabinet_backend.change_requests.form_fields import Invalid
@@ -138,6 +139,10 @@ async def invalid_audit_query(request: Request, exc: InvalidAuditQuery) -> Respo
     return problem(400, "Invalid request", exc.message, field=exc.field)
 
 
+async def invalid_history_query(request: Request, exc: InvalidHistoryQuery) -> Response:
+    return problem(400, "Bad request", str(exc), field=exc.field)
+
+
 def _not_found(detail: str | None = None) -> Handler:
     async def not_found(request: Request, exc: Exception) -> Response:
         return problem(404, "Not Found", detail or str(exc))
@@ -186,6 +191,7 @@ HANDLERS: Mapping[type[Exception], Handler] = {
     registry_api.InvalidParams: invalid_params,
     registry_api.NotFound: _not_found("no such record or item for this caller"),
     InvalidAuditQuery: invalid_audit_query,
+    InvalidHistoryQuery: invalid_history_query,
     NotFound: _not_found(),
     SupportNotFound: _not_found("no such support request"),
     Conflict: conflict,

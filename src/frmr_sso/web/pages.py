@@ -6,7 +6,8 @@ the same page speaks of "служба входа «<display name>»" (``failure_
 
 Every page carries the request id (what support asks for) and is sent with a
 strict CSP (no scripts, the one inline stylesheet allowed by its hash,
-``frame-ancestors 'none'``), ``no-store`` and ``nosniff``.
+``frame-ancestors 'none'``), ``no-store`` and ``nosniff``. The pages that offer a
+passkey load one static script of the broker (``script-src 'self'``; nothing inline).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ CSP = (
     f"style-src 'sha256-{_STYLE_HASH}'; "
     "img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+SCRIPT_PATH = "/static/passkeys.js"
+SCRIPT_CSP = f"{CSP}; script-src 'self'"
+"""The pages that offer a passkey: the one static script of the broker (``SCRIPT_PATH``), nothing inline."""
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "Cache-Control": "no-store",
@@ -189,13 +193,20 @@ def request_id(request: Request) -> str:
     return str(request.state.request_id) if hasattr(request.state, "request_id") else "-"
 
 
-def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, template: str, *, status: int = 200, script: bool = False, **context: Any
+) -> HTMLResponse:
+    """``script``: the page loads the passkey script (``SCRIPT_PATH``) and its CSP allows it."""
     app = request.scope.get("app")
     site = getattr(app.state, "site", DEFAULT_SITE) if app is not None else DEFAULT_SITE
     html = _env.get_template(template).render(
-        style=_STYLE, request_id=request_id(request), site=site, **context
-    )
-    return HTMLResponse(html, status_code=status, headers=dict(SECURITY_HEADERS))
+        style=_STYLE, request_id=request_id(request), site=site,
+        script_url=SCRIPT_PATH if script else None, **context,
+    )  # fmt: skip
+    headers = dict(SECURITY_HEADERS)
+    if script:
+        headers["Content-Security-Policy"] = SCRIPT_CSP
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def internal_error_page(request: Request) -> HTMLResponse:

@@ -8,7 +8,8 @@ already set is kept as it is.
 - every response: ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``,
   ``Referrer-Policy: no-referrer``, and a ``Content-Security-Policy`` with
   ``frame-ancestors 'none'`` (HTML gets the pages' policy: no scripts, the one
-  inline stylesheet by its hash; anything else ``default-src 'none'``);
+  inline stylesheet by its hash; a page that offers a passkey sets its own, which
+  adds the broker's one static script; anything else ``default-src 'none'``);
 - HTML and the login, token and account paths: ``Cache-Control: no-store``.
 """
 

@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from frmr_sso.cabinet.mount import DEMO_CABINET_SECRET
 from frmr_sso.storage.ports import AuditFilter
-from frmr_sso.storage.sql import SqlAuditRepository, create_engine
+from frmr_sso.storage.sql import SqlAuditRepository, SqlRegistryRepository, create_engine
 from tests.e2e.web.provider import (
     CABINET_ID,
     SERVICE_ID,
@@ -303,3 +304,66 @@ async def test_lookup_needs_the_registry_scope(http: httpx.AsyncClient, broker: 
             'Bearer realm="frmr-sso", error="insufficient_scope"'
         )
     assert_problem(await http.post(url, json={"frmr_id": DOCTOR}), 401)
+
+
+async def test_etags_come_from_the_records_version(
+    http: httpx.AsyncClient, broker: Provider, database: str
+) -> None:
+    """/me, the lookup and the length of service revalidate with 304 after reading the version stamp
+    alone; a write of the record gives each a new ETag."""
+    auth, svc = await worker(http, broker, CARDIOLOGIST), await service(http)
+    lookup = {"frmr_id": CARDIOLOGIST}
+
+    async def fetch(path: str, etag: str | None = None) -> httpx.Response:
+        headers = {**(svc if path == LOOKUP else auth), **({"If-None-Match": etag} if etag else {})}
+        if path == LOOKUP:
+            return await http.post(path, json=lookup, headers=headers)
+        return await http.get(path, headers=headers)
+
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.split()[0].upper() == "SELECT" and "audit_events" not in statement:
+            statements.append(statement)
+
+    engine = broker.app.state.container.engine.sync_engine
+    first = {path: await fetch(path) for path in ETAG_PATHS}
+    for path, response in first.items():
+        assert response.status_code == 200, response.text
+        etag = response.headers["etag"]
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            again = await fetch(path, f'"other", {etag}')
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag), path
+        registry = [s for s in statements if "frmr_" in s]
+        assert len(registry) == 1, registry  # the stamp alone, no section
+        assert "frmr_persons.version" in registry[0]
+        assert "json_" not in registry[0]
+    assert first[ME].headers["cache-control"] == first[SERVICE_LENGTH].headers["cache-control"]
+    assert first[LOOKUP].headers["cache-control"] == "no-store"
+    other_day = await http.get(SERVICE_LENGTH, params={"on": "2020-01-01"}, headers=auth)
+    assert other_day.headers["etag"] != first[SERVICE_LENGTH].headers["etag"]
+
+    engine_of_test = create_engine(database)
+    try:
+        repo = SqlRegistryRepository(engine_of_test)
+        person = await repo.get(CARDIOLOGIST)
+        assert person is not None
+        await repo.upsert(dataclasses.replace(person, email="new@example.test"))
+        changed = {path: await fetch(path, first[path].headers["etag"]) for path in ETAG_PATHS}
+        await repo.upsert(person)
+        audited = await SqlAuditRepository(engine_of_test).search(AuditFilter(event_type="registry.lookup"))
+    finally:
+        await engine_of_test.dispose()
+    for path, response in changed.items():
+        assert response.status_code == 200, path
+        assert response.headers["etag"] != first[path].headers["etag"], path
+    assert changed[ME].json()["email"] == "new@example.test"
+    assert [e.details["found"] for e in audited[-3:]] == [True, True, True]  # a 304 is a lookup too
+
+
+ME, LOOKUP, SERVICE_LENGTH = "/api/v1/me", "/api/v1/registry/lookup", "/api/v1/me/length-of-service"
+ETAG_PATHS = (ME, LOOKUP, SERVICE_LENGTH)

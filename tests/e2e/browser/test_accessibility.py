@@ -29,7 +29,10 @@ AXE = Path(__file__).with_name("axe") / "node_modules" / "axe-core" / "axe.min.j
 SHOTS = ARTEFACTS / "pages"
 SERIOUS = ("serious", "critical")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-BROKER_PAGES = ("/", "/privacy", "/account/sessions", "/account/2fa", "/logout?client_id=no-such-app")
+BROKER_PAGES = (
+    "/", "/privacy", "/account/sessions", "/account/2fa", "/account/2fa/passkeys",
+    "/logout?client_id=no-such-app",
+)  # fmt: skip
 _RUN_AXE = """
 const done = arguments[arguments.length - 1];
 axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})

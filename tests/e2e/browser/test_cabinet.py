@@ -149,6 +149,9 @@ def test_worker_uses_the_cabinet_end_to_end(
     chrome.get(f"{rig.broker}/cabinet/second-factor")
     link = chrome.find_element(By.LINK_TEXT, "Настроить второй фактор").get_attribute("href")
     assert link == f"{rig.broker}/account/2fa"
+    passkeys = chrome.find_element(By.LINK_TEXT, "Ключи доступа").get_attribute("href")
+    assert passkeys == f"{rig.broker}/account/2fa/passkeys"
+    assert "Ключ доступа: отпечаток пальца, лицо или PIN-код устройства" in _text(chrome)
 
     chrome.set_window_size(390, 844)  # a phone: the sections stay reachable
     chrome.get(f"{rig.broker}/cabinet/accreditation")

@@ -27,7 +27,8 @@ async def test_clients_add_list_remove(migrated: dict[str, str]) -> None:
     assert len(generated) >= 43
     ok(env, "clients", "add", "spa", "--name", "SPA", "--public", "--redirect-uri", "http://127.0.0.1:5000/cb")
     out = ok(env, "clients", "add", "svc", "--name", "Service", "--secret", "-",
-             "--grant-type", "client_credentials", "--scope", "frmr", stdin="typed-secret-value\n")
+             "--grant-type", "client_credentials", "--scope", "frmr", "--access-token-format", "opaque",
+             stdin="typed-secret-value\n")
     assert "typed-secret-value" not in out
 
     listing = ok(env, "clients", "list")
@@ -47,7 +48,8 @@ async def test_clients_add_list_remove(migrated: dict[str, str]) -> None:
         emr = await service.authenticate("emr", secret=generated, method="client_secret_basic")
         assert emr.scopes == frozenset({"openid", "profile", "frmr"})
         assert (emr.refresh_rotation, emr.refresh_grace) == (False, 20)
-        await service.authenticate("svc", secret="typed-secret-value", method="client_secret_post")
+        svc = await service.authenticate("svc", secret="typed-secret-value", method="client_secret_post")
+        assert (svc.access_token_format, emr.access_token_format) == ("opaque", "jwt")
         await service.authenticate("spa", secret=None, method="none")
     finally:
         await engine.dispose()

@@ -72,6 +72,17 @@ def test_every_failure_is_a_row_and_exit_1(empty_database_url: str, tmp_path: Pa
     assert "Traceback" not in result.stderr
 
 
+def test_a_statement_signer_that_does_not_open_is_a_failed_row(
+    migrated_database_url: str, tmp_path: Path
+) -> None:
+    signer = f'{{"kind": "pkcs11", "module": "{tmp_path}/absent.so", "token_label": "t", "key_label": "k"}}'
+    result = run(_production(migrated_database_url, FRMR_SSO_STATEMENT_SIGNER=signer), "config", "check",
+                 cwd=tmp_path)
+    assert result.returncode == 1
+    row = _rows(result.stdout)["FRMR_SSO_STATEMENT_SIGNER"]
+    assert re.search(r"\sFAILED\s+module: .*absent\.so is not a file", row)
+
+
 def test_a_missing_upstreams_file_is_a_failed_row(migrated_database_url: str, tmp_path: Path) -> None:
     env = _production(migrated_database_url, FRMR_SSO_UPSTREAMS_FILE=str(tmp_path / "absent.yaml"))
     result = run(env, "config", "check", cwd=tmp_path)

@@ -60,7 +60,7 @@ async def _enrol_under_old(database_url: str, redis_url: str | None) -> None:
     settings = load_settings(mode="demo", database_url=database_url, redis_url=redis_url, secret_key=OLD)
     engine, kv = create_engine(database_url), open_kv(redis_url)
     try:
-        _, credentials = build_second_factor(settings, engine, kv, Auditor(SqlAuditRepository(engine)))
+        _, credentials, _ = build_second_factor(settings, engine, kv, Auditor(SqlAuditRepository(engine)))
         subjects = SqlSubjectRepository(engine)
         for n in range(PEOPLE):
             subject = (await subjects.get_or_create_by_esia_oid(f"oid-{n}")).id

@@ -63,6 +63,7 @@ async def register_rp(database_url: str, backchannel_uri: str) -> None:
             scopes=("openid", "profile", "snils", "frmr", "offline_access"),
             backchannel_logout_uri=backchannel_uri,
             backchannel_logout_session_required=True,
+            first_party=True,  # the operator's hospital system: no consent page
         )
         await ClientService(SqlClientRepository(engine)).add(spec)
     finally:

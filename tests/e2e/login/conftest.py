@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from frmr_sso.upstream.esia_signer import RsaSecretSigner
@@ -29,3 +31,10 @@ async def rig_with_two_upstreams(
     extra = (("reserve", "Резервный вход"),)
     async with login_rig(migrated_database_url, redis_url, esia_signer, tmp_path, extra) as running:
         yield running
+
+
+@pytest.fixture
+async def second(rig: Rig) -> AsyncIterator[Rig]:
+    """The same broker in another browser."""
+    async with httpx.AsyncClient(follow_redirects=False, timeout=30) as browser:
+        yield dataclasses.replace(rig, browser=browser)

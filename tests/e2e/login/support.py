@@ -246,14 +246,18 @@ async def login_rig(
     op_claims: Mapping[str, str] | None = None,
     tracing: Tracing | None = None,
     op_options: Mapping[str, Any] | None = None,
+    mock_options: Mapping[str, Any] | None = None,
+    host: str = "127.0.0.1",
 ) -> AsyncIterator[Rig]:
-    """``op``: also (or, with ``esia=False``, only) the OIDC upstream ``partner`` at that served OP;
+    """``mock_options``: the mock ESIA's settings (``token_alg`` …).
+    ``op``: also (or, with ``esia=False``, only) the OIDC upstream ``partner`` at that served OP;
     ``op_options``: further fields of its upstreams entry (``trusted: true`` …); ``tracing``: the broker's
-    spans go there."""
+    spans go there; ``host``: the issuer's host name (``localhost`` for passkeys: WebAuthn needs a
+    domain, never an IP address), served on 127.0.0.1."""
     port = free_port()
-    broker = f"http://127.0.0.1:{port}"
+    broker = f"http://{host}:{port}"
     oidc = None if op is None else oidc_upstream(op, op_claims or {"snils": "snils"}) | dict(op_options or {})
-    async with running_mock(mock_settings(redis_url), signer) as mock:
+    async with running_mock(mock_settings(redis_url, **(mock_options or {})), signer) as mock:
         register_broker_at_mock(mock.state, signer, broker)
         upstreams = write_upstreams(
             directory, mock, signer, extra_upstreams, esia=esia, esia_options=esia_options, oidc=oidc

@@ -90,7 +90,7 @@ async def test_an_enrolled_person_must_have_used_the_factor_in_this_session(rig:
     assert_page(
         refused,
         403,
-        "Нужно подтверждение кодом",
+        "Нужно подтверждение вторым фактором",
         f'href="{cabinet}/second-factor">Вернуться в личный кабинет',
     )
 
@@ -137,6 +137,6 @@ async def test_new_recovery_codes_need_the_factor_in_this_session(rig: Rig) -> N
     assert_page(
         refused,
         403,
-        "Нужно подтверждение кодом",
+        "Нужно подтверждение вторым фактором",
         f'href="{cabinet}/second-factor">Вернуться в личный кабинет',
     )

@@ -87,6 +87,7 @@ async def test_a_client_that_requires_the_second_factor_steps_up_an_sso_session(
             redirect_uris=(MFA_REDIRECT,),
             scopes=("openid", "profile"),
             require_second_factor=True,
+            first_party=True,  # the operator's own app: no consent page in these tests
         ),
     )
     first = await _doctor_session(rig)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 
 from tests.e2e.login.support import (
     CABINET_ID,
@@ -24,13 +20,6 @@ from tests.support.forms import HtmlForm, parse_forms
 
 PAGE = "/account/sessions"
 SCOPE = "openid frmr offline_access"
-
-
-@pytest.fixture
-async def second(rig: Rig) -> AsyncIterator[Rig]:
-    """The same person in another browser."""
-    async with httpx.AsyncClient(follow_redirects=False, timeout=30) as browser:
-        yield dataclasses.replace(rig, browser=browser)
 
 
 async def login(rig: Rig, *, user_agent: str, cabinet: bool = False, scope: str = SCOPE) -> dict[str, str]:

@@ -81,6 +81,7 @@ class Apache:
             redirect_uris=(self.redirect_uri,), post_logout_redirect_uris=(self.logged_out,),
             grant_types=("authorization_code", "refresh_token"), scopes=tuple(SCOPE.split()),
             backchannel_logout_uri=f"{self.redirect_uri}?logout=backchannel",
+            first_party=True,  # marked by the operator: the login goes straight through
         )
 
     def error_log(self) -> str:

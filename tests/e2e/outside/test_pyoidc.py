@@ -48,7 +48,7 @@ async def test_pyoidc_logs_in_refreshes_and_logs_out(rig: Rig) -> None:
         await register(rig.database_url, ClientSpec(
             client_id=CLIENT_ID, name="pyoidc", secret=SECRET, redirect_uris=(REDIRECT,),
             post_logout_redirect_uris=(LOGGED_OUT,), grant_types=("authorization_code", "refresh_token"),
-            scopes=tuple(SCOPE), backchannel_logout_uri=receiver.url,
+            scopes=tuple(SCOPE), backchannel_logout_uri=receiver.url, first_party=True,
         ))
         client = relying_party(rig)
         assert client.provider_info["issuer"] == rig.broker

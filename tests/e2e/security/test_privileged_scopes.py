@@ -39,6 +39,7 @@ async def register_ops_console(rig: Rig) -> None:
     spec = ClientSpec(
         client_id=OPS_ID, name="Консоль", secret=OPS_SECRET, redirect_uris=(WEB_REDIRECT,),
         grant_types=("authorization_code", "refresh_token"), scopes=tuple(OPS_SCOPE.split()),
+        first_party=True,  # the operator's console: no consent page
     ).validated()
     engine = create_engine(rig.database_url)
     try:

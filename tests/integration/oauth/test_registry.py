@@ -60,7 +60,9 @@ def basic(client_id: str, secret: str) -> str:
 
 async def test_demo_clients_are_seeded(registry: ClientService) -> None:
     records = {r.client_id: r for r in await registry.list()}
-    assert set(records) == {"demo-web", "demo-spa", "demo-service"}
+    assert set(records) == {"demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque"}
+    assert (records["demo-web"].first_party, records["demo-partner"].first_party) == (True, False)
+    assert records["demo-service-opaque"].access_token_format == "opaque"
     assert records["demo-spa"].public
     assert records["demo-spa"].secret_hash is None
     assert records["demo-web"].secret_hash is not None
@@ -253,7 +255,9 @@ async def test_load_yaml_upserts_plain_and_hashed_secrets(registry: ClientServic
     assert spa is not None
     assert spa.name == "Renamed SPA"
     stored = {r.client_id for r in await registry.list()}
-    assert stored == {"demo-web", "demo-spa", "demo-service", "emr", "lab"}
+    assert stored == {
+        "demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque", "emr", "lab",
+    }
 
 
 async def test_load_yaml_with_errors_stores_nothing(registry: ClientService, tmp_path: Path) -> None:

@@ -158,10 +158,10 @@ async def test_successful_exchange_touches_the_kv_three_times_at_most(
     service = make_service(kv=counting)
     await service.exchange_code(WEB, code_form(await issue_code(kv)))
     # the redemption with its replay mark, the replayed-family flag, the userinfo snapshot
-    assert counting.calls == ["take_and_mark", "get", "set"]
+    assert counting.calls == ["take_and_mark", "get", "set_many"]
     counting.calls.clear()
     await service.exchange_code(WEB, code_form(await issue_code(kv, scope=("openid", "profile"))))
-    assert counting.calls == ["take_and_mark", "set"]  # no refresh family: no flag to read
+    assert counting.calls == ["take_and_mark", "set_many"]  # no refresh family: no flag to read
     counting.calls.clear()
     await service.exchange_code(WEB, code_form(await issue_code(kv, scope=("profile",))))
     assert counting.calls == ["take_and_mark"]  # no openid: no userinfo, no snapshot

@@ -129,7 +129,7 @@ async def run_import(engine: AsyncEngine, records: list[Any], batch_size: int = 
 
 
 async def table_rows(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
-    persons = sa.select(*(c for c in frmr_persons.c if c.name != "updated_at")).order_by(
+    persons = sa.select(*(c for c in frmr_persons.c if c.name not in ("updated_at", "version"))).order_by(
         frmr_persons.c.frmr_id
     )
     jobs = sa.select(*(c for c in frmr_employments.c if c.name != "id")).order_by(

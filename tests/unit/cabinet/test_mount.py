@@ -35,7 +35,7 @@ def test_the_demo_seeds_a_client_whose_redirects_follow_the_issuer() -> None:
     spec = demo_cabinet_client(settings).validated()
     assert spec.redirect_uris == ("http://127.0.0.1:8123/cabinet/callback",)
     assert spec.post_logout_redirect_uris == ("http://127.0.0.1:8123/cabinet/logged-out",)
-    first_party_only = {"account.sessions", "frmr.documents"}
+    first_party_only = {"account.sessions", "frmr.documents", "account.consents", "account.logins"}
     assert set(spec.scopes) == {"openid", "profile", "frmr", "offline_access"} | first_party_only
     assert (spec.public, spec.first_party) == (False, True)
 

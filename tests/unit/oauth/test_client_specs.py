@@ -51,6 +51,7 @@ def test_a_valid_spec_has_no_problems() -> None:
         ({"refresh_grace": 61}, "refresh_grace"),
         ({"refresh_grace": -1}, "refresh_grace"),
         ({"public": True, "secret": None, "refresh_rotation": False}, "refresh_rotation"),
+        ({"access_token_format": "reference"}, "access_token_format"),
     ],
 )
 def test_each_problem_names_the_client_and_the_field(changes: dict[str, object], field: str) -> None:
@@ -75,7 +76,7 @@ def test_record_never_keeps_the_plain_secret() -> None:
 
 def test_demo_clients_follow_the_contract() -> None:
     by_id = {spec.client_id: spec for spec in DEMO_CLIENTS}
-    assert set(by_id) == {"demo-web", "demo-spa", "demo-service"}
+    assert set(by_id) == {"demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque"}
     assert by_id["demo-web"].secret == "demo-web-secret"
     assert by_id["demo-web"].redirect_uris == ("http://127.0.0.1:9999/callback",)
     assert set(by_id["demo-web"].grant_types) == {"authorization_code", "refresh_token"}
@@ -84,8 +85,13 @@ def test_demo_clients_follow_the_contract() -> None:
     assert by_id["demo-spa"].redirect_uris == ("http://127.0.0.1:9998/callback",)
     assert by_id["demo-service"].grant_types == ("client_credentials",)
     assert by_id["demo-service"].secret == "demo-service-secret"
-    for client_id in ("demo-web", "demo-spa"):
+    assert by_id["demo-service"].access_token_format == "jwt"
+    assert by_id["demo-service-opaque"].access_token_format == "opaque"
+    for client_id in ("demo-web", "demo-spa", "demo-partner"):
         assert set(by_id[client_id].scopes) == {"openid", "profile", "snils", "frmr", "offline_access"}
+    # the demo operator's own hospital apps are first-party; the partner app is asked for consent
+    assert [s.client_id for s in DEMO_CLIENTS if s.first_party] == ["demo-web", "demo-spa"]
+    assert by_id["demo-partner"].redirect_uris == ("http://127.0.0.1:9997/callback",)
     assert all(spec.problems() == [] for spec in DEMO_CLIENTS)
 
 
@@ -127,6 +133,24 @@ def test_yaml_refresh_policy_per_client(tmp_path: Path) -> None:
         read_clients_file(path)
     assert "refresh_rotation: must be true or false" in str(caught.value)
     assert "refresh_grace: must be a whole number" in str(caught.value)
+
+
+def test_yaml_access_token_format_per_client(tmp_path: Path) -> None:
+    path = tmp_path / "clients.yaml"
+    path.write_text(
+        "- {client_id: rp, name: RP, secret: a-long-enough-secret, grant_types: [client_credentials],\n"
+        "   access_token_format: opaque}\n"
+        "- {client_id: rs, name: RS, secret: another-long-secret, grant_types: [client_credentials]}\n",
+        encoding="utf-8",
+    )
+    rp, rs = read_clients_file(path)
+    assert rp.to_record("scrypt$hash").access_token_format == "opaque"
+    assert rs.to_record("scrypt$hash").access_token_format == "jwt"  # the default
+    path.write_text("- {client_id: rp, name: RP, public: true, redirect_uris: [https://rp.example/cb],\n"
+                    "   access_token_format: JWT}\n", encoding="utf-8")
+    with pytest.raises(ClientSpecError) as caught:
+        read_clients_file(path)
+    assert "client 'rp': access_token_format: must be one of jwt, opaque" in str(caught.value)
 
 
 def test_yaml_may_be_a_plain_list(tmp_path: Path) -> None:
@@ -182,10 +206,11 @@ def test_first_party_scopes_only_for_a_first_party_client(scope: str) -> None:
     assert replace(asking, first_party=True).problems() == []
 
 
-def test_a_first_party_client_is_confidential() -> None:
+def test_a_public_first_party_client_never_holds_the_first_party_scopes() -> None:
     spa = ClientSpec(client_id="spa", name="SPA", public=True, redirect_uris=("https://spa.example/cb",))
-    assert replace(spa, first_party=True).problems() == [
-        "client 'spa': first_party: a first-party client is confidential (has a secret)"
+    assert replace(spa, first_party=True).problems() == []  # no consent page: the operator vouches for it
+    assert replace(spa, first_party=True, scopes=("openid", "account.sessions")).problems() == [
+        "client 'spa': scopes: account.sessions only for a confidential first-party client"
     ]
 
 
@@ -198,10 +223,12 @@ def test_first_party_reads_from_yaml(tmp_path: Path) -> None:
     )
     [spec] = read_clients_file(path)
     assert spec.first_party
-    assert all(not demo.first_party for demo in DEMO_CLIENTS)
+    assert spec.to_record("hash").first_party
 
 
-@pytest.mark.parametrize("secret", ["demo-web-secret", "demo-service-secret", "frmr-cabinet-demo-secret"])
+@pytest.mark.parametrize(
+    "secret", ["demo-web-secret", "demo-service-secret", "demo-partner-secret", "frmr-cabinet-demo-secret"]
+)
 def test_production_refuses_a_published_demo_secret(tmp_path: Path, secret: str) -> None:
     path = tmp_path / "clients.yaml"
     path.write_text(f"- {{client_id: svc, name: Svc, secret: {secret}, grant_types: [client_credentials]}}\n")

@@ -9,6 +9,7 @@ import jwt
 import pytest
 
 from frmr_sso.oauth.access_tokens import AT_JWT, access_token_claims
+from frmr_sso.oauth.jwt_verify import KeyLookupVerifier
 from tests.support.oauth import ISSUER, TestSigner
 
 
@@ -121,3 +122,28 @@ async def test_an_es256_signature_of_the_wrong_length_fails(signer: TestSigner) 
     longer = _b64(raw + bytes(1))
     assert await signer.verifier().verify(f"{head}.{body}.{longer}") is None
     assert await signer.verifier().verify(es) is not None
+
+
+async def test_a_verified_token_is_remembered_while_its_key_and_times_hold(signer: TestSigner) -> None:
+    published = {"yes": True}
+    now = [time.time()]
+
+    async def lookup(kid: str) -> jwt.PyJWK | None:
+        return await signer.key(kid) if published["yes"] else None
+
+    verifier = KeyLookupVerifier(lookup, issuer=ISSUER, clock=lambda: now[0], memo=2)
+    token = signer.sign(claims(), typ=AT_JWT)
+    first = await verifier.verify(token, typ=AT_JWT)
+    assert first is not None
+    assert await verifier.verify(token, typ=AT_JWT) is first  # no second parse or signature check
+    assert await verifier.verify(token, typ="JWT") is None  # remembered per asked typ
+    published["yes"] = False  # the key retired: the remembered token goes with it
+    assert await verifier.verify(token, typ=AT_JWT) is None
+    published["yes"] = True
+    assert await verifier.verify(token, typ=AT_JWT) is not None
+    now[0] += 61  # past exp
+    assert await verifier.verify(token, typ=AT_JWT) is None
+    now[0] -= 61
+    for n in range(3):  # the oldest is forgotten beyond ``memo``
+        assert await verifier.verify(signer.sign(claims(jti=f"j{n}"), typ=AT_JWT), typ=AT_JWT) is not None
+    assert len(verifier._verified) == 2

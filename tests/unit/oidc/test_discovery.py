@@ -62,7 +62,7 @@ def test_protocol_choices_match_the_design(document: dict[str, object]) -> None:
     assert document["scopes_supported"] == [
         "openid", "profile", "snils", "frmr", "offline_access", "frmr.registry.read"
     ]
-    assert document["prompt_values_supported"] == ["none", "login"]
+    assert document["prompt_values_supported"] == ["none", "login", "consent"]
     assert document["authorization_response_iss_parameter_supported"] is True
     assert document["backchannel_logout_supported"] is True
     assert document["backchannel_logout_session_supported"] is True

@@ -11,24 +11,35 @@ import yaml
 from frmr_sso.registry.api import InvalidParams, NotFound, RegistryApi, lookup_key, page_params
 from frmr_sso.registry.demo import DEMO_PERSONS_FILE, load_demo_persons
 from frmr_sso.registry.models import FrmrPerson
+from frmr_sso.registry.sections import SECTIONS
 
 PERSONS = {p.frmr_id: p for p in load_demo_persons()}
 DOCTOR = "FRMR-0000001"
 
 
 class Reader:
+    """The demo records, each at version 1 (``VERSIONS`` raises one)."""
+
     async def get(self, frmr_id: str) -> FrmrPerson | None:
         return PERSONS.get(frmr_id)
 
-    async def find_record_by_snils(self, snils_digits: str) -> FrmrPerson | None:
-        return next((p for p in PERSONS.values() if p.snils == snils_digits), None)
+    async def read(self, key: str, value: str) -> tuple[FrmrPerson, int] | None:
+        person = next((p for p in PERSONS.values() if getattr(p, key) == value), None)
+        return None if person is None else (person, VERSIONS.get(person.frmr_id, 1))
+
+    async def version(self, key: str, value: str) -> tuple[str, int] | None:
+        found = await self.read(key, value)
+        return None if found is None else (found[0].frmr_id, found[1])
+
+
+VERSIONS: dict[str, int] = {}
 
 
 API = RegistryApi(Reader())
 
 
 async def test_me_is_the_whole_record_in_json() -> None:
-    body = await API.me(DOCTOR)
+    body = (await API.me(DOCTOR)).data
     assert json.loads(json.dumps(body)) == body  # plain JSON values only
     entry = yaml.safe_load(DEMO_PERSONS_FILE.read_text(encoding="utf-8"))["persons"][0]
     assert [c["id"] for c in body["courses"]] == [c["id"] for c in entry["courses"]]
@@ -88,8 +99,8 @@ def test_bad_page_params_name_each_field(query: dict[str, str], fields: list[str
 
 
 async def test_lookup_by_snils_or_id_leaves_documents_out() -> None:
-    by_snils = await API.lookup({"snils": "112-233-445 95"})
-    assert by_snils == await API.lookup({"frmr_id": DOCTOR})
+    by_snils = (await API.lookup({"snils": "112-233-445 95"})).data
+    assert by_snils == (await API.lookup({"frmr_id": DOCTOR})).data
     assert "documents" not in by_snils
     assert by_snils["snils"] == "112-233-445 95"
     with pytest.raises(NotFound):
@@ -111,3 +122,19 @@ def test_bad_lookup_bodies(body: Any, params: list[tuple[str, str]]) -> None:
         lookup_key(body)
     assert bad.value.params == params
     assert "445 95" not in str(bad.value)
+
+
+async def test_etags_come_from_the_version_and_the_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    me, lookup = await API.me(DOCTOR), await API.lookup({"snils": "112-233-445 95"})
+    assert await API.me_etag(DOCTOR) == me.etag
+    by_id = await API.lookup({"frmr_id": DOCTOR})
+    assert await API.lookup_etag({"frmr_id": DOCTOR}) == lookup.etag == by_id.etag
+    without_documents = tuple(s for s in SECTIONS if s != "documents")
+    no_documents, other = await API.me(DOCTOR, sections=without_documents), await API.me("FRMR-0000004")
+    others = {lookup.etag, no_documents.etag, other.etag}
+    assert me.etag not in others
+    assert len(others) == 3
+    monkeypatch.setitem(VERSIONS, DOCTOR, 2)  # a write of the record
+    assert await API.me_etag(DOCTOR) == (await API.me(DOCTOR)).etag != me.etag
+    assert await API.me_etag("FRMR-NOBODY") is None
+    assert await API.lookup_etag({"snils": "123-456-789 64"}) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -17,6 +17,7 @@ from frmr_sso.oauth.authorization import AuthorizationRequest
 from frmr_sso.second_factor import totp
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.login_step import CodeForm, LockedOut, RecoveryCodes, SecondFactorStep
+from frmr_sso.second_factor.passkeys import Passkeys
 from frmr_sso.second_factor.policy import (
     MFA_ACR,
     PendingLogins,
@@ -82,8 +83,13 @@ def lockouts(h: Harness, auditor: Auditor, max_failures: int = 3) -> Security:
     )  # fmt: skip
 
 
-def gated(*roles: str) -> tuple[Harness, SecondFactorStep]:
+def gated(
+    *roles: str, passkeys_of: Callable[[Harness], Passkeys] | None = None
+) -> tuple[Harness, SecondFactorStep]:
+    """A login service whose policy asks registry administrators for the broker's second factor;
+    ``passkeys_of``: builds the passkeys a person may also have (and use), on the harness's stores."""
     h = harness(registry=FakeRegistry(replace(PERSON, roles=roles)))
+    passkeys = passkeys_of(h) if passkeys_of is not None else None
     auditor = Auditor(h.audit)
     pending = PendingLogins(
         h.kv, FieldCipher("p" * 32, purpose="second-factor-pending"), ttl=300, clock=h.clock
@@ -95,9 +101,15 @@ def gated(*roles: str) -> tuple[Harness, SecondFactorStep]:
         recovery_key=b"r" * 32,
         clock=h.clock,
     )
+
+    async def enrolled(subject: str) -> bool:
+        return await credentials.enrolled(subject) or (
+            passkeys is not None and await passkeys.enrolled(subject)
+        )
+
     gate = SecondFactorGate(
         SecondFactorPolicy(frozenset({"registry_admin"})), pending, issuer=ISSUER, auditor=auditor,
-        enrolled=credentials.enrolled,
+        enrolled=enrolled,
     )  # fmt: skip
     h.service = LoginService(
         h.service.settings, clients=h.service._clients, connectors=h.connectors,
@@ -108,7 +120,7 @@ def gated(*roles: str) -> tuple[Harness, SecondFactorStep]:
     security = lockouts(h, auditor)
     step = SecondFactorStep(
         pending=pending, credentials=credentials, security=security, clients=h.service._clients,
-        complete=h.service.complete, auditor=auditor, csrf=CsrfTokens(b"c" * 32),
+        complete=h.service.complete, auditor=auditor, csrf=CsrfTokens(b"c" * 32), passkeys=passkeys,
     )  # fmt: skip
     return h, step
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from types import SimpleNamespace
 
 import httpx
@@ -39,6 +40,10 @@ async def _boom(request: Request) -> Response:
     raise RuntimeError("password=hunter2 must not leak")
 
 
+async def _upload(request: Request) -> Response:
+    return PlainTextResponse(str(len(await request.body())))
+
+
 class _Late:
     """Fails after the answer has started: nothing can be answered any more."""
 
@@ -58,6 +63,7 @@ def _app(
             Route("/authorize", _page),
             Route("/userinfo", _own_headers),
             Route("/late", _Late()),
+            Route("/upload", _upload, methods=["POST"]),
             Mount("/cabinet", routes=[Route("/", _page)]),
         ]
     )
@@ -173,6 +179,29 @@ async def test_requests_are_timed_by_route_template_method_and_status_class() ->
     assert count("/plain/{name}", "GET", "2xx") == 2
     assert count("/token", "POST", "5xx") == 1
     assert count("unmatched", "other", "4xx") == 1
+
+
+async def test_a_client_gone_before_its_request_was_read_is_no_server_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    metrics, sent = Metrics(), []
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/upload", "raw_path": b"/upload", "root_path": "",
+             "query_string": b"", "headers": [(b"content-length", b"10")], "client": ("127.0.0.1", 5000),
+             "server": ("test", 80)}
+
+    async def receive() -> dict[str, str]:
+        return {"type": "http.disconnect"}  # the client closed the connection: uvicorn says so
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.INFO, logger="frmr_sso.error"):
+        await _app(metrics)(scope, receive, send)
+    assert sent == []  # nobody to answer
+    labels = {"route": "/upload", "method": "POST", "status": "4xx"}
+    assert metrics.registry.get_sample_value("frmr_sso_http_request_duration_seconds_count", labels) == 1
+    assert [r.levelname for r in caplog.records if r.name == "frmr_sso.error"] == ["INFO"]
 
 
 def test_security_headers_adds_only_what_is_missing() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 import frmr_sso
@@ -23,10 +23,10 @@ from frmr_sso.storage.errors import StorageError
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.error_table import HANDLERS, install_error_handlers, oauth_error, unavailable
 from frmr_sso.web.errors import RouteKind, handler_for, route_kind
-from frmr_sso.web.lean_routes import BrokerApp
 from frmr_sso.web.login_http import MalformedForm
 from frmr_sso.web.metrics import Metrics
 from frmr_sso.web.oauth_http import oauth_request
+from frmr_sso.web.protocol_dispatch import ProtocolDispatch, route_table
 from frmr_sso.web.refusals import AUDIT_REFUSALS
 
 UNSIGNED = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."  # {"alg":"none"}.{"sub":"x"}.
@@ -62,7 +62,7 @@ def test_every_core_error_class_maps_to_exactly_one_handler() -> None:
 
 
 def test_the_app_registers_the_table_and_nothing_else() -> None:
-    app = BrokerApp()
+    app = FastAPI()
     install_error_handlers(app)
     registered = {k: v for k, v in app.exception_handlers.items() if k in HANDLERS}
     assert registered == dict(HANDLERS)
@@ -76,7 +76,7 @@ class Recorder:
         self.events.append((event, fields))
 
 
-def _app(raised: dict[str, BaseException], recorder: Recorder) -> BrokerApp:
+def _app(raised: dict[str, BaseException], recorder: Recorder) -> FastAPI:
     router = APIRouter()
 
     def endpoint(path: str) -> Any:
@@ -90,13 +90,13 @@ def _app(raised: dict[str, BaseException], recorder: Recorder) -> BrokerApp:
         router.add_api_route(path, endpoint(path), methods=["GET"])
     audited = endpoint("/api/v1/audited")
     router.add_api_route("/api/v1/audited", audited, methods=["GET"], dependencies=AUDIT_REFUSALS)
-    app = BrokerApp()
+    app = FastAPI()
     app.include_router(router)
-    app.add_middleware(EdgeMiddleware)
-    install_error_handlers(app)
     lean = APIRouter()
     lean.add_api_route("/userinfo", endpoint("/userinfo"), methods=["GET"])
-    app.serve_directly([lean])  # as the app serves the hot protocol endpoints
+    app.add_middleware(ProtocolDispatch, routes=route_table([lean]))  # as the app serves the hot ones
+    app.add_middleware(EdgeMiddleware)
+    install_error_handlers(app)
     security = SimpleNamespace(auditor=recorder, bearer_refusals=None)
     app.state.container = SimpleNamespace(
         refusal_audit=SimpleNamespace(security=security, clients=None), metrics=Metrics()

@@ -9,7 +9,8 @@
 and the new row under the person's mutex) and caps orders per person and hour.
 Several instances may finish the same row: ``finish`` settles only a pending
 row, so the first PDF stays. The signing identity is created on first use and
-stored with its private key sealed (``FieldCipher`` purpose ``statement-signing-key``).
+stored with its private key sealed (``FieldCipher`` purpose ``statement-signing-key``),
+unless a ``signer`` is given (a token's key: ``PdfSigner.on_token``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from typing import Protocol
 from frmr_sso.audit.events import AuditContext, Auditor, Event
 from frmr_sso.cabinet_backend.statements.content import SHORT_TITLES, StatementKind, build_statement
 from frmr_sso.cabinet_backend.statements.pdf import render_pdf
-from frmr_sso.cabinet_backend.statements.signing import PdfSigner, ServiceIdentity, new_service_identity
+from frmr_sso.cabinet_backend.statements.signing import (
+    PdfSigner,
+    ServiceIdentity,
+    SigningCertificate,
+    new_service_identity,
+)
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.ru_format import DEFAULT_ZONE, zone
@@ -82,13 +88,14 @@ class StatementService:
         stale_after: timedelta = timedelta(seconds=15),
         time_zone: str = DEFAULT_ZONE,
         limits: PersonLimits | None = None,
+        signer: PdfSigner | None = None,
     ) -> None:
         self._zone = zone(time_zone)
         self._repo, self._persons, self._cipher = statements, persons, cipher
         self._signer_name, self._clock, self._stale_after = signer_name, clock, stale_after
         self._audit, self._limits = auditor, limits
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._signer: PdfSigner | None = None
+        self._signer: PdfSigner | None = signer  # a token's, or made on first use
         self._signer_lock = asyncio.Lock()
 
     async def order(
@@ -166,7 +173,7 @@ class StatementService:
             details = {"statement": record.id, "kind": record.kind, "frmr_id": record.frmr_id}
             await self._audit.record(event, context, client_id=client, subject_id=subject, details=details)
 
-    async def identity(self) -> ServiceIdentity:
+    async def identity(self) -> SigningCertificate:
         return (await self._pdf_signer()).identity
 
     async def wait(self, statement_id: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 _SWEEP_EVERY = 1024
 
@@ -50,8 +50,15 @@ class MemoryKV:
         item = self._live(key)
         return None if item is None else item[0]
 
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        return [None if (item := self._live(key)) is None else item[0] for key in keys]
+
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         self._put(key, value, self._expiry(ttl))
+
+    async def set_many(self, items: Mapping[str, str], ttl: float) -> None:
+        for key, value in items.items():
+            self._put(key, value, self._expiry(ttl))
 
     async def set_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
         if self._live(key) is not None:

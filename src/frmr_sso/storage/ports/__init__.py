@@ -10,11 +10,12 @@ rows; their failures are ``frmr_sso.storage.errors.StorageError``. Times are
 timezone-aware UTC ``datetime`` values, in and out.
 
 The ports live in submodules by subject (``kv``, ``oauth``, ``subjects``,
-``audit``, ``cabinet``); import them from here, ``frmr_sso.storage.ports``.
+``audit``, ``cabinet``, ``account``); import them from here, ``frmr_sso.storage.ports``.
 """
 
 from __future__ import annotations
 
+from frmr_sso.storage.ports.account import ConsentRecord, ConsentRepository, PersonAuditReader
 from frmr_sso.storage.ports.audit import (
     GENESIS_HASH,
     AuditFilter,
@@ -44,6 +45,8 @@ from frmr_sso.storage.ports.oauth import (
 )
 from frmr_sso.storage.ports.subjects import (
     LoginSubject,
+    PasskeyRecord,
+    PasskeyRepository,
     SecondFactorRepository,
     SubjectLink,
     SubjectRecord,
@@ -60,9 +63,14 @@ __all__ = [
     "ChangeRequestRepository",
     "ClientRecord",
     "ClientRepository",
+    "ConsentRecord",
+    "ConsentRepository",
     "KeyStatus",
     "KeyValueStore",
     "LoginSubject",
+    "PasskeyRecord",
+    "PasskeyRepository",
+    "PersonAuditReader",
     "PurgedBatch",
     "RefreshFamilyRecord",
     "RefreshTokenRecord",

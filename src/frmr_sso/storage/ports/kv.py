@@ -10,6 +10,7 @@ durable records of the sibling modules use for their default timestamps.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -17,8 +18,14 @@ from typing import Protocol
 class KeyValueStore(Protocol):
     async def get(self, key: str) -> str | None: ...
 
+    async def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        """The values of ``keys`` in order (None where absent), in one round trip."""
+
     async def set(self, key: str, value: str, ttl: float | None = None) -> None:
         """Store ``value``; ``ttl`` in seconds, ``None`` keeps it until deleted."""
+
+    async def set_many(self, items: Mapping[str, str], ttl: float) -> None:
+        """Store every pair for ``ttl`` seconds, in one round trip (each pair on its own)."""
 
     async def set_if_absent(self, key: str, value: str, ttl: float | None = None) -> bool:
         """Store only when the key is absent; True when this call stored it."""

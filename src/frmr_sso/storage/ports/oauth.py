@@ -29,6 +29,8 @@ class ClientRecord:
     require_second_factor: bool = False
     refresh_rotation: bool = True
     refresh_grace: int = 5  # seconds, 0-60
+    first_party: bool = False  # the operator's own application: the person is not asked for consent
+    access_token_format: str = "jwt"  # noqa: S105 - or "opaque" (oauth.opaque_tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,9 @@ class RefreshTokenRepository(Protocol):
 
     async def revoke_session(self, session_id: str, *, reason: str, at: datetime) -> int:
         """Revoke every live family of an SSO session (logout); the number revoked."""
+
+    async def revoke_client_grants(self, subject: str, client_id: str, *, reason: str, at: datetime) -> int:
+        """Revoke every live family of one person at one client (consent withdrawn); the number revoked."""
 
     async def purge_expired(self, now: datetime, *, limit: int = 1000) -> int:
         """Delete up to ``limit`` families past their absolute lifetime, with their tokens."""

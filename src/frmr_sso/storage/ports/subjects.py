@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -102,3 +102,42 @@ class SecondFactorRepository(Protocol):
 
     async def reset(self, subject_id: str) -> bool:
         """Delete the credential and its recovery codes; False when there was none."""
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyRecord:
+    """A subject's WebAuthn credential: its public key (COSE) and the last signature counter seen.
+
+    ``id`` is the broker's own short handle (forms name a passkey by it); ``credential_id`` is the
+    authenticator's id in base64url. Nothing here is secret.
+    """
+
+    id: str
+    subject_id: str
+    credential_id: str
+    name: str
+    public_key: bytes = field(repr=False)
+    sign_count: int
+    created_at: datetime
+    transports: tuple[str, ...] = ()
+    last_used_at: datetime | None = None
+
+
+class PasskeyRepository(Protocol):
+    async def of_subject(self, subject_id: str) -> list[PasskeyRecord]:
+        """The subject's passkeys, oldest first."""
+
+    async def by_credential_id(self, credential_id: str) -> PasskeyRecord | None: ...
+
+    async def add(self, record: PasskeyRecord) -> bool:
+        """False (nothing written) when the credential id is already registered."""
+
+    async def record_use(self, passkey_id: str, sign_count: int, *, at: datetime) -> bool:
+        """Store a newer counter and the time of use, in one conditional UPDATE: False (nothing
+        written) when ``sign_count`` is not above the stored one (both zero: the authenticator keeps none)."""
+
+    async def remove(self, subject_id: str, passkey_id: str) -> PasskeyRecord | None:
+        """Delete one of the subject's passkeys; the removed record, None when there was none."""
+
+    async def remove_all(self, subject_id: str) -> int:
+        """Delete every passkey of the subject; how many there were."""

@@ -6,6 +6,7 @@ from frmr_sso.storage.sql.audit import SqlAuditRepository
 from frmr_sso.storage.sql.change_requests import SqlChangeRequestRepository
 from frmr_sso.storage.sql.clients import SqlClientRepository
 from frmr_sso.storage.sql.engine import create_engine, ping, write_transaction
+from frmr_sso.storage.sql.passkeys import SqlPasskeyRepository
 from frmr_sso.storage.sql.registry import SqlRegistryRepository
 from frmr_sso.storage.sql.second_factor import SqlSecondFactorRepository
 from frmr_sso.storage.sql.signing_keys import SqlSigningKeyRepository
@@ -17,6 +18,7 @@ __all__ = [
     "SqlAuditRepository",
     "SqlChangeRequestRepository",
     "SqlClientRepository",
+    "SqlPasskeyRepository",
     "SqlRegistryRepository",
     "SqlSecondFactorRepository",
     "SqlSigningKeyRepository",

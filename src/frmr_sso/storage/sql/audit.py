@@ -44,7 +44,7 @@ AUDIT_LOCK_KEY = 0x66726D72_61756474  # b"frmraudt": one advisory lock id for th
 _LAST_HASH = sa.select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
 
 
-def _record(row: sa.Row[Any]) -> AuditRecord:
+def record_of(row: sa.Row[Any]) -> AuditRecord:
     m = row._mapping
     return AuditRecord(
         id=m["id"],
@@ -147,7 +147,7 @@ class SqlAuditRepository:
         with translate_errors("reading audit events"):
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(stmt)).all()
-        return [_record(row) for row in rows]
+        return [record_of(row) for row in rows]
 
     async def search(
         self, where: AuditFilter, *, after_id: int = 0, limit: int = 100
@@ -156,7 +156,7 @@ class SqlAuditRepository:
         with translate_errors("searching audit events"):
             async with self._engine.connect() as conn:
                 rows = (await conn.execute(stmt)).all()
-        return [_record(row) for row in rows]
+        return [record_of(row) for row in rows]
 
     async def chain(self, *, batch: int = 1000) -> AsyncGenerator[AuditRecord, None]:
         with translate_errors("reading the audit chain"):
@@ -169,7 +169,7 @@ class SqlAuditRepository:
                         stmt = audit_events.select().where(audit_events.c.id > after_id)
                         rows = (await conn.execute(stmt.order_by(audit_events.c.id).limit(batch))).all()
                         for row in rows:
-                            yield _record(row)
+                            yield record_of(row)
                         if len(rows) < batch:
                             return
                         after_id = rows[-1].id

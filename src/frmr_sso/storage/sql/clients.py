@@ -32,6 +32,8 @@ def _row(client: ClientRecord) -> dict[str, Any]:
         "require_second_factor": client.require_second_factor,
         "refresh_rotation": client.refresh_rotation,
         "refresh_grace": client.refresh_grace,
+        "first_party": client.first_party,
+        "access_token_format": client.access_token_format,
     }
 
 
@@ -52,6 +54,8 @@ def _record(row: sa.Row[Any]) -> ClientRecord:
         require_second_factor=bool(m["require_second_factor"]),
         refresh_rotation=bool(m["refresh_rotation"]),
         refresh_grace=int(m["refresh_grace"]),
+        first_party=bool(m["first_party"]),
+        access_token_format=m["access_token_format"],
     )
 
 

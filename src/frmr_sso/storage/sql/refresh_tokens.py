@@ -244,6 +244,10 @@ class SqlRefreshTokenRepository:
     async def revoke_session(self, session_id: str, *, reason: str, at: datetime) -> int:
         return await self._revoke(refresh_families.c.session_id == session_id, reason, at)
 
+    async def revoke_client_grants(self, subject: str, client_id: str, *, reason: str, at: datetime) -> int:
+        condition = sa.and_(refresh_families.c.subject == subject, refresh_families.c.client_id == client_id)
+        return await self._revoke(condition, reason, at)
+
     async def purge_expired(self, now: datetime, *, limit: int = 1000) -> int:
         expired = (
             sa.select(refresh_families.c.id)

@@ -21,14 +21,8 @@ from frmr_sso.storage.errors import StorageConflict, translate_errors
 from frmr_sso.storage.ports import utcnow
 from frmr_sso.storage.sql.engine import upsert_insert, write_transaction
 from frmr_sso.storage.sql.registry_bulk import CHUNK, delete_owned, insert_rows
-from frmr_sso.storage.sql.registry_rows import (
-    SECTION_COLUMNS,
-    SECTION_TABLES,
-    item_from_row,
-    person_from_row,
-    person_row,
-    section_values,
-)
+from frmr_sso.storage.sql.registry_read import read_record, read_version
+from frmr_sso.storage.sql.registry_rows import SECTION_COLUMNS, SECTION_TABLES, person_row, section_values
 from frmr_sso.storage.sql.registry_tables import frmr_persons
 
 LOGIN_SECTIONS = ("employments",)
@@ -37,43 +31,43 @@ LOGIN_SECTIONS = ("employments",)
 class SqlRegistryRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # A read is one statement, a snapshot of its own: no BEGIN and ROLLBACK round trips around it.
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    async def _load(
-        self, conn: AsyncConnection, where: sa.ColumnElement[bool], sections: Iterable[str]
-    ) -> FrmrPerson | None:
-        row = (await conn.execute(frmr_persons.select().where(where))).first()
-        if row is None:
-            return None
-        loaded = {}
-        for section in sections:
-            table = SECTION_TABLES[section][0]
-            rows = await conn.execute(
-                table.select().where(table.c.frmr_id == row._mapping["frmr_id"]).order_by(table.c.id)
-            )
-            loaded[section] = [item_from_row(section, r) for r in rows]
-        return person_from_row(row, loaded)
-
-    async def _read(self, where: sa.ColumnElement[bool], sections: Iterable[str]) -> FrmrPerson | None:
+    async def _read(self, key: str, value: str, sections: Iterable[str]) -> tuple[FrmrPerson, int] | None:
         with translate_errors("reading an FRMR person"):
-            async with self._engine.connect() as conn:
-                return await self._load(conn, where, sections)
+            async with self._reader.connect() as conn:
+                return await read_record(conn, key, value, sections)
 
     async def find_by_snils(self, snils_digits: str) -> FrmrPerson | None:
         """The person with roles and employments only: what the login maps and releases."""
-        return await self._read(frmr_persons.c.snils == snils_digits, LOGIN_SECTIONS)
+        found = await self._read("snils", snils_digits, LOGIN_SECTIONS)
+        return None if found is None else found[0]
 
     async def find_record_by_snils(self, snils_digits: str) -> FrmrPerson | None:
         """The whole record (every section) of the person with this SNILS."""
-        return await self._read(frmr_persons.c.snils == snils_digits, SECTIONS)
+        found = await self._read("snils", snils_digits, SECTIONS)
+        return None if found is None else found[0]
 
     async def roles_of(self, frmr_id: str) -> tuple[str, ...] | None:
         """The FRMR roles of ``frmr_id`` as they are now (no sections read); None when unknown."""
-        person = await self._read(frmr_persons.c.frmr_id == frmr_id, ())
-        return None if person is None else tuple(person.roles)
+        found = await self._read("frmr_id", frmr_id, ())
+        return None if found is None else tuple(found[0].roles)
 
     async def get(self, frmr_id: str) -> FrmrPerson | None:
         """The whole record (every section) of ``frmr_id``: the registry's stable read for the API."""
-        return await self._read(frmr_persons.c.frmr_id == frmr_id, SECTIONS)
+        found = await self._read("frmr_id", frmr_id, SECTIONS)
+        return None if found is None else found[0]
+
+    async def read(self, key: str, value: str) -> tuple[FrmrPerson, int] | None:
+        """The whole record and its version stamp, by ``key`` ``"frmr_id"`` or ``"snils"`` (digits)."""
+        return await self._read(key, value, SECTIONS)
+
+    async def version(self, key: str, value: str) -> tuple[str, int] | None:
+        """(frmr_id, version stamp) of the person by ``key``: changes with every write of the record."""
+        with translate_errors("reading an FRMR person"):
+            async with self._reader.connect() as conn:
+                return await read_version(conn, key, value)
 
     async def upsert(self, person: FrmrPerson) -> None:
         """Insert or replace a person and every section of their record, in one transaction."""
@@ -135,7 +129,9 @@ class SqlRegistryRepository:
         if accepted:
             now = utcnow()
             insert = upsert_insert(self._engine, frmr_persons)
-            changed = {c.name: insert.excluded[c.name] for c in frmr_persons.c if c.name != "frmr_id"}
+            names = [c.name for c in frmr_persons.c if c.name not in ("frmr_id", "version")]
+            changed: dict[str, Any] = {name: insert.excluded[name] for name in names}
+            changed["version"] = frmr_persons.c.version + 1  # a new stamp: the record may have changed
             upsert = insert.on_conflict_do_update(index_elements=[frmr_persons.c.frmr_id], set_=changed)
             await conn.execute(upsert, [person_row(p, now) for p in accepted])
             ids = [p.frmr_id for p in accepted]
@@ -163,7 +159,10 @@ class SqlRegistryRepository:
                 for chunk in _chunks(ids):
                     query = sa.select(frmr_persons.c.frmr_id).where(frmr_persons.c.frmr_id.in_(chunk))
                     known.update(row.frmr_id for row in await conn.execute(query))
-                await delete_owned(conn, table, [i for i in ids if i in known])
+                stored = [i for i in ids if i in known]
+                for chunk in _chunks(stored):
+                    await conn.execute(bump_version(chunk))
+                await delete_owned(conn, table, stored)
                 rows = [
                     section_values(section, frmr_id, item)
                     for frmr_id, items in groups
@@ -179,6 +178,15 @@ class SqlRegistryRepository:
                 return int(
                     (await conn.execute(sa.select(sa.func.count()).select_from(frmr_persons))).scalar_one()
                 )
+
+
+def bump_version(frmr_ids: list[str]) -> sa.Update:
+    """Raise the version stamp of ``frmr_ids``: their record changes in this transaction."""
+    return (
+        frmr_persons.update()
+        .where(frmr_persons.c.frmr_id.in_(frmr_ids))
+        .values(version=frmr_persons.c.version + 1)
+    )
 
 
 _LOCK_IN_ORDER = sa.text(  # the lock keys of ``upsert``, taken in key order: batches cannot deadlock

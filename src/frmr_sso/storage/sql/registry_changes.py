@@ -24,11 +24,10 @@ from frmr_sso.storage.errors import StorageError
 from frmr_sso.storage.ports import GENESIS_HASH, AuditRecord, audit_chain_hash, utcnow
 from frmr_sso.storage.sql.audit import AUDIT_LOCK_KEY
 from frmr_sso.storage.sql.registry_bulk import delete_owned, insert_rows
+from frmr_sso.storage.sql.registry_read import read_record
 from frmr_sso.storage.sql.registry_rows import (
     SECTION_COLUMNS,
     SECTION_TABLES,
-    item_from_row,
-    person_from_row,
     person_row,
     section_values,
 )
@@ -43,20 +42,16 @@ async def lock_person(conn: AsyncConnection, frmr_id: str) -> None:
 
 
 async def load_person(conn: AsyncConnection, frmr_id: str) -> FrmrPerson | None:
-    row = (await conn.execute(frmr_persons.select().where(frmr_persons.c.frmr_id == frmr_id))).first()
-    if row is None:
-        return None
-    loaded: dict[str, list[Any]] = {}
-    for section in SECTIONS:
-        table = SECTION_TABLES[section][0]
-        rows = await conn.execute(table.select().where(table.c.frmr_id == frmr_id).order_by(table.c.id))
-        loaded[section] = [item_from_row(section, r) for r in rows]
-    return person_from_row(row, loaded)
+    found = await read_record(conn, "frmr_id", frmr_id, SECTIONS)
+    return None if found is None else found[0]
 
 
 async def write_person(conn: AsyncConnection, person: FrmrPerson, sections: Collection[str]) -> None:
     """Replace the person's own fields and the rows of ``sections``."""
-    values = {k: v for k, v in person_row(person, utcnow()).items() if k not in ("frmr_id", "snils")}
+    values: dict[str, Any] = {
+        k: v for k, v in person_row(person, utcnow()).items() if k not in ("frmr_id", "snils")
+    }
+    values["version"] = frmr_persons.c.version + 1
     await conn.execute(frmr_persons.update().where(frmr_persons.c.frmr_id == person.frmr_id).values(**values))
     for section in sections:
         table = SECTION_TABLES[section][0]

@@ -25,6 +25,8 @@ frmr_persons = sa.Table(
     sa.Column("inn", sa.String(12), nullable=True),
     sa.Column("phone", sa.String(16), nullable=True),
     sa.Column("email", sa.String(254), nullable=True),
+    # raised by every write of the person or of a section of their record: the registry API's ETags
+    sa.Column("version", sa.BigInteger(), nullable=False, server_default="1"),
 )
 
 frmr_employments = sa.Table(

@@ -63,6 +63,8 @@ clients = sa.Table(
     sa.Column("require_second_factor", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column("refresh_rotation", sa.Boolean(), nullable=False, server_default=sa.true()),
     sa.Column("refresh_grace", sa.Integer(), nullable=False, server_default="5"),
+    sa.Column("first_party", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("access_token_format", sa.String(16), nullable=False, server_default="jwt"),
 )
 
 signing_keys = sa.Table(
@@ -120,6 +122,7 @@ audit_events = sa.Table(
     sa.Index("ix_audit_events_client_id_id", "client_id", "id"),
     sa.Index("ix_audit_events_event_type_id", "event_type", "id"),
     sa.Index("ix_audit_events_ip_id", "ip", "id"),
+    sa.Index("ix_audit_events_subject_id_id", "subject_id", "id"),  # a person's own login history
     sqlite_autoincrement=True,
 )
 
@@ -139,6 +142,7 @@ refresh_families = sa.Table(
     sa.Column("absolute_expires_at", UtcDateTime(), nullable=False, index=True),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
     sa.Column("revoked_reason", sa.String(64), nullable=True),
+    sa.Index("ix_refresh_families_subject_client_id", "subject", "client_id"),
 )
 
 refresh_tokens = sa.Table(
@@ -156,4 +160,14 @@ refresh_tokens = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("idle_expires_at", UtcDateTime(), nullable=False),
     sa.Column("used_at", UtcDateTime(), nullable=True),
+)
+
+consents = sa.Table(
+    "consents",
+    metadata,
+    sa.Column("subject_id", sa.String(36), primary_key=True),
+    sa.Column("client_id", sa.String(128), primary_key=True),
+    sa.Column("scopes", sa.JSON(), nullable=False),
+    sa.Column("granted_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )

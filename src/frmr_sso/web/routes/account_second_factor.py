@@ -31,9 +31,9 @@ REFUSALS = {
         "Войдите через приложение вашей медицинской организации и откройте эту страницу снова.",
     )),
     "needs_second_factor": (403, PageText(
-        "Нужно подтверждение кодом",
-        "Чтобы заменить приложение-аутентификатор, войдите с кодом из текущего приложения "
-        "или с резервным кодом.",
+        "Нужно подтверждение вторым фактором",
+        "Чтобы изменить второй фактор, войдите с кодом из текущего приложения, с резервным кодом "
+        "или с ключом доступа.",
         "Если доступа к приложению и резервным кодам нет, обратитесь к администратору для сброса.",
     )),
     "stale": (400, PageText(
@@ -100,7 +100,7 @@ def _show(request: Request, outcome: AccountOutcome) -> Response:
         )
         return render(
             request, "second_factor.html", status=400 if outcome.error else 200, action=PAGE, pending_id=None,
-            csrf=outcome.csrf, enrolment=outcome.enrolment, error=outcome.error, intro=intro,
-            codes_action=PAGE + "/recovery-codes", back_url=_back(site),
+            csrf=outcome.csrf, enrolment=outcome.enrolment, error=outcome.error, intro=intro, totp=True,
+            codes_action=PAGE + "/recovery-codes", back_url=_back(site), passkeys_url=PAGE + "/passkeys",
         )  # fmt: skip
     return render(request, "second_factor_codes.html", action=None, pending_id=None, codes=outcome.codes)

@@ -62,7 +62,6 @@ NOT_FOUND = PageText(
     "Откройте страницу сеансов заново.",
 )
 NOTICES = {"one": "Сеанс завершён.", "others": "Все сеансы, кроме текущего, завершены."}
-SESSIONS_SCOPES = frozenset({OPENID, ACCOUNT_SESSIONS})
 _PROBLEM_DOC = {"content": {PROBLEM: {"schema": {"type": "object"}}}}
 
 
@@ -168,18 +167,25 @@ API_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def subject_claims(token: str, bearer: BearerValidator, issuer: str) -> AccessClaims:
-    """A person's live access token for this API: scopes ``openid account.sessions``, its audience."""
-    audience = api_audience(issuer, SESSIONS_API)
-    return await bearer.require(token, scopes=SESSIONS_SCOPES, audience=audience, person=True)
+async def subject_claims(
+    token: str, bearer: BearerValidator, issuer: str, *,
+    scope: str = ACCOUNT_SESSIONS, api: str = SESSIONS_API,
+) -> AccessClaims:
+    """A person's live token for an account API: scopes ``openid`` and ``scope``, the API's audience."""
+    audience = api_audience(issuer, api)
+    scopes = frozenset({OPENID, scope})
+    return await bearer.require(token, scopes=scopes, audience=audience, person=True)
 
 
-async def _caller(
-    request: Request, bearer: BearerValidator, issuer: str
+async def account_caller(
+    request: Request, bearer: BearerValidator, issuer: str, *,
+    scope: str = ACCOUNT_SESSIONS, api: str = SESSIONS_API,
 ) -> tuple[AccessClaims, AuditContext]:
-    """The person whose token calls the API, and the request's audit context."""
+    """The person whose valid token for ``api`` calls it, and the request's audit context; a refused
+    token raises to the error table (problem+json, audited where the route asks ``AUDIT_REFUSALS``)."""
     oauth, token = await api_bearer(request)
-    return await subject_claims(token, bearer, issuer), api_audit_context(request, oauth)
+    claims = await subject_claims(token, bearer, issuer, scope=scope, api=api)
+    return claims, api_audit_context(request, oauth)
 
 
 @router.get(
@@ -198,7 +204,7 @@ async def _caller(
 async def list_sessions(
     request: Request, manager: AccountSessionsDep, bearer: BearerDep, settings: SettingsDep
 ) -> Response:
-    claims, _ = await _caller(request, bearer, settings.issuer)
+    claims, _ = await account_caller(request, bearer, settings.issuer)
     views = await manager.views(claims.subject, current=claims.sid)
     body = {"sessions": [view.to_json() for view in views]}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
@@ -222,7 +228,7 @@ async def end_session(
     request: Request, manager: AccountSessionsDep, bearer: BearerDep, settings: SettingsDep
 ) -> Response:
     sid = str(request.path_params["sid"])
-    claims, context = await _caller(request, bearer, settings.issuer)
+    claims, context = await account_caller(request, bearer, settings.issuer)
     if not await manager.end(claims.subject, sid[:64], context, via="api"):
         return problem(404, "Not found", "no live session of this subject has that id")
     return Response(status_code=204, headers={"Cache-Control": "no-store"})

@@ -1,4 +1,4 @@
-"""``POST /api/v1/admin/second-factor/reset``: forget a subject's authenticator, audited.
+"""``POST /api/v1/admin/second-factor/reset``: forget a subject's authenticator and passkeys, audited.
 
 The person enrols a new authenticator (and gets new recovery codes) at the next
 login that needs the second factor. Same bearer ``admin`` scope check and
@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationError
 from frmr_sso.second_factor.credentials import reset_second_factor
 from frmr_sso.storage.ports.subjects import SUBJECT_ID_LENGTH
 from frmr_sso.web import api_docs
-from frmr_sso.web.deps import AuditorDep, BearerDep, TotpDep
+from frmr_sso.web.deps import AuditorDep, BearerDep, PasskeysDep, TotpDep
 from frmr_sso.web.oauth_http import api_bearer, audit_context
 from frmr_sso.web.routes.admin import _PROBLEM_DOC, ADMIN_SCOPE, invalid_body
 
@@ -30,7 +30,8 @@ class SecondFactorResetRequest(BaseModel):
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": SecondFactorResetRequest.model_json_schema()}}}},
     responses={
-        200: {"description": "`{subject, was_enrolled}`: the authenticator and recovery codes are forgotten",
+        200: {"description": "`{subject, was_enrolled}`: the authenticator, recovery codes and passkeys "
+                             "are forgotten",
               "content": {"application/json": {"schema": {"type": "object"}}}},
         400: {"description": "the body is not {subject}", **_PROBLEM_DOC},
         401: {"description": "no or an invalid access token (WWW-Authenticate: Bearer)", **_PROBLEM_DOC},
@@ -38,7 +39,9 @@ class SecondFactorResetRequest(BaseModel):
         503: {"description": "the store is unavailable", **_PROBLEM_DOC},
     },
 )  # fmt: skip
-async def reset(request: Request, bearer: BearerDep, totp: TotpDep, auditor: AuditorDep) -> Response:
+async def reset(
+    request: Request, bearer: BearerDep, totp: TotpDep, auditor: AuditorDep, passkeys: PasskeysDep
+) -> Response:
     oauth, token = await api_bearer(request)
     claims = await bearer.require(token, scopes={ADMIN_SCOPE})
     try:
@@ -47,7 +50,7 @@ async def reset(request: Request, bearer: BearerDep, totp: TotpDep, auditor: Aud
         return invalid_body(exc)
     by = f"admin-api:{claims.client_id}"
     was_enrolled = await reset_second_factor(
-        totp, auditor, body.subject, audit_context(request, oauth), by=by
+        totp, auditor, body.subject, audit_context(request, oauth), by=by, passkeys=passkeys,
     )
     body_out = {"subject": body.subject, "was_enrolled": was_enrolled}
     return JSONResponse(body_out, headers={"Cache-Control": "no-store"})

@@ -25,7 +25,14 @@ from frmr_sso.registry.api import DEFAULT_LIMIT, MAX_LIMIT, InvalidParams, page_
 from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.web import api_docs
 from frmr_sso.web.deps import RegistryAccessDep, RegistryApiDep
-from frmr_sso.web.routes.api_v1_registry_http import AUTH_ERRORS, JSON_DOC, json_answer, token_of
+from frmr_sso.web.routes.api_v1_registry_http import (
+    AUTH_ERRORS,
+    JSON_DOC,
+    json_answer,
+    reading_answer,
+    revalidated,
+    token_of,
+)
 
 router = APIRouter(prefix="/api/v1/me", tags=["registry"])
 _PAGE_DOC = {
@@ -55,7 +62,9 @@ async def me(request: Request, access_check: RegistryAccessDep, api: RegistryApi
     access = await access_check.worker(await token_of(request))
     if request.query_params:
         raise InvalidParams([(name, "unknown parameter") for name in request.query_params])
-    return json_answer(request, await api.me(access.frmr_id, sections=access.sections))
+    frmr_id, sections = access.frmr_id, access.sections
+    unchanged = await revalidated(request, lambda: api.me_etag(frmr_id, sections=sections))
+    return unchanged or reading_answer(request, await api.me(frmr_id, sections=sections))
 
 
 async def _worker(request: Request, access: RegistryAccessDep, section: str) -> str:

@@ -24,7 +24,8 @@ from frmr_sso.web.routes.api_v1_registry_http import (
     AUTH_ERRORS,
     JSON_DOC,
     PROBLEM_DOC,
-    json_answer,
+    reading_answer,
+    revalidated,
     token_of,
 )
 
@@ -88,9 +89,11 @@ async def lookup(
     except ValueError:
         return field_problem([("body", "must be a JSON object in UTF-8")])
     kind, key = lookup_key(body)
-    found = False
+    found, headers = False, {"Cache-Control": "no-store"}
     try:
-        record = await api.lookup(body)
+        response = await revalidated(request, lambda: api.lookup_etag(body), headers)
+        if response is None:
+            response = reading_answer(request, await api.lookup(body), headers)
         found = True
     finally:  # every lookup of a person by a service is audited, found or not
         await auditor.record(
@@ -100,4 +103,4 @@ async def lookup(
             snils=Snils(key) if kind == "snils" else None,
             details={"by": kind, "found": found, **({"frmr_id": key} if kind == "frmr_id" else {})},
         )
-    return json_answer(request, record, {"Cache-Control": "no-store"})
+    return response

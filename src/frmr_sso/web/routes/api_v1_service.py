@@ -1,7 +1,9 @@
 """A worker's length of service and accreditation status, computed from their FRMR record.
 
 ``GET /api/v1/me/length-of-service``: total and per post, as years, months and
-days (``registry/service_length.py`` states the rule and its sources).
+days (``registry/service_length.py`` states the rule and its sources); its ETag
+comes from the record's version stamp and the day, so ``If-None-Match`` gets
+304 after reading that stamp alone.
 ``GET /api/v1/me/accreditation-status``: the five-year cycle of the latest
 accreditation, hours and credits counted in it, the end date and the status
 (``registry/accreditation.py``). ``?on=YYYY-MM-DD`` computes as of another day
@@ -19,12 +21,14 @@ from fastapi.responses import JSONResponse, Response
 from frmr_sso.cabinet_backend.base import NotFound
 from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid, parse_date
 from frmr_sso.registry import accreditation as acc
+from frmr_sso.registry.api import record_etag
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.service_length import Duration, ServiceLength, service_length
 from frmr_sso.web import api_docs
 from frmr_sso.web.cabinet_auth import worker
 from frmr_sso.web.cabinet_http import AUTH_ERRORS, INPUT_ERRORS, JSON_DOC, PROBLEM_DOC, no_store
 from frmr_sso.web.deps import CallersDep, RegistryDep
+from frmr_sso.web.routes.api_v1_registry_http import PRIVATE, revalidated
 
 router = APIRouter(tags=["cabinet"])
 _ON = {
@@ -79,7 +83,20 @@ def _length(length: ServiceLength) -> dict[str, Any]:
 
 
 async def length_of_service(request: Request, callers: CallersDep, registry: RegistryDep) -> Response:
-    person, today = await _person(request, callers, registry), _on(request)
+    me = await worker(request, callers)
+    today = _on(request)
+    view = f"length-of-service:{today.isoformat()}"
+
+    async def current() -> str | None:
+        found = await registry.version("frmr_id", me.frmr_id)
+        return None if found is None else record_etag(me.frmr_id, found[1], view)
+
+    if (unchanged := await revalidated(request, current)) is not None:
+        return unchanged
+    found = await registry.read("frmr_id", me.frmr_id)
+    if found is None:
+        raise NotFound("there is no FRMR record of this person")
+    person, version = found
     report = service_length(person.employments, today)
     body = {
         "on": today.isoformat(),
@@ -89,7 +106,7 @@ async def length_of_service(request: Request, callers: CallersDep, registry: Reg
         ],
         "rule": "calendar days, simultaneous periods once, 30 days = 1 month, 12 months = 1 year",
     }
-    return JSONResponse(body, headers=no_store())
+    return JSONResponse(body, headers={**PRIVATE, "ETag": record_etag(me.frmr_id, version, view)})
 
 
 async def accreditation_status(request: Request, callers: CallersDep, registry: RegistryDep) -> Response:
@@ -129,7 +146,11 @@ _DOCS: dict[str, Any] = {
     "dependencies": api_docs.BEARER_AUTH,
     "openapi_extra": _ON,
 }
-_LENGTH_OK = {200: {"description": "total and per-post length of service", **JSON_DOC}, **_ERRORS}
+_LENGTH_OK = {
+    200: {"description": "total and per-post length of service", **JSON_DOC},
+    304: {"description": "If-None-Match matched the current ETag"},
+    **_ERRORS,
+}
 _STATUS_OK = {200: {"description": "the cycle, the end date and the status", **JSON_DOC}, **_ERRORS}
 router.add_api_route(
     "/api/v1/me/length-of-service", length_of_service, methods=["GET"], responses=_LENGTH_OK, **_DOCS

@@ -4,8 +4,10 @@
 URI, the secret in groups) when the person has no authenticator yet;
 ``POST /login/2fa`` (fields ``id``, ``csrf``, ``code``) checks a TOTP or recovery
 code; ``POST /login/2fa/continue`` finishes the login after the recovery codes
-of a new enrolment were shown. The per-IP rate limit of the ``/login/2fa``
-group applies (``web/rate_limit.py``); a lock shows ``security_pages.locked_page``.
+of a new enrolment were shown. The page also offers a passkey
+(``web/routes/passkeys.py``): to sign in with one, or to enrol one instead of an
+authenticator app. The per-IP rate limit of the ``/login/2fa`` group applies
+(``web/rate_limit.py``); a lock shows ``security_pages.locked_page``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from frmr_sso.second_factor.policy import PAGE_PATH
 from frmr_sso.web.deps import SecondFactorDep
 from frmr_sso.web.login_http import LoginServices, LoginServicesDep, audit_context, page_fields, respond
 from frmr_sso.web.pages import render
+from frmr_sso.web.passkey_texts import passkey_message
 from frmr_sso.web.security_pages import locked_page
 
 router = APIRouter(tags=["login"])
@@ -67,12 +70,16 @@ def show(request: Request, services: LoginServices, outcome: StepOutcome) -> Res
         return render(
             request,
             "second_factor.html",
-            status=400 if outcome.error else 200,
+            status=400 if outcome.error or outcome.passkey_error else 200,
             action=PAGE_PATH,
             pending_id=outcome.pending_id,
             csrf=outcome.csrf,
             enrolment=outcome.enrolment,
             error=outcome.error,
+            totp=outcome.totp,
+            passkey=outcome.passkey,
+            passkey_message=passkey_message(outcome.passkey_error),
+            script=outcome.passkey is not None,
         )
     if isinstance(outcome, RecoveryCodes):
         return render(

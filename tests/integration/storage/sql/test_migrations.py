@@ -98,11 +98,13 @@ async def test_head_creates_exactly_the_declared_tables(
         "frmr_categories",
         "totp_credentials",
         "recovery_codes",
+        "passkeys",
         "statements",
         "statement_signers",
         "change_requests",
         "change_request_documents",
         "support_requests",
+        "consents",
     }
     assert differences == []
 
@@ -113,7 +115,7 @@ async def test_is_current_follows_upgrade_and_downgrade(
     assert await current_revisions(empty_engine) == frozenset()
     assert await is_current(empty_engine) is False
     await asyncio.to_thread(upgrade, empty_database_url)
-    assert await current_revisions(empty_engine) == head_revisions() == frozenset({"0010"})
+    assert await current_revisions(empty_engine) == head_revisions() == frozenset({"0014"})
     assert await is_current(empty_engine) is True
     await asyncio.to_thread(downgrade, empty_database_url, "base")
     assert await is_current(empty_engine) is False

@@ -185,3 +185,17 @@ async def test_naive_datetimes_are_refused(repo: SqlRefreshTokenRepository) -> N
     fam = family(created_at=datetime(2026, 1, 1))  # naive on purpose
     with pytest.raises(ValueError, match="naive"):
         await repo.create_family(fam, token(fam.id, "n"))
+
+
+async def test_revoking_a_persons_grants_at_one_client_leaves_the_rest(
+    repo: SqlRefreshTokenRepository,
+) -> None:
+    mine, again, elsewhere, theirs = family(), family(), family(client_id="cab"), family(subject="sub-2")
+    for i, fam in enumerate((mine, again, elsewhere, theirs)):
+        await repo.create_family(fam, token(fam.id, f"g{i}"))
+    assert await repo.revoke_client_grants("sub-1", "demo-web", reason="consent_revoked", at=NOW) == 2
+    assert await repo.revoke_client_grants("sub-1", "demo-web", reason="consent_revoked", at=NOW) == 0
+    for name, revoked in (("g0", True), ("g1", True), ("g2", False), ("g3", False)):
+        found = await repo.find(name.ljust(64, "0"))
+        assert found is not None
+        assert (found[1].revoked_reason == "consent_revoked") is revoked

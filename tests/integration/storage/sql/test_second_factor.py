@@ -148,11 +148,11 @@ async def test_recovery_codes_keyed_by_the_earlier_version_or_a_previous_secret_
     earlier = TotpCredentials(repo, kv, FieldCipher(old, purpose="totp"), recovery_key=earlier_key)
     codes = await earlier.enrol(subject, totp.new_secret(), totp.current_step(time.time()))
     rotated = load_settings(mode="demo", secret_key=new, previous_secret_keys=[old])
-    _, credentials = build_second_factor(rotated, engine, kv, Auditor(SqlAuditRepository(engine)))
+    _, credentials, _ = build_second_factor(rotated, engine, kv, Auditor(SqlAuditRepository(engine)))
     assert await credentials.verify(subject, codes[0]) is Verdict.RECOVERY
     assert await credentials.verify(subject, codes[0]) is Verdict.WRONG
     forgotten = load_settings(mode="demo", secret_key=new)
-    _, without_old = build_second_factor(forgotten, engine, kv, Auditor(SqlAuditRepository(engine)))
+    _, without_old, _ = build_second_factor(forgotten, engine, kv, Auditor(SqlAuditRepository(engine)))
     assert await without_old.verify(subject, codes[1]) is Verdict.WRONG  # the old secret is needed
     assert await credentials.remaining_recovery_codes(subject) == 9
 

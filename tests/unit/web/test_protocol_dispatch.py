@@ -7,15 +7,15 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from frmr_sso.web.edge import EdgeMiddleware
-from frmr_sso.web.lean_routes import BrokerApp, lean_table
 from frmr_sso.web.metrics import Metrics
+from frmr_sso.web.protocol_dispatch import ProtocolDispatch, route_table
 
 
-def _app(calls: list[str]) -> tuple[BrokerApp, Metrics]:
+def _app(calls: list[str]) -> tuple[FastAPI, Metrics]:
     def documented() -> None:  # stands for the OpenAPI security scheme the routes declare
         calls.append("dependency")
 
@@ -31,15 +31,15 @@ def _app(calls: list[str]) -> tuple[BrokerApp, Metrics]:
         calls.append("jwks")
         return JSONResponse({})
 
-    app = BrokerApp()
+    app = FastAPI()
     app.include_router(router)
+    app.add_middleware(ProtocolDispatch, routes=route_table([router]))
     metrics = Metrics()
     app.add_middleware(EdgeMiddleware, services=SimpleNamespace(metrics=metrics))
-    app.serve_directly([router])
     return app, metrics
 
 
-def _client(app: BrokerApp) -> httpx.AsyncClient:
+def _client(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
@@ -80,10 +80,10 @@ async def test_an_error_in_a_direct_route_is_the_edges_problem_answer() -> None:
     async def jwks(request: Request) -> Response:
         raise RuntimeError("boom")
 
-    app = BrokerApp()
+    app = FastAPI()
     app.include_router(router)
+    app.add_middleware(ProtocolDispatch, routes=route_table([router]))
     app.add_middleware(EdgeMiddleware)
-    app.serve_directly([router])
     async with _client(app) as client:
         response = await client.get("/jwks")
     assert response.status_code == 500
@@ -99,7 +99,7 @@ def test_only_request_only_fixed_path_routes_qualify() -> None:
         return {}
 
     with pytest.raises(TypeError, match="fixed-path"):
-        lean_table([router])
+        route_table([router])
     other = APIRouter()
 
     @other.get("/two")
@@ -107,7 +107,17 @@ def test_only_request_only_fixed_path_routes_qualify() -> None:
         return {}
 
     with pytest.raises(TypeError, match="takes the request and services alone"):
-        lean_table([other])
+        route_table([other])
+
+
+async def test_a_request_under_a_root_path_takes_fastapis_path() -> None:
+    calls: list[str] = []
+    app, _ = _app(calls)
+    transport = httpx.ASGITransport(app=app, root_path="/sso")
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/sso/token")
+    assert response.status_code == 200
+    assert calls == ["dependency", "token"]
 
 
 async def _greeting(request: Request) -> str:
@@ -124,13 +134,13 @@ async def test_a_direct_route_gets_the_services_it_names_from_their_providers() 
     async def jwks(request: Request, greeting: Greeting) -> Response:
         return JSONResponse({"greeting": greeting, "route": type(request.scope["route"]).__name__})
 
-    app = BrokerApp()
+    app = FastAPI()
     app.include_router(router)
-    app.serve_directly([router])
+    app.add_middleware(ProtocolDispatch, routes=route_table([router]))
     async with _client(app) as client:
         direct = await client.get("/jwks")
     assert direct.json() == {"greeting": "hello from /jwks", "route": "APIRoute"}
-    assert lean_table([router])[("GET", "/jwks")].providers == (("greeting", _greeting),)
+    assert route_table([router])[("GET", "/jwks")].providers == (("greeting", _greeting),)
 
 
 async def _needs_more(request: Request, name: str) -> str:
@@ -145,4 +155,4 @@ def test_a_dependency_of_more_than_the_request_cannot_be_called_directly() -> No
         return Response()
 
     with pytest.raises(TypeError, match="takes the request and services alone"):
-        lean_table([router])
+        route_table([router])

@@ -1,0 +1,129 @@
+"""The protocol endpoints called most often, answered without FastAPI's routing and dependency solver.
+
+``/token``, ``/introspect``, ``/userinfo``, discovery and JWKS are handlers of the ``Request`` and the
+services they name (``web/deps.py``: dependencies computed from the request alone) that build their own
+``Response`` and raise their errors: FastAPI has nothing to validate or serialise for them,
+and a direct call gets each service from its provider. Its router would still match the request against
+every route before theirs, run the dependency solver (for the OpenAPI security schemes they only
+declare), two ``AsyncExitStack`` and two exception-handling layers — more CPU than discovery's whole
+answer, paid again at every resume after an await (a Redis round trip).
+
+``ProtocolDispatch`` is an ordinary ASGI middleware (``app.add_middleware``), added first so that
+it is the innermost one: every middleware of the app (edge, tracing, body limit, rate limits) and
+the framework's own outer layers see these requests as before. A request whose method and path
+are exactly those of such a route is answered by a direct call of its endpoint; ``scope["route"]``
+is the route, so the route-template metric label stays. Anything else — another method (405),
+``HEAD``, a trailing slash, a request under a ``root_path`` — goes on to FastAPI's router
+unchanged. The routes stay registered with the app, for the OpenAPI document and for those
+requests. Only public framework APIs are used (the ASGI middleware protocol, ``APIRoute``,
+``Request``/``Response``).
+
+An exception such an endpoint raises is answered by the app's exception handlers
+(``web/error_table.py``), looked up by its class as Starlette's ``ExceptionMiddleware`` does (this
+middleware sits outside it); one no handler knows reaches ``web/edge.py`` (500 with the request id),
+as through the router.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, cast, get_args, get_origin, get_type_hints
+
+from fastapi import APIRouter
+from fastapi.params import Depends
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from frmr_sso.web.errors import handler_for
+
+Provider = Callable[[Request], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class DirectRoute:
+    route: APIRoute
+    providers: tuple[tuple[str, Provider], ...]  # (parameter, its dependency) but the request
+
+    async def respond(self, request: Request) -> Response:
+        services = {name: await provider(request) for name, provider in self.providers}
+        return await cast(Callable[..., Awaitable[Response]], self.route.endpoint)(request, **services)
+
+
+RouteTable = Mapping[tuple[str, str], DirectRoute]
+
+
+def route_table(routers: Iterable[APIRouter]) -> dict[tuple[str, str], DirectRoute]:
+    """(method, path) → route of every route of ``routers``; each endpoint must be async and take the
+    request and, by keyword, dependencies of the request alone (``web/deps.py``)."""
+    table: dict[tuple[str, str], DirectRoute] = {}
+    for router in routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or "{" in route.path:
+                raise TypeError(f"{route!r}: only fixed-path API routes can be dispatched directly")
+            direct = DirectRoute(route, _providers(route))
+            for method in (route.methods or set()) - {"HEAD"}:
+                table[(method, route.path)] = direct
+    return table
+
+
+def _providers(route: APIRoute) -> tuple[tuple[str, Provider], ...]:
+    refused = TypeError(f"{route.path}: a direct endpoint is async and takes the request and services alone")
+    if not inspect.iscoroutinefunction(route.endpoint):
+        raise refused
+    try:
+        hints = get_type_hints(route.endpoint, include_extras=True)
+    except NameError:  # an annotation names something the endpoint's module does not define
+        raise refused from None
+    names = list(inspect.signature(route.endpoint).parameters)
+    if not names or hints.get(names[0]) is not Request:
+        raise refused
+    providers = [(name, _provider(hints.get(name))) for name in names[1:]]
+    found = [(name, provider) for name, provider in providers if provider is not None]
+    if len(found) != len(providers):
+        raise refused
+    return tuple(found)
+
+
+def _provider(hint: Any) -> Provider | None:
+    """The dependency of ``Annotated[T, Depends(provider)]`` when it is async and takes the request alone."""
+    if get_origin(hint) is not Annotated:
+        return None
+    for marker in get_args(hint)[1:]:
+        call = marker.dependency if isinstance(marker, Depends) else None
+        if inspect.iscoroutinefunction(call) and len(inspect.signature(call).parameters) == 1:
+            return cast(Provider, call)
+    return None
+
+
+class ProtocolDispatch:
+    """ASGI middleware: the routes of ``routes`` called directly, everything else passed on."""
+
+    def __init__(self, app: ASGIApp, *, routes: RouteTable) -> None:
+        self.app = app
+        self.routes = dict(routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        direct = (
+            self.routes.get((scope["method"], scope["path"]))
+            if scope["type"] == "http" and not scope.get("root_path")
+            else None
+        )
+        if direct is None:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = direct.route
+        scope["endpoint"] = direct.route.endpoint
+        scope["path_params"] = {}
+        request = Request(scope, receive, send)
+        try:
+            response = await direct.respond(request)
+        except Exception as exc:  # answered by the app's table of exception handlers, as FastAPI would
+            handler = handler_for(exc, scope["app"].exception_handlers) if "app" in scope else None
+            if handler is None:
+                raise
+            response = await handler(request, exc)
+        await response(scope, receive, send)
