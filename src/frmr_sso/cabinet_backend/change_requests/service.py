@@ -184,38 +184,31 @@ class ChangeRequestService:
         return request
 
     async def approve(self, request_id: str, *, by: str, context: AuditContext) -> cr.ChangeRequest:
-        request = await self._reviewable(request_id, by)
-        try:
-            approved = cr.approve(request, by=by, at=self._clock())
-        except cr.InvalidTransition as exc:
-            raise Conflict(str(exc)) from None
-        return await self._decide(
-            approved,
-            cr.Status.PENDING,
-            Event.CHANGE_REQUEST_APPROVED,
-            context,
-            Worker(request.subject_id, request.frmr_id),
-            by=by,
-            apply=True,
+        return await self._review(
+            request_id, by, context, Event.CHANGE_REQUEST_APPROVED, apply=True,
+            transition=lambda request: cr.approve(request, by=by, at=self._clock()),
         )
 
     async def reject(
         self, request_id: str, reason: object, *, by: str, context: AuditContext
     ) -> cr.ChangeRequest:
+        return await self._review(
+            request_id, by, context, Event.CHANGE_REQUEST_REJECTED, apply=False,
+            transition=lambda request: cr.reject(request, reason=reason, by=by, at=self._clock()),
+        )
+
+    async def _review(
+        self, request_id: str, by: str, context: AuditContext, event: Event, *, apply: bool,
+        transition: Callable[[cr.ChangeRequest], cr.ChangeRequest],
+    ) -> cr.ChangeRequest:
+        """An administrator's decision on a pending request (never the author's own)."""
         request = await self._reviewable(request_id, by)
         try:
-            rejected = cr.reject(request, reason=reason, by=by, at=self._clock())
+            decided = transition(request)
         except cr.InvalidTransition as exc:
             raise Conflict(str(exc)) from None
-        return await self._decide(
-            rejected,
-            cr.Status.PENDING,
-            Event.CHANGE_REQUEST_REJECTED,
-            context,
-            Worker(request.subject_id, request.frmr_id),
-            by=by,
-            apply=False,
-        )
+        worker = Worker(request.subject_id, request.frmr_id)
+        return await self._decide(decided, cr.Status.PENDING, event, context, worker, by=by, apply=apply)
 
     async def _decide(
         self,
