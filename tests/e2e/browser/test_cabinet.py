@@ -166,7 +166,7 @@ def test_worker_uses_the_cabinet_end_to_end(
 PAGES = (
     "profile", "education", "work", "qualification", "service-length", "accreditation",
     "requests", "requests/new", "statements", "support", "sessions", "second-factor",
-    "requests/new/workplace", "requests/new/education", "requests/new/contacts",
+    "requests/new/workplace", "requests/new/education", "requests/new/contacts", "logins", "apps",
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 _OVERFLOW = "return document.documentElement.scrollWidth > window.innerWidth"
