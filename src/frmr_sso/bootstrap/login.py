@@ -112,7 +112,7 @@ def build_login_area(
         ),
         passkeys=passkeys,
         passkey_login=PasskeyLoginStep(
-            step=step, pending=gate.pending, passkeys=passkeys, security=security, auditor=auditor
+            step=step, passkeys=passkeys, security=security, auditor=auditor
         ),
         account_passkeys=AccountPasskeys(
             sessions=sessions, passkeys=passkeys, security=security, kv=kv, auditor=auditor,

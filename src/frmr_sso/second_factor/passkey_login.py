@@ -27,7 +27,8 @@ from frmr_sso.second_factor.passkeys import (
     Registration,
     login_binding,
 )
-from frmr_sso.second_factor.policy import PendingLogin, PendingLogins
+from frmr_sso.second_factor.policy import PendingLogin
+from frmr_sso.security.lockout import LockStatus
 from frmr_sso.security.services import Security
 
 MAX_CREDENTIAL = 16_384
@@ -41,10 +42,9 @@ def passkey_details(passkey: Any, **more: Any) -> dict[str, Any]:
 
 class PasskeyLoginStep:
     def __init__(
-        self, *, step: SecondFactorStep, pending: PendingLogins, passkeys: Passkeys, security: Security,
-        auditor: Auditor,
-    ) -> None:  # fmt: skip
-        self._step, self._pending, self._passkeys = step, pending, passkeys
+        self, *, step: SecondFactorStep, passkeys: Passkeys, security: Security, auditor: Auditor
+    ) -> None:
+        self._step, self._passkeys = step, passkeys
         self._security, self._audit = security, auditor
 
     async def submit(
@@ -80,9 +80,7 @@ class PasskeyLoginStep:
                     locked=checked.status.locked or None,
                 ),
             )  # fmt: skip
-            if checked.status.locked:
-                return LockedOut(checked.status)
-            return await self._step.form(pending, context, passkey_error=reason)
+            return await self._refused(pending, checked.status, context, reason)
         await self._audit.record(
             Event.PASSKEY_ACCEPTED, context, outcome=SUCCESS, subject_id=pending.subject,
             client_id=_client(pending), details=passkey_details(found[-1].passkey, where="login"),
@@ -117,14 +115,20 @@ class PasskeyLoginStep:
                 client_id=_client(pending),
                 details={"reason": reason, "where": "login", "locked": checked.status.locked or None},
             )  # fmt: skip
-            if checked.status.locked:
-                return LockedOut(checked.status)
-            return await self._step.form(pending, context, passkey_error=reason)
+            return await self._refused(pending, checked.status, context, reason)
         await self._audit.record(
             Event.PASSKEY_ENROLLED, context, outcome=SUCCESS, subject_id=pending.subject,
             client_id=_client(pending), details=passkey_details(found[-1].passkey, where="login"),
         )  # fmt: skip
         return await self._step.finish(pending.id, browser, "passkey", context)
+
+    async def _refused(
+        self, pending: PendingLogin, status: LockStatus, context: AuditContext, reason: str
+    ) -> StepOutcome:
+        """A refused passkey: the lock page once the person is locked, else the form with the reason."""
+        if status.locked:
+            return LockedOut(status)
+        return await self._step.form(pending, context, passkey_error=reason)
 
 
 def _client(pending: PendingLogin) -> str:

@@ -29,7 +29,7 @@ def _rig() -> tuple[Harness, SecondFactorStep, PasskeyLoginStep]:
 
     h, step = gated("registry_admin", passkeys_of=passkeys_of)
     login = PasskeyLoginStep(
-        step=step, pending=step._pending, passkeys=built[0], security=step._security, auditor=Auditor(h.audit)
+        step=step, passkeys=built[0], security=step._security, auditor=Auditor(h.audit)
     )
     return h, step, login
 
