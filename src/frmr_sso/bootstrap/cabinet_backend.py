@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -37,6 +37,7 @@ def build_cabinet_requests(
     *,
     auditor: Auditor,
     registry: PersonReader,
+    registry_changed: Callable[[], Awaitable[None]],
     observe: Callable[[AuditRecord], None],
 ) -> CabinetRequests:
     ns = namespace(settings)
@@ -52,7 +53,7 @@ def build_cabinet_requests(
     )
     return CabinetRequests(
         change_requests=ChangeRequestService(
-            requests=SqlChangeRequestRepository(engine),
+            requests=SqlChangeRequestRepository(engine, registry_changed=registry_changed),
             registry=registry,
             codes=codes,
             auditor=auditor,

@@ -10,6 +10,7 @@ from frmr_sso.bootstrap.login import build_second_factor
 from frmr_sso.bootstrap.security import build_security
 from frmr_sso.config import Settings
 from frmr_sso.oauth.client_service import ClientService
+from frmr_sso.registry.record_cache import CachedRegistry, RegistryGeneration
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.passkeys import Passkeys
 from frmr_sso.security.services import Security
@@ -30,8 +31,10 @@ def audit_records(engine: AsyncEngine) -> SqlAuditRepository:
     return SqlAuditRepository(engine)
 
 
-def registry_records(engine: AsyncEngine) -> SqlRegistryRepository:
-    return SqlRegistryRepository(engine)
+def registry_records(engine: AsyncEngine, kv: KeyValueStore) -> CachedRegistry:
+    """The registry for a command that writes it: nothing cached, every write replaces the registry's
+    generation in ``kv``, so that running instances sharing that store read the new records at once."""
+    return CachedRegistry(SqlRegistryRepository(engine), RegistryGeneration(kv), max_age=0)
 
 
 def subject_records(engine: AsyncEngine) -> SqlSubjectRepository:

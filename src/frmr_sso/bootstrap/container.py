@@ -47,6 +47,7 @@ from frmr_sso.oidc.keys import KeyRing
 from frmr_sso.oidc.userinfo import SNAPSHOT_PREFIX, UserInfoService
 from frmr_sso.registry.access import RegistryAccess
 from frmr_sso.registry.api import RegistryApi
+from frmr_sso.registry.record_cache import GENERATION_KEY, CachedRegistry, RegistryGeneration
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.enrolment import AccountSecondFactor
 from frmr_sso.second_factor.login_step import SecondFactorStep
@@ -94,7 +95,7 @@ class Container:
     bearer: BearerValidator
     introspection: IntrospectionService
     revocation: RevocationService
-    registry: SqlRegistryRepository
+    registry: CachedRegistry
     registry_access: RegistryAccess
     registry_api: RegistryApi
     subjects: SqlSubjectRepository
@@ -154,7 +155,7 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         max_overflow=settings.database_max_overflow,
     )
     kv = open_kv(  # revocations followed by Redis's invalidation; opaque records and snapshots never change
-        settings.redis_url, cached=((DENY_PREFIX,), (RECORD_PREFIX, SNAPSHOT_PREFIX)),
+        settings.redis_url, cached=((DENY_PREFIX, GENERATION_KEY), (RECORD_PREFIX, SNAPSHOT_PREFIX)),
         cache_max_age=settings.token_cache_seconds,
     )
     if tracing is not None:  # spans for upstream calls, SQL statements and Redis commands
@@ -169,7 +170,11 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
     audit_writer = BatchingAuditWriter(audit)
     auditor = Auditor(audit_writer, observers=[metrics.observe])
     metrics.watch_connectors(connectors)
-    registry, subjects = SqlRegistryRepository(engine), SqlSubjectRepository(engine)
+    generation = RegistryGeneration(kv)
+    registry = CachedRegistry(
+        SqlRegistryRepository(engine), generation, max_age=settings.token_cache_seconds
+    )
+    subjects = SqlSubjectRepository(engine)
     clients = ClientService(SqlClientRepository(engine))
 
     async def revoke_session(sid: str, at: datetime) -> int:
@@ -244,7 +249,8 @@ async def build_container(settings: Settings, *, tracing: Tracing | None = None)
         login_history=build_login_history(engine),
         account_sessions=area.account_sessions,
         cabinet_requests=build_cabinet_requests(
-            settings, engine, kv, auditor=auditor, registry=registry, observe=metrics.observe
+            settings, engine, kv, auditor=auditor, registry=registry, registry_changed=registry.changed,
+            observe=metrics.observe
         ),
         login_services=LoginServices(
             area.login, area.logout, area.sessions,

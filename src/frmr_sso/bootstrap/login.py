@@ -23,6 +23,7 @@ from frmr_sso.login.transaction import LoginTransactions
 from frmr_sso.login.upstream_logout import UpstreamLogout
 from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oidc.keys import KeyRing
+from frmr_sso.registry.record_cache import CachedRegistry
 from frmr_sso.second_factor.ceremony import RelyingParty
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.enrolment import AccountSecondFactor
@@ -37,7 +38,6 @@ from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
 from frmr_sso.storage.sql import (
     SqlPasskeyRepository,
-    SqlRegistryRepository,
     SqlSecondFactorRepository,
     SqlSubjectRepository,
 )
@@ -64,7 +64,7 @@ class LoginArea:
 
 def build_login_area(
     settings: Settings, *, engine: AsyncEngine, kv: KeyValueStore, http: httpx.AsyncClient, keys: KeyRing,
-    clients: ClientService, connectors: dict[str, Connector], registry: SqlRegistryRepository,
+    clients: ClientService, connectors: dict[str, Connector], registry: CachedRegistry,
     subjects: SqlSubjectRepository, security: Security, auditor: Auditor, revoke_session: RevokeSession,
 ) -> LoginArea:
     sessions = SessionStore(

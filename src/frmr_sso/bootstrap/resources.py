@@ -14,8 +14,9 @@ from frmr_sso.config import ConfigurationError, Settings
 from frmr_sso.oauth.client_service import ClientService
 from frmr_sso.oidc.keys import KeyRing
 from frmr_sso.registry.demo import seed_demo_registry
+from frmr_sso.registry.record_cache import CachedRegistry
 from frmr_sso.security.crypto import FieldCipher
-from frmr_sso.storage.sql import SqlRegistryRepository, SqlSigningKeyRepository
+from frmr_sso.storage.sql import SqlSigningKeyRepository
 from frmr_sso.storage.sql.migrate import is_current
 from frmr_sso.upstream.base import Connector
 from frmr_sso.upstream.config import build_connectors, gost_engine, load_upstreams
@@ -61,7 +62,7 @@ def build_key_ring(settings: Settings, engine: AsyncEngine) -> KeyRing:
 
 
 async def prepare_stored_state(
-    settings: Settings, engine: AsyncEngine, clients: ClientService, registry: SqlRegistryRepository,
+    settings: Settings, engine: AsyncEngine, clients: ClientService, registry: CachedRegistry,
     keys: KeyRing,
 ) -> None:
     """Demo clients, the clients file and signing keys; skipped (readiness says why) without the schema."""

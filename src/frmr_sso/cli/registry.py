@@ -35,9 +35,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from frmr_sso.bootstrap.commands import registry_records
     from frmr_sso.registry.import_run import plan_import, records_of, run_import
     from frmr_sso.registry.json_stream import UnreadableFile
+    from frmr_sso.storage.kv import open_kv
 
     async def action(engine: AsyncEngine) -> int:
-        report = await run_import(plan, records, registry_records(engine), batch_size=args.batch_size)
+        kv = open_kv(settings.redis_url)  # running instances on Redis see the import at once
+        try:
+            writer = registry_records(engine, kv)
+            report = await run_import(plan, records, writer, batch_size=args.batch_size)
+        finally:
+            await kv.close()
         counts: dict[str, object] = {"imported": report.imported, "skipped": report.skipped,
                                      "stopped": bool(report.fatal)}
         await admin_audit(engine, "REGISTRY_IMPORTED", "registry import", details=counts)

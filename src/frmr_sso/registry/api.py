@@ -10,12 +10,15 @@ The whole record (``me``, ``lookup``) comes as a ``Reading`` with its ETag, made
 from the record's version stamp (raised by every write of the record), the view
 (which sections, which answer) and the software's version: ``*_etag`` finds the
 current one with a single-integer read, so a revalidation (If-None-Match) never
-reads the record.
+reads the record. A reading is made once per ETag: the same version of the same view
+is answered with the bytes encoded before (the last ``RENDERED`` of them are kept).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,6 +30,7 @@ from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.version import package_version
 
+RENDERED = 1_000
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 SERVICE_SECTIONS = tuple(s for s in SECTIONS if s != "documents")
@@ -66,6 +70,11 @@ class Page:
 class Reading:
     etag: str  # a strong entity tag, quoted
     data: dict[str, Any]
+    body: bytes  # ``data`` as compact UTF-8 JSON
+
+
+def encoded(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def record_etag(frmr_id: str, version: int, view: str) -> str:
@@ -117,6 +126,18 @@ def lookup_key(body: Any) -> tuple[str, str]:
 class RegistryApi:
     def __init__(self, records: RecordReader) -> None:
         self._records = records
+        self._rendered: OrderedDict[str, Reading] = OrderedDict()
+
+    def _reading(self, person: FrmrPerson, version: int, answer: str, sections: tuple[str, ...]) -> Reading:
+        etag = record_etag(person.frmr_id, version, _view(answer, sections))
+        reading = self._rendered.get(etag)
+        if reading is None:
+            data = person_json(person, sections=sections)
+            reading = Reading(etag, data, encoded(data))
+            self._rendered[etag] = reading
+            if len(self._rendered) > RENDERED:
+                self._rendered.popitem(last=False)
+        return reading
 
     async def _own(self, frmr_id: str) -> FrmrPerson:
         person = await self._records.get(frmr_id)
@@ -133,9 +154,7 @@ class RegistryApi:
         found = await self._records.read("frmr_id", frmr_id)
         if found is None:
             raise NotFound("no FRMR record")
-        person, version = found
-        etag = record_etag(frmr_id, version, _view("me", sections))
-        return Reading(etag, person_json(person, sections=sections))
+        return self._reading(*found, "me", sections)
 
     async def section(self, frmr_id: str, section: str, *, limit: int, cursor: str | None) -> Page:
         if section not in SECTIONS:
@@ -170,9 +189,7 @@ class RegistryApi:
         found = await self._records.read(*lookup_key(body))
         if found is None:
             raise NotFound("no FRMR record")
-        person, version = found
-        etag = record_etag(person.frmr_id, version, _view("lookup", SERVICE_SECTIONS))
-        return Reading(etag, person_json(person, sections=SERVICE_SECTIONS))
+        return self._reading(*found, "lookup", SERVICE_SECTIONS)
 
 
 def _view(answer: str, sections: tuple[str, ...]) -> str:

@@ -36,6 +36,7 @@ from frmr_sso.oidc.keys import KeyRing
 from frmr_sso.oidc.userinfo import UserInfoService
 from frmr_sso.registry.access import RegistryAccess
 from frmr_sso.registry.api import RegistryApi
+from frmr_sso.registry.record_cache import CachedRegistry
 from frmr_sso.second_factor.credentials import TotpCredentials
 from frmr_sso.second_factor.enrolment import AccountSecondFactor
 from frmr_sso.second_factor.login_step import SecondFactorStep
@@ -45,7 +46,7 @@ from frmr_sso.second_factor.passkeys import Passkeys
 from frmr_sso.security.limiter import RateLimiter
 from frmr_sso.security.services import Security
 from frmr_sso.storage.ports import KeyValueStore
-from frmr_sso.storage.sql import SqlAuditRepository, SqlRegistryRepository, SqlSubjectRepository
+from frmr_sso.storage.sql import SqlAuditRepository, SqlSubjectRepository
 from frmr_sso.upstream.base import Connector
 from frmr_sso.web.cabinet_auth import Callers
 from frmr_sso.web.metrics import Metrics
@@ -107,7 +108,7 @@ ConsentDep = Annotated[ConsentStep, Depends(provided("consent"))]
 AccountConsentsDep = Annotated[AccountConsents, Depends(provided("account_consents"))]
 LoginHistoryDep = Annotated[LoginHistory, Depends(provided("login_history"))]
 # the registry and the cabinet's back end
-RegistryDep = Annotated[SqlRegistryRepository, Depends(provided("registry"))]
+RegistryDep = Annotated[CachedRegistry, Depends(provided("registry"))]
 RegistryAccessDep = Annotated[RegistryAccess, Depends(provided("registry_access"))]
 RegistryApiDep = Annotated[RegistryApi, Depends(provided("registry_api"))]
 StatementsDep = Annotated[StatementService, Depends(provided("statements"))]

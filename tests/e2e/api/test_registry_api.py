@@ -9,7 +9,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from frmr_sso.bootstrap.commands import registry_records
 from frmr_sso.cabinet.mount import DEMO_CABINET_SECRET
+from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import AuditFilter
 from frmr_sso.storage.sql import SqlAuditRepository, SqlRegistryRepository, create_engine
 from tests.e2e.web.provider import (
@@ -309,8 +311,9 @@ async def test_lookup_needs_the_registry_scope(http: httpx.AsyncClient, broker: 
 async def test_etags_come_from_the_records_version(
     http: httpx.AsyncClient, broker: Provider, database: str
 ) -> None:
-    """/me, the lookup and the length of service revalidate with 304 after reading the version stamp
-    alone; a write of the record gives each a new ETag."""
+    """/me, the lookup and the length of service revalidate with 304 without reading the record's
+    sections (the instance's cache, or else the version stamp alone); a write of the record through
+    the broker gives each a new ETag at once."""
     auth, svc = await worker(http, broker, CARDIOLOGIST), await service(http)
     lookup = {"frmr_id": CARDIOLOGIST}
 
@@ -339,18 +342,19 @@ async def test_etags_come_from_the_records_version(
             sa.event.remove(engine, "before_cursor_execute", record)
         assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag), path
         registry = [s for s in statements if "frmr_" in s]
-        assert len(registry) == 1, registry  # the stamp alone, no section
-        assert "frmr_persons.version" in registry[0]
-        assert "json_" not in registry[0]
+        assert len(registry) <= 1, registry  # at most the stamp, no section
+        assert all("frmr_persons.version" in s and "json_" not in s for s in registry), registry
     assert first[ME].headers["cache-control"] == first[SERVICE_LENGTH].headers["cache-control"]
     assert first[LOOKUP].headers["cache-control"] == "no-store"
     other_day = await http.get(SERVICE_LENGTH, params={"on": "2020-01-01"}, headers=auth)
     assert other_day.headers["etag"] != first[SERVICE_LENGTH].headers["etag"]
 
     engine_of_test = create_engine(database)
+    # a writer as `frmr-sso registry import` builds it: it replaces the generation the broker follows
+    kv = broker.app.state.container.kv if broker.redis_url is None else open_kv(broker.redis_url)
     try:
-        repo = SqlRegistryRepository(engine_of_test)
-        person = await repo.get(CARDIOLOGIST)
+        repo = registry_records(engine_of_test, kv)
+        person = await SqlRegistryRepository(engine_of_test).get(CARDIOLOGIST)
         assert person is not None
         await repo.upsert(dataclasses.replace(person, email="new@example.test"))
         changed = {path: await fetch(path, first[path].headers["etag"]) for path in ETAG_PATHS}
@@ -358,6 +362,8 @@ async def test_etags_come_from_the_records_version(
         audited = await SqlAuditRepository(engine_of_test).search(AuditFilter(event_type="registry.lookup"))
     finally:
         await engine_of_test.dispose()
+        if broker.redis_url is not None:
+            await kv.close()
     for path, response in changed.items():
         assert response.status_code == 200, path
         assert response.headers["etag"] != first[path].headers["etag"], path

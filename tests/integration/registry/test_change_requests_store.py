@@ -217,3 +217,30 @@ async def test_support_requests_get_numbers_and_keep_their_screenshot(engine: As
     assert await repo.screenshot(first.id) == ("image/png", documents.png())
     assert await repo.screenshot(second.id) is None
     assert [r.number for r in await repo.list()] == [first.number, second.number]
+
+
+async def test_only_a_decision_that_wrote_the_record_reports_a_registry_change(engine: AsyncEngine) -> None:
+    await SqlRegistryRepository(engine).upsert(PERSON)
+    changes: list[str] = []
+
+    async def changed() -> None:
+        changes.append("changed")
+
+    repo = SqlChangeRequestRepository(engine, registry_changed=changed)
+    first, _ = await repo.create(new_request(), uploads(), audit("change_request.submitted"))
+    rejected = cr.reject(first, reason="x", by="admin", at=NOW)
+    assert await repo.decide(rejected, expected=cr.Status.PENDING, audit=audit("change_request.rejected"))
+    assert changes == []
+    second, _ = await repo.create(new_request(), [], audit("change_request.submitted"))
+    approved = cr.approve(second, by="admin", at=NOW)
+    apply = lambda person: apply_change(person, cr.parse_stored(approved))  # noqa: E731
+    decided = await repo.decide(
+        approved, expected=cr.Status.PENDING, audit=audit("change_request.approved"), apply=apply
+    )
+    assert decided is not None
+    assert changes == ["changed"]
+    lost = await repo.decide(
+        approved, expected=cr.Status.PENDING, audit=audit("change_request.approved"), apply=apply
+    )
+    assert lost is None
+    assert changes == ["changed"]  # decided already: nothing written, nothing reported

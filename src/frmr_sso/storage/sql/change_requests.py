@@ -10,7 +10,7 @@ again in one transaction.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,9 +82,17 @@ def stored_proposal(proposal: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in proposal.items()}
 
 
+async def _nothing() -> None:
+    return None
+
+
 class SqlChangeRequestRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    """``registry_changed`` is awaited after a decision that wrote a person's record has committed."""
+
+    def __init__(
+        self, engine: AsyncEngine, *, registry_changed: Callable[[], Awaitable[None]] = _nothing
+    ) -> None:
+        self._engine, self._registry_changed = engine, registry_changed
 
     async def create(
         self, request: ChangeRequest, uploads: Sequence[Upload], audit: AuditRecord
@@ -177,23 +185,39 @@ class SqlChangeRequestRepository:
         }
         try:
             with translate_errors("deciding a change request"):
-                async with write_transaction(self._engine) as conn:
-                    await lock_person(conn, updated.frmr_id)
-                    result = await conn.execute(
-                        change_requests.update()
-                        .where(change_requests.c.id == updated.id, change_requests.c.status == expected.value)
-                        .values(**values)
-                    )
-                    if result.rowcount != 1:
-                        raise _Lost
-                    if apply is not None:
-                        person = await load_person(conn, updated.frmr_id)
-                        if person is None:
-                            raise LookupError("the FRMR record is gone")
-                        await write_person(conn, apply(person), _SECTIONS_OF[updated.section])
-                    return await append_audit(conn, audit)
+                stored = await self._decide(
+                    updated, expected=expected, audit=audit, apply=apply, values=values
+                )
         except _Lost:
             return None
+        if apply is not None:
+            await self._registry_changed()
+        return stored
+
+    async def _decide(
+        self,
+        updated: ChangeRequest,
+        *,
+        expected: Status,
+        audit: AuditRecord,
+        apply: Callable[[FrmrPerson], FrmrPerson] | None,
+        values: dict[str, Any],
+    ) -> AuditRecord:
+        async with write_transaction(self._engine) as conn:
+            await lock_person(conn, updated.frmr_id)
+            result = await conn.execute(
+                change_requests.update()
+                .where(change_requests.c.id == updated.id, change_requests.c.status == expected.value)
+                .values(**values)
+            )
+            if result.rowcount != 1:
+                raise _Lost
+            if apply is not None:
+                person = await load_person(conn, updated.frmr_id)
+                if person is None:
+                    raise LookupError("the FRMR record is gone")
+                await write_person(conn, apply(person), _SECTIONS_OF[updated.section])
+            return await append_audit(conn, audit)
 
 
 class _Lost(Exception):

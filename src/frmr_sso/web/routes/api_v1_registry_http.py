@@ -14,14 +14,13 @@ rest; ``If-None-Match`` with it gives 304. They are private to the token holder
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from frmr_sso.registry.api import Reading
+from frmr_sso.registry.api import Reading, encoded
 from frmr_sso.web.errors import PROBLEM
 from frmr_sso.web.oauth_http import api_bearer
 
@@ -47,7 +46,7 @@ def etag_matches(header: str | None, etag: str) -> bool:
 
 
 def json_answer(request: Request, data: Any, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = encoded(data)
     etag = etag_of(body)
     out = {**PRIVATE, "ETag": etag, **(headers or {})}
     if etag_matches(request.headers.get("if-none-match"), etag):
@@ -60,8 +59,7 @@ def reading_answer(request: Request, reading: Reading, headers: dict[str, str] |
     out = {**PRIVATE, "ETag": reading.etag, **(headers or {})}
     if etag_matches(request.headers.get("if-none-match"), reading.etag):
         return Response(status_code=304, headers=out)
-    body = json.dumps(reading.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(body, media_type="application/json", headers=out)
+    return Response(reading.body, media_type="application/json", headers=out)
 
 
 async def revalidated(
