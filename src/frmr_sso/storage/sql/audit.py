@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from frmr_sso.records import field_values
 from frmr_sso.storage.errors import StorageError, translate_errors
 from frmr_sso.storage.ports import (
     GENESIS_HASH,
@@ -63,14 +64,40 @@ def record_of(row: sa.Row[Any]) -> AuditRecord:
     )
 
 
-def _normalised(record: AuditRecord) -> AuditRecord:
+def _chained(record: AuditRecord, prev_hash: str, hasher: AuditHasher) -> AuditRecord:
+    """``record`` in UTC with its place in the chain (the hash reads the time in UTC either way)."""
     if record.occurred_at.tzinfo is None:
         raise ValueError("audit occurred_at must be timezone-aware")
-    return dataclasses.replace(record, id=None, occurred_at=record.occurred_at.astimezone(UTC))
+    return dataclasses.replace(
+        record,
+        id=None,
+        occurred_at=record.occurred_at.astimezone(UTC),
+        prev_hash=prev_hash,
+        hash=hasher(record, prev_hash),
+    )
+
+
+async def lock_chain(conn: AsyncConnection) -> None:
+    """PostgreSQL: the chain's advisory lock, to the end of the transaction (SQLite: the write lock)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
+
+
+async def append_locked(
+    conn: AsyncConnection, record: AuditRecord, hasher: AuditHasher = audit_chain_hash
+) -> AuditRecord:
+    """Chain and insert ``record`` on the caller's transaction, which holds the chain's lock."""
+    prev_hash = (await conn.execute(_LAST_HASH)).scalar_one_or_none() or GENESIS_HASH
+    chained = _chained(record, prev_hash, hasher)
+    result = await conn.execute(audit_events.insert().values(**_row(chained)))
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise StorageError("appending an audit event failed: no id assigned")
+    return dataclasses.replace(chained, id=int(key[0]))
 
 
 def _row(record: AuditRecord) -> dict[str, Any]:
-    row = dataclasses.asdict(record)
+    row = field_values(record)  # the details dict is written as it is: no deep copy
     del row["id"]
     return row
 
@@ -94,8 +121,7 @@ class SqlAuditRepository:
         self._hasher = hasher
 
     async def _lock_chain(self, conn: AsyncConnection) -> None:
-        if conn.dialect.name == "postgresql":
-            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
+        await lock_chain(conn)
 
     async def append(self, record: AuditRecord) -> AuditRecord:
         with translate_errors("appending an audit event"):
@@ -117,10 +143,7 @@ class SqlAuditRepository:
                 prev_hash = (await conn.execute(_LAST_HASH)).scalar_one_or_none() or GENESIS_HASH
                 chained = []
                 for record in records:
-                    record = _normalised(record)
-                    record = dataclasses.replace(
-                        record, prev_hash=prev_hash, hash=self._hasher(record, prev_hash)
-                    )
+                    record = _chained(record, prev_hash, self._hasher)
                     prev_hash = record.hash
                     chained.append(record)
                 rows = [_row(record) for record in chained]
@@ -131,14 +154,7 @@ class SqlAuditRepository:
         return [dataclasses.replace(record, id=id_) for record, id_ in zip(chained, ids, strict=True)]
 
     async def _append_locked(self, conn: AsyncConnection, record: AuditRecord) -> AuditRecord:
-        record = _normalised(record)
-        prev_hash = (await conn.execute(_LAST_HASH)).scalar_one_or_none() or GENESIS_HASH
-        chained = dataclasses.replace(record, prev_hash=prev_hash, hash=self._hasher(record, prev_hash))
-        result = await conn.execute(audit_events.insert().values(**_row(chained)))
-        key = result.inserted_primary_key
-        if key is None or key[0] is None:
-            raise StorageError("appending an audit event failed: no id assigned")
-        return dataclasses.replace(chained, id=int(key[0]))
+        return await append_locked(conn, record, self._hasher)
 
     async def list(self, *, after_id: int = 0, limit: int = 1000) -> Sequence[AuditRecord]:
         stmt = (

@@ -10,9 +10,7 @@ under the audit lock exactly as ``SqlAuditRepository.append`` does.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection
-from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,9 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.sections import SECTIONS
-from frmr_sso.storage.errors import StorageError
-from frmr_sso.storage.ports import GENESIS_HASH, AuditRecord, audit_chain_hash, utcnow
-from frmr_sso.storage.sql.audit import AUDIT_LOCK_KEY
+from frmr_sso.storage.ports import AuditRecord, utcnow
+from frmr_sso.storage.sql.audit import append_locked, lock_chain
 from frmr_sso.storage.sql.registry_bulk import delete_owned, insert_rows
 from frmr_sso.storage.sql.registry_read import read_record
 from frmr_sso.storage.sql.registry_rows import (
@@ -32,7 +29,6 @@ from frmr_sso.storage.sql.registry_rows import (
     section_values,
 )
 from frmr_sso.storage.sql.registry_tables import frmr_persons
-from frmr_sso.storage.sql.tables import audit_events
 
 
 async def lock_person(conn: AsyncConnection, frmr_id: str) -> None:
@@ -60,20 +56,7 @@ async def write_person(conn: AsyncConnection, person: FrmrPerson, sections: Coll
         await insert_rows(conn, table, SECTION_COLUMNS[section], rows)
 
 
-_LAST_HASH = sa.select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
-
-
 async def append_audit(conn: AsyncConnection, record: AuditRecord) -> AuditRecord:
     """Chain and insert ``record`` on the caller's transaction, under the audit chain lock."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
-    record = dataclasses.replace(record, id=None, occurred_at=record.occurred_at.astimezone(UTC))
-    prev_hash = (await conn.execute(_LAST_HASH)).scalar_one_or_none() or GENESIS_HASH
-    chained = dataclasses.replace(record, prev_hash=prev_hash, hash=audit_chain_hash(record, prev_hash))
-    row = dataclasses.asdict(chained)
-    del row["id"]
-    result = await conn.execute(audit_events.insert().values(**row))
-    key = result.inserted_primary_key
-    if key is None or key[0] is None:
-        raise StorageError("appending an audit event failed: no id assigned")
-    return dataclasses.replace(chained, id=int(key[0]))
+    await lock_chain(conn)
+    return await append_locked(conn, record)
