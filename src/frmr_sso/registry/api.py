@@ -21,16 +21,18 @@ import json
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from frmr_sso.errors import FrmrSsoError
 from frmr_sso.identity.snils import InvalidSnils, parse_snils
-from frmr_sso.registry.api_json import item_json, person_json
+from frmr_sso.registry.api_json import item_json, person_json, service_length_json
 from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.version import package_version
 
 RENDERED = 1_000
+LENGTH = "length-of-service"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 SERVICE_SECTIONS = tuple(s for s in SECTIONS if s != "documents")
@@ -128,11 +130,13 @@ class RegistryApi:
         self._records = records
         self._rendered: OrderedDict[str, Reading] = OrderedDict()
 
-    def _reading(self, person: FrmrPerson, version: int, answer: str, sections: tuple[str, ...]) -> Reading:
-        etag = record_etag(person.frmr_id, version, _view(answer, sections))
+    def _reading(
+        self, person: FrmrPerson, version: int, answer: str, sections: tuple[str, ...], on: date | None = None
+    ) -> Reading:
+        etag = record_etag(person.frmr_id, version, _view(answer, sections, on))
         reading = self._rendered.get(etag)
         if reading is None:
-            data = person_json(person, sections=sections)
+            data = person_json(person, sections=sections) if on is None else service_length_json(person, on)
             reading = Reading(etag, data, encoded(data))
             self._rendered[etag] = reading
             if len(self._rendered) > RENDERED:
@@ -155,6 +159,18 @@ class RegistryApi:
         if found is None:
             raise NotFound("no FRMR record")
         return self._reading(*found, "me", sections)
+
+    async def service_length_etag(self, frmr_id: str, on: date) -> str | None:
+        """The current ETag of ``service_length(frmr_id, on)``; None when there is no such record."""
+        found = await self._records.version("frmr_id", frmr_id)
+        return None if found is None else record_etag(frmr_id, found[1], _view(LENGTH, (), on))
+
+    async def service_length(self, frmr_id: str, on: date) -> Reading:
+        """The worker's length of service on the day ``on``, computed once per record version and day."""
+        found = await self._records.read("frmr_id", frmr_id)
+        if found is None:
+            raise NotFound("there is no FRMR record of this person")
+        return self._reading(*found, LENGTH, (), on)
 
     async def section(self, frmr_id: str, section: str, *, limit: int, cursor: str | None) -> Page:
         if section not in SECTIONS:
@@ -192,5 +208,7 @@ class RegistryApi:
         return self._reading(*found, "lookup", SERVICE_SECTIONS)
 
 
-def _view(answer: str, sections: tuple[str, ...]) -> str:
+def _view(answer: str, sections: tuple[str, ...], on: date | None = None) -> str:
+    if on is not None:
+        return f"{answer}:{on.isoformat()}"
     return f"{answer}:{','.join(sections)}"

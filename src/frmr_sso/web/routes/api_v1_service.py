@@ -21,14 +21,12 @@ from fastapi.responses import JSONResponse, Response
 from frmr_sso.cabinet_backend.base import NotFound
 from frmr_sso.cabinet_backend.change_requests.form_fields import FieldError, Invalid, parse_date
 from frmr_sso.registry import accreditation as acc
-from frmr_sso.registry.api import record_etag
 from frmr_sso.registry.models import FrmrPerson
-from frmr_sso.registry.service_length import Duration, ServiceLength, service_length
 from frmr_sso.web import api_docs
 from frmr_sso.web.cabinet_auth import worker
 from frmr_sso.web.cabinet_http import AUTH_ERRORS, INPUT_ERRORS, JSON_DOC, PROBLEM_DOC, no_store
-from frmr_sso.web.deps import CallersDep, RegistryDep
-from frmr_sso.web.routes.api_v1_registry_http import PRIVATE, revalidated
+from frmr_sso.web.deps import CallersDep, RegistryApiDep, RegistryDep
+from frmr_sso.web.routes.api_v1_registry_http import reading_answer, revalidated
 
 router = APIRouter(tags=["cabinet"])
 _ON = {
@@ -70,43 +68,10 @@ async def _person(request: Request, callers: CallersDep, registry: RegistryDep) 
     return person
 
 
-def _duration(d: Duration) -> dict[str, int]:
-    return {"years": d.years, "months": d.months, "days": d.days}
-
-
-def _length(length: ServiceLength) -> dict[str, Any]:
-    return {
-        **_duration(length.duration),
-        "calendar_days": length.calendar_days,
-        "periods": [{"begin": p.begin.isoformat(), "end": p.end.isoformat()} for p in length.periods],
-    }
-
-
-async def length_of_service(request: Request, callers: CallersDep, registry: RegistryDep) -> Response:
-    me = await worker(request, callers)
-    today = _on(request)
-    view = f"length-of-service:{today.isoformat()}"
-
-    async def current() -> str | None:
-        found = await registry.version("frmr_id", me.frmr_id)
-        return None if found is None else record_etag(me.frmr_id, found[1], view)
-
-    if (unchanged := await revalidated(request, current)) is not None:
-        return unchanged
-    found = await registry.read("frmr_id", me.frmr_id)
-    if found is None:
-        raise NotFound("there is no FRMR record of this person")
-    person, version = found
-    report = service_length(person.employments, today)
-    body = {
-        "on": today.isoformat(),
-        "total": _length(report.total),
-        "by_post": [
-            {"post_id": p.post_id, "post_name": p.post_name, **_length(p.length)} for p in report.by_post
-        ],
-        "rule": "calendar days, simultaneous periods once, 30 days = 1 month, 12 months = 1 year",
-    }
-    return JSONResponse(body, headers={**PRIVATE, "ETag": record_etag(me.frmr_id, version, view)})
+async def length_of_service(request: Request, callers: CallersDep, api: RegistryApiDep) -> Response:
+    me, on = await worker(request, callers), _on(request)
+    unchanged = await revalidated(request, lambda: api.service_length_etag(me.frmr_id, on))
+    return unchanged or reading_answer(request, await api.service_length(me.frmr_id, on))
 
 
 async def accreditation_status(request: Request, callers: CallersDep, registry: RegistryDep) -> Response:
