@@ -146,7 +146,10 @@ def run(stack: Stack, args: argparse.Namespace, wanted: Callable[[str], bool]) -
         if scenario.key in args.profile.split(","):
             if scenario.key == "refresh":  # the measured run used every token once: profile rotations
                 refill_refresh_tokens(servers, args, ctx.frmr_refresh_file)
-            profile(servers, args, tmp, scenario.key, scenario.run)
+            shared = scenario.key == "registry"  # three rows: one profile each, named by the row
+            slug = "".join(c if c.isalnum() else "-" for c in scenario.label)
+            name = f"{scenario.key}-{slug}" if shared else scenario.key
+            profile(servers, args, tmp, name, scenario.run)
 
     for scenario in [*oidc_scenarios(ctx), *registry_scenarios(ctx)]:
         measure(scenario)

@@ -21,7 +21,7 @@ from frmr_sso.version import package_version
 from frmr_sso.web.body_limit import BodyLimitMiddleware
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.error_table import install_error_handlers
-from frmr_sso.web.protocol_dispatch import ProtocolDispatch, route_table
+from frmr_sso.web.protocol_dispatch import ProtocolDispatch, route_table, routes_at
 from frmr_sso.web.rate_limit import RateLimitMiddleware
 from frmr_sso.web.routes import (
     account_history,
@@ -66,7 +66,12 @@ NO_OTEL: dict[str, Any] = (
     else {}
 )
 
-LEAN_ROUTERS = (discovery.router, token.router, introspect.router, userinfo.router)
+DIRECT_ROUTES = (
+    *discovery.router.routes, *token.router.routes, *introspect.router.routes, *userinfo.router.routes,
+    *routes_at(api_v1_registry.router, "/api/v1/me"),
+    *routes_at(api_v1_service.router, "/api/v1/me/length-of-service"),
+    *routes_at(api_v1_registry_lookup.router, "/api/v1/registry/lookup"),
+)
 
 
 def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI:
@@ -93,8 +98,8 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
         **NO_OTEL,
     )
     app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
-    # innermost: the hot protocol endpoints called directly, without FastAPI's router and dependencies
-    app.add_middleware(ProtocolDispatch, routes=route_table(LEAN_ROUTERS))
+    # innermost: the hot endpoints called directly, without FastAPI's router and dependencies
+    app.add_middleware(ProtocolDispatch, routes=route_table(DIRECT_ROUTES))
     app.add_middleware(RateLimitMiddleware, services=running)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_body_bytes

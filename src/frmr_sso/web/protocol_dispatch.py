@@ -1,6 +1,8 @@
-"""The protocol endpoints called most often, answered without FastAPI's routing and dependency solver.
+"""The endpoints called most often, answered without FastAPI's routing and dependency solver.
 
-``/token``, ``/introspect``, ``/userinfo``, discovery and JWKS are handlers of the ``Request`` and the
+``/token``, ``/introspect``, ``/userinfo``, discovery and JWKS, and the registry API's three whole-record
+reads (``GET /api/v1/me``, ``GET /api/v1/me/length-of-service``, ``POST /api/v1/registry/lookup``) are
+handlers of the ``Request`` and the
 services they name (``web/deps.py``: dependencies computed from the request alone) that build their own
 ``Response`` and raise their errors: FastAPI has nothing to validate or serialise for them,
 and a direct call gets each service from its provider. Its router would still match the request against
@@ -36,6 +38,7 @@ from fastapi.params import Depends
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from frmr_sso.web.errors import handler_for
@@ -56,18 +59,25 @@ class DirectRoute:
 RouteTable = Mapping[tuple[str, str], DirectRoute]
 
 
-def route_table(routers: Iterable[APIRouter]) -> dict[tuple[str, str], DirectRoute]:
-    """(method, path) → route of every route of ``routers``; each endpoint must be async and take the
-    request and, by keyword, dependencies of the request alone (``web/deps.py``)."""
+def route_table(routes: Iterable[BaseRoute]) -> dict[tuple[str, str], DirectRoute]:
+    """(method, path) → route of each of ``routes``; each endpoint must be async and take the request
+    and, by keyword, dependencies of the request alone (``web/deps.py``)."""
     table: dict[tuple[str, str], DirectRoute] = {}
-    for router in routers:
-        for route in router.routes:
-            if not isinstance(route, APIRoute) or "{" in route.path:
-                raise TypeError(f"{route!r}: only fixed-path API routes can be dispatched directly")
-            direct = DirectRoute(route, _providers(route))
-            for method in (route.methods or set()) - {"HEAD"}:
-                table[(method, route.path)] = direct
+    for route in routes:
+        if not isinstance(route, APIRoute) or "{" in route.path:
+            raise TypeError(f"{route!r}: only fixed-path API routes can be dispatched directly")
+        direct = DirectRoute(route, _providers(route))
+        for method in (route.methods or set()) - {"HEAD"}:
+            table[(method, route.path)] = direct
     return table
+
+
+def routes_at(router: APIRouter, *paths: str) -> list[BaseRoute]:
+    """The routes of ``router`` at ``paths`` (its prefix included)."""
+    found = [route for route in router.routes if getattr(route, "path", None) in paths]
+    if {getattr(route, "path", None) for route in found} != set(paths):
+        raise LookupError(f"no route at one of {paths}")
+    return found
 
 
 def _providers(route: APIRoute) -> tuple[tuple[str, Provider], ...]:

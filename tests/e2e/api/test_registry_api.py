@@ -14,6 +14,7 @@ from frmr_sso.cabinet.mount import DEMO_CABINET_SECRET
 from frmr_sso.storage.kv import open_kv
 from frmr_sso.storage.ports import AuditFilter
 from frmr_sso.storage.sql import SqlAuditRepository, SqlRegistryRepository, create_engine
+from frmr_sso.web.protocol_dispatch import ProtocolDispatch
 from tests.e2e.web.provider import (
     CABINET_ID,
     SERVICE_ID,
@@ -373,3 +374,54 @@ async def test_etags_come_from_the_records_version(
 
 ME, LOOKUP, SERVICE_LENGTH = "/api/v1/me", "/api/v1/registry/lookup", "/api/v1/me/length-of-service"
 ETAG_PATHS = (ME, LOOKUP, SERVICE_LENGTH)
+
+
+async def test_the_whole_record_reads_answer_as_pinned_when_dispatched_directly(
+    http: httpx.AsyncClient, broker: Provider
+) -> None:
+    """The three whole-record reads skip FastAPI's router and dependency solver
+    (``web/protocol_dispatch.py``): status, every header and the body's kind of each answer and refusal
+    are pinned here, so a framework upgrade that changed them would fail."""
+    dispatch = [m for m in broker.app.user_middleware if m.cls is ProtocolDispatch]
+    assert {("GET", ME), ("GET", SERVICE_LENGTH), ("POST", LOOKUP)} <= set(dispatch[0].kwargs["routes"])
+    auth, svc = await worker(http, broker, CARDIOLOGIST), await service(http)
+    private = {  # the edge adds the pragma on the worker's own paths (web/security_headers.py)
+        "cache-control": "private, no-cache", "pragma": "no-cache", "vary": "Authorization", **_EDGE_HEADERS
+    }
+    for path in (ME, SERVICE_LENGTH):
+        ok = await http.get(path, headers=auth)
+        assert (ok.status_code, _stable(ok.headers)) == (200, {
+            **private, "content-type": "application/json", "etag": ok.headers["etag"],
+            "content-length": str(len(ok.content)),
+        })
+        again = await http.get(path, headers={**auth, "If-None-Match": ok.headers["etag"]})
+        assert (again.status_code, _stable(again.headers), again.content) == (
+            304, {**private, "etag": ok.headers["etag"]}, b""
+        )
+        anonymous = await http.get(path)
+        assert anonymous.status_code == 401
+        assert anonymous.headers["content-type"] == "application/problem+json"
+        assert anonymous.headers["www-authenticate"] == 'Bearer realm="frmr-sso"'
+        assert anonymous.json()["request_id"] == anonymous.headers["x-request-id"]
+    found = await http.post(LOOKUP, json={"frmr_id": CARDIOLOGIST}, headers=svc)
+    assert (found.status_code, _stable(found.headers)) == (200, {
+        "cache-control": "no-store", "vary": "Authorization", "content-type": "application/json",
+        "etag": found.headers["etag"], "content-length": str(len(found.content)), **_EDGE_HEADERS,
+    })
+    assert found.json()["frmr_id"] == CARDIOLOGIST
+    form = await http.post(LOOKUP, data={"frmr_id": CARDIOLOGIST}, headers=svc)
+    assert (form.status_code, form.headers["content-type"]) == (415, "application/problem+json")
+    anonymous = await http.post(LOOKUP, json={"frmr_id": CARDIOLOGIST})
+    assert (anonymous.status_code, anonymous.headers["www-authenticate"]) == (401, 'Bearer realm="frmr-sso"')
+
+
+_EDGE_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def _stable(headers: httpx.Headers) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name not in ("date", "server", "x-request-id")}

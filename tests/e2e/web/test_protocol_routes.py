@@ -63,6 +63,8 @@ def test_these_routes_are_the_dispatched_ones(provider: Provider) -> None:
     assert set(dispatch[0].kwargs["routes"]) == {
         ("GET", "/.well-known/openid-configuration"), ("GET", "/jwks"), ("POST", "/token"),
         ("POST", "/introspect"), ("GET", "/userinfo"), ("POST", "/userinfo"),
+        # pinned in tests/e2e/api/test_registry_api.py
+        ("GET", "/api/v1/me"), ("GET", "/api/v1/me/length-of-service"), ("POST", "/api/v1/registry/lookup"),
     }
     assert provider.app.user_middleware[-1].cls is ProtocolDispatch  # innermost: every other layer applies
 

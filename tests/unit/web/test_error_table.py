@@ -94,7 +94,7 @@ def _app(raised: dict[str, BaseException], recorder: Recorder) -> FastAPI:
     app.include_router(router)
     lean = APIRouter()
     lean.add_api_route("/userinfo", endpoint("/userinfo"), methods=["GET"])
-    app.add_middleware(ProtocolDispatch, routes=route_table([lean]))  # as the app serves the hot ones
+    app.add_middleware(ProtocolDispatch, routes=route_table(lean.routes))  # as the app serves the hot ones
     app.add_middleware(EdgeMiddleware)
     install_error_handlers(app)
     security = SimpleNamespace(auditor=recorder, bearer_refusals=None)

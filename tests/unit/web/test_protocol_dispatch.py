@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.metrics import Metrics
-from frmr_sso.web.protocol_dispatch import ProtocolDispatch, route_table
+from frmr_sso.web.protocol_dispatch import ProtocolDispatch, route_table, routes_at
 
 
 def _app(calls: list[str]) -> tuple[FastAPI, Metrics]:
@@ -33,7 +33,7 @@ def _app(calls: list[str]) -> tuple[FastAPI, Metrics]:
 
     app = FastAPI()
     app.include_router(router)
-    app.add_middleware(ProtocolDispatch, routes=route_table([router]))
+    app.add_middleware(ProtocolDispatch, routes=route_table(router.routes))
     metrics = Metrics()
     app.add_middleware(EdgeMiddleware, services=SimpleNamespace(metrics=metrics))
     return app, metrics
@@ -82,7 +82,7 @@ async def test_an_error_in_a_direct_route_is_the_edges_problem_answer() -> None:
 
     app = FastAPI()
     app.include_router(router)
-    app.add_middleware(ProtocolDispatch, routes=route_table([router]))
+    app.add_middleware(ProtocolDispatch, routes=route_table(router.routes))
     app.add_middleware(EdgeMiddleware)
     async with _client(app) as client:
         response = await client.get("/jwks")
@@ -99,7 +99,7 @@ def test_only_request_only_fixed_path_routes_qualify() -> None:
         return {}
 
     with pytest.raises(TypeError, match="fixed-path"):
-        route_table([router])
+        route_table(router.routes)
     other = APIRouter()
 
     @other.get("/two")
@@ -107,7 +107,7 @@ def test_only_request_only_fixed_path_routes_qualify() -> None:
         return {}
 
     with pytest.raises(TypeError, match="takes the request and services alone"):
-        route_table([other])
+        route_table(other.routes)
 
 
 async def test_a_request_under_a_root_path_takes_fastapis_path() -> None:
@@ -136,11 +136,11 @@ async def test_a_direct_route_gets_the_services_it_names_from_their_providers() 
 
     app = FastAPI()
     app.include_router(router)
-    app.add_middleware(ProtocolDispatch, routes=route_table([router]))
+    app.add_middleware(ProtocolDispatch, routes=route_table(router.routes))
     async with _client(app) as client:
         direct = await client.get("/jwks")
     assert direct.json() == {"greeting": "hello from /jwks", "route": "APIRoute"}
-    assert route_table([router])[("GET", "/jwks")].providers == (("greeting", _greeting),)
+    assert route_table(router.routes)[("GET", "/jwks")].providers == (("greeting", _greeting),)
 
 
 async def _needs_more(request: Request, name: str) -> str:
@@ -155,4 +155,20 @@ def test_a_dependency_of_more_than_the_request_cannot_be_called_directly() -> No
         return Response()
 
     with pytest.raises(TypeError, match="takes the request and services alone"):
-        route_table([router])
+        route_table(router.routes)
+
+
+def test_routes_at_picks_routes_by_path_and_names_a_missing_one() -> None:
+    router = APIRouter(prefix="/api")
+
+    @router.get("/one")
+    async def one(request: Request) -> Response:
+        return Response()
+
+    @router.get("/two/{x}")
+    async def two(request: Request, x: str) -> Response:
+        return Response()
+
+    assert [route.path for route in routes_at(router, "/api/one")] == ["/api/one"]  # type: ignore[attr-defined]
+    with pytest.raises(LookupError):
+        routes_at(router, "/api/one", "/api/three")
