@@ -21,7 +21,7 @@ from frmr_sso.version import package_version
 from frmr_sso.web.body_limit import BodyLimitMiddleware
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.error_table import install_error_handlers
-from frmr_sso.web.protocol_dispatch import ProtocolDispatch, route_table, routes_at
+from frmr_sso.web.protocol_dispatch import ProtocolDispatch, path_roots, route_table, routes_at
 from frmr_sso.web.rate_limit import RateLimitMiddleware
 from frmr_sso.web.routes import (
     account_history,
@@ -74,6 +74,16 @@ DIRECT_ROUTES = (
 )
 
 
+ROUTERS = (  # in the order FastAPI's router tries them: the login's own first
+    health.router, discovery.router, token.router, introspect.router, revoke.router, userinfo.router,
+    authorize.router, callback.router, logout.router, metrics.router, start.router, admin.router,
+    audit_api.router, second_factor.router, admin_second_factor.router, account_second_factor.router,
+    passkeys.router, account_sessions.router, consent.router, account_history.router,
+    api_v1_registry.router, api_v1_registry_lookup.router, api_v1_statements.router, api_v1_requests.router,
+    api_v1_requests_admin.router, api_v1_service.router, api_v1_support.router,
+)
+
+
 def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI:
     tracing = tracing or otlp_tracing(settings)
     running = Running()  # the middlewares' metrics and rate limits, once the lifespan has built them
@@ -98,8 +108,13 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
         **NO_OTEL,
     )
     app.state.draining = Draining()  # `frmr-sso serve` begins it on SIGTERM; /health/ready reports it
+    routers = ROUTERS + ((api_v1_requests_admin.dev_router,) if settings.is_demo else ())  # dev outbox
+    for router in routers:
+        app.include_router(router)
     # innermost: the hot endpoints called directly, without FastAPI's router and dependencies
-    app.add_middleware(ProtocolDispatch, routes=route_table(DIRECT_ROUTES))
+    paths = [getattr(route, "path", "/") for router in routers for route in router.routes]
+    paths += [app.openapi_url or "/", CABINET_MOUNT]
+    app.add_middleware(ProtocolDispatch, routes=route_table(DIRECT_ROUTES), roots=path_roots(paths))
     app.add_middleware(RateLimitMiddleware, services=running)
     app.add_middleware(
         BodyLimitMiddleware, limit=settings.max_body_bytes, upload_limit=settings.max_upload_body_bytes
@@ -111,27 +126,6 @@ def create_app(settings: Settings, *, tracing: Tracing | None = None) -> FastAPI
         EdgeMiddleware, issuer=settings.issuer, trusted_proxies=settings.trusted_proxies, services=running
     )
     install_error_handlers(app)
-    for router in (health.router, discovery.router, token.router, introspect.router, revoke.router,
-                   userinfo.router, authorize.router, callback.router, logout.router, metrics.router):
-        app.include_router(router)
-    app.include_router(start.router)
-    app.include_router(admin.router)
-    app.include_router(audit_api.router)
-    app.include_router(second_factor.router)
-    app.include_router(admin_second_factor.router)
-    app.include_router(account_second_factor.router)
-    app.include_router(passkeys.router)
-    app.include_router(account_sessions.router)
-    app.include_router(consent.router)
-    app.include_router(account_history.router)
-    app.include_router(api_v1_registry.router)
-    app.include_router(api_v1_registry_lookup.router)
-    app.include_router(api_v1_statements.router)
-    for cabinet_router in (api_v1_requests.router, api_v1_requests_admin.router, api_v1_service.router,
-                           api_v1_support.router):
-        app.include_router(cabinet_router)
-    if settings.is_demo:  # the dev outbox of one-time codes, never in production
-        app.include_router(api_v1_requests_admin.dev_router)
     cabinet = mount_cabinet(app, settings)  # the personal cabinet, a client of this app over HTTP
     # What every page's footer, the start page and the privacy notice say about the service.
     app.state.site = SiteInfo.from_settings(settings, cabinet_mount=CABINET_MOUNT if cabinet else None)

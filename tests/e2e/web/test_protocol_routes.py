@@ -141,3 +141,29 @@ async def test_userinfo_get_and_post(http: httpx.AsyncClient, user_token: str) -
     missing = await http.post("/userinfo")
     assert_answer(missing, 401, {**NO_STORE, **CORS, "www-authenticate": 'Bearer realm="frmr-sso"'},
                   {"error": "invalid_token", "error_description": "the request carries no access token"})
+
+
+@pytest.mark.parametrize("accept", ["text/html,application/xhtml+xml", "application/json"])
+async def test_an_unknown_address_is_answered_as_the_router_answers_it(
+    http: httpx.AsyncClient, provider: Provider, accept: str
+) -> None:
+    """A first path segment no route begins with is answered 404 before the router (which would try
+    every route first), exactly as the router answers an unknown address under a known segment."""
+    dispatch = next(m for m in provider.app.user_middleware if m.cls is ProtocolDispatch)
+    roots = dispatch.kwargs["roots"]
+    assert {"", "token", "api", "login", "account", "cabinet", "openapi.json"} <= roots
+    assert "wp-admin" not in roots
+    early = await http.get("/wp-admin/setup.php", headers={"Accept": accept})
+    routed = await http.get("/api/v1/wp-admin", headers={"Accept": accept})
+    assert early.status_code == routed.status_code == 404
+    volatile = {"date", "server", "x-request-id", "content-length"}
+    assert {k: v for k, v in early.headers.items() if k not in volatile} == {
+        k: v for k, v in routed.headers.items() if k not in volatile
+    }
+    assert early.text.replace(early.headers["x-request-id"], "ID") == routed.text.replace(
+        routed.headers["x-request-id"], "ID"
+    )
+    if accept.startswith("text/html"):
+        assert "Страница не найдена" in early.text
+    else:
+        assert early.headers["content-type"] == "application/problem+json"

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from frmr_sso.web.edge import EdgeMiddleware
 from frmr_sso.web.metrics import Metrics
-from frmr_sso.web.protocol_dispatch import ProtocolDispatch, route_table, routes_at
+from frmr_sso.web.protocol_dispatch import ProtocolDispatch, path_roots, route_table, routes_at
 
 
 def _app(calls: list[str]) -> tuple[FastAPI, Metrics]:
@@ -172,3 +172,8 @@ def test_routes_at_picks_routes_by_path_and_names_a_missing_one() -> None:
     assert [route.path for route in routes_at(router, "/api/one")] == ["/api/one"]  # type: ignore[attr-defined]
     with pytest.raises(LookupError):
         routes_at(router, "/api/one", "/api/three")
+
+
+def test_path_roots_are_first_segments_unless_one_is_a_parameter() -> None:
+    assert path_roots(["/", "/token", "/api/v1/me", "/.well-known/x"]) == {"", "token", "api", ".well-known"}
+    assert path_roots(["/token", "/{anything}/x"]) is None
