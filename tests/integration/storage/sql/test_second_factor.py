@@ -20,6 +20,7 @@ from frmr_sso.security.crypto import FieldCipher, derive_key
 from frmr_sso.storage.ports import KeyValueStore, TotpCredentialRecord
 from frmr_sso.storage.sql import SqlAuditRepository, SqlSecondFactorRepository, SqlSubjectRepository
 from frmr_sso.storage.sql.second_factor import recovery_codes, totp_credentials
+from tests.integration.storage.sql.round_trips import sent_to
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 KEY = derive_key("integration-secret", "recovery-codes")
@@ -170,3 +171,16 @@ async def test_the_client_flag_is_stored(engine: AsyncEngine) -> None:
     assert strict is not None
     assert plain is not None
     assert (strict.require_second_factor, plain.require_second_factor) == (True, False)
+
+
+async def test_the_logins_enrolment_check_reads_without_a_transaction(
+    repo: SqlSecondFactorRepository, subject: str, engine: AsyncEngine, sql_dialect: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await repo.enrol(_credential(subject), [])
+    with sent_to(engine, monkeypatch) as sent:
+        assert await repo.get(subject) == _credential(subject)
+        assert await repo.get("no-such-subject") is None
+    assert sent.statements == ["SELECT", "SELECT"]
+    if sql_dialect == "postgresql":  # one round trip each: no BEGIN and ROLLBACK around them
+        assert sent.transaction_control == []
