@@ -136,3 +136,20 @@ def login_run(broker: str, esia: str, server: Proc, args: argparse.Namespace, lo
         cpu=cpu,
         note=data.get("first_error", ""),
     )
+
+
+def login_steps(
+    broker: str, esia: str, server: Proc, logins: Path, count: int
+) -> dict[str, dict[str, float]]:
+    """``count`` logins one after another (one browser): the broker's ms of CPU per login by step,
+    and the writes it sent per login to each peer port (``login_driver.writes_by_peer``)."""
+    argv = [
+        "taskset", "-c", LOAD_CPU, str(PY), str(LOGIN_DRIVER), "--broker", require_loopback(broker),
+        "--esia", require_loopback(esia), "--logins", str(logins), "--concurrency", "1",
+        "--steps", str(count), "--broker-pid", str(server.pid),
+    ]
+    out = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=ROOT)  # noqa: S603
+    if out.returncode != 0:
+        raise RuntimeError(f"login driver (steps) failed: {out.stdout}\n{out.stderr[-3000:]}")
+    data: dict[str, dict[str, float]] = json.loads(out.stdout.strip().splitlines()[-1])
+    return data

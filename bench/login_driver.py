@@ -24,7 +24,9 @@ import json
 import re
 import secrets
 import statistics
+import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -53,8 +55,17 @@ def hidden(page: str) -> dict[str, str]:
     return dict(_HIDDEN.findall(page))
 
 
-async def one_login(browser: httpx.AsyncClient, broker: str, esia: str, login: str, password: str) -> None:
+def _unmarked(step: str) -> None:
+    pass
+
+
+async def one_login(
+    browser: httpx.AsyncClient, broker: str, esia: str, login: str, password: str,
+    mark: Callable[[str], None] = _unmarked,
+) -> None:
+    """One login; ``mark(step)`` is called as each of the broker's steps (and ESIA's part) begins."""
     browser.cookies.clear()
+    mark("authorize")
     state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     to_esia = expect(
         await browser.get(
@@ -70,6 +81,7 @@ async def one_login(browser: httpx.AsyncClient, broker: str, esia: str, login: s
         ),
         302,
     )
+    mark("mock ESIA (login form, password, SMS)")
     to_login = expect(await browser.get(to_esia.headers["location"]), 302)
     page = expect(await browser.get(urljoin(esia, to_login.headers["location"])), 200)
     answer = expect(
@@ -85,11 +97,13 @@ async def one_login(browser: httpx.AsyncClient, broker: str, esia: str, login: s
             302,
             303,
         )
+    mark("callback")
     back = expect(await browser.get(answer.headers["location"]), 302)
     location = back.headers["location"]
     params = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
     if not location.startswith(WEB_REDIRECT) or params.get("state") != state or "code" not in params:
         raise LoginFailed(f"callback went to {location[:200]}")
+    mark("token")
     tokens = expect(
         await browser.post(
             f"{broker}/token",
@@ -98,8 +112,67 @@ async def one_login(browser: httpx.AsyncClient, broker: str, esia: str, login: s
         ),
         200,
     ).json()
+    mark("between logins (background tasks)")
     if "id_token" not in tokens:
         raise LoginFailed("no id_token")
+
+
+def cpu_ns(pid: int) -> int:
+    """CPU time of every thread of ``pid`` in ns (``/proc/<pid>/task/*/schedstat``, first field)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+    return total
+
+
+_SS_PEER = re.compile(r"^ESTAB\s+\d+\s+\d+\s+\S+:(\d+)\s+\S+:(\d+)\s+users:.*pid=(\d+),")
+_SS_SENT = re.compile(r"\bdata_segs_out:(\d+)")
+
+
+def writes_by_peer(pid: int, own_port: int) -> dict[str, int]:
+    """Data segments the broker sent per peer port (its open TCP connections, ``ss -tinp``): with
+    small messages one segment is one write, so the difference over N logins counts round trips."""
+    out = subprocess.run(["ss", "-tinpH"], capture_output=True, text=True, check=False).stdout  # noqa: S607
+    counts: dict[str, int] = {}
+    peer = ""
+    for line in out.splitlines():
+        head = _SS_PEER.match(line)
+        if head is not None:
+            local, remote, owner = head.groups()
+            peer = "" if int(owner) != pid else ("clients" if int(local) == own_port else remote)
+            continue
+        sent = _SS_SENT.search(line)
+        if peer and sent is not None:
+            counts[peer] = counts.get(peer, 0) + int(sent.group(1))
+            peer = ""
+    return counts
+
+
+async def steps(browser: httpx.AsyncClient, args: argparse.Namespace, account: dict[str, str]) -> None:
+    """``args.steps`` logins one after another; the broker's CPU per login by step, one JSON line."""
+    spent: dict[str, int] = {}
+    current = {"step": "", "at": cpu_ns(args.broker_pid)}
+
+    def mark(step: str) -> None:
+        now = cpu_ns(args.broker_pid)
+        if current["step"]:
+            spent[str(current["step"])] = spent.get(str(current["step"]), 0) + now - int(current["at"])
+        current["step"], current["at"] = step, now
+
+    own_port = urlsplit(args.broker).port or 80
+    await one_login(browser, args.broker, args.esia, **account)  # every connection open before counting
+    writes = writes_by_peer(args.broker_pid, own_port)
+    for _ in range(args.steps):
+        await one_login(browser, args.broker, args.esia, **account, mark=mark)
+    await asyncio.sleep(0.2)  # the queued writes of the last login
+    mark("")
+    after = writes_by_peer(args.broker_pid, own_port)
+    per_login = {step: ns / args.steps / 1e6 for step, ns in spent.items()}
+    sent = {port: (n - writes.get(port, 0)) / args.steps for port, n in after.items()}
+    print(json.dumps({"logins": args.steps, "ms_per_login": per_login, "writes_per_login": sent}))
 
 
 async def main() -> None:
@@ -110,6 +183,8 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--logins", required=True, help="JSON list of {login, password}, one per browser")
     parser.add_argument("--once", action="store_true", help="one login, errors shown in full")
+    parser.add_argument("--steps", type=int, default=0, help="N logins in a row: the broker's CPU by step")
+    parser.add_argument("--broker-pid", type=int, default=0, help="the broker's process (with --steps)")
     args = parser.parse_args()
     require_loopback(args.broker)
     require_loopback(args.esia)
@@ -125,6 +200,9 @@ async def main() -> None:
             browser = httpx.AsyncClient(timeout=30, follow_redirects=False)
             await one_login(browser, args.broker, args.esia, **accounts[0])
             print(json.dumps({"ok": True}))
+            return
+        if args.steps:
+            await steps(httpx.AsyncClient(timeout=30, follow_redirects=False), args, accounts[0])
             return
         latencies: list[float] = []
         errors: list[str] = []

@@ -26,10 +26,11 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from accounts import seed_registry
 from api_scenarios import registry_scenarios
-from load import Result, wrk
+from load import Result, login_steps, wrk
 from report import Row, write
 from scenarios import Context, Scenario, login_scenario, oidc_scenarios, prepare, refill_refresh_tokens
 from servers import Servers, start_servers
@@ -55,6 +56,12 @@ def main() -> int:
         "--profile",
         default="",
         help="comma-separated scenario keys to run once more under py-spy record (frmr-sso only); folded stacks go to bench/results/profile-<key>.folded",  # noqa: E501
+    )
+    parser.add_argument(
+        "--login-steps",
+        type=int,
+        default=0,
+        help="after the login row, N logins one after another: the broker's CPU per login by step",
     )
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
@@ -131,6 +138,26 @@ def profile(servers: Servers, args: argparse.Namespace, tmp: Path, key: str, fn:
     log(f"profile of {key}: bench/results/profile-{key}.folded")
 
 
+def report_login_steps(ctx: Context, count: int) -> None:
+    """The broker's ms of CPU per login by step, printed and kept in bench/results/login-steps.md."""
+    s = ctx.servers
+    log(f"{count} logins one after another, the broker's CPU by step")
+    data = login_steps(s.broker, s.esia, s.frmr_proc, s.logins_file, count)
+    per_step, writes = data["ms_per_login"], data["writes_per_login"]
+    lines = ["| step | ms of broker CPU per login |", "|---|---:|"]
+    lines += [f"| {step} | {ms:.2f} |" for step, ms in per_step.items()]
+    lines.append(f"| **total** | **{sum(per_step.values()):.2f}** |")
+    names = {"mock ESIA": s.esia, "PostgreSQL": s.database_url, "Redis": s.redis_url}
+    ports = {"clients": "clients (the driver)"} | {str(urlsplit(u).port): n for n, u in names.items()}
+    lines += ["", "| peer | writes (TCP data segments) the broker sent per login |", "|---|---:|"]
+    lines += [f"| {ports.get(port, port)} | {n:.1f} |" for port, n in sorted(writes.items()) if n]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    dest = BENCH / "results"
+    dest.mkdir(exist_ok=True)
+    (dest / "login-steps.md").write_text(text, encoding="utf-8")
+
+
 def run(stack: Stack, args: argparse.Namespace, wanted: Callable[[str], bool]) -> int:
     tmp = stack.tmp
     servers = start_servers(stack, args)
@@ -156,6 +183,8 @@ def run(stack: Stack, args: argparse.Namespace, wanted: Callable[[str], bool]) -
     if not args.skip_login and wanted("login"):
         seed_registry(servers.database_url, args.login_concurrency)
         measure(login_scenario(ctx))
+        if args.login_steps:
+            report_login_steps(ctx, args.login_steps)
     log("scenario ceiling")
     ceiling: Result = wrk(f"{servers.ceiling}/ping", "get.lua", {}, servers.ceiling_proc, args)
     write(rows, ceiling, args)

@@ -138,8 +138,9 @@ def build_second_factor(
     )
     policy = SecondFactorPolicy(frozenset(settings.second_factor_roles))
     keys = SecretKeys.from_settings(settings)
+    repository = SqlSecondFactorRepository(engine)
     credentials = TotpCredentials(
-        SqlSecondFactorRepository(engine), kv, keys.cipher("totp"),
+        repository, kv, keys.cipher("totp"),
         recovery_key=keys.derive_key("recovery-codes"),
         older_recovery_keys=keys.earlier_keys("recovery-codes"),  # codes given out before still count
         namespace=namespace(settings),
@@ -147,9 +148,8 @@ def build_second_factor(
     relying_party = RelyingParty.from_issuer(settings.issuer)
     passkeys = Passkeys(SqlPasskeyRepository(engine), kv, relying_party, namespace=namespace(settings))
 
-    async def enrolled(subject: str) -> bool:
-        return await credentials.enrolled(subject) or await passkeys.enrolled(subject)
-
+    # a TOTP secret or a passkey, in one statement
+    enrolled = repository.any_enrolled
     gate = SecondFactorGate(policy, pending, issuer=settings.issuer, auditor=auditor, enrolled=enrolled)
     return gate, credentials, passkeys
 

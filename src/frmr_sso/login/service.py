@@ -156,7 +156,6 @@ class LoginService:
                 Event.SUBJECT_LINKED, context, outcome=SUCCESS, client_id=req.client_id,
                 subject_id=subject.id, snils=identity.snils, details={"connector": name},
             )
-        await self._subjects.touch_login(subject.id)
         now = int(self._clock())
         today = datetime.fromtimestamp(now, UTC).date()
         draft = SsoSession(

@@ -124,6 +124,13 @@ class FakeSubjects:
     async def for_login(
         self, link_key: str, *, connector: str, snils_hash: str, earlier_snils_hashes: Sequence[str] = ()
     ) -> LoginSubject:
+        found = await self._for_login(link_key, connector, snils_hash, earlier_snils_hashes)
+        await self.touch_login(found.subject.id)
+        return found
+
+    async def _for_login(
+        self, link_key: str, connector: str, snils_hash: str, earlier_snils_hashes: Sequence[str]
+    ) -> LoginSubject:
         if self.conflict is not None:
             raise self.conflict
         if link_key in self.by_oid or link_key in self.links:

@@ -59,7 +59,8 @@ class SubjectRepository(Protocol):
     ) -> LoginSubject:
         """The one subject for a login whose SNILS the upstream verified: found by ``link_key`` (the
         subject's first identity or a link), else by the SNILS hash (the identity is linked to that
-        subject), else created. Concurrent first logins of one person end on one subject."""
+        subject), else created. Concurrent first logins of one person end on one subject. The login
+        is recorded on the subject (``last_login_at``, as ``touch_login`` does)."""
 
     async def links_of(self, subject_id: str) -> list[SubjectLink]: ...
 

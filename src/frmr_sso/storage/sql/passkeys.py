@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frmr_sso.storage.errors import StorageConflict, translate_errors
 from frmr_sso.storage.ports import PasskeyRecord
 from frmr_sso.storage.sql.engine import write_transaction
+from frmr_sso.storage.sql.single_statement import reader
 from frmr_sso.storage.sql.tables import UtcDateTime, metadata
 
 CREDENTIAL_ID_LENGTH = 1400
@@ -51,6 +52,7 @@ def _record(row: sa.Row[Any]) -> PasskeyRecord:
 class SqlPasskeyRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._reader = reader(engine)  # the login's check reads in one statement
 
     async def of_subject(self, subject_id: str) -> list[PasskeyRecord]:
         stmt = (
@@ -59,7 +61,7 @@ class SqlPasskeyRepository:
             .order_by(passkeys.c.created_at, passkeys.c.id)
         )
         with translate_errors("reading passkeys"):
-            async with self._engine.connect() as conn:
+            async with self._reader.connect() as conn:
                 return [_record(row) for row in await conn.execute(stmt)]
 
     async def by_credential_id(self, credential_id: str) -> PasskeyRecord | None:

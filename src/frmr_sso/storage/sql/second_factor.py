@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from frmr_sso.storage.errors import translate_errors
 from frmr_sso.storage.ports import TotpCredentialRecord, utcnow
 from frmr_sso.storage.sql.engine import write_transaction
+from frmr_sso.storage.sql.passkeys import passkeys
+from frmr_sso.storage.sql.single_statement import reader
 from frmr_sso.storage.sql.tables import UtcDateTime, metadata
 
 totp_credentials = sa.Table(
@@ -58,11 +60,21 @@ def _record(row: sa.Row[Any]) -> TotpCredentialRecord:
 class SqlSecondFactorRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._reader = reader(engine)  # the login's check reads in one statement
+
+    async def any_enrolled(self, subject_id: str) -> bool:
+        """A confirmed TOTP secret or at least one passkey: the login's "ask for the factor" check, in
+        one statement (was a read of each, one after the other)."""
+        totp = sa.exists().where(totp_credentials.c.subject_id == subject_id)
+        keys = sa.exists().where(passkeys.c.subject_id == subject_id)
+        with translate_errors("reading a second factor"):
+            async with self._reader.connect() as conn:
+                return bool((await conn.execute(sa.select(sa.or_(totp, keys)))).scalar_one())
 
     async def get(self, subject_id: str) -> TotpCredentialRecord | None:
         stmt = totp_credentials.select().where(totp_credentials.c.subject_id == subject_id)
         with translate_errors("reading a second factor"):
-            async with self._engine.connect() as conn:
+            async with self._reader.connect() as conn:
                 row = (await conn.execute(stmt)).first()
         return None if row is None else _record(row)
 

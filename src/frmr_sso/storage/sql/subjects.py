@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frmr_sso.storage.errors import StorageConflict, translate_errors
 from frmr_sso.storage.ports import LoginSubject, SubjectLink, SubjectRecord, utcnow
 from frmr_sso.storage.sql.engine import upsert_insert, write_transaction
+from frmr_sso.storage.sql.single_statement import one_write, reader
 from frmr_sso.storage.sql.tables import subject_links, subjects
 
 
@@ -32,10 +33,11 @@ def _record(row: sa.Row[Any]) -> SubjectRecord:
 class SqlSubjectRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._reader = reader(engine)  # lookups are one statement each
 
     async def _one(self, where: sa.ColumnElement[bool]) -> SubjectRecord | None:
         with translate_errors("reading a subject"):
-            async with self._engine.connect() as conn:
+            async with self._reader.connect() as conn:
                 row = (await conn.execute(subjects.select().where(where))).first()
         return None if row is None else _record(row)
 
@@ -75,13 +77,36 @@ class SqlSubjectRepository:
     async def for_login(
         self, link_key: str, *, connector: str, snils_hash: str, earlier_snils_hashes: Sequence[str] = ()
     ) -> LoginSubject:
+        found = await self._login_of(link_key)  # a returning person: one statement finds and records
+        if found is not None:
+            return LoginSubject(await self._keyed(found, snils_hash, earlier_snils_hashes))
+        mapped = await self._map_login(link_key, connector, snils_hash, earlier_snils_hashes)
+        at = utcnow()
+        await self.touch_login(mapped.subject.id, at)
+        return replace(mapped, subject=replace(mapped.subject, last_login_at=at))
+
+    async def _login_of(self, esia_oid: str) -> SubjectRecord | None:
+        """The subject created with this identity, its ``last_login_at`` set now in the same statement."""
+        stmt = (
+            subjects.update()
+            .where(subjects.c.esia_oid == esia_oid)
+            .values(last_login_at=utcnow())
+            .returning(*subjects.c)
+        )
+        with translate_errors("recording a login"):
+            async with one_write(self._engine) as conn:
+                row = (await conn.execute(stmt)).first()
+        return None if row is None else _record(row)
+
+    async def _map_login(
+        self, link_key: str, connector: str, snils_hash: str, earlier_snils_hashes: Sequence[str]
+    ) -> LoginSubject:
+        """A linked identity's subject, or the SNILS holder's (the identity linked to it), or a new one."""
         known = [snils_hash, *(h for h in earlier_snils_hashes if h != snils_hash)]
         for _ in range(2):  # a second pass after a racing first login took the SNILS
             found = await self._by_link_key(link_key)
             if found is not None:
-                if found.snils_hash in earlier_snils_hashes and found.snils_hash != snils_hash:
-                    found = await self._rekey_snils(found, snils_hash)
-                return LoginSubject(found)
+                return LoginSubject(await self._keyed(found, snils_hash, earlier_snils_hashes))
             holder = await self._one(subjects.c.snils_hash.in_(known))
             if holder is not None:
                 return await self._link(holder, link_key, connector, snils_hash)
@@ -135,6 +160,14 @@ class SqlSubjectRepository:
         with translate_errors("unlinking an identity"):
             async with self._engine.begin() as conn:
                 return int((await conn.execute(stmt)).rowcount)
+
+    async def _keyed(
+        self, subject: SubjectRecord, snils_hash: str, earlier_snils_hashes: Sequence[str]
+    ) -> SubjectRecord:
+        """``subject`` with its SNILS hash under the current key (re-keyed when it held an earlier one)."""
+        if subject.snils_hash in earlier_snils_hashes and subject.snils_hash != snils_hash:
+            return await self._rekey_snils(subject, snils_hash)
+        return subject
 
     async def _rekey_snils(self, subject: SubjectRecord, snils_hash: str) -> SubjectRecord:
         stmt = (

@@ -15,6 +15,7 @@ from frmr_sso.config import load_settings
 from frmr_sso.second_factor.credentials import reset_second_factor
 from frmr_sso.storage.ports import KeyValueStore, PasskeyRecord
 from frmr_sso.storage.sql import SqlAuditRepository, SqlPasskeyRepository, SqlSubjectRepository
+from tests.integration.storage.sql.round_trips import sent_to
 from tests.support.soft_authenticator import SoftAuthenticator
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -104,3 +105,15 @@ async def test_the_administrators_reset_removes_the_passkeys(
     assert not await reset_second_factor(credentials, auditor, subject, context, by="cli", passkeys=passkeys)
     records = [r for r in await SqlAuditRepository(engine).list() if r.event_type == "second_factor.reset"]
     assert [r.details["passkeys_removed"] for r in records] == [1, 0]
+
+
+async def test_the_logins_enrolment_check_reads_without_a_transaction(
+    repo: SqlPasskeyRepository, subject: str, engine: AsyncEngine, sql_dialect: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert await repo.add(_passkey(subject, 1))
+    with sent_to(engine, monkeypatch) as sent:
+        assert [p.id for p in await repo.of_subject(subject)] == ["pk-1"]
+    assert sent.statements == ["SELECT"]
+    if sql_dialect == "postgresql":  # one round trip: no BEGIN and ROLLBACK around it
+        assert sent.transaction_control == []

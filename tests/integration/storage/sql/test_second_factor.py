@@ -17,9 +17,15 @@ from frmr_sso.config import load_settings
 from frmr_sso.second_factor import totp
 from frmr_sso.second_factor.credentials import TotpCredentials, Verdict
 from frmr_sso.security.crypto import FieldCipher, derive_key
-from frmr_sso.storage.ports import KeyValueStore, TotpCredentialRecord
-from frmr_sso.storage.sql import SqlAuditRepository, SqlSecondFactorRepository, SqlSubjectRepository
+from frmr_sso.storage.ports import KeyValueStore, PasskeyRecord, TotpCredentialRecord
+from frmr_sso.storage.sql import (
+    SqlAuditRepository,
+    SqlPasskeyRepository,
+    SqlSecondFactorRepository,
+    SqlSubjectRepository,
+)
 from frmr_sso.storage.sql.second_factor import recovery_codes, totp_credentials
+from tests.integration.storage.sql.round_trips import sent_to
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 KEY = derive_key("integration-secret", "recovery-codes")
@@ -170,3 +176,39 @@ async def test_the_client_flag_is_stored(engine: AsyncEngine) -> None:
     assert strict is not None
     assert plain is not None
     assert (strict.require_second_factor, plain.require_second_factor) == (True, False)
+
+
+async def test_the_logins_enrolment_check_reads_without_a_transaction(
+    repo: SqlSecondFactorRepository, subject: str, engine: AsyncEngine, sql_dialect: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await repo.enrol(_credential(subject), [])
+    with sent_to(engine, monkeypatch) as sent:
+        assert await repo.get(subject) == _credential(subject)
+        assert await repo.get("no-such-subject") is None
+    assert sent.statements == ["SELECT", "SELECT"]
+    if sql_dialect == "postgresql":  # one round trip each: no BEGIN and ROLLBACK around them
+        assert sent.transaction_control == []
+
+
+async def test_enrolled_is_a_totp_secret_or_a_passkey_read_in_one_statement(
+    repo: SqlSecondFactorRepository, subject: str, engine: AsyncEngine, sql_dialect: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = (await SqlSubjectRepository(engine).get_or_create_by_esia_oid("1000299662")).id
+    assert await SqlPasskeyRepository(engine).add(_passkey_of(other))
+    await repo.enrol(_credential(subject), [])
+    nobody = (await SqlSubjectRepository(engine).get_or_create_by_esia_oid("1000299663")).id
+    with sent_to(engine, monkeypatch) as sent:
+        answers = [await repo.any_enrolled(s) for s in (subject, other, nobody)]
+    assert answers == [True, True, False]
+    assert sent.statements == ["SELECT"] * 3
+    if sql_dialect == "postgresql":
+        assert sent.transaction_control == []
+
+
+def _passkey_of(subject: str) -> PasskeyRecord:
+    return PasskeyRecord(
+        id="pk-1", subject_id=subject, credential_id="c1", name="Ключ", public_key=b"k", sign_count=0,
+        created_at=NOW, transports=(), last_used_at=None,
+    )

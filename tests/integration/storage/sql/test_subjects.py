@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frmr_sso.storage.errors import StorageConflict
 from frmr_sso.storage.sql import SqlSubjectRepository
 from frmr_sso.storage.sql.tables import subjects
+from tests.integration.storage.sql.round_trips import sent_to
 
 
 @pytest.fixture
@@ -101,13 +102,46 @@ async def test_touch_login(repo: SqlSubjectRepository) -> None:
     assert await repo.touch_login(str(uuid.uuid4())) is False
 
 
+async def test_every_login_is_recorded_on_its_subject(repo: SqlSubjectRepository) -> None:
+    created = await repo.for_login("1000299353", connector="esia", snils_hash="h")
+    linked = await repo.for_login("partner:abc", connector="partner", snils_hash="h")
+    first, second = created.subject.last_login_at, linked.subject.id
+    stored = await repo.get(second)
+    assert first is not None
+    assert stored is not None
+    assert stored.last_login_at is not None
+    assert stored.last_login_at >= first  # the linking login, recorded on the same subject
+    again = await repo.for_login("1000299353", connector="esia", snils_hash="h")
+    assert again.subject.last_login_at is not None
+    assert again.subject.last_login_at >= stored.last_login_at
+    assert await repo.get(again.subject.id) == again.subject
+
+
+async def test_a_returning_persons_login_is_one_statement_without_a_transaction(
+    repo: SqlSubjectRepository, engine: AsyncEngine, sql_dialect: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await repo.for_login("1000299353", connector="esia", snils_hash="old")
+    with sent_to(engine, monkeypatch) as sent:
+        again = await repo.for_login(
+            "1000299353", connector="esia", snils_hash="h", earlier_snils_hashes=["old"]
+        )
+        rekeyed = await repo.for_login("1000299353", connector="esia", snils_hash="h")
+    assert (again.subject.id, again.subject.snils_hash, again.linked) == (first.subject.id, "h", False)
+    assert rekeyed.subject == await repo.get(first.subject.id)
+    # the re-keying login: its UPDATE RETURNING, then the re-key; the next one: its UPDATE alone
+    assert sent.statements[-1:] == ["UPDATE"]
+    assert sent.statements.count("SELECT") == 0
+    if sql_dialect == "postgresql":  # only the re-key's transaction
+        assert sent.transaction_control == ["BEGIN ISOLATION LEVEL READ COMMITTED;", "COMMIT;"]
+
+
 async def test_a_login_through_another_upstream_links_to_the_subject_of_its_snils(
     repo: SqlSubjectRepository,
 ) -> None:
     first = await repo.for_login("1000299353", connector="esia", snils_hash="h")
     assert (first.linked, first.subject.esia_oid) == (False, "1000299353")
     linked = await repo.for_login("partner:abc", connector="partner", snils_hash="h")
-    assert (linked.subject, linked.linked) == (first.subject, True)
+    assert (linked.subject.id, linked.linked) == (first.subject.id, True)
     again = await repo.for_login("partner:abc", connector="partner", snils_hash="h")
     assert (again.subject.id, again.linked) == (first.subject.id, False)
     [link] = await repo.links_of(first.subject.id)
@@ -141,8 +175,10 @@ async def test_parallel_first_logins_through_two_upstreams_end_on_one_subject(
         repo.for_login(key, connector=key.split(":")[0], snils_hash="same")
         for _ in range(5) for key in ("esia-oid", "a:1", "b:1")
     ))
-    [subject] = {r.subject for r in results if not r.linked}  # the first identity seen created it
-    assert {r.subject.id for r in results} == {subject.id}
+    [subject_id] = {r.subject.id for r in results if not r.linked}  # the first identity seen created it
+    assert {r.subject.id for r in results} == {subject_id}
+    subject = await repo.get(subject_id)
+    assert subject is not None
     assert await _count(engine) == 1
     links = await repo.links_of(subject.id)
     assert sorted([link.link_key for link in links] + [subject.esia_oid]) == ["a:1", "b:1", "esia-oid"]
