@@ -206,12 +206,14 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
 
 
 async def _rounds(lane: list[Call], rounds: int) -> None:
-    """``rounds`` times every call of ``lane`` at once (one at a time when the lane has one)."""
-    for _ in range(rounds):
-        if len(lane) == 1:
-            await lane[0]()
-        else:
-            await asyncio.gather(*(call() for call in lane))
+    """Every call of ``lane`` ``rounds`` times, the calls side by side (each one after another), as
+    wrk's connections keep their requests coming."""
+
+    async def repeat(call: Call) -> None:
+        for _ in range(rounds):
+            await call()
+
+    await asyncio.gather(*(repeat(call) for call in lane))
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
