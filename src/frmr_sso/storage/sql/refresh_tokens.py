@@ -9,17 +9,15 @@ one caller sees rowcount 1 and adds the child; the others see 0.
 ``consume`` is the common refresh in one step on one connection: the parent is
 consumed only when it is live and its family is the client's, live and
 unexpired, and the child is added with it. On PostgreSQL that is one statement
-(an ``UPDATE .. RETURNING`` and an ``INSERT .. SELECT`` as data-modifying CTEs),
-where ``find`` plus ``rotate`` took two connections and five statements; a
-concurrent consumer of the same parent waits on its row lock until this
-transaction commits and then matches nothing. On SQLite the same checks run
-under ``BEGIN IMMEDIATE``. Whatever the block does runs before the commit.
+(an ``UPDATE .. RETURNING`` and an ``INSERT .. SELECT`` as data-modifying CTEs)
+sent on its own, without ``BEGIN`` and ``COMMIT`` around it (one statement is
+one transaction); a concurrent consumer of the same parent waits on its row
+lock until it commits and then matches nothing. On SQLite the same checks run
+under ``BEGIN IMMEDIATE``. Consuming a token clears its ``grace_token``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +44,7 @@ def _token_row(token: RefreshTokenRecord) -> dict[str, Any]:
         "created_at": token.created_at,
         "idle_expires_at": token.idle_expires_at,
         "used_at": token.used_at,
+        "grace_token": token.grace_token,
     }
 
 
@@ -76,6 +75,7 @@ def _records(row: sa.Row[Any]) -> tuple[RefreshTokenRecord, RefreshFamilyRecord]
         created_at=m["created_at"],
         idle_expires_at=m["idle_expires_at"],
         used_at=m["used_at"],
+        grace_token=m["grace_token"],
     )
     return token, _family(m, _FAMILY_PREFIX)
 
@@ -86,8 +86,8 @@ def _consume_statement() -> sa.Select[Any]:
     Its WHERE clause is ``oauth.refresh.consumable`` and its ``least`` is ``oauth.refresh.idle_expiry``,
     written in SQL (``tests/integration/storage/sql/test_refresh_rule.py`` checks them against each other).
 
-    Built once with bind parameters (``parent``, ``client``, ``child``, ``now``, ``idle``), so each
-    refresh only binds values to a cached compiled statement."""
+    Built once with bind parameters (``parent``, ``client``, ``child``, ``now``, ``idle``, ``grace``),
+    so each refresh only binds values to a cached compiled statement."""
     t, f = refresh_tokens, refresh_families
     now = sa.bindparam("now", type_=t.c.created_at.type)
     parent = sa.bindparam("parent", type_=t.c.token_hash.type)
@@ -104,7 +104,7 @@ def _consume_statement() -> sa.Select[Any]:
             t.c.idle_expires_at > now,
             t.c.family_id.in_(live_family),
         )
-        .values(used_at=now)
+        .values(used_at=now, grace_token=None)
         .returning(t.c.family_id)
         .cte("consumed")
     )
@@ -112,13 +112,14 @@ def _consume_statement() -> sa.Select[Any]:
     child = (
         t.insert()
         .from_select(
-            ["token_hash", "family_id", "parent_hash", "created_at", "idle_expires_at"],
+            ["token_hash", "family_id", "parent_hash", "created_at", "idle_expires_at", "grace_token"],
             sa.select(
                 sa.bindparam("child", type_=t.c.token_hash.type),
                 f.c.id,
                 parent,
                 now,
                 sa.func.least(idle, f.c.absolute_expires_at),
+                sa.bindparam("grace", type_=t.c.grace_token.type),
             ).join(consumed, consumed.c.family_id == f.c.id),
         )
         .returning(t.c.token_hash)
@@ -164,55 +165,67 @@ class SqlRefreshTokenRepository:
                 row = (await conn.execute(_FIND.where(refresh_tokens.c.token_hash == token_hash))).first()
         return None if row is None else _records(row)
 
-    @asynccontextmanager
+    async def find_child(self, parent_hash: str) -> tuple[RefreshTokenRecord, RefreshFamilyRecord] | None:
+        with translate_errors("reading a refresh token"):
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(_FIND.where(refresh_tokens.c.parent_hash == parent_hash))).first()
+        return None if row is None else _records(row)
+
     async def consume(
-        self, parent_hash: str, *, client_id: str, child_hash: str, idle_expires_at: datetime, now: datetime
-    ) -> AsyncIterator[RefreshFamilyRecord | None]:
+        self,
+        parent_hash: str,
+        *,
+        client_id: str,
+        child_hash: str,
+        idle_expires_at: datetime,
+        now: datetime,
+        grace_token: str | None = None,
+    ) -> RefreshFamilyRecord | None:
         with translate_errors("rotating a refresh token"):
+            if self._engine.dialect.name == "postgresql":
+                values = {
+                    "parent": parent_hash,
+                    "client": client_id,
+                    "child": child_hash,
+                    "now": now,
+                    "idle": idle_expires_at,
+                    "grace": grace_token,
+                }
+                async with self._engine.connect() as conn:
+                    # one statement, its own transaction: no BEGIN and COMMIT round trips around it
+                    autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    row = (await autocommit.execute(_CONSUME, values)).first()
+                return None if row is None else _family(row._mapping, "")
             async with write_transaction(self._engine) as conn:
-                if conn.dialect.name == "postgresql":
-                    values = {
-                        "parent": parent_hash,
-                        "client": client_id,
-                        "child": child_hash,
-                        "now": now,
-                        "idle": idle_expires_at,
-                    }
-                    row = (await conn.execute(_CONSUME, values)).first()
-                    yield None if row is None else _family(row._mapping, "")
-                    return
                 found = (await conn.execute(_FIND.where(refresh_tokens.c.token_hash == parent_hash))).first()
                 token, family = _records(found) if found is not None else (None, None)
                 if token is None or family is None or not consumable(token, family, client_id, now):
-                    yield None
-                    return
+                    return None
                 consume = refresh_tokens.update().where(refresh_tokens.c.token_hash == parent_hash)
-                await conn.execute(consume.values(used_at=now))
+                await conn.execute(consume.values(used_at=now, grace_token=None))
                 child = RefreshTokenRecord(
                     token_hash=child_hash,
                     family_id=family.id,
                     parent_hash=parent_hash,
                     created_at=now,
                     idle_expires_at=idle_expiry(idle_expires_at, family),
+                    grace_token=grace_token,
                 )
                 await conn.execute(refresh_tokens.insert().values(**_token_row(child)))
-                yield family
+                return family
 
-    @asynccontextmanager
-    async def rotate(
-        self, parent_hash: str, child: RefreshTokenRecord, *, now: datetime
-    ) -> AsyncIterator[bool]:
+    async def rotate(self, parent_hash: str, child: RefreshTokenRecord, *, now: datetime) -> bool:
         consume = (
             refresh_tokens.update()
             .where(refresh_tokens.c.token_hash == parent_hash, refresh_tokens.c.used_at.is_(None))
-            .values(used_at=now)
+            .values(used_at=now, grace_token=None)
         )
         with translate_errors("rotating a refresh token"):
             async with write_transaction(self._engine) as conn:
                 consumed = (await conn.execute(consume)).rowcount == 1
                 if consumed:
                     await conn.execute(refresh_tokens.insert().values(**_token_row(child)))
-                yield consumed
+                return consumed
 
     async def extend(self, token_hash: str, *, idle_expires_at: datetime, now: datetime) -> bool:
         stmt = (
