@@ -18,19 +18,22 @@ under ``BEGIN IMMEDIATE``. Consuming a token clears its ``grace_token``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.oauth.refresh import consumable, idle_expiry
-from frmr_sso.storage.errors import translate_errors
+from frmr_sso.storage.errors import StorageError, translate_errors
 from frmr_sso.storage.ports import RefreshFamilyRecord, RefreshTokenRecord
+from frmr_sso.storage.sql.driver_errors import driver_errors
 from frmr_sso.storage.sql.engine import write_transaction
 from frmr_sso.storage.sql.tables import refresh_families, refresh_tokens
 
 _FAMILY_PREFIX = "f__"
+_FAMILY_TIMES = ("auth_time", "created_at", "absolute_expires_at", "revoked_at")
 _FIND = sa.select(*refresh_tokens.c, *(c.label(_FAMILY_PREFIX + c.name) for c in refresh_families.c)).join(
     refresh_families, refresh_tokens.c.family_id == refresh_families.c.id
 )
@@ -104,7 +107,7 @@ def _consume_statement() -> sa.Select[Any]:
             t.c.idle_expires_at > now,
             t.c.family_id.in_(live_family),
         )
-        .values(used_at=now, grace_token=None)
+        .values(used_at=now, grace_token=sa.null())
         .returning(t.c.family_id)
         .cte("consumed")
     )
@@ -129,6 +132,16 @@ def _consume_statement() -> sa.Select[Any]:
 
 
 _CONSUME = _consume_statement()
+_CONSUME_PARAMS = ("parent", "client", "child", "now", "idle", "grace")
+
+
+def _driver_statement(dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+    """``_CONSUME`` as the driver runs it: its text and the order of its parameters' names."""
+    compiled = _CONSUME.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    if sorted(names) != sorted(_CONSUME_PARAMS):  # every parameter is one of ours, bound by name
+        raise RuntimeError(f"unexpected parameters of the refresh statement: {names}")
+    return str(compiled), names
 
 
 def _family(m: Any, f: str) -> RefreshFamilyRecord:
@@ -152,6 +165,8 @@ def _family(m: Any, f: str) -> RefreshFamilyRecord:
 class SqlRefreshTokenRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        postgresql = engine.dialect.name == "postgresql"
+        self._consume_sql = _driver_statement(engine.dialect) if postgresql else None
 
     async def create_family(self, family: RefreshFamilyRecord, first: RefreshTokenRecord) -> None:
         with translate_errors("storing a refresh token family"):
@@ -181,21 +196,19 @@ class SqlRefreshTokenRepository:
         now: datetime,
         grace_token: str | None = None,
     ) -> RefreshFamilyRecord | None:
+        if now.tzinfo is None or idle_expires_at.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        if self._consume_sql is not None:
+            values = {
+                "parent": parent_hash,
+                "client": client_id,
+                "child": child_hash,
+                "now": now,
+                "idle": idle_expires_at,
+                "grace": grace_token,
+            }
+            return await self._consume_in_one_statement(self._consume_sql, values)
         with translate_errors("rotating a refresh token"):
-            if self._engine.dialect.name == "postgresql":
-                values = {
-                    "parent": parent_hash,
-                    "client": client_id,
-                    "child": child_hash,
-                    "now": now,
-                    "idle": idle_expires_at,
-                    "grace": grace_token,
-                }
-                async with self._engine.connect() as conn:
-                    # one statement, its own transaction: no BEGIN and COMMIT round trips around it
-                    autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                    row = (await autocommit.execute(_CONSUME, values)).first()
-                return None if row is None else _family(row._mapping, "")
             async with write_transaction(self._engine) as conn:
                 found = (await conn.execute(_FIND.where(refresh_tokens.c.token_hash == parent_hash))).first()
                 token, family = _records(found) if found is not None else (None, None)
@@ -213,6 +226,28 @@ class SqlRefreshTokenRepository:
                 )
                 await conn.execute(refresh_tokens.insert().values(**_token_row(child)))
                 return family
+
+    async def _consume_in_one_statement(
+        self, statement: tuple[str, tuple[str, ...]], values: dict[str, Any]
+    ) -> RefreshFamilyRecord | None:
+        """PostgreSQL: ``_CONSUME`` sent on its own (one statement is one transaction: no BEGIN and
+        COMMIT round trips) through the pooled connection's asyncpg driver, which decodes the row
+        (JSON included, as SQLAlchemy's dialect set it up); SQLAlchemy's per-execution work is left out.
+        """
+        sql, names = statement
+        with translate_errors("rotating a refresh token"), driver_errors("rotating a refresh token"):
+            async with self._engine.connect() as conn:
+                driver = (await conn.get_raw_connection()).driver_connection
+                if driver is None:  # the pool handed out a connection already closed
+                    raise StorageError("rotating a refresh token failed: the connection is closed")
+                row = await driver.fetchrow(sql, *(values[name] for name in names))
+        if row is None:
+            return None
+        found = dict(row.items())
+        for key in _FAMILY_TIMES:  # as UtcDateTime gives them
+            if found[key] is not None:
+                found[key] = found[key].astimezone(UTC)
+        return _family(found, "")
 
     async def rotate(self, parent_hash: str, child: RefreshTokenRecord, *, now: datetime) -> bool:
         consume = (

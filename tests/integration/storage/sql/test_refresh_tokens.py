@@ -189,6 +189,27 @@ async def test_naive_datetimes_are_refused(repo: SqlRefreshTokenRepository) -> N
     fam = family(created_at=datetime(2026, 1, 1))  # naive on purpose
     with pytest.raises(ValueError, match="naive"):
         await repo.create_family(fam, token(fam.id, "n"))
+    live = family()
+    await repo.create_family(live, token(live.id, "m"))
+    with pytest.raises(ValueError, match="naive"):
+        await repo.consume(
+            "m".ljust(64, "0"), client_id=live.client_id, child_hash="m2".ljust(64, "0"),
+            idle_expires_at=datetime(2026, 1, 2), now=datetime(2026, 1, 1),
+        )
+
+
+async def test_a_child_hash_taken_already_is_a_conflict(repo: SqlRefreshTokenRepository) -> None:
+    fam = family()
+    await repo.create_family(fam, token(fam.id, "a"))
+    await repo.create_family(other := family(), token(other.id, "x"))
+    with pytest.raises(StorageConflict):  # the child's hash is another token's: nothing is consumed
+        await repo.consume(
+            "a".ljust(64, "0"), client_id=fam.client_id, child_hash="x".ljust(64, "0"),
+            idle_expires_at=NOW + timedelta(days=1), now=NOW,
+        )
+    parent = await repo.find("a".ljust(64, "0"))
+    assert parent is not None
+    assert parent[0].used_at is None
 
 
 async def test_revoking_a_persons_grants_at_one_client_leaves_the_rest(
