@@ -146,7 +146,7 @@ def run(stack: Stack, args: argparse.Namespace, wanted: Callable[[str], bool]) -
         if scenario.key in args.profile.split(","):
             if scenario.refill is not None:  # the measured run used every token once: profile rotations
                 scenario.refill()
-            profile(servers, args, tmp, scenario.key, scenario.run)
+            profile(servers, args, tmp, scenario.profile_name or scenario.key, scenario.run)
 
     for scenario in [*oidc_scenarios(ctx), *registry_scenarios(ctx)]:
         measure(scenario)

@@ -38,6 +38,7 @@ class Scenario:
     label: str  # the log line
     run: Callable[[], Row]
     refill: Callable[[], None] | None = None  # fresh one-use tokens before the profile's second run
+    profile_name: str = ""  # bench/results/profile-<name>.folded; the key when empty
 
 
 # The refresh rows, each with its frmr-sso client and its own slice of node's refresh tokens:
@@ -141,6 +142,7 @@ def refresh_scenario(ctx: Context, key: str, label: str) -> Scenario:
             target_check=at_least(1.0),
         ),
         refill=refill,
+        profile_name="refresh" if key == "jwt" else f"refresh-{key}",
     )
 
 
