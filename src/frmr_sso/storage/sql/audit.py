@@ -69,20 +69,10 @@ def _normalised(record: AuditRecord) -> AuditRecord:
     return dataclasses.replace(record, id=None, occurred_at=record.occurred_at.astimezone(UTC))
 
 
-_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(AuditRecord) if f.name != "id")
-
-
 def _row(record: AuditRecord) -> dict[str, Any]:
-    """The record's columns; ``details`` as it is (the JSON column serialises it, nothing keeps it)."""
-    return {name: getattr(record, name) for name in _ROW_FIELDS}
-
-
-def _chained(record: AuditRecord, prev_hash: str, hasher: AuditHasher) -> AuditRecord:
-    """``record`` normalised (``_normalised``: a copy only when it is not so already) and linked after
-    ``prev_hash``."""
-    if record.occurred_at.tzinfo is not UTC or record.id is not None:
-        record = _normalised(record)
-    return dataclasses.replace(record, prev_hash=prev_hash, hash=hasher(record, prev_hash))
+    row = dataclasses.asdict(record)
+    del row["id"]
+    return row
 
 
 _EQUAL = ("subject_id", "client_id", "event_type", "ip")
@@ -127,7 +117,10 @@ class SqlAuditRepository:
                 prev_hash = (await conn.execute(_LAST_HASH)).scalar_one_or_none() or GENESIS_HASH
                 chained = []
                 for record in records:
-                    record = _chained(record, prev_hash, self._hasher)
+                    record = _normalised(record)
+                    record = dataclasses.replace(
+                        record, prev_hash=prev_hash, hash=self._hasher(record, prev_hash)
+                    )
                     prev_hash = record.hash
                     chained.append(record)
                 rows = [_row(record) for record in chained]
@@ -138,8 +131,9 @@ class SqlAuditRepository:
         return [dataclasses.replace(record, id=id_) for record, id_ in zip(chained, ids, strict=True)]
 
     async def _append_locked(self, conn: AsyncConnection, record: AuditRecord) -> AuditRecord:
+        record = _normalised(record)
         prev_hash = (await conn.execute(_LAST_HASH)).scalar_one_or_none() or GENESIS_HASH
-        chained = _chained(record, prev_hash, self._hasher)
+        chained = dataclasses.replace(record, prev_hash=prev_hash, hash=self._hasher(record, prev_hash))
         result = await conn.execute(audit_events.insert().values(**_row(chained)))
         key = result.inserted_primary_key
         if key is None or key[0] is None:
