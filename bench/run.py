@@ -32,7 +32,7 @@ from accounts import seed_registry
 from api_scenarios import registry_scenarios
 from load import Result, login_steps, wrk
 from report import Row, write
-from scenarios import Context, Scenario, login_scenario, oidc_scenarios, prepare, refill_refresh_tokens
+from scenarios import Context, Scenario, login_scenario, oidc_scenarios, prepare
 from servers import Servers, start_servers
 from stack import BENCH, ROOT, Stack, log
 
@@ -171,12 +171,12 @@ def run(stack: Stack, args: argparse.Namespace, wanted: Callable[[str], bool]) -
         log(f"scenario {scenario.label}")
         rows.append(scenario.run())
         if scenario.key in args.profile.split(","):
-            if scenario.key == "refresh":  # the measured run used every token once: profile rotations
-                refill_refresh_tokens(servers, args, ctx.frmr_refresh_file)
+            if scenario.refill is not None:  # the measured run used every token once: profile rotations
+                scenario.refill()
             shared = scenario.key == "registry"  # three rows: one profile each, named by the row
             slug = "".join(c if c.isalnum() else "-" for c in scenario.label)
             name = f"{scenario.key}-{slug}" if shared else scenario.key
-            profile(servers, args, tmp, name, scenario.run)
+            profile(servers, args, tmp, scenario.profile_name or name, scenario.run)
 
     for scenario in [*oidc_scenarios(ctx), *registry_scenarios(ctx)]:
         measure(scenario)

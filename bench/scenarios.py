@@ -22,6 +22,8 @@ from tokens import (
     SERVICE_ID,
     SERVICE_SECRET,
     WEB_ID,
+    WEB_OPAQUE,
+    WEB_OPAQUE_ES256,
     WEB_SECRET,
     basic,
     client_credentials,
@@ -35,6 +37,15 @@ class Scenario:
     key: str  # the --only / --profile key
     label: str  # the log line
     run: Callable[[], Row]
+    refill: Callable[[], None] | None = None  # fresh one-use tokens before the profile's second run
+    profile_name: str = ""  # bench/results/profile-<name>.folded; the key when empty
+
+
+# The refresh rows, each with its frmr-sso client and its own slice of node's refresh tokens:
+# demo-web (JWT access token + RS256 ID Token: two RSA signatures), demo-web-opaque (opaque access
+# token + RS256 ID Token: one RSA signature, like node's default) and demo-web-opaque-es256 (opaque +
+# an ES256 ID Token). Node answers each with its opaque access token and an RS256 ID Token.
+REFRESH_CLIENTS = {"jwt": (WEB_ID, WEB_SECRET), "opaque": WEB_OPAQUE, "opaque_es256": WEB_OPAQUE_ES256}
 
 
 @dataclass(frozen=True)
@@ -49,16 +60,31 @@ class Context:
     node_opaque: str  # an opaque client_credentials token of bench-service
     frmr_access: str  # an end-user access token of demo-web
     node_user_access: str  # an end-user access token of bench-web
-    frmr_refresh_file: Path  # frmr-sso's fresh refresh tokens, one a line
+    refresh_files: dict[str, tuple[Path, Path]]  # per REFRESH_CLIENTS key: frmr-sso's and node's tokens
 
 
-def refill_refresh_tokens(servers: Servers, args: argparse.Namespace, path: Path) -> str:
-    """Fresh frmr-sso refresh tokens into ``path``; returns an end-user access token."""
+def refill_refresh_tokens(
+    servers: Servers, args: argparse.Namespace, path: Path, client: tuple[str, str] = (WEB_ID, WEB_SECRET)
+) -> str:
+    """Fresh frmr-sso refresh tokens of ``client`` into ``path``; returns an end-user access token."""
     refresh, access = mint_broker_refresh_tokens(
-        servers.broker, servers.redis_url, max(4 * args.connections, 256)
+        servers.broker, servers.redis_url, max(4 * args.connections, 256), client
     )
     path.write_text("\n".join(refresh) + "\n")
     return access
+
+
+def _refresh_files(servers: Servers, args: argparse.Namespace, tmp: Path) -> dict[str, tuple[Path, Path]]:
+    """Per refresh row, fresh refresh tokens of its frmr-sso client and an equal slice of node's."""
+    node_tokens = servers.node_tokens.read_text().split()
+    per_row = len(node_tokens) // len(REFRESH_CLIENTS)
+    files: dict[str, tuple[Path, Path]] = {}
+    for n, (key, client) in enumerate(REFRESH_CLIENTS.items()):
+        frmr_file, node_file = tmp / f"frmr-refresh-{key}.txt", tmp / f"node-refresh-{key}.txt"
+        refill_refresh_tokens(servers, args, frmr_file, client)
+        node_file.write_text("\n".join(node_tokens[n * per_row : (n + 1) * per_row]) + "\n")
+        files[key] = (frmr_file, node_file)
+    return files
 
 
 def prepare(servers: Servers, args: argparse.Namespace, tmp: Path) -> Context:
@@ -67,8 +93,7 @@ def prepare(servers: Servers, args: argparse.Namespace, tmp: Path) -> Context:
     opaque_svc = basic(*OPAQUE_SERVICE)
     frmr_opaque = client_credentials(f"{servers.broker}/token", opaque_svc)
     node_opaque = client_credentials(f"{servers.node}/token", node_svc, "frmr")
-    refresh_file = tmp / "frmr-refresh-tokens.txt"
-    frmr_access = refill_refresh_tokens(servers, args, refresh_file)
+    frmr_access = refill_refresh_tokens(servers, args, tmp / "frmr-refresh-userinfo.txt")
     node_tokens = servers.node_tokens
     node_refresh_first = node_tokens.read_text().split()[0]
     node_user_access = http(
@@ -81,7 +106,43 @@ def prepare(servers: Servers, args: argparse.Namespace, tmp: Path) -> Context:
     node_tokens.write_text("\n".join(node_tokens.read_text().split()[1:]) + "\n")
     return Context(
         servers, args, svc, node_svc, frmr_cc_token, opaque_svc, frmr_opaque, node_opaque, frmr_access,
-        node_user_access, refresh_file,
+        node_user_access, _refresh_files(servers, args, tmp),
+    )
+
+
+def refresh_scenario(ctx: Context, key: str, label: str) -> Scenario:
+    """One refresh row: ``key`` of REFRESH_CLIENTS against node's refresh with its defaults."""
+    s, args = ctx.servers, ctx.args
+    client = REFRESH_CLIENTS[key]
+    frmr_file, node_file = ctx.refresh_files[key]
+
+    def refill() -> None:
+        refill_refresh_tokens(s, args, frmr_file, client)
+
+    return Scenario(
+        "refresh",
+        f"refresh_token ({key})",
+        lambda: Row(
+            label,
+            wrk(
+                f"{s.broker}/token",
+                "refresh.lua",
+                {"BENCH_BASIC": basic(*client), "BENCH_TOKENS_FILE": str(frmr_file)},
+                s.frmr_proc,
+                args,
+            ),
+            wrk(
+                f"{s.node}/token",
+                "refresh.lua",
+                {"BENCH_BASIC": basic(*NODE_WEB), "BENCH_TOKENS_FILE": str(node_file)},
+                s.node_proc,
+                args,
+            ),
+            target="≥ 1.0× node",
+            target_check=at_least(1.0),
+        ),
+        refill=refill,
+        profile_name="refresh" if key == "jwt" else f"refresh-{key}",
     )
 
 
@@ -124,31 +185,23 @@ def oidc_scenarios(ctx: Context) -> list[Scenario]:
                 target_check=at_least(1.0),
             ),
         ),
-        Scenario(
-            "refresh",
-            "refresh_token",
-            lambda: Row(
-                "refresh_token with rotation `POST /token` (frmr: PostgreSQL; node: in-memory adapter)",
-                wrk(
-                    f"{broker}/token",
-                    "refresh.lua",
-                    {
-                        "BENCH_BASIC": basic(WEB_ID, WEB_SECRET),
-                        "BENCH_TOKENS_FILE": str(ctx.frmr_refresh_file),
-                    },
-                    frmr,
-                    args,
-                ),
-                wrk(
-                    f"{nd}/token",
-                    "refresh.lua",
-                    {"BENCH_BASIC": basic(*NODE_WEB), "BENCH_TOKENS_FILE": str(s.node_tokens)},
-                    node,
-                    args,
-                ),
-                target="≥ 1.0× node",
-                target_check=at_least(1.0),
-            ),
+        refresh_scenario(
+            ctx,
+            "jwt",
+            "refresh_token with rotation `POST /token` (frmr: `demo-web`, JWT access token + RS256 ID Token, "
+            "PostgreSQL; node: opaque + RS256 ID Token, in-memory adapter)",
+        ),
+        refresh_scenario(
+            ctx,
+            "opaque",
+            "refresh_token with rotation, opaque access tokens (frmr: `demo-web-opaque`, RS256 ID Token, "
+            "PostgreSQL + Redis; node: the same, in-memory adapter)",
+        ),
+        refresh_scenario(
+            ctx,
+            "opaque_es256",
+            "refresh_token with rotation, opaque access tokens (frmr: `demo-web-opaque-es256`, **ES256** ID "
+            "Token; node: RS256 ID Token)",
         ),
         Scenario(
             "introspect",

@@ -127,7 +127,8 @@ def start_servers(stack: Stack, args: argparse.Namespace) -> Servers:
     node = stack.start(
         "node-oidc-provider",
         ["node", str(BENCH / "node" / "server.mjs"), str(node_port), str(node_tokens)],
-        env={"BENCH_REFRESH_TOKENS": str(max(4 * args.connections, 256)), "NODE_ENV": "production"},
+        # one slice of the tokens per refresh row (scenarios.REFRESH_CLIENTS), 1 for the userinfo token
+        env={"BENCH_REFRESH_TOKENS": str(3 * max(4 * args.connections, 256) + 1), "NODE_ENV": "production"},
         cwd=BENCH / "node",
     )
     ceiling = stack.start("ceiling", uvicorn("ceiling:app", ceiling_port, factory=False))

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 SERVICE_ID, SERVICE_SECRET = "demo-service", "demo-service-secret"
 OPAQUE_SERVICE = ("demo-service-opaque", "demo-service-opaque-secret")  # access_token_format: opaque
 WEB_ID, WEB_SECRET, WEB_REDIRECT = "demo-web", "demo-web-secret", "http://127.0.0.1:9999/callback"
+# demo-web's twins with opaque access tokens; the second signs its ID Tokens ES256
+WEB_OPAQUE = ("demo-web-opaque", "demo-web-opaque-secret")
+WEB_OPAQUE_ES256 = ("demo-web-opaque-es256", "demo-web-opaque-es256-secret")
 NODE_SERVICE = ("bench-service", "bench-service-secret")
 NODE_WEB = ("bench-web", "bench-web-secret")
 WORKER_FRMR_ID = "FRMR-0000001"  # the demo doctor's record, seeded in demo mode
@@ -49,11 +52,11 @@ def client_credentials(token_url: str, auth: str, scope: str | None = None) -> s
     return str(http("POST", token_url, form, auth)["access_token"])
 
 
-def _grant(scope: tuple[str, ...], subject: str, frmr_person_id: str) -> CodeGrant:
+def _grant(scope: tuple[str, ...], subject: str, frmr_person_id: str, client_id: str = WEB_ID) -> CodeGrant:
     from frmr_sso.oauth.codes import CodeGrant
 
     return CodeGrant(
-        client_id=WEB_ID,
+        client_id=client_id,
         redirect_uri=WEB_REDIRECT,
         scope=scope,
         subject=subject,
@@ -71,8 +74,10 @@ def _grant(scope: tuple[str, ...], subject: str, frmr_person_id: str) -> CodeGra
     )
 
 
-def _redeemed(broker: str, redis_url: str, grant: CodeGrant, count: int) -> list[dict[str, Any]]:
-    """``count`` codes of ``grant`` stored in the broker's KV, each redeemed at ``/token``."""
+def _redeemed(
+    broker: str, redis_url: str, grant: CodeGrant, count: int, secret: str = WEB_SECRET
+) -> list[dict[str, Any]]:
+    """``count`` codes of ``grant`` stored in the broker's KV, each redeemed at ``/token`` by its client."""
     from frmr_sso.oauth import codes
     from frmr_sso.storage.kv import open_kv
 
@@ -83,7 +88,7 @@ def _redeemed(broker: str, redis_url: str, grant: CodeGrant, count: int) -> list
         finally:
             await kv.close()
 
-    auth = basic(WEB_ID, WEB_SECRET)
+    auth = basic(grant.client_id, secret)
     return [
         http(
             "POST",
@@ -95,12 +100,15 @@ def _redeemed(broker: str, redis_url: str, grant: CodeGrant, count: int) -> list
     ]
 
 
-def mint_broker_refresh_tokens(broker: str, redis_url: str, count: int) -> tuple[list[str], str]:
-    """``count`` fresh refresh tokens of demo-web and one access token (scope openid …)."""
+def mint_broker_refresh_tokens(
+    broker: str, redis_url: str, count: int, client: tuple[str, str] = (WEB_ID, WEB_SECRET)
+) -> tuple[list[str], str]:
+    """``count`` fresh refresh tokens of ``client`` (demo-web) and one access token (scope openid …)."""
+    client_id, secret = client
     grant = _grant(
-        ("openid", "profile", "snils", "frmr", "offline_access"), "bench-subject-0001", "FRMR-0001"
+        ("openid", "profile", "snils", "frmr", "offline_access"), "bench-subject-0001", "FRMR-0001", client_id
     )
-    answers = _redeemed(broker, redis_url, grant, count)
+    answers = _redeemed(broker, redis_url, grant, count, secret)
     return [a["refresh_token"] for a in answers], str(answers[-1]["access_token"]) if answers else ""
 
 

@@ -22,7 +22,8 @@ async def test_demo_container_seeds_clients_and_keys(migrated_database_url: str)
     try:
         seeded = {c.client_id for c in await container.clients.list()}
         assert seeded == {
-            "demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque", "frmr-cabinet",
+            "demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque", "demo-web-opaque",
+            "demo-web-opaque-es256", "frmr-cabinet",
         }
         web = await container.clients.authenticate(
             "demo-web", secret="demo-web-secret", method="client_secret_post"

@@ -31,7 +31,8 @@ from frmr_sso.logs import JsonFormatter, RedactingFilter
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_FILES = (ROOT / "mock_esia/data/accounts.yaml", ROOT / "src/frmr_sso/registry/data/demo_persons.yaml")
 CLIENT_SECRETS = (
-    "demo-web-secret", "demo-service-secret", "demo-service-opaque-secret", "p@ss:w/rd+&=%é ü?#~",
+    "demo-web-secret", "demo-service-secret", "demo-service-opaque-secret", "demo-web-opaque-secret",
+    "demo-web-opaque-es256-secret", "p@ss:w/rd+&=%é ü?#~",
     "rp secret/with:odd+chars",
 )
 MIN_REMEMBERED = 16  # shorter values (SMS codes) are too likely to occur by chance

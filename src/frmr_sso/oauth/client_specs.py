@@ -328,4 +328,25 @@ DEMO_CLIENTS = (
         scopes=("frmr", "frmr.registry.read"),
         access_token_format="opaque",  # noqa: S106 - a format name
     ),
+    ClientSpec(
+        client_id="demo-web-opaque",
+        name="Демо: веб-приложение с непрозрачными токенами доступа",
+        secret="demo-web-opaque-secret",  # noqa: S106 - published demo
+        redirect_uris=("http://127.0.0.1:9999/callback",),
+        post_logout_redirect_uris=("http://127.0.0.1:9999/",),
+        grant_types=("authorization_code", "refresh_token"),
+        scopes=_DEMO_SCOPES,
+        access_token_format="opaque",  # noqa: S106 - a format name
+    ),
+    ClientSpec(
+        client_id="demo-web-opaque-es256",
+        name="Демо: веб-приложение с непрозрачными токенами доступа и ID Token ES256",
+        secret="demo-web-opaque-es256-secret",  # noqa: S106 - published demo
+        redirect_uris=("http://127.0.0.1:9999/callback",),
+        post_logout_redirect_uris=("http://127.0.0.1:9999/",),
+        grant_types=("authorization_code", "refresh_token"),
+        scopes=_DEMO_SCOPES,
+        id_token_alg="ES256",  # noqa: S106 - an algorithm name
+        access_token_format="opaque",  # noqa: S106 - a format name
+    ),
 )

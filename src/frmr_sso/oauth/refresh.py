@@ -9,8 +9,11 @@ response), so:
 - within the client's grace window (``grace`` seconds, 0-60) of the rotation,
   and only while that child is still unused, the same child is returned again
   (a retried request, or parallel requests of one client, must not log the user
-  out). The child is kept in the key-value store under the parent's hash for
-  exactly the grace time;
+  out). The child is kept with its row, sealed (AES-GCM) with the end of the
+  window under a key derived from the parent token, which the broker never
+  stores; it is written in the same step that consumes the parent, so a racing
+  loser that finds the parent consumed finds the child too. Consuming a token
+  clears its own sealed copy;
 - otherwise the whole family is revoked and every token of it stops working
   (``RefreshReused``; whether the SSO session ends too is the caller's
   decision, by the kind of client).
@@ -23,11 +26,16 @@ never beyond the family's absolute lifetime.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
+import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from frmr_sso.oauth.access_tokens import deny_family
 from frmr_sso.oauth.codes import CodeGrant
@@ -45,11 +53,42 @@ log = logging.getLogger(__name__)
 TOKEN_BYTES = 32
 DEFAULT_GRACE = 5.0
 REUSE_REASON = "refresh_token_reused"
-_GRACE_PREFIX = "oauth:rt-grace:"
+_GRACE_KEY_LABEL = b"frmr-sso refresh grace\x00"
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _grace_key(parent_token: str) -> bytes:
+    """The key a child is sealed under: derived from the parent token, which is never stored (only
+    its SHA-256, which is not this)."""
+    return hashlib.sha256(_GRACE_KEY_LABEL + parent_token.encode("utf-8")).digest()
+
+
+def seal_for_grace(parent_token: str, child_token: str, now: datetime, grace: float) -> str | None:
+    """``child_token`` and the end of the grace window, readable only with the parent token; None
+    without a window."""
+    if grace <= 0:
+        return None
+    deadline_ms = int((now.timestamp() + grace) * 1000)
+    nonce = os.urandom(12)
+    sealed = AESGCM(_grace_key(parent_token)).encrypt(nonce, f"{deadline_ms} {child_token}".encode(), None)
+    return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def open_for_grace(parent_token: str, sealed: str | None, now: datetime) -> str | None:
+    """The child sealed by ``seal_for_grace`` while its window lasts; None after it, or when absent
+    or not sealed under ``parent_token``."""
+    if not sealed:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(sealed)
+        plain = AESGCM(_grace_key(parent_token)).decrypt(raw[:12], raw[12:], None).decode()
+        deadline_ms, child_token = plain.split(" ", 1)
+    except (ValueError, InvalidTag):
+        return None
+    return child_token if now.timestamp() * 1000 < int(deadline_ms) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +198,14 @@ class RefreshTokens:
             return await self._kept(parent_hash, client_id, token, now, requested_scope, grace)
         if not requested_scope:  # the common case, one step; anything else is looked at closer below
             child_token = secrets.token_urlsafe(TOKEN_BYTES)
-            async with self._repo.consume(
+            family = await self._repo.consume(
                 parent_hash,
                 client_id=client_id,
                 child_hash=hash_token(child_token),
                 idle_expires_at=now + self._idle,
                 now=now,
-            ) as family:
-                if family is not None and grace > 0:
-                    await self._kv.set(_GRACE_PREFIX + parent_hash, child_token, ttl=grace)
+                grace_token=seal_for_grace(token, child_token, now, grace),
+            )
             if family is not None:
                 return Rotated(family, child_token)
         parent, family = await self._live_family(parent_hash, client_id, now, requested_scope)
@@ -175,14 +213,11 @@ class RefreshTokens:
             if parent.idle_expires_at <= now:
                 raise InvalidGrant("refresh token expired")
             child_token = secrets.token_urlsafe(TOKEN_BYTES)
-            child = self._child(child_token, family, parent_hash, now)
-            async with self._repo.rotate(parent_hash, child, now=now) as consumed:
-                if consumed and grace > 0:
-                    # before the commit: a racing loser finds the child once its UPDATE returns
-                    await self._kv.set(_GRACE_PREFIX + parent_hash, child_token, ttl=grace)
-            if consumed:
+            sealed = seal_for_grace(token, child_token, now, grace)
+            child = self._child(child_token, family, parent_hash, now, sealed)
+            if await self._repo.rotate(parent_hash, child, now=now):
                 return Rotated(family, child_token)
-        return await self._reused(parent_hash, family, now, grace)
+        return await self._reused(token, family, now, grace)
 
     async def _live_family(
         self, token_hash: str, client_id: str, now: datetime, requested_scope: Scope
@@ -205,7 +240,7 @@ class RefreshTokens:
         """No rotation: the live token serves again; one rotated away earlier is a reuse as ever."""
         current, family = await self._live_family(token_hash, client_id, now, requested_scope)
         if current.used_at is not None:
-            return await self._reused(token_hash, family, now, grace)
+            return await self._reused(token, family, now, grace)
         idle = min(now + self._idle, family.absolute_expires_at)
         if not await self._repo.extend(token_hash, idle_expires_at=idle, now=now):
             raise InvalidGrant("refresh token expired")
@@ -217,14 +252,13 @@ class RefreshTokens:
         await deny_family(self._kv, family_id, ttl=self._access_ttl)
         return revoked
 
-    async def _reused(
-        self, parent_hash: str, family: RefreshFamilyRecord, now: datetime, grace: float
-    ) -> Rotated:
-        child_token = await self._kv.get(_GRACE_PREFIX + parent_hash) if grace > 0 else None
-        if child_token is not None:
-            found = await self._repo.find(hash_token(child_token))
-            if found is not None and is_active(found[0], found[1], now):
-                return Rotated(found[1], child_token, grace=True)
+    async def _reused(self, token: str, family: RefreshFamilyRecord, now: datetime, grace: float) -> Rotated:
+        found = await self._repo.find_child(hash_token(token)) if grace > 0 else None
+        if found is not None:
+            child, child_family = found
+            child_token = open_for_grace(token, child.grace_token, now)
+            if child_token is not None and is_active(child, child_family, now):
+                return Rotated(child_family, child_token, grace=True)
         revoked = await self.revoke(family.id, reason=REUSE_REASON, now=now)
         if revoked:
             log.warning(
@@ -234,7 +268,12 @@ class RefreshTokens:
         raise RefreshReused("refresh token was already used", family=family, revoked=revoked)
 
     def _child(
-        self, token: str, family: RefreshFamilyRecord, parent_hash: str | None, now: datetime
+        self,
+        token: str,
+        family: RefreshFamilyRecord,
+        parent_hash: str | None,
+        now: datetime,
+        grace_token: str | None = None,
     ) -> RefreshTokenRecord:
         return RefreshTokenRecord(
             token_hash=hash_token(token),
@@ -242,4 +281,5 @@ class RefreshTokens:
             parent_hash=parent_hash,
             created_at=now,
             idle_expires_at=idle_expiry(now + self._idle, family),
+            grace_token=grace_token,
         )

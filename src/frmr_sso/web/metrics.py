@@ -52,11 +52,21 @@ UPSTREAM_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNMATCHED = "unmatched"
 
 
+def _child(children: dict[tuple[Any, ...], Any], counter: Counter, *labels: str) -> Any:
+    """``counter.labels(*labels)``, kept: the same few children serve every token grant."""
+    key = (id(counter), *labels)
+    found = children.get(key)
+    if found is None:
+        found = children[key] = counter.labels(*labels)
+    return found
+
+
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
         self.registry = r = CollectorRegistry()
+        self._children: dict[tuple[Any, ...], Any] = {}  # label values are bounded: event, outcome, grant
         self.audit_events = Counter(
             "frmr_sso_audit_events", "Audit records written", ["event", "outcome"], registry=r
         )
@@ -107,13 +117,13 @@ class Metrics:
     def observe(self, record: AuditRecord) -> None:
         """An ``Auditor`` observer: every audit record is counted."""
         event = record.event_type
-        self.audit_events.labels(event, record.outcome).inc()
+        _child(self._children, self.audit_events, event, record.outcome).inc()
         reason = _LOGIN_REASONS.get(event)
         if reason is not None:
             self.logins.labels("success" if reason == "ok" else "failure", reason).inc()
         elif event in _TOKEN_EVENTS:
             grant = record.details.get("grant")
-            self.tokens.labels(grant if grant in _GRANTS else "other").inc()
+            _child(self._children, self.tokens, grant if grant in _GRANTS else "other").inc()
         elif event == Event.REFRESH_REUSED.value:
             self.refresh_reuse.inc()
         elif event in _LOCK_KINDS:

@@ -60,9 +60,14 @@ def basic(client_id: str, secret: str) -> str:
 
 async def test_demo_clients_are_seeded(registry: ClientService) -> None:
     records = {r.client_id: r for r in await registry.list()}
-    assert set(records) == {"demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque"}
+    assert set(records) == {
+        "demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque", "demo-web-opaque",
+        "demo-web-opaque-es256",
+    }
     assert (records["demo-web"].first_party, records["demo-partner"].first_party) == (True, False)
     assert records["demo-service-opaque"].access_token_format == "opaque"
+    assert records["demo-web-opaque-es256"].id_token_alg == "ES256"
+    assert records["demo-web-opaque-es256"].access_token_format == "opaque"
     assert records["demo-spa"].public
     assert records["demo-spa"].secret_hash is None
     assert records["demo-web"].secret_hash is not None
@@ -256,7 +261,8 @@ async def test_load_yaml_upserts_plain_and_hashed_secrets(registry: ClientServic
     assert spa.name == "Renamed SPA"
     stored = {r.client_id for r in await registry.list()}
     assert stored == {
-        "demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque", "emr", "lab",
+        "demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque", "demo-web-opaque",
+        "demo-web-opaque-es256", "emr", "lab",
     }
 
 

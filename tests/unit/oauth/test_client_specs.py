@@ -76,7 +76,10 @@ def test_record_never_keeps_the_plain_secret() -> None:
 
 def test_demo_clients_follow_the_contract() -> None:
     by_id = {spec.client_id: spec for spec in DEMO_CLIENTS}
-    assert set(by_id) == {"demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque"}
+    assert set(by_id) == {
+        "demo-web", "demo-spa", "demo-service", "demo-partner", "demo-service-opaque", "demo-web-opaque",
+        "demo-web-opaque-es256",
+    }
     assert by_id["demo-web"].secret == "demo-web-secret"
     assert by_id["demo-web"].redirect_uris == ("http://127.0.0.1:9999/callback",)
     assert set(by_id["demo-web"].grant_types) == {"authorization_code", "refresh_token"}
@@ -87,7 +90,14 @@ def test_demo_clients_follow_the_contract() -> None:
     assert by_id["demo-service"].secret == "demo-service-secret"
     assert by_id["demo-service"].access_token_format == "jwt"
     assert by_id["demo-service-opaque"].access_token_format == "opaque"
-    for client_id in ("demo-web", "demo-spa", "demo-partner"):
+    # demo-web with opaque access tokens, one with ES256 ID Tokens too
+    for client_id in ("demo-web-opaque", "demo-web-opaque-es256"):
+        assert by_id[client_id].access_token_format == "opaque"
+        assert by_id[client_id].grant_types == by_id["demo-web"].grant_types
+        assert by_id[client_id].redirect_uris == by_id["demo-web"].redirect_uris
+    algorithms = (by_id["demo-web-opaque"].id_token_alg, by_id["demo-web-opaque-es256"].id_token_alg)
+    assert algorithms == ("RS256", "ES256")
+    for client_id in ("demo-web", "demo-spa", "demo-partner", "demo-web-opaque", "demo-web-opaque-es256"):
         assert set(by_id[client_id].scopes) == {"openid", "profile", "snils", "frmr", "offline_access"}
     # the demo operator's own hospital apps are first-party; the partner app is asked for consent
     assert [s.client_id for s in DEMO_CLIENTS if s.first_party] == ["demo-web", "demo-spa"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -106,7 +105,8 @@ class RefreshFamilyRecord:
 
 @dataclass(frozen=True, slots=True)
 class RefreshTokenRecord:
-    """One refresh token, known only by the SHA-256 of its value."""
+    """One refresh token, known only by the SHA-256 of its value. ``grace_token``: the token itself,
+    sealed under its parent token (``oauth.refresh``), while its parent may still be retried."""
 
     token_hash: str
     family_id: str
@@ -114,6 +114,7 @@ class RefreshTokenRecord:
     idle_expires_at: datetime
     parent_hash: str | None = None
     used_at: datetime | None = None
+    grace_token: str | None = field(default=None, repr=False)
 
 
 class RefreshTokenRepository(Protocol):
@@ -123,23 +124,28 @@ class RefreshTokenRepository(Protocol):
     async def find(self, token_hash: str) -> tuple[RefreshTokenRecord, RefreshFamilyRecord] | None:
         """The token and its family, whatever their state; None when unknown."""
 
-    def rotate(
-        self, parent_hash: str, child: RefreshTokenRecord, *, now: datetime
-    ) -> AbstractAsyncContextManager[bool]:
-        """Consume ``parent_hash`` and add ``child``, committed when the block exits.
+    async def find_child(self, parent_hash: str) -> tuple[RefreshTokenRecord, RefreshFamilyRecord] | None:
+        """The token ``parent_hash`` was rotated into, and its family; None when it was not rotated."""
 
-        The block receives True when this call consumed the parent (one
-        conditional UPDATE .. WHERE used_at IS NULL), False when another call
-        had (nothing is written). Whatever the block does before it exits
-        happens before the commit, so a racing loser sees it.
+    async def rotate(self, parent_hash: str, child: RefreshTokenRecord, *, now: datetime) -> bool:
+        """Consume ``parent_hash`` and add ``child`` in one transaction; True when this call consumed the
+        parent (one conditional UPDATE .. WHERE used_at IS NULL), False when another call had (nothing
+        is written). A racing loser sees the child with the parent consumed, never one without the other.
         """
 
-    def consume(
-        self, parent_hash: str, *, client_id: str, child_hash: str, idle_expires_at: datetime, now: datetime
-    ) -> AbstractAsyncContextManager[RefreshFamilyRecord | None]:
+    async def consume(
+        self,
+        parent_hash: str,
+        *,
+        client_id: str,
+        child_hash: str,
+        idle_expires_at: datetime,
+        now: datetime,
+        grace_token: str | None = None,
+    ) -> RefreshFamilyRecord | None:
         """The common refresh in one step: consume ``parent_hash`` when it is unused and unexpired and its
         family is ``client_id``'s, live and unexpired, and add the child (its idle expiry capped by the
-        family's absolute one), committed when the block exits. The block receives the family, or None
+        family's absolute one, ``grace_token`` kept with it), atomically. Returns the family, or None
         when nothing was written (unknown, used, expired, revoked, another client's: ``find`` tells)."""
 
     async def extend(self, token_hash: str, *, idle_expires_at: datetime, now: datetime) -> bool:

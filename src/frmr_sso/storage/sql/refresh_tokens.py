@@ -9,30 +9,31 @@ one caller sees rowcount 1 and adds the child; the others see 0.
 ``consume`` is the common refresh in one step on one connection: the parent is
 consumed only when it is live and its family is the client's, live and
 unexpired, and the child is added with it. On PostgreSQL that is one statement
-(an ``UPDATE .. RETURNING`` and an ``INSERT .. SELECT`` as data-modifying CTEs),
-where ``find`` plus ``rotate`` took two connections and five statements; a
-concurrent consumer of the same parent waits on its row lock until this
-transaction commits and then matches nothing. On SQLite the same checks run
-under ``BEGIN IMMEDIATE``. Whatever the block does runs before the commit.
+(an ``UPDATE .. RETURNING`` and an ``INSERT .. SELECT`` as data-modifying CTEs)
+sent on its own, without ``BEGIN`` and ``COMMIT`` around it (one statement is
+one transaction); a concurrent consumer of the same parent waits on its row
+lock until it commits and then matches nothing. On SQLite the same checks run
+under ``BEGIN IMMEDIATE``. Consuming a token clears its ``grace_token``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frmr_sso.oauth.refresh import consumable, idle_expiry
-from frmr_sso.storage.errors import translate_errors
+from frmr_sso.storage.errors import StorageError, translate_errors
 from frmr_sso.storage.ports import RefreshFamilyRecord, RefreshTokenRecord
+from frmr_sso.storage.sql.driver_errors import driver_errors
 from frmr_sso.storage.sql.engine import write_transaction
 from frmr_sso.storage.sql.tables import refresh_families, refresh_tokens
 
 _FAMILY_PREFIX = "f__"
+_FAMILY_TIMES = ("auth_time", "created_at", "absolute_expires_at", "revoked_at")
 _FIND = sa.select(*refresh_tokens.c, *(c.label(_FAMILY_PREFIX + c.name) for c in refresh_families.c)).join(
     refresh_families, refresh_tokens.c.family_id == refresh_families.c.id
 )
@@ -46,6 +47,7 @@ def _token_row(token: RefreshTokenRecord) -> dict[str, Any]:
         "created_at": token.created_at,
         "idle_expires_at": token.idle_expires_at,
         "used_at": token.used_at,
+        "grace_token": token.grace_token,
     }
 
 
@@ -76,6 +78,7 @@ def _records(row: sa.Row[Any]) -> tuple[RefreshTokenRecord, RefreshFamilyRecord]
         created_at=m["created_at"],
         idle_expires_at=m["idle_expires_at"],
         used_at=m["used_at"],
+        grace_token=m["grace_token"],
     )
     return token, _family(m, _FAMILY_PREFIX)
 
@@ -86,8 +89,8 @@ def _consume_statement() -> sa.Select[Any]:
     Its WHERE clause is ``oauth.refresh.consumable`` and its ``least`` is ``oauth.refresh.idle_expiry``,
     written in SQL (``tests/integration/storage/sql/test_refresh_rule.py`` checks them against each other).
 
-    Built once with bind parameters (``parent``, ``client``, ``child``, ``now``, ``idle``), so each
-    refresh only binds values to a cached compiled statement."""
+    Built once with bind parameters (``parent``, ``client``, ``child``, ``now``, ``idle``, ``grace``),
+    so each refresh only binds values to a cached compiled statement."""
     t, f = refresh_tokens, refresh_families
     now = sa.bindparam("now", type_=t.c.created_at.type)
     parent = sa.bindparam("parent", type_=t.c.token_hash.type)
@@ -104,7 +107,7 @@ def _consume_statement() -> sa.Select[Any]:
             t.c.idle_expires_at > now,
             t.c.family_id.in_(live_family),
         )
-        .values(used_at=now)
+        .values(used_at=now, grace_token=sa.null())
         .returning(t.c.family_id)
         .cte("consumed")
     )
@@ -112,13 +115,14 @@ def _consume_statement() -> sa.Select[Any]:
     child = (
         t.insert()
         .from_select(
-            ["token_hash", "family_id", "parent_hash", "created_at", "idle_expires_at"],
+            ["token_hash", "family_id", "parent_hash", "created_at", "idle_expires_at", "grace_token"],
             sa.select(
                 sa.bindparam("child", type_=t.c.token_hash.type),
                 f.c.id,
                 parent,
                 now,
                 sa.func.least(idle, f.c.absolute_expires_at),
+                sa.bindparam("grace", type_=t.c.grace_token.type),
             ).join(consumed, consumed.c.family_id == f.c.id),
         )
         .returning(t.c.token_hash)
@@ -128,6 +132,16 @@ def _consume_statement() -> sa.Select[Any]:
 
 
 _CONSUME = _consume_statement()
+_CONSUME_PARAMS = ("parent", "client", "child", "now", "idle", "grace")
+
+
+def _driver_statement(dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+    """``_CONSUME`` as the driver runs it: its text and the order of its parameters' names."""
+    compiled = _CONSUME.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    if sorted(names) != sorted(_CONSUME_PARAMS):  # every parameter is one of ours, bound by name
+        raise RuntimeError(f"unexpected parameters of the refresh statement: {names}")
+    return str(compiled), names
 
 
 def _family(m: Any, f: str) -> RefreshFamilyRecord:
@@ -151,6 +165,8 @@ def _family(m: Any, f: str) -> RefreshFamilyRecord:
 class SqlRefreshTokenRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        postgresql = engine.dialect.name == "postgresql"
+        self._consume_sql = _driver_statement(engine.dialect) if postgresql else None
 
     async def create_family(self, family: RefreshFamilyRecord, first: RefreshTokenRecord) -> None:
         with translate_errors("storing a refresh token family"):
@@ -164,55 +180,87 @@ class SqlRefreshTokenRepository:
                 row = (await conn.execute(_FIND.where(refresh_tokens.c.token_hash == token_hash))).first()
         return None if row is None else _records(row)
 
-    @asynccontextmanager
+    async def find_child(self, parent_hash: str) -> tuple[RefreshTokenRecord, RefreshFamilyRecord] | None:
+        with translate_errors("reading a refresh token"):
+            async with self._engine.connect() as conn:
+                row = (await conn.execute(_FIND.where(refresh_tokens.c.parent_hash == parent_hash))).first()
+        return None if row is None else _records(row)
+
     async def consume(
-        self, parent_hash: str, *, client_id: str, child_hash: str, idle_expires_at: datetime, now: datetime
-    ) -> AsyncIterator[RefreshFamilyRecord | None]:
+        self,
+        parent_hash: str,
+        *,
+        client_id: str,
+        child_hash: str,
+        idle_expires_at: datetime,
+        now: datetime,
+        grace_token: str | None = None,
+    ) -> RefreshFamilyRecord | None:
+        if now.tzinfo is None or idle_expires_at.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        if self._consume_sql is not None:
+            values = {
+                "parent": parent_hash,
+                "client": client_id,
+                "child": child_hash,
+                "now": now,
+                "idle": idle_expires_at,
+                "grace": grace_token,
+            }
+            return await self._consume_in_one_statement(self._consume_sql, values)
         with translate_errors("rotating a refresh token"):
             async with write_transaction(self._engine) as conn:
-                if conn.dialect.name == "postgresql":
-                    values = {
-                        "parent": parent_hash,
-                        "client": client_id,
-                        "child": child_hash,
-                        "now": now,
-                        "idle": idle_expires_at,
-                    }
-                    row = (await conn.execute(_CONSUME, values)).first()
-                    yield None if row is None else _family(row._mapping, "")
-                    return
                 found = (await conn.execute(_FIND.where(refresh_tokens.c.token_hash == parent_hash))).first()
                 token, family = _records(found) if found is not None else (None, None)
                 if token is None or family is None or not consumable(token, family, client_id, now):
-                    yield None
-                    return
+                    return None
                 consume = refresh_tokens.update().where(refresh_tokens.c.token_hash == parent_hash)
-                await conn.execute(consume.values(used_at=now))
+                await conn.execute(consume.values(used_at=now, grace_token=None))
                 child = RefreshTokenRecord(
                     token_hash=child_hash,
                     family_id=family.id,
                     parent_hash=parent_hash,
                     created_at=now,
                     idle_expires_at=idle_expiry(idle_expires_at, family),
+                    grace_token=grace_token,
                 )
                 await conn.execute(refresh_tokens.insert().values(**_token_row(child)))
-                yield family
+                return family
 
-    @asynccontextmanager
-    async def rotate(
-        self, parent_hash: str, child: RefreshTokenRecord, *, now: datetime
-    ) -> AsyncIterator[bool]:
+    async def _consume_in_one_statement(
+        self, statement: tuple[str, tuple[str, ...]], values: dict[str, Any]
+    ) -> RefreshFamilyRecord | None:
+        """PostgreSQL: ``_CONSUME`` sent on its own (one statement is one transaction: no BEGIN and
+        COMMIT round trips) through the pooled connection's asyncpg driver, which decodes the row
+        (JSON included, as SQLAlchemy's dialect set it up); SQLAlchemy's per-execution work is left out.
+        """
+        sql, names = statement
+        with translate_errors("rotating a refresh token"), driver_errors("rotating a refresh token"):
+            async with self._engine.connect() as conn:
+                driver = (await conn.get_raw_connection()).driver_connection
+                if driver is None:  # the pool handed out a connection already closed
+                    raise StorageError("rotating a refresh token failed: the connection is closed")
+                row = await driver.fetchrow(sql, *(values[name] for name in names))
+        if row is None:
+            return None
+        found = dict(row.items())
+        for key in _FAMILY_TIMES:  # as UtcDateTime gives them
+            if found[key] is not None:
+                found[key] = found[key].astimezone(UTC)
+        return _family(found, "")
+
+    async def rotate(self, parent_hash: str, child: RefreshTokenRecord, *, now: datetime) -> bool:
         consume = (
             refresh_tokens.update()
             .where(refresh_tokens.c.token_hash == parent_hash, refresh_tokens.c.used_at.is_(None))
-            .values(used_at=now)
+            .values(used_at=now, grace_token=None)
         )
         with translate_errors("rotating a refresh token"):
             async with write_transaction(self._engine) as conn:
                 consumed = (await conn.execute(consume)).rowcount == 1
                 if consumed:
                     await conn.execute(refresh_tokens.insert().values(**_token_row(child)))
-                yield consumed
+                return consumed
 
     async def extend(self, token_hash: str, *, idle_expires_at: datetime, now: datetime) -> bool:
         stmt = (

@@ -160,6 +160,7 @@ refresh_tokens = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("idle_expires_at", UtcDateTime(), nullable=False),
     sa.Column("used_at", UtcDateTime(), nullable=True),
+    sa.Column("grace_token", sa.String(255), nullable=True),  # the token sealed under its parent
 )
 
 consents = sa.Table(

@@ -115,7 +115,7 @@ async def test_is_current_follows_upgrade_and_downgrade(
     assert await current_revisions(empty_engine) == frozenset()
     assert await is_current(empty_engine) is False
     await asyncio.to_thread(upgrade, empty_database_url)
-    assert await current_revisions(empty_engine) == head_revisions() == frozenset({"0014"})
+    assert await current_revisions(empty_engine) == head_revisions() == frozenset({"0015"})
     assert await is_current(empty_engine) is True
     await asyncio.to_thread(downgrade, empty_database_url, "base")
     assert await is_current(empty_engine) is False

@@ -50,10 +50,9 @@ async def test_consume_follows_the_rule(
     await repo.create_family(fam, parent)
     client = fam.client_id if same_client else "another-client"
     child_hash = uuid.uuid4().hex.ljust(64, "0")
-    async with repo.consume(
+    consumed = await repo.consume(
         parent.token_hash, client_id=client, child_hash=child_hash, idle_expires_at=NOW + wanted, now=NOW
-    ) as consumed:
-        pass
+    )
     assert (consumed is not None) == consumable(parent, fam, client, NOW)
     assert consumable(parent, fam, client, NOW) == (same_client and is_active(parent, fam, NOW))
     child = await repo.find(child_hash)

@@ -66,10 +66,8 @@ async def test_rotation_consumes_the_parent_once(repo: SqlRefreshTokenRepository
     fam = family()
     await repo.create_family(fam, token(fam.id, "a"))
     later = NOW + timedelta(minutes=1)
-    async with repo.rotate("a".ljust(64, "0"), token(fam.id, "b", parent="a"), now=later) as consumed:
-        assert consumed is True
-    async with repo.rotate("a".ljust(64, "0"), token(fam.id, "c", parent="a"), now=later) as consumed:
-        assert consumed is False
+    assert await repo.rotate("a".ljust(64, "0"), token(fam.id, "b", parent="a"), now=later) is True
+    assert await repo.rotate("a".ljust(64, "0"), token(fam.id, "c", parent="a"), now=later) is False
     parent = await repo.find("a".ljust(64, "0"))
     assert parent is not None
     assert parent[0].used_at == later
@@ -89,29 +87,39 @@ async def test_extend_moves_the_idle_expiry_of_a_live_token_only(repo: SqlRefres
     assert found is not None
     assert found[0].idle_expires_at == later
     assert await repo.extend(a, idle_expires_at=later, now=later) is False  # idle-expired by then
-    async with repo.rotate(a, token(fam.id, "b", parent="a"), now=NOW) as consumed:
-        assert consumed
+    assert await repo.rotate(a, token(fam.id, "b", parent="a"), now=NOW)
     assert await repo.extend(a, idle_expires_at=later, now=NOW) is False  # consumed
     assert await repo.extend("f" * 64, idle_expires_at=later, now=NOW) is False  # unknown
 
 
-async def test_a_failure_inside_the_rotation_block_rolls_it_back(repo: SqlRefreshTokenRepository) -> None:
+@pytest.mark.parametrize("step", ["rotate", "consume"])
+async def test_the_child_keeps_its_sealed_copy_until_it_is_consumed_itself(
+    repo: SqlRefreshTokenRepository, step: str
+) -> None:
     fam = family()
     await repo.create_family(fam, token(fam.id, "a"))
-    seen: list[bool] = []
-
-    async def rotate_then_fail() -> None:
-        async with repo.rotate("a".ljust(64, "0"), token(fam.id, "b", parent="a"), now=NOW) as consumed:
-            seen.append(consumed)
-            raise RuntimeError("the key-value store is down")
-
-    with pytest.raises(RuntimeError):
-        await rotate_then_fail()
-    assert seen == [True]
-    parent = await repo.find("a".ljust(64, "0"))
-    assert parent is not None
-    assert parent[0].used_at is None
-    assert await repo.find("b".ljust(64, "0")) is None
+    a, b, c = ("a".ljust(64, "0"), "b".ljust(64, "0"), "c".ljust(64, "0"))
+    assert await repo.find_child(a) is None
+    await repo.rotate(a, dataclasses.replace(token(fam.id, "b", parent="a"), grace_token="sealed-b"), now=NOW)
+    found = await repo.find_child(a)
+    assert found is not None
+    assert (found[0].token_hash, found[0].grace_token, found[1].id) == (b, "sealed-b", fam.id)
+    if step == "rotate":
+        child = dataclasses.replace(token(fam.id, "c", parent="b"), grace_token="sealed-c")
+        assert await repo.rotate(b, child, now=NOW) is True
+    else:
+        consumed = await repo.consume(
+            b, client_id=fam.client_id, child_hash=c, idle_expires_at=NOW + timedelta(days=1), now=NOW,
+            grace_token="sealed-c",
+        )
+        assert consumed is not None
+        assert consumed.id == fam.id
+    after = await repo.find(b)
+    assert after is not None
+    assert (after[0].used_at, after[0].grace_token) == (NOW, None)  # consumed: its sealed copy is gone
+    grandchild = await repo.find_child(b)
+    assert grandchild is not None
+    assert (grandchild[0].token_hash, grandchild[0].grace_token) == (c, "sealed-c")
 
 
 async def test_parallel_rotations_of_one_parent_have_one_winner(
@@ -121,9 +129,7 @@ async def test_parallel_rotations_of_one_parent_have_one_winner(
     await repo.create_family(fam, token(fam.id, "p"))
 
     async def rotate(i: int) -> bool:
-        async with repo.rotate("p".ljust(64, "0"), token(fam.id, f"c{i}", parent="p"), now=NOW) as consumed:
-            await asyncio.sleep(0.01)  # hold the transaction open while others try
-            return consumed
+        return await repo.rotate("p".ljust(64, "0"), token(fam.id, f"c{i}", parent="p"), now=NOW)
 
     results = await asyncio.gather(*(rotate(i) for i in range(10)))
     assert results.count(True) == 1
@@ -144,8 +150,7 @@ async def test_a_parent_has_at_most_one_child(repo: SqlRefreshTokenRepository, e
             )
         )
     with pytest.raises(StorageConflict):
-        async with repo.rotate("a".ljust(64, "0"), token(fam.id, "c", parent="a"), now=NOW):
-            pass
+        await repo.rotate("a".ljust(64, "0"), token(fam.id, "c", parent="a"), now=NOW)
 
 
 async def test_revoke_family_and_session(repo: SqlRefreshTokenRepository) -> None:
@@ -171,8 +176,7 @@ async def test_purge_removes_expired_families_with_their_tokens(
     expired = family(absolute_expires_at=NOW - timedelta(seconds=1))
     live = family()
     await repo.create_family(expired, token(expired.id, "e"))
-    async with repo.rotate("e".ljust(64, "0"), token(expired.id, "e2", parent="e"), now=NOW):
-        pass
+    await repo.rotate("e".ljust(64, "0"), token(expired.id, "e2", parent="e"), now=NOW)
     await repo.create_family(live, token(live.id, "l"))
     assert await repo.purge_expired(NOW) == 1
     assert await repo.purge_expired(NOW) == 0
@@ -185,6 +189,27 @@ async def test_naive_datetimes_are_refused(repo: SqlRefreshTokenRepository) -> N
     fam = family(created_at=datetime(2026, 1, 1))  # naive on purpose
     with pytest.raises(ValueError, match="naive"):
         await repo.create_family(fam, token(fam.id, "n"))
+    live = family()
+    await repo.create_family(live, token(live.id, "m"))
+    with pytest.raises(ValueError, match="naive"):
+        await repo.consume(
+            "m".ljust(64, "0"), client_id=live.client_id, child_hash="m2".ljust(64, "0"),
+            idle_expires_at=datetime(2026, 1, 2), now=datetime(2026, 1, 1),
+        )
+
+
+async def test_a_child_hash_taken_already_is_a_conflict(repo: SqlRefreshTokenRepository) -> None:
+    fam = family()
+    await repo.create_family(fam, token(fam.id, "a"))
+    await repo.create_family(other := family(), token(other.id, "x"))
+    with pytest.raises(StorageConflict):  # the child's hash is another token's: nothing is consumed
+        await repo.consume(
+            "a".ljust(64, "0"), client_id=fam.client_id, child_hash="x".ljust(64, "0"),
+            idle_expires_at=NOW + timedelta(days=1), now=NOW,
+        )
+    parent = await repo.find("a".ljust(64, "0"))
+    assert parent is not None
+    assert parent[0].used_at is None
 
 
 async def test_revoking_a_persons_grants_at_one_client_leaves_the_rest(
