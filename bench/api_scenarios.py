@@ -16,9 +16,10 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from typing import Any
 
 from load import Result, wrk
-from report import Row
+from report import Row, per_cpu_at_least
 from scenarios import Context, Scenario
 from tokens import WORKER_FRMR_ID, client_credentials, mint_worker_access_token
 
@@ -59,6 +60,11 @@ def _worker_get(ctx: Context, path: str) -> Callable[[], Result]:
     return run
 
 
+REGISTRY_TARGET: dict[str, Any] = {
+    "target": "≥ 2,000 per CPU-s, no error", "target_check": per_cpu_at_least(2000)
+}
+
+
 def registry_scenarios(ctx: Context) -> list[Scenario]:
     me, service = _worker_get(ctx, "/api/v1/me"), _worker_get(ctx, "/api/v1/me/length-of-service")
     return [
@@ -68,16 +74,19 @@ def registry_scenarios(ctx: Context) -> list[Scenario]:
             lambda: Row(
                 "registry lookup `POST /api/v1/registry/lookup` by FRMR id (service token; audited)",
                 _lookup(ctx),
+                **REGISTRY_TARGET,
             ),
         ),
         Scenario(
             "registry",
             "worker's record",
-            lambda: Row("worker's own record `GET /api/v1/me` (every section)", me()),
+            lambda: Row("worker's own record `GET /api/v1/me` (every section)", me(), **REGISTRY_TARGET),
         ),
         Scenario(
             "registry",
             "length of service",
-            lambda: Row("length of service `GET /api/v1/me/length-of-service`", service()),
+            lambda: Row(
+                "length of service `GET /api/v1/me/length-of-service`", service(), **REGISTRY_TARGET
+            ),
         ),
     ]

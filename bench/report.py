@@ -73,6 +73,11 @@ def at_least(threshold: float) -> Callable[[Row], bool | None]:
     )
 
 
+def per_cpu_at_least(threshold: float) -> Callable[[Row], bool | None]:
+    """The target check "frmr-sso answers ``threshold`` requests per CPU-second, every one of them"."""
+    return lambda r: None if r.frmr is None else r.frmr.per_cpu >= threshold and r.frmr.errors == 0
+
+
 def write(rows: list[Row], ceiling: Result, args: argparse.Namespace) -> None:
     header = (
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.uname().nodename}, nproc={os.cpu_count()}, "
