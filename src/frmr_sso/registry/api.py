@@ -31,7 +31,7 @@ from frmr_sso.registry.models import FrmrPerson
 from frmr_sso.registry.sections import SECTIONS
 from frmr_sso.version import package_version
 
-RENDERED = 1_000
+RENDERED = 500
 LENGTH = "length-of-service"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

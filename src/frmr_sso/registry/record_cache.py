@@ -35,7 +35,7 @@ from frmr_sso.storage.ports import KeyValueStore
 log = logging.getLogger(__name__)
 
 GENERATION_KEY = "registry:generation"
-MAX_ENTRIES = 10_000
+MAX_ENTRIES = 2_000  # records, by FRMR id and by SNILS: a record of every section is a few tens of KB
 
 
 class RegistryStore(Protocol):
