@@ -106,10 +106,10 @@ class CachedRegistry:
         if entry is not None and entry[0] == generation and entry[1] > self._clock():
             return entry[2]
         found = await self._store.read(key, value)
-        self._keep((key, value), (generation, self._clock() + self._max_age, found))
+        kept = (generation, self._clock() + self._max_age, found)
+        self._keep((key, value), kept)
         if found is not None:  # the same record under its other key
-            other = ("snils", found[0].snils) if key == "frmr_id" else ("frmr_id", found[0].frmr_id)
-            self._keep(other, (generation, self._clock() + self._max_age, found))
+            self._keep(("snils", found[0].snils) if key == "frmr_id" else ("frmr_id", found[0].frmr_id), kept)
         return found
 
     def _keep(self, key: tuple[str, str], entry: tuple[str, float, tuple[FrmrPerson, int] | None]) -> None:
@@ -119,7 +119,8 @@ class CachedRegistry:
             self._entries.popitem(last=False)
 
     async def version(self, key: str, value: str) -> tuple[str, int] | None:
-        """(frmr_id, version stamp) by ``key``: the cached record's, or one indexed probe."""
+        """(frmr_id, version stamp) by ``key``: the cached record's (a miss reads and keeps the record;
+        with the cache off, one indexed probe)."""
         if self._max_age <= 0:
             return await self._store.version(key, value)
         found = await self.read(key, value)

@@ -24,6 +24,7 @@ from frmr_sso.storage.sql.registry_bulk import CHUNK, delete_owned, insert_rows
 from frmr_sso.storage.sql.registry_read import read_record, read_version
 from frmr_sso.storage.sql.registry_rows import SECTION_COLUMNS, SECTION_TABLES, person_row, section_values
 from frmr_sso.storage.sql.registry_tables import frmr_persons
+from frmr_sso.storage.sql.single_statement import reader
 
 LOGIN_SECTIONS = ("employments",)
 
@@ -31,8 +32,7 @@ LOGIN_SECTIONS = ("employments",)
 class SqlRegistryRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        # A read is one statement, a snapshot of its own: no BEGIN and ROLLBACK round trips around it.
-        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._reader = reader(engine)  # a read is one statement, a snapshot of its own
 
     async def _read(self, key: str, value: str, sections: Iterable[str]) -> tuple[FrmrPerson, int] | None:
         with translate_errors("reading an FRMR person"):
